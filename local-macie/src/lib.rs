@@ -1,0 +1,11 @@
+//! local-macie: a local stand-in for Amazon Macie's classification job and export
+//! configuration API, speaking Macie2 REST-JSON as the AWS SDKs expect it. For tests and
+//! demos only; it is never part of a Lambda artifact.
+
+pub mod error;
+pub mod model;
+pub mod server;
+pub mod state;
+
+pub use server::{router, Scenario, Shared};
+pub use state::State;

@@ -1,0 +1,348 @@
+//! HTTP routes: the Macie2 REST-JSON operations and the `/_local/` control plane.
+
+use axum::body::Bytes;
+use axum::extract::{Path, State as AxState};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use chrono::{DateTime, Duration, Utc};
+use serde::Deserialize;
+use serde_json::{json, Value};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use crate::error::{ApiError, ErrorKind};
+use crate::model::{timestamp, JobStatus};
+use crate::state::{FaultPlan, JobSeed, State};
+
+pub type Shared = Arc<Mutex<State>>;
+
+fn lock(state: &Shared) -> MutexGuard<'_, State> {
+    // A panic while holding the lock leaves consistent data (every mutation is one step).
+    state
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+fn ok(body: Value) -> Response {
+    (
+        StatusCode::OK,
+        [("content-type", "application/json")],
+        body.to_string(),
+    )
+        .into_response()
+}
+
+fn parse_body(body: &Bytes) -> Result<Value, ApiError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(Value::Null);
+    }
+    serde_json::from_slice(body)
+        .map_err(|e| ApiError::validation(format!("the request body is not valid JSON: {e}")))
+}
+
+/// Runs one API operation: count it, serve any planned fault, then do it under the lock.
+fn operation(
+    state: &Shared,
+    name: &str,
+    body: Option<&Bytes>,
+    f: impl FnOnce(&mut State, Value) -> Result<Response, ApiError>,
+) -> Response {
+    let mut st = lock(state);
+    let result = st
+        .enter(name)
+        .and_then(|()| body.map(parse_body).unwrap_or(Ok(Value::Null)))
+        .and_then(|v| f(&mut st, v));
+    result.unwrap_or_else(IntoResponse::into_response)
+}
+
+pub fn router(state: Shared) -> Router {
+    Router::new()
+        .route("/jobs", post(create_job))
+        .route("/jobs/list", post(list_jobs))
+        .route("/jobs/{job_id}", get(describe_job).patch(update_job))
+        .route(
+            "/classification-export-configuration",
+            get(get_export).put(put_export),
+        )
+        .route("/macie", get(macie_session))
+        .route("/tags/{arn}", get(list_tags).post(tag_resource))
+        .route("/_local/jobs", post(seed_jobs))
+        .route("/_local/jobs/{job_id}/status", post(force_status))
+        .route("/_local/clock", get(get_clock).post(set_clock))
+        .route("/_local/calls", get(get_calls).delete(reset_calls))
+        .route("/_local/faults", post(set_faults).delete(clear_faults))
+        .fallback(unknown)
+        .with_state(state)
+}
+
+async fn unknown() -> Response {
+    ApiError::new(
+        ErrorKind::ResourceNotFound,
+        "local-macie implements classification jobs, tags, the export configuration and GetMacieSession only",
+    )
+    .into_response()
+}
+
+async fn create_job(AxState(s): AxState<Shared>, body: Bytes) -> Response {
+    operation(&s, "CreateClassificationJob", Some(&body), |st, v| {
+        st.create_job(&v).map(ok)
+    })
+}
+
+async fn list_jobs(AxState(s): AxState<Shared>, body: Bytes) -> Response {
+    operation(&s, "ListClassificationJobs", Some(&body), |st, v| {
+        st.list_jobs(&v).map(ok)
+    })
+}
+
+async fn describe_job(AxState(s): AxState<Shared>, Path(job_id): Path<String>) -> Response {
+    operation(&s, "DescribeClassificationJob", None, |st, _| {
+        st.describe_job(&job_id).map(ok)
+    })
+}
+
+async fn update_job(
+    AxState(s): AxState<Shared>,
+    Path(job_id): Path<String>,
+    body: Bytes,
+) -> Response {
+    operation(&s, "UpdateClassificationJob", Some(&body), |st, v| {
+        st.update_job(&job_id, &v).map(|()| ok(json!({})))
+    })
+}
+
+async fn get_export(AxState(s): AxState<Shared>) -> Response {
+    operation(&s, "GetClassificationExportConfiguration", None, |st, _| {
+        Ok(ok(st.get_export_configuration()))
+    })
+}
+
+async fn put_export(AxState(s): AxState<Shared>, body: Bytes) -> Response {
+    operation(
+        &s,
+        "PutClassificationExportConfiguration",
+        Some(&body),
+        |st, v| st.put_export_configuration(&v).map(ok),
+    )
+}
+
+async fn macie_session(AxState(s): AxState<Shared>) -> Response {
+    operation(&s, "GetMacieSession", None, |st, _| {
+        Ok(ok(st.macie_session()))
+    })
+}
+
+async fn list_tags(AxState(s): AxState<Shared>, Path(arn): Path<String>) -> Response {
+    operation(&s, "ListTagsForResource", None, |st, _| {
+        st.list_tags(&arn).map(ok)
+    })
+}
+
+async fn tag_resource(
+    AxState(s): AxState<Shared>,
+    Path(arn): Path<String>,
+    body: Bytes,
+) -> Response {
+    operation(&s, "TagResource", Some(&body), |st, v| {
+        st.tag_resource(&arn, &v)
+            .map(|()| StatusCode::NO_CONTENT.into_response())
+    })
+}
+
+// ---- control plane -----------------------------------------------------------------------
+
+fn control(f: impl FnOnce() -> Result<Value, ApiError>) -> Response {
+    f().map(ok).unwrap_or_else(IntoResponse::into_response)
+}
+
+fn parse_as<T: serde::de::DeserializeOwned>(body: &Bytes) -> Result<T, ApiError> {
+    serde_json::from_slice(body).map_err(|e| ApiError::validation(format!("control request: {e}")))
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum Seeds {
+    Many { jobs: Vec<JobSeed> },
+    One(Box<JobSeed>),
+}
+
+async fn seed_jobs(AxState(s): AxState<Shared>, body: Bytes) -> Response {
+    control(|| {
+        let seeds = match parse_as::<Seeds>(&body)? {
+            Seeds::Many { jobs } => jobs,
+            Seeds::One(seed) => vec![*seed],
+        };
+        let mut st = lock(&s);
+        let mut ids = Vec::new();
+        for seed in &seeds {
+            ids.extend(st.seed_job(seed)?);
+        }
+        Ok(json!({ "jobIds": ids }))
+    })
+}
+
+async fn force_status(
+    AxState(s): AxState<Shared>,
+    Path(job_id): Path<String>,
+    body: Bytes,
+) -> Response {
+    #[derive(Deserialize)]
+    #[serde(rename_all = "camelCase", deny_unknown_fields)]
+    struct Req {
+        job_status: String,
+    }
+    control(|| {
+        let req: Req = parse_as(&body)?;
+        let status = JobStatus::parse(&req.job_status).ok_or_else(|| {
+            ApiError::validation(format!("jobStatus {:?} is unknown", req.job_status))
+        })?;
+        lock(&s).force_status(&job_id, status)
+    })
+}
+
+fn clock_body(st: &State) -> Value {
+    json!({ "now": timestamp(st.now()) })
+}
+
+async fn get_clock(AxState(s): AxState<Shared>) -> Response {
+    control(|| Ok(clock_body(&lock(&s))))
+}
+
+async fn set_clock(AxState(s): AxState<Shared>, body: Bytes) -> Response {
+    #[derive(Deserialize)]
+    #[serde(rename_all = "camelCase", deny_unknown_fields)]
+    struct Req {
+        advance_days: Option<f64>,
+        advance_seconds: Option<f64>,
+        now: Option<DateTime<Utc>>,
+    }
+    control(|| {
+        let req: Req = parse_as(&body)?;
+        let mut st = lock(&s);
+        if let Some(now) = req.now {
+            st.set_clock(now);
+        }
+        let secs = req.advance_days.unwrap_or(0.0) * 86_400.0 + req.advance_seconds.unwrap_or(0.0);
+        if !secs.is_finite() || secs.abs() > 3650.0 * 86_400.0 {
+            return Err(ApiError::validation(
+                "advance by at most 3650 days either way",
+            ));
+        }
+        st.advance_clock(Duration::milliseconds((secs * 1000.0) as i64));
+        Ok(clock_body(&st))
+    })
+}
+
+async fn get_calls(AxState(s): AxState<Shared>) -> Response {
+    control(|| Ok(lock(&s).calls()))
+}
+
+async fn reset_calls(AxState(s): AxState<Shared>) -> Response {
+    control(|| {
+        let mut st = lock(&s);
+        st.reset_calls();
+        Ok(st.calls())
+    })
+}
+
+async fn set_faults(AxState(s): AxState<Shared>, body: Bytes) -> Response {
+    #[derive(Deserialize)]
+    #[serde(rename_all = "camelCase", deny_unknown_fields)]
+    struct Req {
+        operation: String,
+        #[serde(default)]
+        sequence: Vec<String>,
+        #[serde(default)]
+        rate: f64,
+        #[serde(default)]
+        error: Option<String>,
+        #[serde(default)]
+        seed: Option<u64>,
+    }
+    control(|| {
+        let req: Req = parse_as(&body)?;
+        let fault = |name: &str| -> Result<Option<ErrorKind>, ApiError> {
+            if name == "ok" {
+                return Ok(None);
+            }
+            ErrorKind::parse(name).map(Some).ok_or_else(|| {
+                ApiError::validation(format!(
+                    "fault {name:?}: use ok or an error name such as ThrottlingException or InternalServerException"
+                ))
+            })
+        };
+        if !(0.0..=1.0).contains(&req.rate) {
+            return Err(ApiError::validation("rate must be from 0 to 1"));
+        }
+        let plan = FaultPlan {
+            sequence: req
+                .sequence
+                .iter()
+                .map(|n| fault(n))
+                .collect::<Result<_, _>>()?,
+            rate: req.rate,
+            rate_error: req.error.as_deref().map(fault).transpose()?.flatten(),
+        };
+        let mut st = lock(&s);
+        if let Some(seed) = req.seed {
+            st.seed_rng(seed);
+        }
+        st.set_faults(req.operation.clone(), plan);
+        Ok(json!({ "operation": req.operation }))
+    })
+}
+
+async fn clear_faults(AxState(s): AxState<Shared>) -> Response {
+    control(|| {
+        lock(&s).clear_faults();
+        Ok(json!({}))
+    })
+}
+
+/// A scenario file: the account's starting state.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Scenario {
+    pub account: Option<String>,
+    pub region: Option<String>,
+    pub now: Option<DateTime<Utc>>,
+    #[serde(default = "enabled")]
+    pub macie_enabled: bool,
+    #[serde(default)]
+    pub jobs: Vec<JobSeed>,
+    pub export_configuration: Option<Value>,
+}
+
+fn enabled() -> bool {
+    true
+}
+
+impl Default for Scenario {
+    fn default() -> Self {
+        Scenario {
+            account: None,
+            region: None,
+            now: None,
+            macie_enabled: true,
+            jobs: Vec::new(),
+            export_configuration: None,
+        }
+    }
+}
+
+impl Scenario {
+    pub fn apply(&self, st: &mut State) -> Result<(), ApiError> {
+        if let Some(now) = self.now {
+            st.set_clock(now);
+        }
+        st.set_macie_enabled(self.macie_enabled);
+        for seed in &self.jobs {
+            st.seed_job(seed)?;
+        }
+        if let Some(config) = &self.export_configuration {
+            st.seed_export_configuration(config)?;
+        }
+        Ok(())
+    }
+}

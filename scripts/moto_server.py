@@ -1,0 +1,49 @@
+"""Runs moto's server (S3, KMS, SNS, ...) on loopback for macie-guard's tests and demo.
+
+Binds 127.0.0.1 on a free port, prints exactly one line `listening on http://HOST:PORT`
+once it accepts connections, and stops when standard input closes (the parent process
+ended, even by a crash) or on SIGTERM/SIGINT.
+"""
+
+import argparse
+import logging
+import signal
+import sys
+import threading
+
+from moto.server import ThreadedMotoServer
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument(
+        "--no-stdin-lifeline",
+        action="store_true",
+        help="keep running when standard input closes; stop on SIGTERM/SIGINT only",
+    )
+    args = parser.parse_args()
+    # One line per request drowns the test output; errors still show.
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+
+    server = ThreadedMotoServer(ip_address=args.host, port=args.port, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    print(f"listening on http://{host}:{port}", flush=True)
+
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    if not args.no_stdin_lifeline:
+        def watch_stdin() -> None:
+            sys.stdin.buffer.read()
+            stop.set()
+
+        threading.Thread(target=watch_stdin, daemon=True).start()
+    stop.wait()
+    server.stop()
+
+
+if __name__ == "__main__":
+    main()

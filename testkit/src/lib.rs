@@ -1,0 +1,389 @@
+//! Test harness: starts the local stand-ins on free loopback ports and builds real SDK
+//! clients pointed at them.
+//!
+//! - `moto()` starts one moto server (S3, KMS, SNS) per test process, on first use, from the
+//!   project's `.venv` (`scripts/setup-venv.sh`). It exits when the test process ends, also
+//!   when a test fails or the process is killed: its standard input is its lifeline.
+//! - `LocalMacie::start` starts one local Macie per call; it is killed when the value drops
+//!   (also while a failing test unwinds), and it too has the stdin lifeline.
+//!
+//! Both print `listening on http://HOST:PORT` once they accept connections; nothing here
+//! sleeps or polls for readiness.
+
+use serde_json::Value;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::OnceLock;
+use std::time::Duration;
+
+pub const ACCOUNT: &str = "123456789012";
+pub const REGION: &str = "us-east-1";
+
+/// The workspace root (where `Cargo.toml`, `.venv` and `scripts/` are).
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("testkit lives one level below the workspace root")
+        .to_path_buf()
+}
+
+/// A server process on loopback, killed on drop.
+pub struct Server {
+    child: Child,
+    // Held open: the server exits when it closes.
+    _lifeline: Option<ChildStdin>,
+    pub url: String,
+}
+
+impl Server {
+    /// Spawns `cmd`, waits for its `listening on URL` line (at most `timeout`).
+    pub fn spawn(what: &str, mut cmd: Command, timeout: Duration) -> Server {
+        cmd.stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit());
+        let mut child = cmd
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {what} ({cmd:?}): {e}"));
+        let stdout = child.stdout.take().expect("stdout is piped");
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut reader = BufReader::new(stdout);
+            let mut line = String::new();
+            let _ = reader.read_line(&mut line);
+            let _ = tx.send(line);
+            // Keep draining so the server never blocks on a full pipe.
+            let _ = std::io::copy(&mut reader, &mut std::io::sink());
+        });
+        let line = match rx.recv_timeout(timeout) {
+            Ok(line) => line,
+            Err(_) => {
+                let _ = child.kill();
+                panic!("{what} did not print its listening line within {timeout:?}");
+            }
+        };
+        let url = match line.trim().strip_prefix("listening on ") {
+            Some(url) => url.to_string(),
+            None => {
+                let _ = child.kill();
+                let status = child.wait().ok();
+                panic!("{what} did not start: first line {line:?}, exit status {status:?}");
+            }
+        };
+        let lifeline = child.stdin.take();
+        Server {
+            child,
+            _lifeline: lifeline,
+            url,
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The moto server of this test process (S3, KMS, SNS), started on first use.
+pub fn moto() -> &'static Server {
+    static MOTO: OnceLock<Server> = OnceLock::new();
+    MOTO.get_or_init(|| {
+        let root = workspace_root();
+        let python = std::env::var_os("MACIE_GUARD_PYTHON")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| root.join(".venv/bin/python"));
+        assert!(
+            python.exists(),
+            "{} is missing: run scripts/setup-venv.sh (the test command does) to install moto",
+            python.display()
+        );
+        let mut cmd = Command::new(python);
+        cmd.arg(root.join("scripts/moto_server.py"));
+        Server::spawn("moto", cmd, Duration::from_secs(60))
+    })
+}
+
+/// Path of the `local-macie` binary built next to the running test binary.
+pub fn local_macie_bin() -> PathBuf {
+    if let Some(p) = std::env::var_os("LOCAL_MACIE_BIN") {
+        return PathBuf::from(p);
+    }
+    let exe = std::env::current_exe().expect("current test binary");
+    // target/<profile>/deps/<test> -> target/<profile>/local-macie
+    let dir = exe
+        .parent()
+        .and_then(Path::parent)
+        .expect("test binary under target/<profile>/deps");
+    let bin = dir.join("local-macie");
+    assert!(
+        bin.exists(),
+        "{} is missing: run `cargo build -p local-macie` first (the test command does)",
+        bin.display()
+    );
+    bin
+}
+
+/// A local Macie for one test.
+pub struct LocalMacie {
+    pub server: Server,
+    http: ureq::Agent,
+}
+
+impl LocalMacie {
+    /// Starts a local Macie, optionally from a scenario (the JSON of a scenario file).
+    pub fn start(scenario: Option<&Value>) -> LocalMacie {
+        let mut cmd = Command::new(local_macie_bin());
+        cmd.args(["--listen", "127.0.0.1:0", "--exit-on-stdin-eof"]);
+        let file = scenario.map(|s| {
+            let path = scenario_path();
+            std::fs::write(&path, s.to_string()).expect("write scenario file");
+            cmd.arg("--scenario").arg(&path);
+            path
+        });
+        let server = Server::spawn("local-macie", cmd, Duration::from_secs(20));
+        if let Some(path) = file {
+            let _ = std::fs::remove_file(path);
+        }
+        let http = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_global(Some(Duration::from_secs(30)))
+            .build()
+            .into();
+        LocalMacie { server, http }
+    }
+
+    pub fn url(&self) -> &str {
+        &self.server.url
+    }
+
+    /// A control request (`/_local/...`); panics on a non-2xx answer.
+    pub fn control(&self, method: &str, path: &str, body: Option<&Value>) -> Value {
+        let url = format!("{}{path}", self.server.url);
+        let body = body.map(Value::to_string).unwrap_or_default();
+        let result = match method {
+            "GET" => self.http.get(&url).call(),
+            "DELETE" => self.http.delete(&url).call(),
+            "POST" => self.http.post(&url).send(&body),
+            other => panic!("control method {other} is not used"),
+        };
+        let mut response = result.unwrap_or_else(|e| panic!("{method} {url}: {e}"));
+        let status = response.status().as_u16();
+        let text = response
+            .body_mut()
+            .read_to_string()
+            .unwrap_or_else(|e| panic!("{method} {url}: reading the answer: {e}"));
+        assert!(
+            (200..300).contains(&status),
+            "{method} {path} answered {status}: {text}"
+        );
+        if text.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text).expect("control answers are JSON")
+        }
+    }
+
+    /// A raw HTTP request to any path: (status, `x-amzn-ErrorType`, body). For what the SDK
+    /// can't send (malformed JSON).
+    pub fn raw(&self, method: &str, path: &str, body: &str) -> (u16, Option<String>, String) {
+        let url = format!("{}{path}", self.server.url);
+        let result = match method {
+            "GET" => self.http.get(&url).call(),
+            "POST" => self.http.post(&url).send(body),
+            "PUT" => self.http.put(&url).send(body),
+            "PATCH" => self.http.patch(&url).send(body),
+            other => panic!("raw method {other} is not used"),
+        };
+        let mut response = result.unwrap_or_else(|e| panic!("{method} {url}: {e}"));
+        let kind = response
+            .headers()
+            .get("x-amzn-ErrorType")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
+        let text = response.body_mut().read_to_string().unwrap_or_default();
+        (response.status().as_u16(), kind, text)
+    }
+
+    /// Seeds jobs (`POST /_local/jobs`) and returns their ids.
+    pub fn seed(&self, seed: Value) -> Vec<String> {
+        let out = self.control("POST", "/_local/jobs", Some(&seed));
+        out["jobIds"]
+            .as_array()
+            .expect("jobIds")
+            .iter()
+            .map(|v| v.as_str().expect("id").to_string())
+            .collect()
+    }
+
+    /// Per-operation call counts since the last reset.
+    pub fn calls(&self, operation: &str) -> u64 {
+        self.control("GET", "/_local/calls", None)["calls"][operation]
+            .as_u64()
+            .unwrap_or(0)
+    }
+
+    pub fn reset_calls(&self) {
+        self.control("DELETE", "/_local/calls", None);
+    }
+
+    pub fn advance_days(&self, days: f64) {
+        self.control(
+            "POST",
+            "/_local/clock",
+            Some(&serde_json::json!({ "advanceDays": days })),
+        );
+    }
+
+    pub fn faults(&self, plan: Value) {
+        self.control("POST", "/_local/faults", Some(&plan));
+    }
+}
+
+fn scenario_path() -> PathBuf {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static N: AtomicU64 = AtomicU64::new(0);
+    std::env::temp_dir().join(format!(
+        "local-macie-scenario-{}-{}.json",
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed)
+    ))
+}
+
+/// The SDK configuration every client of the tests shares: explicit Region (no instance
+/// metadata probe), dummy credentials, the SDK's standard retries (3 attempts) with a short
+/// first backoff so retry tests stay fast.
+pub async fn sdk_config() -> aws_config::SdkConfig {
+    aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .region(aws_config::Region::new(REGION))
+        .retry_config(
+            aws_config::retry::RetryConfig::standard()
+                .with_initial_backoff(Duration::from_millis(20)),
+        )
+        .credentials_provider(aws_sdk_macie2::config::Credentials::new(
+            "AKIDLOCAL",
+            "local-secret",
+            None,
+            None,
+            "testkit",
+        ))
+        .load()
+        .await
+}
+
+pub async fn macie_client(endpoint: &str) -> aws_sdk_macie2::Client {
+    let conf = aws_sdk_macie2::config::Builder::from(&sdk_config().await)
+        .endpoint_url(endpoint)
+        .build();
+    aws_sdk_macie2::Client::from_conf(conf)
+}
+
+pub async fn s3_client(endpoint: &str) -> aws_sdk_s3::Client {
+    let conf = aws_sdk_s3::config::Builder::from(&sdk_config().await)
+        .endpoint_url(endpoint)
+        .force_path_style(true)
+        .build();
+    aws_sdk_s3::Client::from_conf(conf)
+}
+
+pub async fn kms_client(endpoint: &str) -> aws_sdk_kms::Client {
+    let conf = aws_sdk_kms::config::Builder::from(&sdk_config().await)
+        .endpoint_url(endpoint)
+        .build();
+    aws_sdk_kms::Client::from_conf(conf)
+}
+
+pub async fn sns_client(endpoint: &str) -> aws_sdk_sns::Client {
+    let conf = aws_sdk_sns::config::Builder::from(&sdk_config().await)
+        .endpoint_url(endpoint)
+        .build();
+    aws_sdk_sns::Client::from_conf(conf)
+}
+
+/// The SDK's per-service endpoint variables for a process (a Lambda binary, the CLI) that
+/// should talk to these stand-ins.
+pub fn endpoint_env(macie: &str, moto: &str) -> Vec<(String, String)> {
+    [
+        ("AWS_ENDPOINT_URL_MACIE2", macie),
+        ("AWS_ENDPOINT_URL_S3", moto),
+        ("AWS_ENDPOINT_URL_KMS", moto),
+        ("AWS_ENDPOINT_URL_SNS", moto),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .chain([
+        ("AWS_REGION".to_string(), REGION.to_string()),
+        ("AWS_ACCESS_KEY_ID".to_string(), "AKIDLOCAL".to_string()),
+        (
+            "AWS_SECRET_ACCESS_KEY".to_string(),
+            "local-secret".to_string(),
+        ),
+        ("AWS_EC2_METADATA_DISABLED".to_string(), "true".to_string()),
+    ])
+    .collect()
+}
+
+/// A sample event from `events/`.
+pub fn event(name: &str) -> Value {
+    let path = workspace_root().join("events").join(name);
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{} is not JSON: {e}", path.display()))
+}
+
+/// A message moto's SNS accepted.
+#[derive(Debug, Clone)]
+pub struct SnsMessage {
+    pub subject: Option<String>,
+    pub message: String,
+    pub attributes: Value,
+}
+
+/// The messages published to `topic_arn`, read from moto's internal state
+/// (`/moto-api/data.json`): what SNS would have delivered.
+pub fn sns_messages(topic_arn: &str) -> Vec<SnsMessage> {
+    let url = format!("{}/moto-api/data.json", moto().url);
+    let mut response = ureq::get(&url)
+        .call()
+        .unwrap_or_else(|e| panic!("GET {url}: {e}"));
+    let text = response.body_mut().read_to_string().expect("moto state");
+    let data: Value = serde_json::from_str(&text).expect("moto state is JSON");
+    let topics = data["sns"]["Topic"].as_array().cloned().unwrap_or_default();
+    topics
+        .iter()
+        .filter(|t| t["arn"] == topic_arn)
+        .flat_map(|t| {
+            t["sent_notifications"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default()
+        })
+        .map(|n| SnsMessage {
+            message: n[1].as_str().unwrap_or_default().to_string(),
+            subject: n[2].as_str().map(str::to_string),
+            attributes: n[3].clone(),
+        })
+        .collect()
+}
+
+/// A new SNS topic in moto, unique to the caller.
+pub async fn topic(name: &str) -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static N: AtomicU64 = AtomicU64::new(0);
+    let client = sns_client(&moto().url).await;
+    let unique = format!(
+        "{name}-{}-{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed)
+    );
+    client
+        .create_topic()
+        .name(unique)
+        .send()
+        .await
+        .expect("create topic")
+        .topic_arn()
+        .expect("topic arn")
+        .to_string()
+}
