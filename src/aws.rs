@@ -1,0 +1,54 @@
+//! Building the SDK clients, once per process.
+//!
+//! The standard credential chain and Region chain apply. The SDK's per-service endpoint
+//! variables (`AWS_ENDPOINT_URL_MACIE2`, `AWS_ENDPOINT_URL_S3`, `AWS_ENDPOINT_URL_KMS`,
+//! `AWS_ENDPOINT_URL_SNS`, or `AWS_ENDPOINT_URL` for all) point the clients at local
+//! stand-ins; with a custom S3 endpoint, S3 uses path-style addressing.
+
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+
+use crate::error::{Error, Result};
+
+/// Loads the SDK configuration; `region` overrides the Region chain.
+pub async fn load(region: Option<&str>) -> SdkConfig {
+    let mut loader = aws_config::defaults(BehaviorVersion::latest());
+    if let Some(r) = region {
+        loader = loader.region(Region::new(r.to_string()));
+    }
+    loader.load().await
+}
+
+/// The Region of a loaded configuration, or an error that says how to set one.
+pub fn region_of(conf: &SdkConfig) -> Result<String> {
+    conf.region()
+        .map(|r| r.to_string())
+        .ok_or_else(|| Error::Config {
+            name: "AWS_REGION",
+            value: String::new(),
+            reason: "no AWS Region is configured: set AWS_REGION, a profile Region, or --region"
+                .into(),
+        })
+}
+
+fn custom_s3_endpoint() -> bool {
+    ["AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL"]
+        .iter()
+        .any(|v| std::env::var_os(v).is_some_and(|s| !s.is_empty()))
+}
+
+pub fn macie(conf: &SdkConfig) -> aws_sdk_macie2::Client {
+    aws_sdk_macie2::Client::new(conf)
+}
+
+pub fn s3(conf: &SdkConfig) -> aws_sdk_s3::Client {
+    let builder = aws_sdk_s3::config::Builder::from(conf);
+    aws_sdk_s3::Client::from_conf(builder.force_path_style(custom_s3_endpoint()).build())
+}
+
+pub fn kms(conf: &SdkConfig) -> aws_sdk_kms::Client {
+    aws_sdk_kms::Client::new(conf)
+}
+
+pub fn sns(conf: &SdkConfig) -> aws_sdk_sns::Client {
+    aws_sdk_sns::Client::new(conf)
+}

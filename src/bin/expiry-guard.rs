@@ -1,0 +1,28 @@
+//! Lambda function: the job expiry guard (Health events and the scheduled sweep).
+
+use lambda_runtime::{service_fn, LambdaEvent};
+use macie_guard::config::{expiry_config, process_env};
+use macie_guard::expiry::lambda::ExpiryFunction;
+use macie_guard::notify::AnyNotifier;
+use macie_guard::{aws, logging};
+use serde_json::Value;
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_runtime::Error> {
+    logging::init_lambda();
+    let env = process_env();
+    let config = expiry_config(&env)?;
+    let topic = env.topic("NOTIFICATION_TOPIC_ARN")?;
+    let sdk = aws::load(None).await;
+    let function = ExpiryFunction {
+        region: aws::region_of(&sdk)?,
+        macie: aws::macie(&sdk),
+        notifier: AnyNotifier::new(topic.as_ref().map(|_| aws::sns(&sdk)), topic),
+        config,
+    };
+    let function = &function;
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
+        function.handle(event).await
+    }))
+    .await
+}

@@ -1,0 +1,102 @@
+//! The library's errors. Each message says what was wrong, with which value, and what to do.
+
+use aws_sdk_macie2::error::ProvideErrorMetadata;
+use thiserror::Error;
+
+#[derive(Debug, Error)]
+pub enum Error {
+    /// The event cannot be understood; nothing was touched. Lambda lets it fail so it lands in
+    /// the dead-letter queue.
+    #[error("malformed event: {0}; nothing was changed (check the rule or schedule that sent it)")]
+    MalformedEvent(String),
+
+    #[error("configuration {name}={value:?} is not valid: {reason}")]
+    Config {
+        name: &'static str,
+        value: String,
+        reason: String,
+    },
+
+    /// An AWS call failed after the SDK's own retries.
+    #[error("{service} {operation}{} failed: {code}: {message}", on.as_ref().map(|r| format!(" on {r}")).unwrap_or_default())]
+    Aws {
+        service: &'static str,
+        operation: &'static str,
+        on: Option<String>,
+        code: String,
+        message: String,
+    },
+
+    #[error("publishing to SNS topic {topic} failed: {message}; check the topic exists and the function may sns:Publish to it")]
+    Notify { topic: String, message: String },
+
+    /// Some jobs or Regions failed; the others were handled. The invocation fails so that it
+    /// is retried, and a retry re-reads each job before acting.
+    #[error("{failed} of {total} failed: {first}")]
+    Partial {
+        failed: usize,
+        total: usize,
+        first: String,
+        summary: Box<serde_json::Value>,
+    },
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    /// Builds [`Error::Aws`] from any SDK error, keeping its error code and message.
+    pub fn aws<E>(
+        service: &'static str,
+        operation: &'static str,
+        on: Option<&str>,
+        err: &aws_sdk_macie2::error::SdkError<E>,
+    ) -> Error
+    where
+        E: aws_sdk_macie2::error::ProvideErrorMetadata + std::error::Error + 'static,
+    {
+        Error::Aws {
+            service,
+            operation,
+            on: on.map(str::to_string),
+            code: err.code().unwrap_or("Unknown").to_string(),
+            message: err
+                .message()
+                .map(str::to_string)
+                .unwrap_or_else(|| describe_sdk_error(err)),
+        }
+    }
+}
+
+/// The full chain of an SDK error (connection refused, timeouts, ...), on one line.
+pub fn describe_sdk_error(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut out = err.to_string();
+    let mut source = err.source();
+    while let Some(s) = source {
+        out.push_str(": ");
+        out.push_str(&s.to_string());
+        source = s.source();
+    }
+    out
+}
+
+impl Error {
+    /// A stable name for the kind of error (Lambda's `errorType`, metrics).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Error::MalformedEvent(_) => "MalformedEvent",
+            Error::Config { .. } => "Configuration",
+            Error::Aws { .. } => "AwsCallFailed",
+            Error::Notify { .. } => "NotificationFailed",
+            Error::Partial { .. } => "PartialFailure",
+        }
+    }
+}
+
+impl From<Error> for lambda_runtime::Diagnostic {
+    fn from(e: Error) -> Self {
+        lambda_runtime::Diagnostic {
+            error_type: e.kind().to_string(),
+            error_message: e.to_string(),
+        }
+    }
+}

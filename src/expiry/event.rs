@@ -1,0 +1,433 @@
+//! The events the expiry guard handles, parsed from JSON without trusting their shape.
+
+use aws_lambda_events::eventbridge::EventBridgeEvent;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::error::Error;
+
+/// Macie's four Health event codes about paused jobs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum HealthKind {
+    /// A paused one-time job will expire soon.
+    JobExpiring,
+    /// A paused run of a recurring job will expire soon.
+    RunExpiring,
+    /// A paused one-time job expired and was cancelled.
+    JobCancelled,
+    /// A paused run of a recurring job expired and was cancelled.
+    RunCancelled,
+}
+
+impl HealthKind {
+    pub fn from_code(code: &str) -> Option<HealthKind> {
+        Some(match code {
+            "AWS_MACIE_PAUSED_JOB_EXPIRATION_EVENT" => HealthKind::JobExpiring,
+            "AWS_MACIE_PAUSED_JOB_RUN_EXPIRATION_EVENT" => HealthKind::RunExpiring,
+            "AWS_MACIE_PAUSED_JOB_CANCELLED_EVENT" => HealthKind::JobCancelled,
+            "AWS_MACIE_PAUSED_JOB_RUN_CANCELLED_EVENT" => HealthKind::RunCancelled,
+            _ => return None,
+        })
+    }
+
+    pub fn is_cancellation(self) -> bool {
+        matches!(self, HealthKind::JobCancelled | HealthKind::RunCancelled)
+    }
+}
+
+/// The `detail` of an "AWS Health Event", as AWS really sends it: only the fields AWS always
+/// sends are required; `endTime`, entities' `tags` and the rest may be missing; `page`,
+/// `totalPages` and `backupEvent` arrive as strings; unknown fields are accepted.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HealthDetail {
+    pub event_arn: String,
+    pub service: String,
+    pub event_type_code: String,
+    #[serde(default)]
+    pub event_type_category: Option<String>,
+    #[serde(default)]
+    pub event_scope_code: Option<String>,
+    #[serde(default)]
+    pub communication_id: Option<String>,
+    #[serde(default)]
+    pub start_time: Option<String>,
+    #[serde(default)]
+    pub end_time: Option<String>,
+    #[serde(default)]
+    pub last_updated_time: Option<String>,
+    #[serde(default)]
+    pub status_code: Option<String>,
+    #[serde(default)]
+    pub event_region: Option<String>,
+    #[serde(default)]
+    pub event_description: Vec<EventDescription>,
+    #[serde(default)]
+    pub affected_entities: Vec<AffectedEntity>,
+    #[serde(default)]
+    pub affected_account: Option<String>,
+    #[serde(default)]
+    pub page: Option<Value>,
+    #[serde(default)]
+    pub total_pages: Option<Value>,
+    #[serde(default)]
+    pub backup_event: Option<Value>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EventDescription {
+    #[serde(default)]
+    pub language: Option<String>,
+    #[serde(default)]
+    pub latest_description: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AffectedEntity {
+    #[serde(default)]
+    pub entity_value: Option<String>,
+    #[serde(default)]
+    pub last_updated_time: Option<String>,
+    #[serde(default)]
+    pub status: Option<String>,
+    #[serde(default)]
+    pub tags: Option<Value>,
+}
+
+/// Health times look like `Thu, 27 Aug 2026 13:19:03 GMT`; RFC 3339 is accepted too.
+pub fn parse_health_time(s: &str) -> Option<DateTime<Utc>> {
+    DateTime::parse_from_rfc2822(s)
+        .or_else(|_| DateTime::parse_from_rfc3339(s))
+        .ok()
+        .map(|t| t.with_timezone(&Utc))
+}
+
+impl HealthDetail {
+    /// The English description, else the first one.
+    pub fn description(&self) -> Option<&str> {
+        let english = self
+            .event_description
+            .iter()
+            .find(|d| d.language.as_deref().is_some_and(|l| l.starts_with("en")));
+        english
+            .or(self.event_description.first())
+            .and_then(|d| d.latest_description.as_deref())
+    }
+
+    pub fn start(&self) -> Option<DateTime<Utc>> {
+        self.start_time.as_deref().and_then(parse_health_time)
+    }
+}
+
+/// A Macie paused-job Health event.
+#[derive(Debug, Clone, Serialize)]
+pub struct HealthEvent {
+    pub kind: HealthKind,
+    pub account: Option<String>,
+    pub region: Option<String>,
+    pub resources: Vec<String>,
+    pub detail: HealthDetail,
+}
+
+impl HealthEvent {
+    /// Every string that may name a job: the envelope's `resources`, then the entities'
+    /// `entityValue`s. The format of neither is documented, so each is checked later.
+    pub fn candidate_refs(&self) -> Vec<&str> {
+        let mut out: Vec<&str> = self.resources.iter().map(String::as_str).collect();
+        out.extend(
+            self.detail
+                .affected_entities
+                .iter()
+                .filter_map(|e| e.entity_value.as_deref()),
+        );
+        out.dedup();
+        out
+    }
+}
+
+/// What the expiry guard was asked to do.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "event", rename_all = "kebab-case")]
+pub enum ExpiryEvent {
+    /// Sweep all paused jobs: a schedule, with or without an EventBridge envelope.
+    Sweep {
+        trigger: String,
+    },
+    Health(Box<HealthEvent>),
+    /// Not for this function: logged, answered with success.
+    Ignored {
+        reason: String,
+    },
+}
+
+fn kind_of(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// Reads a field that must be a string when present.
+pub(crate) fn str_field<'a>(
+    obj: &'a serde_json::Map<String, Value>,
+    field: &str,
+) -> Result<Option<&'a str>, Error> {
+    match obj.get(field) {
+        None => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s)),
+        Some(other) => Err(Error::MalformedEvent(format!(
+            "field {field:?} must be a string, not {}",
+            kind_of(other)
+        ))),
+    }
+}
+
+/// Parses an EventBridge envelope with a typed detail; errors name the path that failed.
+pub(crate) fn envelope<T: serde::de::DeserializeOwned + Serialize>(
+    value: &Value,
+) -> Result<EventBridgeEvent<T>, Error> {
+    serde_path_to_error::deserialize(value)
+        .map_err(|e| Error::MalformedEvent(format!("at {}: {}", e.path(), e.inner())))
+}
+
+/// A schedule's input: an EventBridge "Scheduled Event" envelope, or a plain
+/// `{"action": "sweep"}` (a target with custom input gets no envelope).
+pub(crate) fn schedule_trigger(
+    obj: &serde_json::Map<String, Value>,
+    action: &str,
+) -> Result<Option<String>, Error> {
+    if let Some(a) = str_field(obj, "action")? {
+        if a == action {
+            return Ok(Some("action".into()));
+        }
+        return Err(Error::MalformedEvent(format!(
+            "action {a:?} is not known; this function takes {{\"action\": \"{action}\"}}"
+        )));
+    }
+    let detail_type = str_field(obj, "detail-type")?;
+    let source = str_field(obj, "source")?;
+    if detail_type == Some("Scheduled Event")
+        && matches!(source, Some("aws.events" | "aws.scheduler"))
+    {
+        return Ok(Some("schedule".into()));
+    }
+    Ok(None)
+}
+
+/// The top of every event: an object, either an EventBridge envelope or a plain action.
+pub(crate) fn as_event_object(value: &Value) -> Result<&serde_json::Map<String, Value>, Error> {
+    value.as_object().ok_or_else(|| {
+        Error::MalformedEvent(format!(
+            "the event must be a JSON object, not {}",
+            kind_of(value)
+        ))
+    })
+}
+
+impl ExpiryEvent {
+    pub fn parse(value: &Value) -> Result<ExpiryEvent, Error> {
+        let obj = as_event_object(value)?;
+        if let Some(trigger) = schedule_trigger(obj, "sweep")? {
+            return Ok(ExpiryEvent::Sweep { trigger });
+        }
+        let (Some(detail_type), Some(source)) =
+            (str_field(obj, "detail-type")?, str_field(obj, "source")?)
+        else {
+            return Err(Error::MalformedEvent(
+                "neither an EventBridge event (detail-type and source) nor {\"action\": \"sweep\"}"
+                    .into(),
+            ));
+        };
+        if source != "aws.health" || detail_type != "AWS Health Event" {
+            return Ok(ExpiryEvent::Ignored {
+                reason: format!(
+                    "{source} / {detail_type} events are not handled by the expiry guard"
+                ),
+            });
+        }
+        let event: EventBridgeEvent<HealthDetail> = envelope(value)?;
+        let Some(kind) = HealthKind::from_code(&event.detail.event_type_code) else {
+            return Ok(ExpiryEvent::Ignored {
+                reason: format!(
+                    "Health event {} of service {} is not one of Macie's paused-job events",
+                    event.detail.event_type_code, event.detail.service
+                ),
+            });
+        };
+        if event.detail.service != "MACIE" {
+            return Ok(ExpiryEvent::Ignored {
+                reason: format!(
+                    "Health event {} names service {}, not MACIE",
+                    event.detail.event_type_code, event.detail.service
+                ),
+            });
+        }
+        Ok(ExpiryEvent::Health(Box::new(HealthEvent {
+            kind,
+            account: event.account,
+            region: event.region,
+            resources: event.resources.unwrap_or_default(),
+            detail: event.detail,
+        })))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn health(detail: Value) -> Value {
+        json!({
+            "version": "0", "id": "7bf73129-1428-4cd3-a780-95db273d1602",
+            "detail-type": "AWS Health Event", "source": "aws.health",
+            "account": "123456789012", "time": "2026-08-27T13:19:03Z", "region": "us-east-1",
+            "detail": detail
+        })
+    }
+
+    fn macie_detail(code: &str) -> Value {
+        json!({
+            "eventArn": "arn:aws:health:us-east-1::event/MACIE/X/X_1",
+            "service": "MACIE", "eventTypeCode": code,
+            "eventTypeCategory": "accountNotification", "eventScopeCode": "ACCOUNT_SPECIFIC",
+            "communicationId": "abc-1", "startTime": "Thu, 27 Aug 2026 13:19:03 GMT",
+            "lastUpdatedTime": "Thu, 27 Aug 2026 13:19:03 GMT", "statusCode": "open",
+            "eventRegion": "us-east-1",
+            "eventDescription": [{"language": "en_US", "latestDescription": "A job expires soon"}],
+            "affectedEntities": [{"entityValue": "0123456789abcdef0123456789abcdef", "status": "IMPAIRED"}],
+            "page": "1", "totalPages": "1", "backupEvent": "false", "affectedAccount": "123456789012",
+            "somethingNew": {"nested": true}
+        })
+    }
+
+    #[test]
+    fn real_health_shapes_parse() {
+        let ev = ExpiryEvent::parse(&health(macie_detail(
+            "AWS_MACIE_PAUSED_JOB_EXPIRATION_EVENT",
+        )))
+        .unwrap();
+        let ExpiryEvent::Health(h) = ev else {
+            panic!("{ev:?}")
+        };
+        assert_eq!(h.kind, HealthKind::JobExpiring);
+        assert_eq!(h.detail.description(), Some("A job expires soon"));
+        assert_eq!(
+            h.detail.start().unwrap().to_rfc3339(),
+            "2026-08-27T13:19:03+00:00"
+        );
+        assert_eq!(h.candidate_refs(), vec!["0123456789abcdef0123456789abcdef"]);
+        assert!(
+            h.resources.is_empty(),
+            "no resources in the envelope is fine"
+        );
+    }
+
+    #[test]
+    fn routing() {
+        for (value, want) in [
+            (json!({"action": "sweep"}), "sweep"),
+            (
+                json!({"detail-type": "Scheduled Event", "source": "aws.events", "detail": {}}),
+                "sweep",
+            ),
+            (
+                json!({"detail-type": "Scheduled Event", "source": "aws.scheduler"}),
+                "sweep",
+            ),
+            (
+                json!({"detail-type": "Macie Finding", "source": "aws.macie", "detail": {}}),
+                "ignored",
+            ),
+            (
+                health(
+                    json!({"eventArn": "a", "service": "EC2", "eventTypeCode": "AWS_EC2_OPERATIONAL_ISSUE"}),
+                ),
+                "ignored",
+            ),
+            (
+                health(
+                    json!({"eventArn": "a", "service": "MACIE", "eventTypeCode": "AWS_MACIE_OPERATIONAL_ISSUE"}),
+                ),
+                "ignored",
+            ),
+            (
+                health(
+                    json!({"eventArn": "a", "service": "EC2", "eventTypeCode": "AWS_MACIE_PAUSED_JOB_EXPIRATION_EVENT"}),
+                ),
+                "ignored",
+            ),
+        ] {
+            let got = match ExpiryEvent::parse(&value).unwrap() {
+                ExpiryEvent::Sweep { .. } => "sweep",
+                ExpiryEvent::Health(_) => "health",
+                ExpiryEvent::Ignored { .. } => "ignored",
+            };
+            assert_eq!(got, want, "{value}");
+        }
+    }
+
+    #[test]
+    fn malformed_events_name_what_is_wrong() {
+        for (value, needle) in [
+            (json!([1, 2]), "JSON object, not an array"),
+            (json!("sweep"), "not a string"),
+            (json!(null), "not null"),
+            (json!({}), "neither an EventBridge event"),
+            (
+                json!({"action": "delete-everything"}),
+                "action \"delete-everything\"",
+            ),
+            (json!({"action": 7}), "\"action\" must be a string"),
+            (
+                json!({"detail-type": 5, "source": "aws.health"}),
+                "\"detail-type\" must be a string",
+            ),
+            (
+                json!({"detail-type": "AWS Health Event", "source": "aws.health"}),
+                "detail",
+            ),
+            (health(json!("text")), "detail"),
+            (
+                health(
+                    json!({"service": "MACIE", "eventTypeCode": "AWS_MACIE_PAUSED_JOB_EXPIRATION_EVENT"}),
+                ),
+                "eventArn",
+            ),
+            (
+                health(json!({"eventArn": "a", "service": "MACIE", "eventTypeCode": 12})),
+                "detail.eventTypeCode",
+            ),
+            (
+                health(
+                    json!({"eventArn": "a", "service": "MACIE", "eventTypeCode": "AWS_MACIE_PAUSED_JOB_EXPIRATION_EVENT", "affectedEntities": {"a": 1}}),
+                ),
+                "detail.affectedEntities",
+            ),
+        ] {
+            let err = ExpiryEvent::parse(&value).expect_err(&value.to_string());
+            let text = err.to_string();
+            assert!(text.contains(needle), "{value}: {text}");
+            assert!(text.starts_with("malformed event"), "{text}");
+        }
+        let mut bad_resources = health(macie_detail("AWS_MACIE_PAUSED_JOB_EXPIRATION_EVENT"));
+        bad_resources["resources"] = json!([1]);
+        let err = ExpiryEvent::parse(&bad_resources).unwrap_err().to_string();
+        assert!(err.contains("resources"), "{err}");
+    }
+
+    #[test]
+    fn health_times() {
+        assert!(parse_health_time("Thu, 27 Aug 2026 13:19:03 GMT").is_some());
+        assert!(parse_health_time("2026-08-27T13:19:03Z").is_some());
+        assert!(parse_health_time("yesterday").is_none());
+    }
+}

@@ -1,0 +1,370 @@
+//! The narrow view of Macie that the guards need, and its implementation over
+//! aws-sdk-macie2. Everything returned is plain data.
+
+use aws_sdk_macie2::error::ProvideErrorMetadata;
+use aws_sdk_macie2::types as mt;
+use aws_smithy_types::DateTime as SmithyTime;
+use chrono::{DateTime, Utc};
+use serde_json::{json, Map, Value};
+use std::future::Future;
+
+use crate::error::{Error, Result};
+use crate::expiry::policy::{JobSnapshot, JobStatus, JobType};
+
+/// ListClassificationJobs' largest page: the model leaves `maxResults` unbounded, Macie's
+/// reference documents up to 200.
+pub const LIST_PAGE_SIZE: i32 = 200;
+
+/// One page of paused jobs.
+#[derive(Debug, Clone, Default)]
+pub struct Page {
+    pub jobs: Vec<JobSnapshot>,
+    pub next_token: Option<String>,
+}
+
+/// A job as DescribeClassificationJob tells it: the snapshot, and the definition a person
+/// needs to recreate it (CreateClassificationJob's fields).
+#[derive(Debug, Clone)]
+pub struct DescribedJob {
+    pub snapshot: JobSnapshot,
+    pub definition: Value,
+}
+
+/// The statuses UpdateClassificationJob can set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Target {
+    Running,
+    UserPaused,
+    Cancelled,
+}
+
+impl Target {
+    pub fn status(self) -> JobStatus {
+        match self {
+            Target::Running => JobStatus::Running,
+            Target::UserPaused => JobStatus::UserPaused,
+            Target::Cancelled => JobStatus::Cancelled,
+        }
+    }
+}
+
+/// Why an update did not happen.
+#[derive(Debug)]
+pub enum UpdateError {
+    /// Macie refused the move (ValidationException, ConflictException): the job's state moved
+    /// under us. Re-read and decide again.
+    Refused {
+        code: String,
+        message: String,
+    },
+    Failed(Error),
+}
+
+/// The classification job operations the expiry guard uses.
+pub trait MacieJobs: Send + Sync {
+    /// One page of USER_PAUSED jobs (ListClassificationJobs, largest page size).
+    fn list_paused(&self, next_token: Option<String>) -> impl Future<Output = Result<Page>> + Send;
+    /// DescribeClassificationJob; `None` when the job does not exist.
+    fn describe(&self, job_id: &str) -> impl Future<Output = Result<Option<DescribedJob>>> + Send;
+    /// UpdateClassificationJob.
+    fn update(
+        &self,
+        job_id: &str,
+        to: Target,
+    ) -> impl Future<Output = std::result::Result<(), UpdateError>> + Send;
+}
+
+impl<T: MacieJobs> MacieJobs for &T {
+    fn list_paused(&self, next_token: Option<String>) -> impl Future<Output = Result<Page>> + Send {
+        (**self).list_paused(next_token)
+    }
+    fn describe(&self, job_id: &str) -> impl Future<Output = Result<Option<DescribedJob>>> + Send {
+        (**self).describe(job_id)
+    }
+    fn update(
+        &self,
+        job_id: &str,
+        to: Target,
+    ) -> impl Future<Output = std::result::Result<(), UpdateError>> + Send {
+        (**self).update(job_id, to)
+    }
+}
+
+fn time(t: Option<&SmithyTime>) -> Option<DateTime<Utc>> {
+    let t = t?;
+    DateTime::from_timestamp(t.secs(), t.subsec_nanos())
+}
+
+fn paused_details(
+    d: Option<&mt::UserPausedDetails>,
+) -> (Option<DateTime<Utc>>, Option<DateTime<Utc>>, Option<String>) {
+    match d {
+        None => (None, None, None),
+        Some(d) => (
+            time(d.job_paused_at()),
+            time(d.job_expires_at()),
+            d.job_imminent_expiration_health_event_arn()
+                .map(str::to_string),
+        ),
+    }
+}
+
+pub fn snapshot_of_summary(s: &mt::JobSummary) -> JobSnapshot {
+    let (paused_at, expires_at, health_event_arn) = paused_details(s.user_paused_details());
+    JobSnapshot {
+        job_id: s.job_id().unwrap_or_default().to_string(),
+        name: s.name().unwrap_or_default().to_string(),
+        status: JobStatus::parse(s.job_status().map(|v| v.as_str()).unwrap_or("")),
+        job_type: JobType::parse(s.job_type().map(|v| v.as_str()).unwrap_or("")),
+        paused_at,
+        expires_at,
+        health_event_arn,
+        tags: None,
+    }
+}
+
+pub fn described_job(
+    out: &aws_sdk_macie2::operation::describe_classification_job::DescribeClassificationJobOutput,
+) -> DescribedJob {
+    let (paused_at, expires_at, health_event_arn) = paused_details(out.user_paused_details());
+    let tags = out
+        .tags()
+        .map(|t| t.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+        .unwrap_or_default();
+    DescribedJob {
+        snapshot: JobSnapshot {
+            job_id: out.job_id().unwrap_or_default().to_string(),
+            name: out.name().unwrap_or_default().to_string(),
+            status: JobStatus::parse(out.job_status().map(|v| v.as_str()).unwrap_or("")),
+            job_type: JobType::parse(out.job_type().map(|v| v.as_str()).unwrap_or("")),
+            paused_at,
+            expires_at,
+            health_event_arn,
+            tags: Some(tags),
+        },
+        definition: definition_json(out),
+    }
+}
+
+/// The job's definition in CreateClassificationJob's JSON shape, so a person can recreate
+/// a job that was lost.
+pub fn definition_json(
+    out: &aws_sdk_macie2::operation::describe_classification_job::DescribeClassificationJobOutput,
+) -> Value {
+    let mut m = Map::new();
+    let mut put = |k: &str, v: Value| {
+        if !v.is_null() && v != json!([]) {
+            m.insert(k.to_string(), v);
+        }
+    };
+    put("name", json!(out.name()));
+    put("description", json!(out.description()));
+    put("jobType", json!(out.job_type().map(|v| v.as_str())));
+    put("jobArn", json!(out.job_arn()));
+    put(
+        "createdAt",
+        json!(time(out.created_at()).map(|t| t.to_rfc3339())),
+    );
+    put("samplingPercentage", json!(out.sampling_percentage()));
+    put("initialRun", json!(out.initial_run()));
+    put(
+        "managedDataIdentifierSelector",
+        json!(out.managed_data_identifier_selector().map(|v| v.as_str())),
+    );
+    put(
+        "managedDataIdentifierIds",
+        json!(out.managed_data_identifier_ids()),
+    );
+    put(
+        "customDataIdentifierIds",
+        json!(out.custom_data_identifier_ids()),
+    );
+    put("allowListIds", json!(out.allow_list_ids()));
+    put("tags", json!(out.tags()));
+    if let Some(s) = out.schedule_frequency() {
+        let mut f = Map::new();
+        if s.daily_schedule().is_some() {
+            f.insert("dailySchedule".into(), json!({}));
+        }
+        if let Some(w) = s.weekly_schedule() {
+            f.insert(
+                "weeklySchedule".into(),
+                json!({"dayOfWeek": w.day_of_week().map(|d| d.as_str())}),
+            );
+        }
+        if let Some(mo) = s.monthly_schedule() {
+            f.insert(
+                "monthlySchedule".into(),
+                json!({"dayOfMonth": mo.day_of_month()}),
+            );
+        }
+        put("scheduleFrequency", Value::Object(f));
+    }
+    if let Some(d) = out.s3_job_definition() {
+        let mut def = Map::new();
+        let buckets: Vec<Value> = d
+            .bucket_definitions()
+            .iter()
+            .map(|b| json!({"accountId": b.account_id(), "buckets": b.buckets()}))
+            .collect();
+        if !buckets.is_empty() {
+            def.insert("bucketDefinitions".into(), Value::Array(buckets));
+        }
+        if let Some(c) = d.bucket_criteria() {
+            def.insert(
+                "bucketCriteria".into(),
+                json!({"includes": c.includes().map(criteria_block), "excludes": c.excludes().map(criteria_block)}),
+            );
+        }
+        if let Some(s) = d.scoping() {
+            def.insert(
+                "scoping".into(),
+                json!({"includes": s.includes().map(scoping_block), "excludes": s.excludes().map(scoping_block)}),
+            );
+        }
+        put("s3JobDefinition", Value::Object(def));
+    }
+    Value::Object(m)
+}
+
+fn criteria_block(b: &mt::CriteriaBlockForJob) -> Value {
+    let and: Vec<Value> = b
+        .and()
+        .iter()
+        .map(|c| {
+            json!({
+                "simpleCriterion": c.simple_criterion().map(|s| json!({
+                    "comparator": s.comparator().map(|v| v.as_str()),
+                    "key": s.key().map(|v| v.as_str()),
+                    "values": s.values(),
+                })),
+                "tagCriterion": c.tag_criterion().map(|t| json!({
+                    "comparator": t.comparator().map(|v| v.as_str()),
+                    "tagValues": t.tag_values().iter().map(|p| json!({"key": p.key(), "value": p.value()})).collect::<Vec<_>>(),
+                })),
+            })
+        })
+        .collect();
+    json!({ "and": and })
+}
+
+fn scoping_block(b: &mt::JobScopingBlock) -> Value {
+    let and: Vec<Value> = b
+        .and()
+        .iter()
+        .map(|t| {
+            json!({
+                "simpleScopeTerm": t.simple_scope_term().map(|s| json!({
+                    "comparator": s.comparator().map(|v| v.as_str()),
+                    "key": s.key().map(|v| v.as_str()),
+                    "values": s.values(),
+                })),
+                "tagScopeTerm": t.tag_scope_term().map(|s| json!({
+                    "comparator": s.comparator().map(|v| v.as_str()),
+                    "key": s.key(),
+                    "tagValues": s.tag_values().iter().map(|p| json!({"key": p.key(), "value": p.value()})).collect::<Vec<_>>(),
+                    "target": s.target().map(|v| v.as_str()),
+                })),
+            })
+        })
+        .collect();
+    json!({ "and": and })
+}
+
+impl MacieJobs for aws_sdk_macie2::Client {
+    async fn list_paused(&self, next_token: Option<String>) -> Result<Page> {
+        let filter = mt::ListJobsFilterCriteria::builder()
+            .includes(
+                mt::ListJobsFilterTerm::builder()
+                    .key(mt::ListJobsFilterKey::JobStatus)
+                    .comparator(mt::JobComparator::Eq)
+                    .values("USER_PAUSED")
+                    .build(),
+            )
+            .build();
+        let out = self
+            .list_classification_jobs()
+            .filter_criteria(filter)
+            .max_results(LIST_PAGE_SIZE)
+            .set_next_token(next_token)
+            .send()
+            .await
+            .map_err(|e| Error::aws("Macie", "ListClassificationJobs", None, &e))?;
+        Ok(Page {
+            jobs: out.items().iter().map(snapshot_of_summary).collect(),
+            next_token: out
+                .next_token()
+                .filter(|t| !t.is_empty())
+                .map(str::to_string),
+        })
+    }
+
+    async fn describe(&self, job_id: &str) -> Result<Option<DescribedJob>> {
+        match self
+            .describe_classification_job()
+            .job_id(job_id)
+            .send()
+            .await
+        {
+            Ok(out) => Ok(Some(described_job(&out))),
+            Err(e) if e.code() == Some("ResourceNotFoundException") => Ok(None),
+            Err(e) => Err(Error::aws(
+                "Macie",
+                "DescribeClassificationJob",
+                Some(job_id),
+                &e,
+            )),
+        }
+    }
+
+    async fn update(&self, job_id: &str, to: Target) -> std::result::Result<(), UpdateError> {
+        let status = match to {
+            Target::Running => mt::JobStatus::Running,
+            Target::UserPaused => mt::JobStatus::UserPaused,
+            Target::Cancelled => mt::JobStatus::Cancelled,
+        };
+        match self
+            .update_classification_job()
+            .job_id(job_id)
+            .job_status(status)
+            .send()
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(e) if matches!(e.code(), Some("ValidationException" | "ConflictException")) => {
+                Err(UpdateError::Refused {
+                    code: e.code().unwrap_or_default().to_string(),
+                    message: e.message().unwrap_or_default().to_string(),
+                })
+            }
+            Err(e) => Err(UpdateError::Failed(Error::aws(
+                "Macie",
+                "UpdateClassificationJob",
+                Some(job_id),
+                &e,
+            ))),
+        }
+    }
+}
+
+/// The account Macie runs in, read from GetMacieSession's service role ARN. For the CLI,
+/// which has no function ARN to read it from.
+pub async fn session_account(client: &aws_sdk_macie2::Client) -> Result<String> {
+    let out = client
+        .get_macie_session()
+        .send()
+        .await
+        .map_err(|e| Error::aws("Macie", "GetMacieSession", None, &e))?;
+    out.service_role()
+        .and_then(|arn| arn.split(':').nth(4))
+        .filter(|a| crate::scope::is_account(a))
+        .map(str::to_string)
+        .ok_or_else(|| Error::Aws {
+            service: "Macie",
+            operation: "GetMacieSession",
+            on: None,
+            code: "NoAccount".into(),
+            message: "the session has no service role ARN to read the account from; pass --account"
+                .into(),
+        })
+}

@@ -1,0 +1,124 @@
+//! The `macie-guard` binary against the stand-ins, pointed at them by the SDK's per-service
+//! endpoint variables, as an operator would run it.
+
+use serde_json::{json, Value};
+use std::process::{Command, Output};
+use testkit::{endpoint_env, moto, workspace_root, LocalMacie};
+
+fn cli(macie: &LocalMacie, args: &[&str]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_macie-guard"));
+    cmd.args(args).current_dir(workspace_root());
+    for var in [
+        "AWS_PROFILE",
+        "AWS_ENDPOINT_URL",
+        "NOTIFICATION_TOPIC_ARN",
+        "DEFAULT_POLICY",
+        "DRY_RUN",
+    ] {
+        cmd.env_remove(var);
+    }
+    cmd.envs(endpoint_env(macie.url(), &moto().url));
+    cmd.output().expect("run macie-guard")
+}
+
+fn json_out(out: &Output) -> Value {
+    assert!(
+        out.status.success(),
+        "stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stdout)))
+}
+
+fn scenario() -> LocalMacie {
+    LocalMacie::start(Some(&json!({"jobs": [
+        {"jobId": "3ce05dbb7ec5505def334104bf4fc3b4", "name": "nightly-pii", "jobStatus": "USER_PAUSED", "pausedDaysAgo": 28.5,
+         "tags": {"macie-guard:on-expiry": "resume"}},
+        {"name": "quarterly", "jobStatus": "USER_PAUSED", "pausedDaysAgo": 24},
+        {"name": "running", "jobStatus": "RUNNING"}
+    ]})))
+}
+
+#[test]
+fn jobs_lists_paused_jobs_with_policy_and_plan() {
+    let macie = scenario();
+    let jobs = json_out(&cli(&macie, &["jobs", "--json"]));
+    let jobs = jobs.as_array().unwrap();
+    assert_eq!(jobs.len(), 2);
+    assert_eq!(jobs[0]["name"], "nightly-pii", "soonest expiry first");
+    assert_eq!(jobs[0]["policy"], "resume");
+    assert_eq!(jobs[0]["plan"]["plan"], "act");
+    assert_eq!(jobs[1]["policy"], "notify");
+    assert_eq!(jobs[1]["plan"]["plan"], "warn");
+    assert!(jobs[1]["days_left"].as_f64().unwrap() > 5.0);
+
+    let table = cli(&macie, &["jobs"]);
+    let text = String::from_utf8_lossy(&table.stdout);
+    assert!(
+        text.contains("DAYS LEFT")
+            && text.contains("nightly-pii")
+            && text.contains("2 paused job(s)"),
+        "{text}"
+    );
+    assert_eq!(
+        macie.calls("UpdateClassificationJob"),
+        0,
+        "listing changes nothing"
+    );
+}
+
+#[test]
+fn sweep_dry_run_then_for_real() {
+    let macie = scenario();
+    let dry = json_out(&cli(&macie, &["sweep", "--dry-run", "--json"]));
+    assert_eq!(dry["dry_run"], true);
+    assert_eq!(dry["jobs"][0]["outcome"], "dry-run");
+    assert_eq!(macie.calls("UpdateClassificationJob"), 0);
+
+    let out = cli(&macie, &["sweep"]);
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("[done") && text.contains("nightly-pii"),
+        "{text}"
+    );
+    let notes = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        notes.contains("==== notification:"),
+        "no topic: notifications are printed: {notes}"
+    );
+    assert_eq!(macie.calls("UpdateClassificationJob"), 1);
+}
+
+#[test]
+fn handle_routes_event_files_and_rejects_bad_ones() {
+    let macie = scenario();
+    let out = json_out(&cli(
+        &macie,
+        &[
+            "handle",
+            "events/health-paused-job-expiration.json",
+            "--json",
+        ],
+    ));
+    assert_eq!(
+        out["trigger"],
+        "health:AWS_MACIE_PAUSED_JOB_EXPIRATION_EVENT"
+    );
+    assert_eq!(out["jobs"][0]["outcome"], "done");
+
+    let bad = std::env::temp_dir().join(format!("macie-guard-bad-{}.json", std::process::id()));
+    std::fs::write(&bad, "{\"detail-type\": ").unwrap();
+    let out = cli(&macie, &["handle", bad.to_str().unwrap()]);
+    let _ = std::fs::remove_file(&bad);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("is not JSON"));
+
+    let out = cli(
+        &macie,
+        &["--region", "eu-west-1", "--account", "12", "jobs"],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--account"));
+}
