@@ -6,6 +6,7 @@
 //! stand-ins; with a custom S3 endpoint, S3 uses path-style addressing.
 
 use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_types::service_config::ServiceConfigKey;
 
 use crate::error::{Error, Result};
 
@@ -30,10 +31,19 @@ pub fn region_of(conf: &SdkConfig) -> Result<String> {
         })
 }
 
-fn custom_s3_endpoint() -> bool {
-    ["AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL"]
-        .iter()
-        .any(|v| std::env::var_os(v).is_some_and(|s| !s.is_empty()))
+/// Whether S3 has an endpoint override (`AWS_ENDPOINT_URL_S3`, `AWS_ENDPOINT_URL`, or the
+/// profile's `services` section), as the S3 client itself reads it.
+fn custom_s3_endpoint(conf: &SdkConfig) -> bool {
+    let key = ServiceConfigKey::builder()
+        .service_id("S3")
+        .env("AWS_ENDPOINT_URL")
+        .profile("endpoint_url")
+        .build();
+    let overridden = match (conf.service_config(), key) {
+        (Some(sc), Ok(key)) => sc.load_config(key).is_some(),
+        _ => false,
+    };
+    conf.endpoint_url().is_some() || overridden
 }
 
 pub fn macie(conf: &SdkConfig) -> aws_sdk_macie2::Client {
@@ -42,7 +52,7 @@ pub fn macie(conf: &SdkConfig) -> aws_sdk_macie2::Client {
 
 pub fn s3(conf: &SdkConfig) -> aws_sdk_s3::Client {
     let builder = aws_sdk_s3::config::Builder::from(conf);
-    aws_sdk_s3::Client::from_conf(builder.force_path_style(custom_s3_endpoint()).build())
+    aws_sdk_s3::Client::from_conf(builder.force_path_style(custom_s3_endpoint(conf)).build())
 }
 
 pub fn kms(conf: &SdkConfig) -> aws_sdk_kms::Client {

@@ -7,8 +7,10 @@
 
 pub mod aws;
 pub mod config;
+pub mod dispatch;
 pub mod error;
 pub mod expiry;
+pub mod export;
 pub mod logging;
 pub mod macie;
 pub mod metrics;

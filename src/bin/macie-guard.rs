@@ -3,9 +3,13 @@
 use chrono::Utc;
 use clap::{Parser, Subcommand, ValueEnum};
 use macie_guard::config::{expiry_config, process_env};
-use macie_guard::expiry::{ExpiryConfig, ExpiryEvent, ExpiryGuard, Plan, Policy, Summary};
+use macie_guard::dispatch::{self, Routed};
+use macie_guard::expiry::{ExpiryEvent, ExpiryGuard, Plan, Policy, Summary};
+use macie_guard::export::checks::ConfigFact;
+use macie_guard::export::sources::AwsSources;
+use macie_guard::export::{ExportEvent, ExportGuard, ExportReport, Severity};
 use macie_guard::notify::AnyNotifier;
-use macie_guard::scope::{is_account, Scope};
+use macie_guard::scope::is_account;
 use macie_guard::{aws, logging, macie, Error};
 use serde_json::Value;
 use std::path::PathBuf;
@@ -17,9 +21,10 @@ use std::process::ExitCode;
 #[derive(Parser)]
 #[command(name = "macie-guard", version)]
 struct Cli {
-    /// AWS Region (default: the SDK's Region chain, e.g. AWS_REGION).
+    /// AWS Region (default: the SDK's Region chain, e.g. AWS_REGION). check-export takes it
+    /// more than once.
     #[arg(long, global = true)]
-    region: Option<String>,
+    region: Vec<String>,
     /// Account the jobs belong to (default: read from GetMacieSession).
     #[arg(long, global = true)]
     account: Option<String>,
@@ -48,36 +53,36 @@ enum Command {
     Jobs,
     /// The expiry sweep, as the scheduled function runs it.
     Sweep,
+    /// Check where Macie stores discovery results (exit 0 clean, 1 warnings, 2 critical).
+    CheckExport,
     /// Route an event file through the same dispatcher as the Lambda functions.
     Handle {
         /// A JSON event (see events/).
         file: PathBuf,
         /// Which function's dispatcher (default: told by the event).
         #[arg(long, value_enum)]
-        function: Option<Function>,
+        function: Option<FunctionArg>,
     },
 }
 
 #[derive(Clone, Copy, ValueEnum)]
-enum Function {
+enum FunctionArg {
     Expiry,
+    Export,
 }
 
-fn config(cli: &Cli) -> Result<ExpiryConfig, Error> {
-    let mut c = expiry_config(&process_env())?;
-    if let Some(p) = cli.default_policy {
-        c.default_policy = p;
-    }
-    c.dry_run |= cli.dry_run;
-    Ok(c)
+struct Env {
+    sdk: aws_config::SdkConfig,
+    macie: aws_sdk_macie2::Client,
+    region: String,
+    account: String,
+    notifier: AnyNotifier,
 }
 
-async fn scope(
-    cli: &Cli,
-    sdk: &aws_config::SdkConfig,
-    client: &aws_sdk_macie2::Client,
-) -> Result<Scope, Error> {
-    let region = aws::region_of(sdk)?;
+async fn env(cli: &Cli) -> Result<Env, Error> {
+    let sdk = aws::load(cli.region.first().map(String::as_str)).await;
+    let region = aws::region_of(&sdk)?;
+    let macie = aws::macie(&sdk);
     let account = match &cli.account {
         Some(a) if is_account(a) => a.clone(),
         Some(a) => {
@@ -87,16 +92,55 @@ async fn scope(
                 reason: "use a 12-digit account id".into(),
             })
         }
-        None => macie::session_account(client).await?,
+        None => macie::session_account(&macie).await?,
     };
-    Ok(Scope::new(account, region))
+    let topic = match &cli.topic_arn {
+        Some(t) => Some(t.clone()),
+        None => process_env().topic("NOTIFICATION_TOPIC_ARN")?,
+    };
+    let notifier = AnyNotifier::new(topic.as_ref().map(|_| aws::sns(&sdk)), topic);
+    Ok(Env {
+        sdk,
+        macie,
+        region,
+        account,
+        notifier,
+    })
 }
 
-fn print_summary(s: &Summary, json: bool) {
-    if json {
-        println!("{}", serde_json::to_string_pretty(s).unwrap_or_default());
-        return;
+fn expiry_guard(
+    cli: &Cli,
+    e: Env,
+) -> Result<ExpiryGuard<aws_sdk_macie2::Client, AnyNotifier>, Error> {
+    let mut config = expiry_config(&process_env())?;
+    if let Some(p) = cli.default_policy {
+        config.default_policy = p;
     }
+    config.dry_run |= cli.dry_run;
+    Ok(ExpiryGuard {
+        macie: e.macie,
+        notifier: e.notifier,
+        config,
+        scope: macie_guard::scope::Scope::new(e.account, e.region),
+    })
+}
+
+fn export_guard(cli: &Cli, e: Env) -> ExportGuard<AwsSources, AnyNotifier> {
+    let mut regions = vec![e.region.clone()];
+    for r in &cli.region {
+        if !regions.contains(r) {
+            regions.push(r.clone());
+        }
+    }
+    ExportGuard {
+        sources: AwsSources::new(e.sdk),
+        notifier: e.notifier,
+        account: e.account,
+        regions,
+    }
+}
+
+fn print_summary(s: &Summary) {
     println!(
         "{} in {} {}: {} paused job(s) scanned, {} handled{}",
         s.trigger,
@@ -114,73 +158,126 @@ fn print_summary(s: &Summary, json: bool) {
     }
 }
 
-async fn run(cli: Cli) -> Result<ExitCode, Error> {
-    let sdk = aws::load(cli.region.as_deref()).await;
-    let client = aws::macie(&sdk);
-    let env = process_env();
-    let topic = match &cli.topic_arn {
-        Some(t) => Some(t.clone()),
-        None => env.topic("NOTIFICATION_TOPIC_ARN")?,
-    };
-    let guard = ExpiryGuard {
-        macie: client.clone(),
-        notifier: AnyNotifier::new(topic.as_ref().map(|_| aws::sns(&sdk)), topic),
-        config: config(&cli)?,
-        scope: scope(&cli, &sdk, &client).await?,
-    };
-    let now = Utc::now();
-    let summary = match &cli.command {
-        Command::Jobs => {
-            let jobs = guard.paused_jobs(now).await?;
-            if cli.json {
-                println!(
-                    "{}",
-                    serde_json::to_string_pretty(&jobs).unwrap_or_default()
-                );
-            } else {
-                println!(
-                    "{:<32}  {:<28}  {:<16}  {:<16}  {:>9}  {:<11}  PLAN",
-                    "JOB ID", "NAME", "PAUSED", "EXPIRES", "DAYS LEFT", "POLICY"
-                );
-                let t = |d: Option<chrono::DateTime<Utc>>| {
-                    d.map(|d| d.format("%Y-%m-%d %H:%M").to_string())
-                        .unwrap_or_else(|| "-".into())
-                };
-                for j in &jobs {
-                    let plan = match &j.plan {
-                        Plan::Warn { act_at, .. } => {
-                            format!("warn; act {}", act_at.format("%Y-%m-%d %H:%M"))
-                        }
-                        p => p.label().to_string(),
-                    };
-                    let name: String = j.job.name.chars().take(28).collect();
-                    println!(
-                        "{:<32}  {:<28}  {:<16}  {:<16}  {:>9}  {:<11}  {}",
-                        j.job.job_id,
-                        name,
-                        t(j.job.paused_at),
-                        t(j.job.expires_at),
-                        j.days_left
-                            .map(|d| format!("{d:.1}"))
-                            .unwrap_or_else(|| "-".into()),
-                        j.policy.as_str(),
-                        plan
-                    );
+fn print_export(r: &ExportReport) {
+    if let Some(why) = &r.ignored {
+        println!("{}: ignored: {why}", r.trigger);
+    }
+    for region in &r.regions {
+        match &region.configuration {
+            ConfigFact::Set(d) => println!(
+                "Export configuration in {}: bucket {} (prefix {:?}), key {}",
+                region.region,
+                d.bucket_name.as_deref().unwrap_or("-"),
+                d.key_prefix.as_deref().unwrap_or(""),
+                d.kms_key_arn.as_deref().unwrap_or("-")
+            ),
+            ConfigFact::NotSet => println!("Export configuration in {}: not set", region.region),
+            ConfigFact::Unreadable { reason } => println!(
+                "Export configuration in {}: unreadable ({reason})",
+                region.region
+            ),
+        }
+        if region.findings.is_empty() {
+            println!("  OK: Macie can store its discovery results here.");
+        }
+        for f in &region.findings {
+            println!("  [{}] {}  {}", f.severity.as_str(), f.code, f.resource);
+            println!("      {}", f.message);
+            println!("      Fix: {}", f.fix);
+            if let Some(st) = &f.statement {
+                let text = serde_json::to_string_pretty(st).unwrap_or_default();
+                println!("      Statement to add:");
+                for line in text.lines() {
+                    println!("        {line}");
                 }
-                println!("{} paused job(s)", jobs.len());
             }
-            return Ok(ExitCode::SUCCESS);
         }
-        Command::Sweep => {
-            guard
-                .handle(
-                    &ExpiryEvent::Sweep {
-                        trigger: "cli".into(),
-                    },
-                    now,
-                )
-                .await
+    }
+}
+
+fn export_exit(r: &ExportReport) -> ExitCode {
+    match r.worst() {
+        Some(Severity::Critical) => ExitCode::from(2),
+        Some(Severity::Warning) => ExitCode::from(1),
+        _ => ExitCode::SUCCESS,
+    }
+}
+
+fn print_json<T: serde::Serialize>(v: &T) {
+    println!("{}", serde_json::to_string_pretty(v).unwrap_or_default());
+}
+
+async fn run_expiry(cli: &Cli, e: Env, event: ExpiryEvent) -> Result<ExitCode, Error> {
+    let guard = expiry_guard(cli, e)?;
+    match guard.handle(&event, Utc::now()).await {
+        Ok(s) if cli.json => print_json(&s),
+        Ok(s) => print_summary(&s),
+        Err(Error::Partial { summary, .. }) if cli.json => {
+            print_json(&summary);
+            return Ok(ExitCode::from(1));
         }
+        Err(e) => return Err(e),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn run_export(cli: &Cli, e: Env, event: ExportEvent) -> Result<ExitCode, Error> {
+    let report = export_guard(cli, e).handle(&event).await?;
+    if cli.json {
+        print_json(&report);
+    } else {
+        print_export(&report);
+    }
+    Ok(export_exit(&report))
+}
+
+async fn jobs(cli: &Cli, e: Env) -> Result<ExitCode, Error> {
+    let jobs = expiry_guard(cli, e)?.paused_jobs(Utc::now()).await?;
+    if cli.json {
+        print_json(&jobs);
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!(
+        "{:<32}  {:<28}  {:<16}  {:<16}  {:>9}  {:<11}  PLAN",
+        "JOB ID", "NAME", "PAUSED", "EXPIRES", "DAYS LEFT", "POLICY"
+    );
+    let t = |d: Option<chrono::DateTime<Utc>>| {
+        d.map(|d| d.format("%Y-%m-%d %H:%M").to_string())
+            .unwrap_or_else(|| "-".into())
+    };
+    for j in &jobs {
+        let plan = match &j.plan {
+            Plan::Warn { act_at, .. } => format!("warn; act {}", act_at.format("%Y-%m-%d %H:%M")),
+            p => p.label().to_string(),
+        };
+        let name: String = j.job.name.chars().take(28).collect();
+        println!(
+            "{:<32}  {:<28}  {:<16}  {:<16}  {:>9}  {:<11}  {}",
+            j.job.job_id,
+            name,
+            t(j.job.paused_at),
+            t(j.job.expires_at),
+            j.days_left
+                .map(|d| format!("{d:.1}"))
+                .unwrap_or_else(|| "-".into()),
+            j.policy.as_str(),
+            plan
+        );
+    }
+    println!("{} paused job(s)", jobs.len());
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn run(cli: Cli) -> Result<ExitCode, Error> {
+    // Read the event before any AWS call: a bad file changes nothing and costs nothing.
+    let routed = match &cli.command {
+        Command::Jobs => None,
+        Command::Sweep => Some(Routed::Expiry(ExpiryEvent::Sweep {
+            trigger: "cli".into(),
+        })),
+        Command::CheckExport => Some(Routed::Export(ExportEvent::Check {
+            trigger: "cli".into(),
+        })),
         Command::Handle { file, function } => {
             let text = std::fs::read_to_string(file).map_err(|e| {
                 Error::MalformedEvent(format!("cannot read {}: {e}", file.display()))
@@ -188,24 +285,18 @@ async fn run(cli: Cli) -> Result<ExitCode, Error> {
             let value: Value = serde_json::from_str(&text).map_err(|e| {
                 Error::MalformedEvent(format!("{} is not JSON: {e}", file.display()))
             })?;
-            let _ = function;
-            let event = ExpiryEvent::parse(&value)?;
-            guard.handle(&event, now).await
+            let function = function.map(|f| match f {
+                FunctionArg::Expiry => dispatch::Function::Expiry,
+                FunctionArg::Export => dispatch::Function::Export,
+            });
+            Some(dispatch::route(&value, function)?)
         }
     };
-    match summary {
-        Ok(s) => {
-            print_summary(&s, cli.json);
-            Ok(ExitCode::SUCCESS)
-        }
-        Err(Error::Partial { summary, .. }) if cli.json => {
-            println!(
-                "{}",
-                serde_json::to_string_pretty(&summary).unwrap_or_default()
-            );
-            Ok(ExitCode::from(1))
-        }
-        Err(e) => Err(e),
+    let e = env(&cli).await?;
+    match routed {
+        None => jobs(&cli, e).await,
+        Some(Routed::Expiry(ev)) => run_expiry(&cli, e, ev).await,
+        Some(Routed::Export(ev)) => run_export(&cli, e, ev).await,
     }
 }
 

@@ -272,6 +272,41 @@ pub async fn sdk_config() -> aws_config::SdkConfig {
         .await
 }
 
+/// Per-service endpoints, answered the way aws-config answers `AWS_ENDPOINT_URL_<SERVICE>`,
+/// but for one SDK configuration only (tests run in parallel in one process).
+#[derive(Debug)]
+struct Endpoints(Vec<(String, String)>);
+
+impl aws_types::service_config::LoadServiceConfig for Endpoints {
+    fn load_config(&self, key: aws_types::service_config::ServiceConfigKey<'_>) -> Option<String> {
+        if key.env() != "AWS_ENDPOINT_URL" {
+            return None;
+        }
+        let id = key.service_id().to_ascii_uppercase();
+        self.0
+            .iter()
+            .find(|(s, _)| *s == id)
+            .map(|(_, url)| url.clone())
+    }
+}
+
+/// An SDK configuration whose Macie client talks to `macie` and whose S3, KMS and SNS clients
+/// talk to moto: what a process with the `AWS_ENDPOINT_URL_<SERVICE>` variables gets.
+pub async fn stand_in_config(macie: &str) -> aws_config::SdkConfig {
+    let moto = moto().url.clone();
+    let endpoints = Endpoints(vec![
+        ("MACIE2".into(), macie.to_string()),
+        ("S3".into(), moto.clone()),
+        ("KMS".into(), moto.clone()),
+        ("SNS".into(), moto),
+    ]);
+    sdk_config()
+        .await
+        .into_builder()
+        .service_config(endpoints)
+        .build()
+}
+
 pub async fn macie_client(endpoint: &str) -> aws_sdk_macie2::Client {
     let conf = aws_sdk_macie2::config::Builder::from(&sdk_config().await)
         .endpoint_url(endpoint)

@@ -1,0 +1,673 @@
+//! Facts about the export configuration in, findings out: pure functions, no I/O.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use serde_json::{json, Value};
+
+use super::policy_eval::{PolicyDoc, Request, Verdict};
+use super::regions::{classify, macie_principal, placement, Placement};
+use crate::scope::{is_account, partition_of};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Warning,
+    Critical,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Critical => "critical",
+        }
+    }
+}
+
+/// One problem (or a thing that could not be verified), with its fix.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Finding {
+    /// Stable code, listed in the README.
+    pub code: &'static str,
+    pub severity: Severity,
+    /// What it is about: the configuration, the bucket ARN or the key ARN.
+    pub resource: String,
+    pub message: String,
+    pub fix: String,
+    /// For policy findings: the exact statement(s) to add.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub statement: Option<Value>,
+}
+
+/// The export configuration's S3 destination as Macie returns it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Destination {
+    pub bucket_name: Option<String>,
+    pub key_prefix: Option<String>,
+    pub kms_key_arn: Option<String>,
+    pub expected_bucket_owner: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "state", rename_all = "kebab-case")]
+pub enum ConfigFact {
+    NotSet,
+    Set(Destination),
+    Unreadable { reason: String },
+}
+
+/// Who owns the bucket, as HeadBucket with `ExpectedBucketOwner` tells.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Owner {
+    /// The expected owner (the configured `expectedBucketOwner`, else this account).
+    Expected,
+    Other,
+    Unknown,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "state", rename_all = "kebab-case")]
+pub enum BucketFact {
+    Found {
+        region: String,
+        owner: Owner,
+    },
+    Missing,
+    /// HeadBucket was refused or failed; the Region header may still have come back.
+    Unverified {
+        region: Option<String>,
+        reason: String,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct KeyInfo {
+    pub arn: String,
+    pub state: String,
+    pub manager: String,
+    pub spec: String,
+    pub usage: Option<String>,
+    pub deletion_date: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "state", rename_all = "kebab-case")]
+pub enum KeyFact {
+    Found(KeyInfo),
+    NotFound { reason: String },
+    Unverified { reason: String },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "state", rename_all = "kebab-case")]
+pub enum PolicyFact {
+    Document { text: String },
+    None,
+    Unverified { reason: String },
+}
+
+/// Everything gathered about one Region's export configuration. What was not gathered
+/// (because an earlier fact made it pointless) is `None`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ExportFacts {
+    pub account: String,
+    pub macie_region: String,
+    pub config: ConfigFact,
+    pub bucket: Option<BucketFact>,
+    pub bucket_policy: Option<PolicyFact>,
+    pub key: Option<KeyFact>,
+    pub key_policy: Option<PolicyFact>,
+}
+
+/// S3 general purpose bucket naming rules; the reason when broken.
+pub fn bucket_name_problem(name: &str) -> Option<String> {
+    let ok_chars = name
+        .bytes()
+        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'-');
+    let edge = |b: Option<u8>| b.is_some_and(|b| b.is_ascii_lowercase() || b.is_ascii_digit());
+    let ip_like = name.split('.').count() == 4
+        && name
+            .split('.')
+            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()));
+    if !(3..=63).contains(&name.len()) {
+        Some("a bucket name is 3 to 63 characters long".into())
+    } else if !ok_chars {
+        Some("a bucket name has only lowercase letters, digits, dots and hyphens".into())
+    } else if !edge(name.bytes().next()) || !edge(name.bytes().last()) {
+        Some("a bucket name begins and ends with a letter or digit".into())
+    } else if name.contains("..") {
+        Some("a bucket name has no two adjacent dots".into())
+    } else if ip_like {
+        Some("a bucket name is not formatted as an IP address".into())
+    } else if name.starts_with("xn--")
+        || name.starts_with("sthree-")
+        || name.ends_with("-s3alias")
+        || name.ends_with("--ol-s3")
+    {
+        Some("that prefix or suffix is reserved by S3 (access point aliases and the like)".into())
+    } else if name.ends_with("--x-s3") || name.ends_with("--table-s3") {
+        Some("that is a directory or table bucket; Macie needs a general purpose bucket".into())
+    } else {
+        None
+    }
+}
+
+/// The parts of a KMS key ARN: (partition, Region, account, key id).
+pub fn parse_key_arn(arn: &str) -> Result<(String, String, String, String), String> {
+    let parts: Vec<&str> = arn.splitn(6, ':').collect();
+    let ["arn", partition, "kms", region, account, resource] = parts.as_slice() else {
+        return Err(if arn.starts_with("alias/") {
+            "this is an alias name; Macie needs the full ARN of the key itself".into()
+        } else {
+            "expected arn:PARTITION:kms:REGION:ACCOUNT:key/KEY-ID".into()
+        });
+    };
+    if resource.starts_with("alias/") {
+        return Err(
+            "this is an alias ARN; Macie needs the ARN of the key itself (arn:...:key/KEY-ID)"
+                .into(),
+        );
+    }
+    let Some(id) = resource.strip_prefix("key/").filter(|id| !id.is_empty()) else {
+        return Err("expected a key ARN ending in :key/KEY-ID".into());
+    };
+    if !is_account(account) || classify(region).is_none() {
+        return Err("the ARN's account or Region is not valid".into());
+    }
+    Ok((
+        partition.to_string(),
+        region.to_string(),
+        account.to_string(),
+        id.to_string(),
+    ))
+}
+
+struct Ctx<'a> {
+    account: &'a str,
+    region: &'a str,
+    partition: &'static str,
+    principal: String,
+    config_resource: String,
+    bucket_arn: String,
+    key_arn: String,
+    prefix: String,
+    out: Vec<Finding>,
+}
+
+impl Ctx<'_> {
+    fn push(
+        &mut self,
+        code: &'static str,
+        severity: Severity,
+        resource: &str,
+        message: String,
+        fix: String,
+    ) {
+        self.out.push(Finding {
+            code,
+            severity,
+            resource: resource.to_string(),
+            message,
+            fix,
+            statement: None,
+        });
+    }
+
+    fn with_statement(&mut self, statement: Value) {
+        if let Some(f) = self.out.last_mut() {
+            f.statement = Some(statement);
+        }
+    }
+
+    fn source_conditions(&self) -> Value {
+        json!({
+            "StringEquals": {"aws:SourceAccount": self.account},
+            "ArnLike": {"aws:SourceArn": [
+                format!("arn:{}:macie2:{}:{}:export-configuration:*", self.partition, self.region, self.account),
+                format!("arn:{}:macie2:{}:{}:classification-job/*", self.partition, self.region, self.account),
+            ]}
+        })
+    }
+
+    fn key_statement(&self) -> Value {
+        json!({
+            "Sid": "AllowMacieToUseTheKey",
+            "Effect": "Allow",
+            "Principal": {"Service": self.principal},
+            "Action": ["kms:GenerateDataKey", "kms:Encrypt"],
+            "Resource": "*",
+            "Condition": self.source_conditions(),
+        })
+    }
+
+    fn bucket_statements(&self) -> Value {
+        json!([
+            {
+                "Sid": "AllowMacieToGetTheBucketLocation",
+                "Effect": "Allow",
+                "Principal": {"Service": self.principal},
+                "Action": "s3:GetBucketLocation",
+                "Resource": self.bucket_arn,
+                "Condition": self.source_conditions(),
+            },
+            {
+                "Sid": "AllowMacieToAddObjectsToTheBucket",
+                "Effect": "Allow",
+                "Principal": {"Service": self.principal},
+                "Action": "s3:PutObject",
+                "Resource": format!("{}/{}*", self.bucket_arn, self.prefix),
+                "Condition": self.source_conditions(),
+            }
+        ])
+    }
+
+    /// Macie's requests, once from the export configuration and once from a job.
+    fn requests<'b>(&'b self, action: &'b str, resource: &'b str) -> Vec<Request<'b>> {
+        ["export-configuration:*", "classification-job/example"]
+            .iter()
+            .map(|tail| Request {
+                service: &self.principal,
+                action,
+                resource,
+                context: vec![
+                    ("aws:SourceAccount", self.account.to_string()),
+                    (
+                        "aws:SourceArn",
+                        format!(
+                            "arn:{}:macie2:{}:{}:{tail}",
+                            self.partition, self.region, self.account
+                        ),
+                    ),
+                    ("aws:SecureTransport", "true".into()),
+                    ("s3:x-amz-server-side-encryption", "aws:kms".into()),
+                    (
+                        "s3:x-amz-server-side-encryption-aws-kms-key-id",
+                        self.key_arn.clone(),
+                    ),
+                ],
+            })
+            .collect()
+    }
+
+    fn verdict(&self, doc: &PolicyDoc, action: &str, resource: &str) -> Verdict {
+        let mut out = Verdict::Allowed;
+        for req in self.requests(action, resource) {
+            match doc.evaluate(&req) {
+                Verdict::Allowed => {}
+                v @ Verdict::Denied(_) => return v,
+                v => {
+                    if out == Verdict::Allowed || v == Verdict::NotAllowed {
+                        out = v;
+                    }
+                }
+            }
+        }
+        out
+    }
+}
+
+/// Every finding for one Region's facts.
+pub fn check(f: &ExportFacts) -> Vec<Finding> {
+    let partition = partition_of(&f.macie_region);
+    let mut c = Ctx {
+        account: &f.account,
+        region: &f.macie_region,
+        partition,
+        principal: macie_principal(&f.macie_region),
+        config_resource: format!(
+            "arn:{partition}:macie2:{}:{}:export-configuration",
+            f.macie_region, f.account
+        ),
+        bucket_arn: String::new(),
+        key_arn: String::new(),
+        prefix: String::new(),
+        out: Vec::new(),
+    };
+    let config = c.config_resource.clone();
+    if classify(&f.macie_region).is_none() {
+        c.push("MACIE_REGION_UNKNOWN", Severity::Warning, &config,
+            format!("{:?} is not a Region macie-guard knows, so the Region rule for the results bucket cannot be applied", f.macie_region),
+            "Check the Region the function or CLI runs in (AWS_REGION, --region).".into());
+    }
+    let dest = match &f.config {
+        ConfigFact::NotSet => {
+            c.push("EXPORT_CONFIG_MISSING", Severity::Critical, &config,
+                format!("Macie in {} has no export configuration: it stores no sensitive data discovery results, which audits rely on", f.macie_region),
+                format!("Choose an S3 bucket and a customer managed KMS key, then run PutClassificationExportConfiguration in {} (Macie console: Settings > Discovery results).", f.macie_region));
+            return c.out;
+        }
+        ConfigFact::Unreadable { reason } => {
+            c.push("EXPORT_CONFIG_UNVERIFIED", Severity::Warning, &config,
+                format!("cannot read the export configuration in {}: {reason}", f.macie_region),
+                "Allow the function macie2:GetClassificationExportConfiguration, and check Macie is enabled in this Region.".into());
+            return c.out;
+        }
+        ConfigFact::Set(d) => d,
+    };
+
+    // The configuration's own fields.
+    let bucket = dest.bucket_name.clone().unwrap_or_default();
+    c.prefix = dest.key_prefix.clone().unwrap_or_default();
+    c.bucket_arn = format!("arn:{partition}:s3:::{bucket}");
+    c.key_arn = dest.kms_key_arn.clone().unwrap_or_default();
+    let bucket_ok = match bucket_name_problem(&bucket) {
+        None => true,
+        Some(why) => {
+            c.push(
+                "EXPORT_BUCKET_NAME_INVALID",
+                Severity::Critical,
+                &config,
+                format!("the export configuration's bucket name {bucket:?} is not valid: {why}"),
+                "Put an export configuration that names an existing general purpose bucket.".into(),
+            );
+            false
+        }
+    };
+    let key_parts = match parse_key_arn(&c.key_arn) {
+        Ok(p) => Some(p),
+        Err(why) => {
+            c.push("EXPORT_KEY_ARN_INVALID", Severity::Critical, &config,
+                format!("the export configuration's KMS key {:?} is not a key ARN: {why}", c.key_arn),
+                "Put an export configuration with the full ARN of a customer managed symmetric key (arn:aws:kms:REGION:ACCOUNT:key/KEY-ID).".into());
+            None
+        }
+    };
+    if let Some(owner) = &dest.expected_bucket_owner {
+        if !is_account(owner) {
+            c.push(
+                "EXPORT_EXPECTED_OWNER_INVALID",
+                Severity::Critical,
+                &config,
+                format!("expectedBucketOwner {owner:?} is not a 12-digit account id"),
+                "Set expectedBucketOwner to the id of the account that owns the bucket.".into(),
+            );
+        }
+    }
+
+    // The bucket and its Region.
+    let bucket_arn = c.bucket_arn.clone();
+    let mut bucket_region = None;
+    match (&f.bucket, bucket_ok) {
+        (_, false) | (None, _) => {}
+        (Some(BucketFact::Missing), _) => c.push("BUCKET_MISSING", Severity::Critical, &bucket_arn,
+            format!("the results bucket {bucket} does not exist: Macie cannot store discovery results"),
+            format!("Create the general purpose bucket {bucket} (with the bucket policy below), or point the export configuration at an existing bucket.")),
+        (Some(BucketFact::Unverified { region, reason }), _) => {
+            bucket_region = region.clone();
+            c.push("BUCKET_UNVERIFIED", Severity::Warning, &bucket_arn,
+                format!("cannot verify the results bucket {bucket}: {reason}"),
+                "Allow the function s3:ListBucket (HeadBucket) and s3:GetBucketPolicy on the bucket, or check it by hand.".into());
+        }
+        (Some(BucketFact::Found { region, owner }), _) => {
+            bucket_region = Some(region.clone());
+            match (owner, &dest.expected_bucket_owner) {
+                (Owner::Other, None) => c.push("BUCKET_OTHER_ACCOUNT_NO_EXPECTED_OWNER", Severity::Critical, &bucket_arn,
+                    format!("the bucket {bucket} belongs to another account, and the export configuration has no expectedBucketOwner"),
+                    "Put the export configuration again with expectedBucketOwner set to the owning account's id.".into()),
+                (Owner::Other, Some(o)) => c.push("BUCKET_OWNER_MISMATCH", Severity::Critical, &bucket_arn,
+                    format!("the bucket {bucket} is not owned by the expectedBucketOwner {o}"),
+                    "Correct expectedBucketOwner, or use a bucket that account owns.".into()),
+                (Owner::Unknown, _) => c.push("BUCKET_OWNER_UNVERIFIED", Severity::Warning, &bucket_arn,
+                    format!("cannot verify who owns the bucket {bucket}"),
+                    "Check the bucket's owner by hand; set expectedBucketOwner if another account owns it.".into()),
+                (Owner::Expected, _) => {}
+            }
+        }
+    }
+    if let Some(br) = &bucket_region {
+        match placement(&f.macie_region, br) {
+            Placement::Allowed => {}
+            Placement::Forbidden(why) => c.push("BUCKET_REGION_FORBIDDEN", Severity::Critical, &bucket_arn,
+                format!("the bucket {bucket} is in {br}: {why}"),
+                format!("Use a bucket in {} or in a Region enabled by default (and a key in that bucket's Region).",
+                    if classify(&f.macie_region).is_some_and(|i| i.class == super::regions::RegionClass::OptIn) { f.macie_region.as_str() } else { "a Region enabled by default" })),
+            Placement::Unknown(why) => c.push("BUCKET_REGION_UNKNOWN", Severity::Warning, &bucket_arn,
+                format!("cannot apply the Region rule to bucket {bucket} in {br:?}: {why}"),
+                "Check by hand that the bucket's Region is allowed for this Macie Region.".into()),
+        }
+    }
+
+    // The key.
+    let key_arn = c.key_arn.clone();
+    let mut key_found = false;
+    if let (Some((_, key_region, key_account, _)), Some(key)) = (&key_parts, &f.key) {
+        match key {
+            KeyFact::NotFound { reason } if *key_account == f.account => c.push("KEY_NOT_FOUND", Severity::Critical, &key_arn,
+                format!("the KMS key {key_arn} does not exist ({reason}): Macie cannot encrypt discovery results"),
+                "Create a customer managed symmetric key in the bucket's Region and put its ARN in the export configuration.".into()),
+            KeyFact::NotFound { reason } | KeyFact::Unverified { reason } => c.push("KEY_UNVERIFIED", Severity::Warning, &key_arn,
+                format!("cannot verify the KMS key {key_arn}: {reason}"),
+                format!("Allow the function kms:DescribeKey and kms:GetKeyPolicy on the key{}, or check it by hand.",
+                    if *key_account != f.account { " (in the key's account, through its key policy)" } else { "" })),
+            KeyFact::Found(k) => {
+                key_found = true;
+                let state_problem = match k.state.as_str() {
+                    "Enabled" => None,
+                    "Disabled" => Some(("KEY_DISABLED", format!("the KMS key {key_arn} is disabled"), "Enable the key (kms:EnableKey).".to_string())),
+                    "PendingDeletion" => Some(("KEY_PENDING_DELETION",
+                        format!("the KMS key {key_arn} is scheduled for deletion{}", k.deletion_date.map(|d| format!(" on {}", d.format("%Y-%m-%d %H:%M UTC"))).unwrap_or_default()),
+                        "Cancel the deletion (kms:CancelKeyDeletion), then enable the key.".to_string())),
+                    "PendingReplicaDeletion" => Some(("KEY_PENDING_DELETION", format!("the KMS key {key_arn} is a replica pending deletion"), "Cancel the deletion, or use another key.".to_string())),
+                    "PendingImport" => Some(("KEY_PENDING_IMPORT", format!("the KMS key {key_arn} is waiting for its key material to be imported"), "Import the key material, or use another key.".to_string())),
+                    "Unavailable" => Some(("KEY_UNAVAILABLE", format!("the KMS key {key_arn} is unavailable (its custom key store is disconnected)"), "Reconnect the custom key store, or use another key.".to_string())),
+                    other => Some(("KEY_NOT_ENABLED", format!("the KMS key {key_arn} is in state {other}, not Enabled"), "Wait for the key to become Enabled, or use another key.".to_string())),
+                };
+                if let Some((code, msg, fix)) = state_problem {
+                    c.push(code, Severity::Critical, &key_arn, format!("{msg}: Macie cannot encrypt discovery results"), fix);
+                }
+                if k.manager != "CUSTOMER" {
+                    c.push("KEY_NOT_CUSTOMER_MANAGED", Severity::Critical, &key_arn,
+                        format!("the KMS key {key_arn} is {} managed; Macie needs a customer managed key", k.manager.to_lowercase()),
+                        "Create a customer managed symmetric key and use its ARN.".into());
+                }
+                if k.spec != "SYMMETRIC_DEFAULT" {
+                    c.push("KEY_NOT_SYMMETRIC", Severity::Critical, &key_arn,
+                        format!("the KMS key {key_arn} has key spec {}; Macie needs a symmetric encryption key (SYMMETRIC_DEFAULT)", k.spec),
+                        "Use a symmetric encryption key.".into());
+                }
+                match k.usage.as_deref() {
+                    Some("ENCRYPT_DECRYPT") => {}
+                    Some(u) => c.push("KEY_USAGE_WRONG", Severity::Critical, &key_arn,
+                        format!("the KMS key {key_arn} is for {u}; Macie needs ENCRYPT_DECRYPT"),
+                        "Use a key whose usage is ENCRYPT_DECRYPT.".into()),
+                    None => c.push("KEY_USAGE_UNVERIFIED", Severity::Warning, &key_arn,
+                        format!("KMS did not say what the key {key_arn} is for"),
+                        "Check by hand that the key's usage is ENCRYPT_DECRYPT.".into()),
+                }
+            }
+        }
+        if let Some(br) = &bucket_region {
+            if key_region != br {
+                c.push("KEY_REGION_MISMATCH", Severity::Critical, &key_arn,
+                    format!("the KMS key is in {key_region} but the bucket {bucket} is in {br}; they must be in the same Region"),
+                    format!("Use a customer managed key in {br}."));
+            }
+        }
+    }
+
+    // The key policy.
+    if key_found {
+        let statement = c.key_statement();
+        match &f.key_policy {
+            None => {}
+            Some(PolicyFact::Unverified { reason }) => {
+                c.push("KEY_POLICY_UNVERIFIED", Severity::Warning, &key_arn,
+                    format!("cannot read the key policy of {key_arn}: {reason}"),
+                    "Allow the function kms:GetKeyPolicy, or check by hand that the key policy has the statement below.".into());
+                c.with_statement(statement);
+            }
+            Some(PolicyFact::None) => {
+                c.push(
+                    "KEY_POLICY_MISSING_MACIE",
+                    Severity::Critical,
+                    &key_arn,
+                    format!(
+                        "the key {key_arn} has no key policy, so {} may not use it",
+                        c.principal
+                    ),
+                    "Add this statement to the key policy.".into(),
+                );
+                c.with_statement(statement);
+            }
+            Some(PolicyFact::Document { text }) => key_policy_findings(&mut c, text, statement),
+        }
+    }
+
+    // The bucket policy.
+    if matches!(f.bucket, Some(BucketFact::Found { .. })) {
+        let statements = c.bucket_statements();
+        match &f.bucket_policy {
+            None => {}
+            Some(PolicyFact::Unverified { reason }) => {
+                c.push("BUCKET_POLICY_UNVERIFIED", Severity::Warning, &bucket_arn,
+                    format!("cannot read the bucket policy of {bucket}: {reason}"),
+                    "Allow the function s3:GetBucketPolicy, or check by hand that the bucket policy has the statements below.".into());
+                c.with_statement(statements);
+            }
+            Some(PolicyFact::None) => {
+                c.push("BUCKET_POLICY_MISSING_MACIE", Severity::Critical, &bucket_arn,
+                    format!("the bucket {bucket} has no bucket policy, so {} may not write results to it", c.principal),
+                    "Add a bucket policy with these statements.".into());
+                c.with_statement(statements);
+            }
+            Some(PolicyFact::Document { text }) => {
+                bucket_policy_findings(&mut c, text, &bucket, statements)
+            }
+        }
+    }
+    c.out
+}
+
+fn key_policy_findings(c: &mut Ctx<'_>, text: &str, statement: Value) {
+    let key_arn = c.key_arn.clone();
+    let doc = match PolicyDoc::parse(text) {
+        Ok(d) => d,
+        Err(why) => {
+            c.push(
+                "KEY_POLICY_UNVERIFIED",
+                Severity::Warning,
+                &key_arn,
+                format!("cannot read the key policy of {key_arn}: {why}"),
+                "Check the key policy by hand for the statement below.".into(),
+            );
+            c.with_statement(statement);
+            return;
+        }
+    };
+    let mut missing = Vec::new();
+    let mut unknown = Vec::new();
+    for action in ["kms:GenerateDataKey", "kms:Encrypt"] {
+        match c.verdict(&doc, action, &key_arn) {
+            Verdict::Allowed => {}
+            Verdict::NotAllowed => missing.push(action.to_string()),
+            Verdict::Denied(sid) => missing.push(format!("{action} (denied by {sid})")),
+            Verdict::Unknown(why) => unknown.push(format!("{action}: {why}")),
+        }
+    }
+    if !missing.is_empty() {
+        c.push("KEY_POLICY_MISSING_MACIE", Severity::Critical, &key_arn,
+            format!("the key policy of {key_arn} does not let {} use the key for {}: Macie cannot encrypt discovery results", c.principal, missing.join(", ")),
+            "Add this statement to the key policy (and remove any Deny that blocks it).".into());
+        c.with_statement(statement);
+    } else if !unknown.is_empty() {
+        c.push(
+            "KEY_POLICY_UNVERIFIED",
+            Severity::Warning,
+            &key_arn,
+            format!(
+                "cannot tell whether the key policy of {key_arn} lets {} use the key: {}",
+                c.principal,
+                unknown.join("; ")
+            ),
+            "Check the key policy by hand; the statement below is what Macie needs.".into(),
+        );
+        c.with_statement(statement);
+    }
+}
+
+fn bucket_policy_findings(c: &mut Ctx<'_>, text: &str, bucket: &str, statements: Value) {
+    let bucket_arn = c.bucket_arn.clone();
+    let doc = match PolicyDoc::parse(text) {
+        Ok(d) => d,
+        Err(why) => {
+            c.push(
+                "BUCKET_POLICY_UNVERIFIED",
+                Severity::Warning,
+                &bucket_arn,
+                format!("cannot read the bucket policy of {bucket}: {why}"),
+                "Check the bucket policy by hand for the statements below.".into(),
+            );
+            c.with_statement(statements);
+            return;
+        }
+    };
+    let object = format!(
+        "{bucket_arn}/{}AWSLogs/{}/Macie/{}/example/result.jsonl.gz",
+        c.prefix, c.account, c.region
+    );
+    let location = c.verdict(&doc, "s3:GetBucketLocation", &bucket_arn);
+    let put = c.verdict(&doc, "s3:PutObject", &object);
+    let mut unknown = Vec::new();
+    for (action, verdict, idx) in [
+        ("s3:GetBucketLocation", &location, 0),
+        ("s3:PutObject", &put, 1),
+    ] {
+        let stmt = statements[idx].clone();
+        match verdict {
+            Verdict::Allowed => {}
+            Verdict::Denied(sid) => {
+                let (code, what) = if action == "s3:PutObject" {
+                    ("BUCKET_POLICY_DENIES_MACIE", format!("statement {sid} of the bucket policy of {bucket} denies Macie's s3:PutObject with SSE-KMS key {}", c.key_arn))
+                } else {
+                    ("BUCKET_POLICY_DENIES_MACIE", format!("statement {sid} of the bucket policy of {bucket} denies Macie s3:GetBucketLocation"))
+                };
+                c.push(code, Severity::Critical, &bucket_arn, format!("{what}: Macie cannot store discovery results"),
+                    format!("Change statement {sid} so that it does not apply to {} writing with this key (for a key-pinning Deny, name this key), and keep the statement below.", c.principal));
+                c.with_statement(stmt);
+            }
+            Verdict::NotAllowed => {
+                let code = if action == "s3:PutObject" {
+                    "BUCKET_POLICY_NO_PUT_OBJECT"
+                } else {
+                    "BUCKET_POLICY_NO_GET_BUCKET_LOCATION"
+                };
+                let on = if action == "s3:PutObject" {
+                    format!("{bucket_arn}/{}*", c.prefix)
+                } else {
+                    bucket_arn.clone()
+                };
+                c.push(
+                    code,
+                    Severity::Critical,
+                    &bucket_arn,
+                    format!(
+                        "the bucket policy of {bucket} does not allow {} {action} on {on}",
+                        c.principal
+                    ),
+                    "Add this statement to the bucket policy.".into(),
+                );
+                c.with_statement(stmt);
+            }
+            Verdict::Unknown(why) => unknown.push((action, why.clone(), stmt)),
+        }
+    }
+    for (action, why, stmt) in unknown {
+        c.push(
+            "BUCKET_POLICY_UNVERIFIED",
+            Severity::Warning,
+            &bucket_arn,
+            format!(
+                "cannot tell whether the bucket policy of {bucket} allows {} {action}: {why}",
+                c.principal
+            ),
+            "Check the bucket policy by hand; the statement below is what Macie needs.".into(),
+        );
+        c.with_statement(stmt);
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,584 @@
+//! Table tests: one healthy baseline, then one change per rule.
+
+use super::*;
+use serde_json::json;
+
+const ACCOUNT: &str = "123456789012";
+const KEY: &str = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+
+fn conditions(region: &str) -> Value {
+    json!({
+        "StringEquals": {"aws:SourceAccount": ACCOUNT},
+        "ArnLike": {"aws:SourceArn": [
+            format!("arn:aws:macie2:{region}:{ACCOUNT}:export-configuration:*"),
+            format!("arn:aws:macie2:{region}:{ACCOUNT}:classification-job/*")
+        ]}
+    })
+}
+
+fn key_policy(principal: &str, region: &str) -> String {
+    json!({"Version": "2012-10-17", "Statement": [
+        {"Sid": "Root", "Effect": "Allow", "Principal": {"AWS": format!("arn:aws:iam::{ACCOUNT}:root")}, "Action": "kms:*", "Resource": "*"},
+        {"Sid": "Macie", "Effect": "Allow", "Principal": {"Service": principal}, "Action": ["kms:GenerateDataKey", "kms:Encrypt"], "Resource": "*", "Condition": conditions(region)}
+    ]}).to_string()
+}
+
+fn bucket_policy(principal: &str, region: &str, extra: Vec<Value>) -> String {
+    let mut st = vec![
+        json!({"Effect": "Allow", "Principal": {"Service": principal}, "Action": "s3:GetBucketLocation", "Resource": "arn:aws:s3:::results", "Condition": conditions(region)}),
+        json!({"Effect": "Allow", "Principal": {"Service": principal}, "Action": "s3:PutObject", "Resource": "arn:aws:s3:::results/macie/*", "Condition": conditions(region)}),
+    ];
+    st.extend(extra);
+    json!({"Version": "2012-10-17", "Statement": st}).to_string()
+}
+
+fn healthy(region: &str) -> ExportFacts {
+    let principal = super::macie_principal(region);
+    let key = KEY.replace("us-east-1", region);
+    ExportFacts {
+        account: ACCOUNT.into(),
+        macie_region: region.into(),
+        config: ConfigFact::Set(Destination {
+            bucket_name: Some("results".into()),
+            key_prefix: Some("macie/".into()),
+            kms_key_arn: Some(key.clone()),
+            expected_bucket_owner: None,
+        }),
+        bucket: Some(BucketFact::Found {
+            region: region.into(),
+            owner: Owner::Expected,
+        }),
+        bucket_policy: Some(PolicyFact::Document {
+            text: bucket_policy(&principal, region, vec![]),
+        }),
+        key: Some(KeyFact::Found(KeyInfo {
+            arn: key,
+            state: "Enabled".into(),
+            manager: "CUSTOMER".into(),
+            spec: "SYMMETRIC_DEFAULT".into(),
+            usage: Some("ENCRYPT_DECRYPT".into()),
+            deletion_date: None,
+        })),
+        key_policy: Some(PolicyFact::Document {
+            text: key_policy(&principal, region),
+        }),
+    }
+}
+
+fn codes(f: &ExportFacts) -> Vec<&'static str> {
+    let mut c: Vec<_> = check(f).iter().map(|f| f.code).collect();
+    c.sort();
+    c
+}
+
+fn key_mut(f: &mut ExportFacts) -> &mut KeyInfo {
+    match f.key.as_mut() {
+        Some(KeyFact::Found(k)) => k,
+        _ => unreachable!("baseline has a key"),
+    }
+}
+
+#[test]
+fn healthy_setups_have_no_findings_in_every_region_class() {
+    for region in ["us-east-1", "af-south-1", "us-gov-west-1", "cn-north-1"] {
+        let mut f = healthy(region);
+        if region.starts_with("us-gov") || region.starts_with("cn-") {
+            // Policies in other partitions name their own ARNs.
+            let p = if region.starts_with("cn-") {
+                "aws-cn"
+            } else {
+                "aws-us-gov"
+            };
+            let fix = |t: &str| t.replace("arn:aws:", &format!("arn:{p}:"));
+            f.bucket_policy = Some(PolicyFact::Document {
+                text: fix(&bucket_policy("macie.amazonaws.com", region, vec![])),
+            });
+            f.key_policy = Some(PolicyFact::Document {
+                text: fix(&key_policy("macie.amazonaws.com", region)),
+            });
+            if let ConfigFact::Set(d) = &mut f.config {
+                d.kms_key_arn = d.kms_key_arn.as_ref().map(|k| fix(k));
+            }
+        }
+        assert_eq!(check(&f), vec![], "{region}");
+    }
+}
+
+#[test]
+fn one_rule_each() {
+    type Change = Box<dyn Fn(&mut ExportFacts)>;
+    let set = |f: &mut ExportFacts, g: &dyn Fn(&mut Destination)| {
+        if let ConfigFact::Set(d) = &mut f.config {
+            g(d)
+        }
+    };
+    let cases: Vec<(&str, Change, Vec<&str>)> = vec![
+        (
+            "no configuration",
+            Box::new(|f| f.config = ConfigFact::NotSet),
+            vec!["EXPORT_CONFIG_MISSING"],
+        ),
+        (
+            "config unreadable",
+            Box::new(|f| {
+                f.config = ConfigFact::Unreadable {
+                    reason: "AccessDenied".into(),
+                }
+            }),
+            vec!["EXPORT_CONFIG_UNVERIFIED"],
+        ),
+        (
+            "bucket name missing",
+            Box::new(move |f| {
+                set(f, &|d| d.bucket_name = None);
+                f.bucket = None;
+                f.bucket_policy = None;
+            }),
+            vec!["EXPORT_BUCKET_NAME_INVALID"],
+        ),
+        (
+            "bucket name bad",
+            Box::new(move |f| {
+                set(f, &|d| d.bucket_name = Some("Results_Bucket".into()));
+                f.bucket = None;
+                f.bucket_policy = None;
+            }),
+            vec!["EXPORT_BUCKET_NAME_INVALID"],
+        ),
+        (
+            "alias ARN",
+            Box::new(move |f| {
+                set(f, &|d| {
+                    d.kms_key_arn = Some("arn:aws:kms:us-east-1:123456789012:alias/results".into())
+                });
+                f.key = None;
+                f.key_policy = None;
+            }),
+            vec!["EXPORT_KEY_ARN_INVALID"],
+        ),
+        (
+            "key id only",
+            Box::new(move |f| {
+                set(f, &|d| {
+                    d.kms_key_arn = Some("1234abcd-12ab-34cd-56ef-1234567890ab".into())
+                });
+                f.key = None;
+                f.key_policy = None;
+            }),
+            vec!["EXPORT_KEY_ARN_INVALID"],
+        ),
+        (
+            "bad expected owner",
+            Box::new(move |f| set(f, &|d| d.expected_bucket_owner = Some("me".into()))),
+            vec!["EXPORT_EXPECTED_OWNER_INVALID"],
+        ),
+        (
+            "bucket missing",
+            Box::new(|f| {
+                f.bucket = Some(BucketFact::Missing);
+                f.bucket_policy = None;
+            }),
+            vec!["BUCKET_MISSING"],
+        ),
+        (
+            "bucket denied, region known",
+            Box::new(|f| {
+                f.bucket = Some(BucketFact::Unverified {
+                    region: Some("us-east-1".into()),
+                    reason: "AccessDenied".into(),
+                });
+                f.bucket_policy = None;
+            }),
+            vec!["BUCKET_UNVERIFIED"],
+        ),
+        (
+            "bucket denied in forbidden region",
+            Box::new(|f| {
+                f.bucket = Some(BucketFact::Unverified {
+                    region: Some("af-south-1".into()),
+                    reason: "AccessDenied".into(),
+                });
+                f.bucket_policy = None;
+            }),
+            vec![
+                "BUCKET_REGION_FORBIDDEN",
+                "BUCKET_UNVERIFIED",
+                "KEY_REGION_MISMATCH",
+            ],
+        ),
+        (
+            "bucket of another account",
+            Box::new(|f| {
+                f.bucket = Some(BucketFact::Found {
+                    region: "us-east-1".into(),
+                    owner: Owner::Other,
+                })
+            }),
+            vec!["BUCKET_OTHER_ACCOUNT_NO_EXPECTED_OWNER"],
+        ),
+        (
+            "owner mismatch",
+            Box::new(move |f| {
+                set(f, &|d| {
+                    d.expected_bucket_owner = Some("999999999999".into())
+                });
+                f.bucket = Some(BucketFact::Found {
+                    region: "us-east-1".into(),
+                    owner: Owner::Other,
+                });
+            }),
+            vec!["BUCKET_OWNER_MISMATCH"],
+        ),
+        (
+            "owner unknown",
+            Box::new(|f| {
+                f.bucket = Some(BucketFact::Found {
+                    region: "us-east-1".into(),
+                    owner: Owner::Unknown,
+                })
+            }),
+            vec!["BUCKET_OWNER_UNVERIFIED"],
+        ),
+        (
+            "bucket in opt-in region",
+            Box::new(|f| {
+                f.bucket = Some(BucketFact::Found {
+                    region: "af-south-1".into(),
+                    owner: Owner::Expected,
+                })
+            }),
+            vec!["BUCKET_REGION_FORBIDDEN", "KEY_REGION_MISMATCH"],
+        ),
+        (
+            "bucket region unknown",
+            Box::new(|f| {
+                f.bucket = Some(BucketFact::Found {
+                    region: "EU".into(),
+                    owner: Owner::Expected,
+                })
+            }),
+            vec!["BUCKET_REGION_UNKNOWN", "KEY_REGION_MISMATCH"],
+        ),
+        (
+            "key not found",
+            Box::new(|f| {
+                f.key = Some(KeyFact::NotFound {
+                    reason: "NotFoundException".into(),
+                });
+                f.key_policy = None;
+            }),
+            vec!["KEY_NOT_FOUND"],
+        ),
+        (
+            "key denied",
+            Box::new(|f| {
+                f.key = Some(KeyFact::Unverified {
+                    reason: "AccessDeniedException".into(),
+                });
+                f.key_policy = None;
+            }),
+            vec!["KEY_UNVERIFIED"],
+        ),
+        (
+            "key disabled",
+            Box::new(|f| key_mut(f).state = "Disabled".into()),
+            vec!["KEY_DISABLED"],
+        ),
+        (
+            "key pending deletion",
+            Box::new(|f| {
+                let k = key_mut(f);
+                k.state = "PendingDeletion".into();
+                k.deletion_date = Some("2026-12-01T00:00:00Z".parse().unwrap());
+            }),
+            vec!["KEY_PENDING_DELETION"],
+        ),
+        (
+            "key pending import",
+            Box::new(|f| key_mut(f).state = "PendingImport".into()),
+            vec!["KEY_PENDING_IMPORT"],
+        ),
+        (
+            "key unavailable",
+            Box::new(|f| key_mut(f).state = "Unavailable".into()),
+            vec!["KEY_UNAVAILABLE"],
+        ),
+        (
+            "key creating",
+            Box::new(|f| key_mut(f).state = "Creating".into()),
+            vec!["KEY_NOT_ENABLED"],
+        ),
+        (
+            "aws managed key",
+            Box::new(|f| key_mut(f).manager = "AWS".into()),
+            vec!["KEY_NOT_CUSTOMER_MANAGED"],
+        ),
+        (
+            "asymmetric key",
+            Box::new(|f| {
+                let k = key_mut(f);
+                k.spec = "RSA_2048".into();
+            }),
+            vec!["KEY_NOT_SYMMETRIC"],
+        ),
+        (
+            "signing key",
+            Box::new(|f| key_mut(f).usage = Some("SIGN_VERIFY".into())),
+            vec!["KEY_USAGE_WRONG"],
+        ),
+        (
+            "usage unknown",
+            Box::new(|f| key_mut(f).usage = None),
+            vec!["KEY_USAGE_UNVERIFIED"],
+        ),
+        (
+            "key in another region",
+            Box::new(move |f| {
+                set(f, &|d| {
+                    d.kms_key_arn = Some(KEY.replace("us-east-1", "us-west-2"))
+                })
+            }),
+            vec!["KEY_REGION_MISMATCH"],
+        ),
+        (
+            "no key policy statement",
+            Box::new(|f| {
+                f.key_policy = Some(PolicyFact::Document { text: json!({"Statement": [{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::123456789012:root"}, "Action": "kms:*", "Resource": "*"}]}).to_string() })
+            }),
+            vec!["KEY_POLICY_MISSING_MACIE"],
+        ),
+        (
+            "key policy unreadable",
+            Box::new(|f| {
+                f.key_policy = Some(PolicyFact::Unverified {
+                    reason: "AccessDeniedException".into(),
+                })
+            }),
+            vec!["KEY_POLICY_UNVERIFIED"],
+        ),
+        (
+            "key policy undecidable",
+            Box::new(|f| {
+                f.key_policy = Some(PolicyFact::Document { text: json!({"Statement": {"Effect": "Allow", "Principal": {"Service": "macie.amazonaws.com"}, "Action": "kms:*", "Resource": "*", "Condition": {"StringEquals": {"kms:ViaService": "s3.us-east-1.amazonaws.com"}}}}).to_string() })
+            }),
+            vec!["KEY_POLICY_UNVERIFIED"],
+        ),
+        (
+            "no bucket policy",
+            Box::new(|f| f.bucket_policy = Some(PolicyFact::None)),
+            vec!["BUCKET_POLICY_MISSING_MACIE"],
+        ),
+        (
+            "no put object",
+            Box::new(|f| {
+                f.bucket_policy = Some(PolicyFact::Document { text: json!({"Statement": [{"Effect": "Allow", "Principal": {"Service": "macie.amazonaws.com"}, "Action": "s3:GetBucketLocation", "Resource": "arn:aws:s3:::results"}]}).to_string() })
+            }),
+            vec!["BUCKET_POLICY_NO_PUT_OBJECT"],
+        ),
+        (
+            "put object on another prefix",
+            Box::new(|f| {
+                f.bucket_policy = Some(PolicyFact::Document { text: json!({"Statement": [
+            {"Effect": "Allow", "Principal": {"Service": "macie.amazonaws.com"}, "Action": "s3:GetBucketLocation", "Resource": "arn:aws:s3:::results"},
+            {"Effect": "Allow", "Principal": {"Service": "macie.amazonaws.com"}, "Action": "s3:PutObject", "Resource": "arn:aws:s3:::results/other/*"}]}).to_string() })
+            }),
+            vec!["BUCKET_POLICY_NO_PUT_OBJECT"],
+        ),
+        (
+            "no get bucket location",
+            Box::new(|f| {
+                f.bucket_policy = Some(PolicyFact::Document { text: json!({"Statement": [{"Effect": "Allow", "Principal": {"Service": "macie.amazonaws.com"}, "Action": "s3:PutObject", "Resource": "arn:aws:s3:::results/*"}]}).to_string() })
+            }),
+            vec!["BUCKET_POLICY_NO_GET_BUCKET_LOCATION"],
+        ),
+        (
+            "deny on other keys",
+            Box::new(|f| {
+                f.bucket_policy = Some(PolicyFact::Document {
+                    text: bucket_policy(
+                        "macie.amazonaws.com",
+                        "us-east-1",
+                        vec![
+                            json!({"Sid": "OnlyTeamKey", "Effect": "Deny", "Principal": "*", "Action": "s3:PutObject", "Resource": "arn:aws:s3:::results/*",
+            "Condition": {"StringNotEquals": {"s3:x-amz-server-side-encryption-aws-kms-key-id": "arn:aws:kms:us-east-1:123456789012:key/team"}}}),
+                        ],
+                    ),
+                })
+            }),
+            vec!["BUCKET_POLICY_DENIES_MACIE"],
+        ),
+        (
+            "bucket policy unreadable",
+            Box::new(|f| {
+                f.bucket_policy = Some(PolicyFact::Unverified {
+                    reason: "AccessDenied".into(),
+                })
+            }),
+            vec!["BUCKET_POLICY_UNVERIFIED"],
+        ),
+        (
+            "bucket policy not json",
+            Box::new(|f| f.bucket_policy = Some(PolicyFact::Document { text: "{".into() })),
+            vec!["BUCKET_POLICY_UNVERIFIED"],
+        ),
+    ];
+    for (name, change, want) in cases {
+        let mut f = healthy("us-east-1");
+        change(&mut f);
+        assert_eq!(codes(&f), want, "{name}: {:#?}", check(&f));
+    }
+}
+
+#[test]
+fn an_unknown_macie_region_is_a_finding_not_a_crash() {
+    let mut f = healthy("us-east-1");
+    f.macie_region = "mars-1".into();
+    let c = codes(&f);
+    assert!(
+        c.contains(&"MACIE_REGION_UNKNOWN") && c.contains(&"BUCKET_REGION_UNKNOWN"),
+        "{c:?}"
+    );
+    assert!(
+        !c.contains(&"BUCKET_REGION_FORBIDDEN"),
+        "nothing is guessed: {c:?}"
+    );
+}
+
+#[test]
+fn opt_in_region_needs_the_regional_principal() {
+    let mut f = healthy("af-south-1");
+    f.key_policy = Some(PolicyFact::Document {
+        text: key_policy("macie.amazonaws.com", "af-south-1"),
+    });
+    f.bucket_policy = Some(PolicyFact::Document {
+        text: bucket_policy("macie.amazonaws.com", "af-south-1", vec![]),
+    });
+    assert_eq!(
+        codes(&f),
+        vec![
+            "BUCKET_POLICY_NO_GET_BUCKET_LOCATION",
+            "BUCKET_POLICY_NO_PUT_OBJECT",
+            "KEY_POLICY_MISSING_MACIE"
+        ]
+    );
+    let fix = check(&f)
+        .into_iter()
+        .find(|x| x.code == "KEY_POLICY_MISSING_MACIE")
+        .unwrap();
+    assert_eq!(
+        fix.statement.unwrap()["Principal"]["Service"],
+        "macie.af-south-1.amazonaws.com"
+    );
+}
+
+#[test]
+fn findings_carry_the_exact_statement_with_values_filled_in() {
+    let mut f = healthy("eu-west-1");
+    f.bucket_policy = Some(PolicyFact::None);
+    f.key_policy = Some(PolicyFact::None);
+    let findings = check(&f);
+    let bucket = findings
+        .iter()
+        .find(|x| x.code == "BUCKET_POLICY_MISSING_MACIE")
+        .unwrap();
+    let st = bucket.statement.as_ref().unwrap();
+    assert_eq!(st[0]["Resource"], "arn:aws:s3:::results");
+    assert_eq!(st[1]["Resource"], "arn:aws:s3:::results/macie/*");
+    assert_eq!(
+        st[1]["Condition"]["StringEquals"]["aws:SourceAccount"],
+        ACCOUNT
+    );
+    assert_eq!(
+        st[1]["Condition"]["ArnLike"]["aws:SourceArn"][0],
+        "arn:aws:macie2:eu-west-1:123456789012:export-configuration:*"
+    );
+    assert_eq!(bucket.resource, "arn:aws:s3:::results");
+    let key = findings
+        .iter()
+        .find(|x| x.code == "KEY_POLICY_MISSING_MACIE")
+        .unwrap();
+    assert_eq!(
+        key.statement.as_ref().unwrap()["Action"],
+        json!(["kms:GenerateDataKey", "kms:Encrypt"])
+    );
+    assert_eq!(key.resource, KEY.replace("us-east-1", "eu-west-1"));
+    // Once the statements are added, the findings are gone.
+    let mut fixed = f.clone();
+    let mut bp = json!({"Statement": bucket.statement.clone().unwrap()});
+    fixed.bucket_policy = Some(PolicyFact::Document {
+        text: bp.to_string(),
+    });
+    let kp = json!({"Statement": [key.statement.clone().unwrap()]});
+    fixed.key_policy = Some(PolicyFact::Document {
+        text: kp.to_string(),
+    });
+    assert_eq!(check(&fixed), vec![]);
+    bp["Statement"][1]["Resource"] = json!("arn:aws:s3:::results/*");
+    fixed.bucket_policy = Some(PolicyFact::Document {
+        text: bp.to_string(),
+    });
+    assert_eq!(
+        check(&fixed),
+        vec![],
+        "a wider resource still covers the prefix"
+    );
+}
+
+#[test]
+fn messages_name_the_values() {
+    let mut f = healthy("us-east-1");
+    let k = key_mut(&mut f);
+    k.state = "PendingDeletion".into();
+    k.deletion_date = Some("2026-12-01T10:00:00Z".parse().unwrap());
+    let m = &check(&f)[0].message;
+    assert!(m.contains(KEY) && m.contains("2026-12-01 10:00 UTC"), "{m}");
+    let mut g = healthy("us-east-1");
+    g.bucket = Some(BucketFact::Found {
+        region: "af-south-1".into(),
+        owner: Owner::Expected,
+    });
+    let m = check(&g)
+        .into_iter()
+        .find(|x| x.code == "BUCKET_REGION_FORBIDDEN")
+        .unwrap()
+        .message;
+    assert!(
+        m.contains("results") && m.contains("af-south-1") && m.contains("opt-in"),
+        "{m}"
+    );
+}
+
+#[test]
+fn bucket_names_and_key_arns() {
+    for ok in ["abc", "my.bucket-1", &"a".repeat(63)] {
+        assert_eq!(bucket_name_problem(ok), None, "{ok}");
+    }
+    for bad in [
+        "ab",
+        "Caps",
+        "-lead",
+        "trail-",
+        "a..b",
+        "192.168.1.1",
+        "xn--abc",
+        "b-s3alias",
+        "dir--usw2-az1--x-s3",
+        &"a".repeat(64),
+    ] {
+        assert!(bucket_name_problem(bad).is_some(), "{bad}");
+    }
+    assert!(parse_key_arn(KEY).is_ok());
+    assert!(parse_key_arn(
+        "arn:aws:kms:us-east-1:123456789012:key/mrk-1234abcd12ab34cd56ef1234567890ab"
+    )
+    .is_ok());
+    for bad in [
+        "alias/x",
+        "arn:aws:kms:us-east-1:123456789012:alias/x",
+        "arn:aws:s3:::b",
+        "arn:aws:kms:us-east-1:12:key/x",
+        "arn:aws:kms:us-east-1:123456789012:key/",
+    ] {
+        assert!(parse_key_arn(bad).is_err(), "{bad}");
+    }
+}

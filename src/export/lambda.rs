@@ -1,0 +1,49 @@
+//! The export guard as a Lambda handler: clients built once, a guard per invocation.
+
+use lambda_runtime::LambdaEvent;
+use serde_json::Value;
+
+use super::event::ExportEvent;
+use super::guard::ExportGuard;
+use super::sources::ExportSources;
+use crate::error::Error;
+use crate::notify::Notifier;
+use crate::scope::Scope;
+
+pub struct ExportFunction<S, N> {
+    pub sources: S,
+    pub notifier: N,
+    /// The function's Region first, then EXPORT_REGIONS.
+    pub regions: Vec<String>,
+}
+
+impl<S: ExportSources, N: Notifier> ExportFunction<S, N> {
+    pub async fn handle(&self, event: LambdaEvent<Value>) -> Result<Value, Error> {
+        let (payload, context) = event.into_parts();
+        let parsed = ExportEvent::parse(&payload)
+            .inspect_err(|e| tracing::error!(error = %e, "event rejected"))?;
+        let scope = Scope::from_function_arn(&context.invoked_function_arn, &self.regions[0])?;
+        let guard = ExportGuard {
+            sources: &self.sources,
+            notifier: &self.notifier,
+            account: scope.account,
+            regions: self.regions.clone(),
+        };
+        let report = guard
+            .handle(&parsed)
+            .await
+            .inspect_err(|e| tracing::error!(error = %e, "invocation failed"))?;
+        Ok(serde_json::to_value(&report).unwrap_or(Value::Null))
+    }
+}
+
+/// The Regions to check: the function's own, then the extra ones, without repeats.
+pub fn regions(own: String, extra: Vec<String>) -> Vec<String> {
+    let mut out = vec![own];
+    for r in extra {
+        if !out.contains(&r) {
+            out.push(r);
+        }
+    }
+    out
+}

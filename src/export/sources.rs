@@ -1,0 +1,410 @@
+//! Gathering the facts: the narrow view of Macie, S3 and KMS the export guard needs, and its
+//! implementation over the SDK clients. Calls go to the Region that owns each resource
+//! (the bucket's Region for its policy, the key's Region for the key), with clients built once
+//! per Region and reused.
+
+use aws_config::{Region, SdkConfig};
+use aws_sdk_macie2::error::ProvideErrorMetadata;
+use std::collections::HashMap;
+use std::future::Future;
+use std::sync::Mutex;
+
+use super::checks::{
+    bucket_name_problem, parse_key_arn, BucketFact, ConfigFact, Destination, ExportFacts, KeyFact,
+    KeyInfo, Owner, PolicyFact,
+};
+use crate::error::describe_sdk_error;
+
+/// The reads the export guard makes. Every answer is a fact: a refusal or a failure is
+/// "cannot verify", never an error that stops the check.
+pub trait ExportSources: Send + Sync {
+    fn configuration(&self, region: &str) -> impl Future<Output = ConfigFact> + Send;
+    /// HeadBucket (from `region`), then HeadBucket with `ExpectedBucketOwner`.
+    fn bucket(
+        &self,
+        region: &str,
+        bucket: &str,
+        expected_owner: &str,
+    ) -> impl Future<Output = BucketFact> + Send;
+    fn bucket_policy(
+        &self,
+        bucket_region: &str,
+        bucket: &str,
+    ) -> impl Future<Output = PolicyFact> + Send;
+    fn key(&self, key_region: &str, key_arn: &str) -> impl Future<Output = KeyFact> + Send;
+    fn key_policy(
+        &self,
+        key_region: &str,
+        key_arn: &str,
+    ) -> impl Future<Output = PolicyFact> + Send;
+}
+
+impl<T: ExportSources> ExportSources for &T {
+    fn configuration(&self, region: &str) -> impl Future<Output = ConfigFact> + Send {
+        (**self).configuration(region)
+    }
+    fn bucket(
+        &self,
+        region: &str,
+        bucket: &str,
+        expected_owner: &str,
+    ) -> impl Future<Output = BucketFact> + Send {
+        (**self).bucket(region, bucket, expected_owner)
+    }
+    fn bucket_policy(
+        &self,
+        bucket_region: &str,
+        bucket: &str,
+    ) -> impl Future<Output = PolicyFact> + Send {
+        (**self).bucket_policy(bucket_region, bucket)
+    }
+    fn key(&self, key_region: &str, key_arn: &str) -> impl Future<Output = KeyFact> + Send {
+        (**self).key(key_region, key_arn)
+    }
+    fn key_policy(
+        &self,
+        key_region: &str,
+        key_arn: &str,
+    ) -> impl Future<Output = PolicyFact> + Send {
+        (**self).key_policy(key_region, key_arn)
+    }
+}
+
+/// Reads the rest of the facts for a configuration already read: bucket and key at once,
+/// then their policies at once. Skips what an earlier fact makes pointless.
+pub async fn gather<S: ExportSources>(
+    src: &S,
+    account: &str,
+    region: &str,
+    config: ConfigFact,
+) -> ExportFacts {
+    let mut facts = ExportFacts {
+        account: account.to_string(),
+        macie_region: region.to_string(),
+        config,
+        bucket: None,
+        bucket_policy: None,
+        key: None,
+        key_policy: None,
+    };
+    let ConfigFact::Set(dest) = &facts.config else {
+        return facts;
+    };
+    let Destination {
+        bucket_name,
+        kms_key_arn,
+        expected_bucket_owner,
+        ..
+    } = dest.clone();
+    let bucket = bucket_name.filter(|b| bucket_name_problem(b).is_none());
+    let key = kms_key_arn.and_then(|k| parse_key_arn(&k).ok().map(|(_, r, _, _)| (r, k)));
+    let owner = expected_bucket_owner.unwrap_or_else(|| account.to_string());
+
+    let (bucket_fact, key_fact) = tokio::join!(
+        async {
+            match &bucket {
+                Some(b) => Some(src.bucket(region, b, &owner).await),
+                None => None,
+            }
+        },
+        async {
+            match &key {
+                Some((r, k)) => Some(src.key(r, k).await),
+                None => None,
+            }
+        }
+    );
+    let (bucket_policy, key_policy) = tokio::join!(
+        async {
+            match (&bucket, &bucket_fact) {
+                (Some(b), Some(BucketFact::Found { region, .. })) => {
+                    Some(src.bucket_policy(region, b).await)
+                }
+                _ => None,
+            }
+        },
+        async {
+            match (&key, &key_fact) {
+                (Some((r, k)), Some(KeyFact::Found(_))) => Some(src.key_policy(r, k).await),
+                _ => None,
+            }
+        }
+    );
+    facts.bucket = bucket_fact;
+    facts.key = key_fact;
+    facts.bucket_policy = bucket_policy;
+    facts.key_policy = key_policy;
+    facts
+}
+
+/// Clients per Region, built on first use from one SDK configuration.
+struct PerRegion<C> {
+    clients: Mutex<HashMap<String, C>>,
+    build: fn(&SdkConfig, &str) -> C,
+}
+
+impl<C: Clone> PerRegion<C> {
+    fn new(build: fn(&SdkConfig, &str) -> C) -> Self {
+        PerRegion {
+            clients: Mutex::new(HashMap::new()),
+            build,
+        }
+    }
+
+    fn put(&self, region: &str, client: C) {
+        let mut map = self.clients.lock().unwrap_or_else(|p| p.into_inner());
+        map.insert(region.to_string(), client);
+    }
+
+    fn get(&self, sdk: &SdkConfig, region: &str) -> C {
+        let mut map = self.clients.lock().unwrap_or_else(|p| p.into_inner());
+        map.entry(region.to_string())
+            .or_insert_with(|| (self.build)(sdk, region))
+            .clone()
+    }
+}
+
+pub struct AwsSources {
+    sdk: SdkConfig,
+    macie: PerRegion<aws_sdk_macie2::Client>,
+    s3: PerRegion<aws_sdk_s3::Client>,
+    kms: PerRegion<aws_sdk_kms::Client>,
+}
+
+impl AwsSources {
+    pub fn new(sdk: SdkConfig) -> AwsSources {
+        AwsSources {
+            sdk,
+            macie: PerRegion::new(|sdk, r| {
+                aws_sdk_macie2::Client::from_conf(
+                    aws_sdk_macie2::config::Builder::from(sdk)
+                        .region(Region::new(r.to_string()))
+                        .build(),
+                )
+            }),
+            s3: PerRegion::new(|sdk, r| {
+                let base = crate::aws::s3(sdk);
+                aws_sdk_s3::Client::from_conf(
+                    base.config()
+                        .to_builder()
+                        .region(Region::new(r.to_string()))
+                        .build(),
+                )
+            }),
+            kms: PerRegion::new(|sdk, r| {
+                aws_sdk_kms::Client::from_conf(
+                    aws_sdk_kms::config::Builder::from(sdk)
+                        .region(Region::new(r.to_string()))
+                        .build(),
+                )
+            }),
+        }
+    }
+}
+
+impl AwsSources {
+    /// Uses `client` for KMS calls in `region` (a client with its own settings, or a mock).
+    pub fn with_kms(self, region: &str, client: aws_sdk_kms::Client) -> Self {
+        self.kms.put(region, client);
+        self
+    }
+
+    /// Uses `client` for S3 calls in `region`.
+    pub fn with_s3(self, region: &str, client: aws_sdk_s3::Client) -> Self {
+        self.s3.put(region, client);
+        self
+    }
+}
+
+fn why<E: ProvideErrorMetadata>(e: &E, fallback: impl FnOnce() -> String) -> String {
+    match (e.code(), e.message()) {
+        (Some(c), Some(m)) => format!("{c}: {m}"),
+        (Some(c), None) => c.to_string(),
+        _ => fallback(),
+    }
+}
+
+impl ExportSources for AwsSources {
+    async fn configuration(&self, region: &str) -> ConfigFact {
+        let client = self.macie.get(&self.sdk, region);
+        match client
+            .get_classification_export_configuration()
+            .send()
+            .await
+        {
+            Ok(out) => match out.configuration().and_then(|c| c.s3_destination()) {
+                None => ConfigFact::NotSet,
+                Some(d) => ConfigFact::Set(Destination {
+                    bucket_name: d.bucket_name().map(str::to_string),
+                    key_prefix: d.key_prefix().map(str::to_string),
+                    kms_key_arn: d.kms_key_arn().map(str::to_string),
+                    expected_bucket_owner: d.expected_bucket_owner().map(str::to_string),
+                }),
+            },
+            Err(e) => ConfigFact::Unreadable {
+                reason: why(&e, || describe_sdk_error(&e)),
+            },
+        }
+    }
+
+    async fn bucket(&self, region: &str, bucket: &str, expected_owner: &str) -> BucketFact {
+        // Another Region's endpoint answers 301 with the bucket's Region: ask there, once.
+        let mut ask = region.to_string();
+        let mut redirected = false;
+        let bucket_region = loop {
+            match self
+                .s3
+                .get(&self.sdk, &ask)
+                .head_bucket()
+                .bucket(bucket)
+                .send()
+                .await
+            {
+                Ok(out) => match out.bucket_region() {
+                    Some(r) => break r.to_string(),
+                    None => {
+                        return BucketFact::Unverified {
+                            region: None,
+                            reason: "HeadBucket gave no x-amz-bucket-region".into(),
+                        }
+                    }
+                },
+                Err(e) => {
+                    let raw = e.raw_response();
+                    let status = raw.map(|r| r.status().as_u16());
+                    let header = raw
+                        .and_then(|r| r.headers().get("x-amz-bucket-region"))
+                        .map(str::to_string);
+                    match (status, header) {
+                        (Some(404), _) => return BucketFact::Missing,
+                        (Some(301), Some(r)) if !redirected && r != ask => {
+                            redirected = true;
+                            ask = r;
+                        }
+                        (Some(403), r) => {
+                            return BucketFact::Unverified {
+                                region: r,
+                                reason: "HeadBucket was denied (403)".into(),
+                            }
+                        }
+                        (_, r) => {
+                            return BucketFact::Unverified {
+                                region: r,
+                                reason: describe_sdk_error(&e),
+                            }
+                        }
+                    }
+                }
+            }
+        };
+        let owned = self
+            .s3
+            .get(&self.sdk, &bucket_region)
+            .head_bucket()
+            .bucket(bucket)
+            .expected_bucket_owner(expected_owner)
+            .send()
+            .await;
+        let owner = match owned {
+            Ok(_) => Owner::Expected,
+            Err(e) if e.raw_response().map(|r| r.status().as_u16()) == Some(403) => Owner::Other,
+            Err(_) => Owner::Unknown,
+        };
+        BucketFact::Found {
+            region: bucket_region,
+            owner,
+        }
+    }
+
+    async fn bucket_policy(&self, bucket_region: &str, bucket: &str) -> PolicyFact {
+        match self
+            .s3
+            .get(&self.sdk, bucket_region)
+            .get_bucket_policy()
+            .bucket(bucket)
+            .send()
+            .await
+        {
+            Ok(out) => match out.policy() {
+                Some(p) => PolicyFact::Document {
+                    text: p.to_string(),
+                },
+                None => PolicyFact::None,
+            },
+            Err(e) if e.code() == Some("NoSuchBucketPolicy") => PolicyFact::None,
+            Err(e) => PolicyFact::Unverified {
+                reason: why(&e, || describe_sdk_error(&e)),
+            },
+        }
+    }
+
+    async fn key(&self, key_region: &str, key_arn: &str) -> KeyFact {
+        match self
+            .kms
+            .get(&self.sdk, key_region)
+            .describe_key()
+            .key_id(key_arn)
+            .send()
+            .await
+        {
+            Ok(out) => match out.key_metadata() {
+                Some(m) => KeyFact::Found(KeyInfo {
+                    arn: m.arn().unwrap_or(key_arn).to_string(),
+                    state: m
+                        .key_state()
+                        .map(|s| s.as_str().to_string())
+                        .unwrap_or_else(|| {
+                            if m.enabled() {
+                                "Enabled".into()
+                            } else {
+                                "Disabled".into()
+                            }
+                        }),
+                    manager: m
+                        .key_manager()
+                        .map(|s| s.as_str().to_string())
+                        .unwrap_or_default(),
+                    spec: m
+                        .key_spec()
+                        .map(|s| s.as_str().to_string())
+                        .unwrap_or_default(),
+                    usage: m.key_usage().map(|s| s.as_str().to_string()),
+                    deletion_date: m
+                        .deletion_date()
+                        .and_then(|d| chrono::DateTime::from_timestamp(d.secs(), 0)),
+                }),
+                None => KeyFact::Unverified {
+                    reason: "DescribeKey returned no key metadata".into(),
+                },
+            },
+            Err(e) if e.code() == Some("NotFoundException") => KeyFact::NotFound {
+                reason: why(&e, || "NotFoundException".into()),
+            },
+            Err(e) => KeyFact::Unverified {
+                reason: why(&e, || describe_sdk_error(&e)),
+            },
+        }
+    }
+
+    async fn key_policy(&self, key_region: &str, key_arn: &str) -> PolicyFact {
+        match self
+            .kms
+            .get(&self.sdk, key_region)
+            .get_key_policy()
+            .key_id(key_arn)
+            .policy_name("default")
+            .send()
+            .await
+        {
+            Ok(out) => match out.policy() {
+                Some(p) => PolicyFact::Document {
+                    text: p.to_string(),
+                },
+                None => PolicyFact::None,
+            },
+            Err(e) => PolicyFact::Unverified {
+                reason: why(&e, || describe_sdk_error(&e)),
+            },
+        }
+    }
+}
