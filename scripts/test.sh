@@ -1,22 +1,32 @@
 #!/usr/bin/env bash
 # The test command: everything CI runs, on a fresh machine or a warm one.
-#   1. ./.venv with the pinned Python tools (requirements-dev.txt)
+#   1. the pinned Python tools (.venv: moto, cargo-lambda with Zig, cfn-lint; .venv-sam;
+#      .venv-checkov)
 #   2. cargo fmt --check, cargo clippy -D warnings
-#   3. every test of the workspace: unit, and integration over HTTP against moto and the
-#      local Macie (the tests start both on free loopback ports and stop them, also on failure)
+#   3. the template: cfn-lint, sam validate --lint, checkov
+#   4. sam build: both functions cross-compiled for arm64 with cargo-lambda, sizes printed
+#   5. every test: unit; integration over HTTP against moto and the local Macie (started on
+#      free loopback ports and stopped, also on failure); each Lambda binary under
+#      cargo-lambda's local runtime with every file in events/
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 step() { printf '\n==> %s\n' "$*"; }
 
-step "Python tools into .venv"
-scripts/setup-venv.sh
+step "Python tools"
+scripts/setup-venv.sh --sam --checkov
 
 step "cargo fmt --check"
 cargo fmt --all -- --check
 
 step "cargo clippy --all-targets -- -D warnings"
 cargo clippy --workspace --all-targets --locked -- -D warnings
+
+step "template lint"
+scripts/lint-template.sh
+
+step "sam build"
+scripts/build.sh
 
 step "cargo test"
 cargo build --locked -p local-macie

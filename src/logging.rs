@@ -3,13 +3,37 @@
 
 use tracing_subscriber::EnvFilter;
 
-fn filter(default: &str) -> EnvFilter {
-    EnvFilter::try_from_default_env()
+/// Crates whose DEBUG and TRACE output holds request and response bodies (bucket and key
+/// policies, job definitions) and credential identifiers: never below INFO, whatever level
+/// is asked for.
+const BODY_LOGGING_CRATES: [&str; 10] = [
+    "aws_smithy_runtime",
+    "aws_sigv4",
+    "aws_runtime",
+    "aws_smithy_runtime_api",
+    "aws_smithy_http_client",
+    "aws_sdk_macie2",
+    "aws_sdk_s3",
+    "aws_sdk_kms",
+    "aws_sdk_sns",
+    "hyper",
+];
+
+/// The log filter: RUST_LOG, else AWS_LAMBDA_LOG_LEVEL, else `default`; the SDK's crates
+/// capped at INFO so no policy, body or credential is ever logged.
+pub fn filter(default: &str) -> EnvFilter {
+    let base = EnvFilter::try_from_default_env()
         .or_else(|_| match std::env::var("AWS_LAMBDA_LOG_LEVEL") {
             Ok(level) => EnvFilter::try_new(level.to_ascii_lowercase()),
             Err(_) => EnvFilter::try_new(default),
         })
-        .unwrap_or_else(|_| EnvFilter::new(default))
+        .unwrap_or_else(|_| EnvFilter::new(default));
+    BODY_LOGGING_CRATES
+        .iter()
+        .fold(base, |f, c| match format!("{c}=info").parse() {
+            Ok(d) => f.add_directive(d),
+            Err(_) => f,
+        })
 }
 
 /// JSON logs for the Lambda functions.

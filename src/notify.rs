@@ -20,13 +20,35 @@ pub struct Notification {
     pub severity: &'static str,
 }
 
+/// SNS accepts messages up to 256 KiB; keep a margin for the subject and attributes.
+pub const MAX_BODY_BYTES: usize = 250 * 1024;
+
+fn cut(s: &str, max: usize) -> &str {
+    let mut end = max.min(s.len());
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    &s[..end]
+}
+
 impl Notification {
-    /// The message body: the text, then the facts as JSON.
+    /// The message body: the text, then the facts as JSON; never over [`MAX_BODY_BYTES`]
+    /// (the JSON goes first, then the text is cut, each with a note saying so).
     pub fn body(&self) -> String {
+        let text = self.text.trim_end();
         let json = serde_json::to_string_pretty(&self.facts).unwrap_or_default();
+        let full = format!("{text}\n\n---- details (JSON) ----\n{json}\n");
+        if full.len() <= MAX_BODY_BYTES {
+            return full;
+        }
+        let note = "\n\n---- details (JSON) ----\n(left out: too long for one message; see the function's log and result)\n";
+        if text.len() + note.len() <= MAX_BODY_BYTES {
+            return format!("{text}{note}");
+        }
+        let more = "\n... (cut: too long for one message; see the function's log and result)";
         format!(
-            "{}\n\n---- details (JSON) ----\n{json}\n",
-            self.text.trim_end()
+            "{}{more}{note}",
+            cut(text, MAX_BODY_BYTES - note.len() - more.len())
         )
     }
 
@@ -145,5 +167,22 @@ mod tests {
         assert!(n
             .body()
             .contains("---- details (JSON) ----\n{\n  \"a\": 1\n}"));
+    }
+
+    #[test]
+    fn bodies_never_exceed_the_sns_limit() {
+        let big = |text_len: usize, facts_len: usize| Notification {
+            subject: "s".into(),
+            text: "é".repeat(text_len),
+            facts: serde_json::json!({"x": "y".repeat(facts_len)}),
+            kind: "expiry",
+            severity: "info",
+        };
+        assert!(big(10, 10).body().contains("\"x\""));
+        let no_json = big(1000, 300_000).body();
+        assert!(no_json.len() <= MAX_BODY_BYTES && no_json.contains("left out"));
+        assert!(no_json.contains(&"é".repeat(1000)));
+        let cut_text = big(200_000, 10).body();
+        assert!(cut_text.len() <= MAX_BODY_BYTES && cut_text.contains("(cut: too long"));
     }
 }

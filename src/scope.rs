@@ -46,6 +46,21 @@ impl Scope {
         }
     }
 
+    /// The scope of an invocation: the account from the invoked function's ARN; where the
+    /// context carries no real function ARN (local runtimes such as `cargo lambda watch`), the
+    /// configured `fallback_account` (MACIE_GUARD_ACCOUNT_ID).
+    pub fn of_invocation(
+        arn: &str,
+        region: &str,
+        fallback_account: Option<&str>,
+    ) -> Result<Scope, Error> {
+        match (Scope::from_function_arn(arn, region), fallback_account) {
+            (Ok(scope), _) => Ok(scope),
+            (Err(_), Some(account)) if is_account(account) => Ok(Scope::new(account, region)),
+            (Err(e), _) => Err(e),
+        }
+    }
+
     pub fn partition(&self) -> &'static str {
         partition_of(&self.region)
     }

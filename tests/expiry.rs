@@ -591,6 +591,7 @@ async fn the_lambda_handler_rejects_malformed_events_before_any_call() {
             ..ExpiryConfig::default()
         },
         region: REGION.into(),
+        fallback_account: None,
     };
     let ctx = || {
         let mut c = Context::default();
@@ -640,4 +641,41 @@ async fn the_lambda_handler_rejects_malformed_events_before_any_call() {
         .parse()
         .unwrap();
     assert!(expires < Utc::now() + Duration::days(2));
+}
+
+#[tokio::test]
+async fn a_large_sweep_sends_one_message_that_fits_sns() {
+    let rig = Rig::new(
+        json!([{"name": "bulk", "jobStatus": "USER_PAUSED", "pausedDaysAgo": 29.0, "count": 120,
+        "tags": {"macie-guard:on-expiry": "resume"}}]),
+    )
+    .await;
+    let g = rig
+        .guard(ExpiryConfig {
+            concurrency: 16,
+            ..ExpiryConfig::default()
+        })
+        .await;
+    let s = sweep(&g).await.expect("sweep");
+    assert_eq!(s.count(Outcome::Done), 120);
+    let msgs = sns_messages(&rig.topic);
+    assert_eq!(msgs.len(), 1);
+    let m = &msgs[0];
+    assert!(m.subject.as_deref().unwrap().contains("120 changed"));
+    assert_eq!(
+        m.message.matches("\n- [done]").count(),
+        50,
+        "50 jobs listed one by one"
+    );
+    assert!(m.message.contains("... and 70 more job(s)"));
+    let facts: Value = serde_json::from_str(
+        m.message
+            .split("---- details (JSON) ----")
+            .nth(1)
+            .unwrap()
+            .trim(),
+    )
+    .unwrap();
+    assert_eq!(facts["counts"]["done"], 120);
+    assert_eq!(facts["jobsNotListed"], 70);
 }

@@ -610,6 +610,7 @@ async fn the_lambda_handler_and_extra_regions() {
             topic_arn: s.topic.clone(),
         },
         regions: vec!["us-east-1".into(), "eu-west-1".into()],
+        fallback_account: None,
     };
     let ctx = || {
         let mut c = Context::default();
@@ -680,4 +681,51 @@ async fn the_cli_exit_code_says_how_bad_it_is() {
     ]);
     assert_eq!(handled.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&handled.stdout).contains("Fix: Enable the key"));
+}
+
+#[tokio::test]
+async fn logs_carry_findings_but_no_policy_contents_or_credentials() {
+    use std::io::Write;
+    use std::sync::{Arc, Mutex};
+    #[derive(Clone, Default)]
+    struct Buf(Arc<Mutex<Vec<u8>>>);
+    impl Write for Buf {
+        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(b);
+            Ok(b.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let buf = Buf::default();
+    let writer = buf.clone();
+    // The binaries' own filter, asked for everything (as AWS_LAMBDA_LOG_LEVEL=TRACE would).
+    let subscriber = tracing_subscriber::fmt()
+        .json()
+        .with_writer(move || writer.clone())
+        .with_env_filter(macie_guard::logging::filter("trace"))
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let s = Setup::healthy("us-east-1").await;
+    let marker = "policy-value-that-must-not-be-logged";
+    s.put_bucket_policy(s.good_bucket_policy(vec![json!({"Sid": "Guard", "Effect": "Deny", "Principal": "*", "Action": "s3:PutObject",
+        "Resource": format!("arn:aws:s3:::{}/*", s.bucket), "Condition": {"StringNotEquals": {"aws:SourceAccount": marker}}})])).await;
+    let report = s.check().await;
+    assert_eq!(codes(&report), vec!["BUCKET_POLICY_DENIES_MACIE"]);
+    let logs = String::from_utf8(buf.0.lock().unwrap().clone()).unwrap();
+    assert!(
+        logs.contains("BUCKET_POLICY_DENIES_MACIE"),
+        "findings are logged: {logs}"
+    );
+    let leaks: Vec<&str> = logs.lines().filter(|l| l.contains(marker)).collect();
+    assert!(
+        leaks.is_empty(),
+        "no policy contents in the logs: {leaks:#?}"
+    );
+    for secret in ["local-secret", "AKIDLOCAL"] {
+        let leaks: Vec<&str> = logs.lines().filter(|l| l.contains(secret)).collect();
+        assert!(leaks.is_empty(), "no credentials in the logs: {leaks:#?}");
+    }
 }

@@ -15,6 +15,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let topic = env.topic("NOTIFICATION_TOPIC_ARN")?;
     let sdk = aws::load(None).await;
     let function = ExpiryFunction {
+        fallback_account: env.string("MACIE_GUARD_ACCOUNT_ID"),
         region: aws::region_of(&sdk)?,
         macie: aws::macie(&sdk),
         notifier: AnyNotifier::new(topic.as_ref().map(|_| aws::sns(&sdk)), topic),

@@ -16,6 +16,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let extra = env.regions("EXPORT_REGIONS")?;
     let sdk = aws::load(None).await;
     let function = ExportFunction {
+        fallback_account: env.string("MACIE_GUARD_ACCOUNT_ID"),
         regions: regions(aws::region_of(&sdk)?, extra),
         notifier: AnyNotifier::new(topic.as_ref().map(|_| aws::sns(&sdk)), topic),
         sources: AwsSources::new(sdk),

@@ -473,14 +473,21 @@ impl<M: MacieJobs, N: Notifier> ExpiryGuard<M, N> {
                     _ => format!("{who} expires {expires}; policy ignore"),
                 },
             ),
+            Plan::Warn { policy: Policy::Notify, .. } => (
+                Outcome::Warned,
+                format!(
+                    "{who} expires {expires} ({:.1} days left). Its policy is notify, so macie-guard will not change it: resume it, or tag it {POLICY_TAG}=resume|keep-paused|cancel, before then.",
+                    job.expires_at.map(|e| days_left(e, now)).unwrap_or_default(),
+                ),
+            ),
             Plan::Warn { policy, act_at } => (
                 Outcome::Warned,
                 format!(
-                    "{who} expires {expires} ({:.1} days left). It will be {} on {} unless you resume it first or tag it {POLICY_TAG}=<{}>.",
+                    "{who} expires {expires} ({:.1} days left). It will be {} on {} unless you resume it first or tag it {POLICY_TAG} with another policy ({}).",
                     job.expires_at.map(|e| days_left(e, now)).unwrap_or_default(),
                     fate(*policy),
                     when(*act_at),
-                    Policy::VALUES.replace(", ", "|")
+                    Policy::VALUES
                 ),
             ),
             Plan::Notify => (
@@ -637,23 +644,30 @@ impl<M: MacieJobs, N: Notifier> ExpiryGuard<M, N> {
     }
 
     fn notification(&self, s: &Summary) -> Option<Notification> {
-        let told: Vec<&JobReport> = s.jobs.iter().filter(|j| j.outcome.tells_people()).collect();
+        /// Jobs listed one by one in a message; the rest are counted.
+        const LISTED: usize = 50;
+        let order = [
+            (Outcome::Failed, "failed"),
+            (Outcome::Lost, "lost"),
+            (Outcome::Notified, "expiring, no action"),
+            (Outcome::Done, "changed"),
+            (Outcome::DryRun, "would change (dry run)"),
+            (Outcome::Warned, "warning"),
+            (Outcome::NotFound, "not found"),
+        ];
+        let mut told: Vec<&JobReport> =
+            s.jobs.iter().filter(|j| j.outcome.tells_people()).collect();
         if told.is_empty() {
             return None;
         }
+        told.sort_by_key(|j| order.iter().position(|(o, _)| *o == j.outcome));
         let mut parts = Vec::new();
-        for (outcome, word) in [
-            (Outcome::Failed, "failed"),
-            (Outcome::Lost, "lost"),
-            (Outcome::Done, "changed"),
-            (Outcome::DryRun, "would change (dry run)"),
-            (Outcome::Notified, "expiring, no action"),
-            (Outcome::Warned, "warning"),
-            (Outcome::NotFound, "not found"),
-        ] {
+        let mut counts = serde_json::Map::new();
+        for (outcome, word) in order {
             let n = s.count(outcome);
             if n > 0 {
                 parts.push(format!("{n} {word}"));
+                counts.insert(outcome.as_str().into(), json!(n));
             }
         }
         let severity =
@@ -679,12 +693,19 @@ impl<M: MacieJobs, N: Notifier> ExpiryGuard<M, N> {
             s.trigger,
             if s.dry_run { ", DRY RUN: nothing was changed" } else { "" }
         );
-        for j in &told {
+        let listed = &told[..told.len().min(LISTED)];
+        for j in listed {
             text.push_str(&format!("\n- [{}] {}", j.outcome.as_str(), j.message));
+        }
+        if told.len() > listed.len() {
+            text.push_str(&format!(
+                "\n\n... and {} more job(s), listed in the function's log (one line per job) and its result.",
+                told.len() - listed.len()
+            ));
         }
         let facts = json!({
             "account": s.account, "region": s.region, "trigger": s.trigger, "dryRun": s.dry_run,
-            "jobs": told,
+            "counts": counts, "jobs": listed, "jobsNotListed": told.len() - listed.len(),
         });
         Some(Notification {
             subject,

@@ -16,6 +16,8 @@ pub struct ExpiryFunction<M, N> {
     pub notifier: N,
     pub config: ExpiryConfig,
     pub region: String,
+    /// MACIE_GUARD_ACCOUNT_ID: the account when the context has no real function ARN.
+    pub fallback_account: Option<String>,
 }
 
 impl<M: MacieJobs, N: Notifier> ExpiryFunction<M, N> {
@@ -25,7 +27,11 @@ impl<M: MacieJobs, N: Notifier> ExpiryFunction<M, N> {
         let parsed = ExpiryEvent::parse(&payload).inspect_err(|e| {
             tracing::error!(error = %e, "event rejected");
         })?;
-        let scope = Scope::from_function_arn(&context.invoked_function_arn, &self.region)?;
+        let scope = Scope::of_invocation(
+            &context.invoked_function_arn,
+            &self.region,
+            self.fallback_account.as_deref(),
+        )?;
         let guard = ExpiryGuard {
             macie: &self.macie,
             notifier: &self.notifier,

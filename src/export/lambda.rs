@@ -15,6 +15,8 @@ pub struct ExportFunction<S, N> {
     pub notifier: N,
     /// The function's Region first, then EXPORT_REGIONS.
     pub regions: Vec<String>,
+    /// MACIE_GUARD_ACCOUNT_ID: the account when the context has no real function ARN.
+    pub fallback_account: Option<String>,
 }
 
 impl<S: ExportSources, N: Notifier> ExportFunction<S, N> {
@@ -22,7 +24,11 @@ impl<S: ExportSources, N: Notifier> ExportFunction<S, N> {
         let (payload, context) = event.into_parts();
         let parsed = ExportEvent::parse(&payload)
             .inspect_err(|e| tracing::error!(error = %e, "event rejected"))?;
-        let scope = Scope::from_function_arn(&context.invoked_function_arn, &self.regions[0])?;
+        let scope = Scope::of_invocation(
+            &context.invoked_function_arn,
+            &self.regions[0],
+            self.fallback_account.as_deref(),
+        )?;
         let guard = ExportGuard {
             sources: &self.sources,
             notifier: &self.notifier,

@@ -10,6 +10,8 @@
 //! Both print `listening on http://HOST:PORT` once they accept connections; nothing here
 //! sleeps or polls for readiness.
 
+pub mod runtime_api;
+
 use serde_json::Value;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -110,19 +112,25 @@ pub fn local_macie_bin() -> PathBuf {
     if let Some(p) = std::env::var_os("LOCAL_MACIE_BIN") {
         return PathBuf::from(p);
     }
-    let exe = std::env::current_exe().expect("current test binary");
-    // target/<profile>/deps/<test> -> target/<profile>/local-macie
-    let dir = exe
-        .parent()
-        .and_then(Path::parent)
-        .expect("test binary under target/<profile>/deps");
-    let bin = dir.join("local-macie");
-    assert!(
-        bin.exists(),
-        "{} is missing: run `cargo build -p local-macie` first (the test command does)",
-        bin.display()
-    );
-    bin
+    let exe = std::env::current_exe().expect("current binary");
+    // target/<profile>/deps/<test> or target/<profile>/<bin> -> target/<profile>/local-macie
+    let dir = exe.parent().expect("the binary's directory");
+    let candidates = [
+        dir.join("local-macie"),
+        dir.parent()
+            .map(|d| d.join("local-macie"))
+            .unwrap_or_default(),
+    ];
+    candidates
+        .iter()
+        .find(|p| p.is_file())
+        .cloned()
+        .unwrap_or_else(|| {
+            panic!(
+                "{} is missing: run `cargo build -p local-macie` first (the test command does)",
+                candidates[1].display()
+            )
+        })
 }
 
 /// A local Macie for one test.

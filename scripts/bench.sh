@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# The benchmark: builds the artifacts (sam build) and the release binaries, then measures
+# cold start, one Health event, a 10,000-job sweep, the export check and artifact sizes.
+# Results: a table on stdout and bench-results/bench.json. Flags go to the driver:
+#   --runs N (7)  --sweep-jobs N (10000)  --in-window N (1000)  --concurrency N (8)  --out FILE
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/build.sh > /dev/null 2>&1 || scripts/build.sh
+cargo build --release --locked --quiet -p macie-guard -p local-macie -p testkit --bins
+exec target/release/bench "$@"

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Builds the Lambda artifacts with AWS SAM (cargo-lambda + Zig cross-compile for arm64), as
+# `sam build` does before a deploy, and prints each function's zip size.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup-venv.sh --sam
+export PATH="$PWD/.venv/bin:$PWD/.venv-sam/bin:$PATH" SAM_CLI_TELEMETRY=0
+# Rust (cargo-lambda) builds are a beta feature of the SAM CLI.
+sam build --beta-features --build-dir .aws-sam/build "$@"
+# Each artifact as Lambda takes it: bootstrap alone in a zip. Saved for the benchmark too.
+.venv/bin/python - <<'PY'
+import io, json, os, zipfile
+sizes = {}
+for name, fn in [("expiry-guard", "ExpiryGuardFunction"), ("export-guard", "ExportGuardFunction")]:
+    path = f".aws-sam/build/{fn}/bootstrap"
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        z.write(path, "bootstrap")
+    sizes[name] = {"bootstrap_bytes": os.path.getsize(path), "zip_bytes": len(buf.getvalue())}
+    print(f"{name}: bootstrap {sizes[name]['bootstrap_bytes']} bytes, zip {sizes[name]['zip_bytes']} bytes")
+json.dump(sizes, open(".aws-sam/sizes.json", "w"), indent=2)
+PY

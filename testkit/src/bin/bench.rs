@@ -1,0 +1,408 @@
+//! The benchmark: the release Lambda binaries under a tiny local Runtime API, against the
+//! local Macie and moto. Each figure is the median of several runs. Run it with
+//! `scripts/bench.sh`, which builds what it needs first.
+
+use serde_json::{json, Value};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+use testkit::runtime_api::RuntimeApi;
+use testkit::{endpoint_env, event, moto, workspace_root, LocalMacie, ACCOUNT};
+
+struct Args {
+    runs: usize,
+    sweep_jobs: usize,
+    in_window: usize,
+    concurrency: usize,
+    out: PathBuf,
+}
+
+fn args() -> Args {
+    let mut a = Args {
+        runs: 7,
+        sweep_jobs: 10_000,
+        in_window: 1_000,
+        concurrency: 8,
+        out: workspace_root().join("bench-results/bench.json"),
+    };
+    let mut it = std::env::args().skip(1);
+    while let Some(flag) = it.next() {
+        let mut val = || it.next().unwrap_or_else(|| panic!("{flag} needs a value"));
+        match flag.as_str() {
+            "--runs" => a.runs = val().parse().expect("--runs N"),
+            "--sweep-jobs" => a.sweep_jobs = val().parse().expect("--sweep-jobs N"),
+            "--in-window" => a.in_window = val().parse().expect("--in-window N"),
+            "--concurrency" => a.concurrency = val().parse().expect("--concurrency N"),
+            "--out" => a.out = PathBuf::from(val()),
+            other => panic!(
+                "unknown flag {other}; use --runs, --sweep-jobs, --in-window, --concurrency, --out"
+            ),
+        }
+    }
+    a
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    let n = v.len();
+    if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        (v[n / 2 - 1] + v[n / 2]) / 2.0
+    }
+}
+
+fn bin(name: &str) -> PathBuf {
+    let p = workspace_root().join("target/release").join(name);
+    assert!(
+        p.exists(),
+        "{} is missing: scripts/bench.sh builds it",
+        p.display()
+    );
+    p
+}
+
+/// A function process attached to a Runtime API; killed on drop.
+struct Function {
+    child: Child,
+    api: RuntimeApi,
+    started: Instant,
+}
+
+impl Drop for Function {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Function {
+    fn start(binary: &Path, env: &[(String, String)]) -> Function {
+        let api = RuntimeApi::start();
+        let mut cmd = Command::new(binary);
+        cmd.env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("AWS_LAMBDA_RUNTIME_API", &api.addr)
+            .env("AWS_LAMBDA_FUNCTION_NAME", "bench")
+            .env("AWS_LAMBDA_FUNCTION_VERSION", "1")
+            .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
+            .env("AWS_LAMBDA_LOG_GROUP_NAME", "/aws/lambda/bench")
+            .env("AWS_LAMBDA_LOG_STREAM_NAME", "bench")
+            .env("AWS_REGION", "us-east-1")
+            .env("AWS_ACCESS_KEY_ID", "bench")
+            .env("AWS_SECRET_ACCESS_KEY", "bench")
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .env("RUST_LOG", "error")
+            .envs(env.iter().cloned())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .stdin(Stdio::null());
+        let started = Instant::now();
+        let child = cmd.spawn().expect("start function");
+        Function {
+            child,
+            api,
+            started,
+        }
+    }
+
+    /// Time from process start to its first request for work.
+    fn init_time(&self) -> Duration {
+        let first = self
+            .api
+            .wait_first_next(Duration::from_secs(20))
+            .expect("the function asked for work");
+        first - self.started
+    }
+
+    /// Sends one event; (wall time, answer).
+    fn invoke(&self, event: &Value) -> (Duration, Value) {
+        self.init_time();
+        let t0 = Instant::now();
+        let id = self.api.push(event.to_string());
+        let a = self
+            .api
+            .wait_answer(&id, Duration::from_secs(300))
+            .expect("an answer");
+        assert!(a.ok, "the function failed: {}", a.body);
+        (
+            a.at - t0,
+            serde_json::from_str(&a.body).unwrap_or(Value::Null),
+        )
+    }
+
+    /// Peak resident memory so far (VmHWM), in MiB.
+    fn peak_rss_mib(&self) -> f64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
+            .unwrap_or_default();
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmHWM:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+            .map(|kb| kb / 1024.0)
+            .unwrap_or(f64::NAN)
+    }
+}
+
+fn calls(macie: &LocalMacie) -> Value {
+    macie.control("GET", "/_local/calls", None)["calls"].clone()
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+fn cold_starts(runs: usize) -> Value {
+    let mut out = serde_json::Map::new();
+    for name in ["hello-lambda", "expiry-guard", "export-guard"] {
+        let path = bin(name);
+        let times: Vec<f64> = (0..runs)
+            .map(|_| ms(Function::start(&path, &[]).init_time()))
+            .collect();
+        out.insert(
+            name.into(),
+            json!({"median_ms": median(times.clone()), "runs_ms": times}),
+        );
+    }
+    Value::Object(out)
+}
+
+fn health_event(runs: usize, topic_env: &[(String, String)]) -> Value {
+    let mut walls = Vec::new();
+    let mut last_calls = Value::Null;
+    for i in 0..runs {
+        let id = format!("{:032x}", 0xbe00 + i);
+        let macie = LocalMacie::start(Some(
+            &json!({"jobs": [{"jobId": id, "name": "bench", "jobStatus": "USER_PAUSED", "pausedDaysAgo": 28.5,
+            "tags": {"macie-guard:on-expiry": "resume"}}]}),
+        ));
+        let mut env = endpoint_env(macie.url(), &moto().url);
+        env.extend(topic_env.iter().cloned());
+        let f = Function::start(&bin("expiry-guard"), &env);
+        let mut ev = event("health-paused-job-expiration.json");
+        ev["detail"]["affectedEntities"][0]["entityValue"] = json!(format!(
+            "arn:aws:macie2:us-east-1:{ACCOUNT}:classification-job/{id}"
+        ));
+        let (wall, answer) = f.invoke(&ev);
+        assert_eq!(answer["jobs"][0]["outcome"], "done", "{answer}");
+        walls.push(ms(wall));
+        last_calls = calls(&macie);
+    }
+    json!({"median_ms": median(walls.clone()), "runs_ms": walls, "macie_calls": last_calls, "sns_publish": 1})
+}
+
+fn sweep(runs: usize, a: &Args, topic_env: &[(String, String)]) -> Value {
+    let (mut walls, mut rss) = (Vec::new(), Vec::new());
+    let mut last_calls = Value::Null;
+    for _ in 0..runs {
+        let outside = a.sweep_jobs - a.in_window;
+        let macie = LocalMacie::start(Some(&json!({"jobs": [
+            {"name": "far", "jobStatus": "USER_PAUSED", "pausedDaysAgo": 10, "count": outside},
+            {"name": "near", "jobStatus": "USER_PAUSED", "pausedDaysAgo": 29, "count": a.in_window, "tags": {"macie-guard:on-expiry": "resume"}}
+        ]})));
+        let mut env = endpoint_env(macie.url(), &moto().url);
+        env.extend(topic_env.iter().cloned());
+        env.push(("SWEEP_CONCURRENCY".into(), a.concurrency.to_string()));
+        let f = Function::start(&bin("expiry-guard"), &env);
+        let (wall, answer) = f.invoke(&json!({"action": "sweep"}));
+        assert_eq!(answer["scanned"], a.sweep_jobs, "{}", answer["scanned"]);
+        let done = answer["jobs"]
+            .as_array()
+            .map(|j| j.iter().filter(|j| j["outcome"] == "done").count())
+            .unwrap_or(0);
+        assert_eq!(done, a.in_window);
+        walls.push(ms(wall));
+        rss.push(f.peak_rss_mib());
+        last_calls = calls(&macie);
+    }
+    json!({"jobs": a.sweep_jobs, "in_window": a.in_window, "concurrency": a.concurrency,
+           "median_ms": median(walls.clone()), "runs_ms": walls, "peak_rss_mib": median(rss.clone()), "runs_rss_mib": rss,
+           "macie_calls": last_calls, "sns_publish": 1})
+}
+
+async fn export_check(runs: usize, broken: bool, topic_env: &[(String, String)]) -> Value {
+    let conf = testkit::stand_in_config(&moto().url).await;
+    let s3 = aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::config::Builder::from(&conf)
+            .force_path_style(true)
+            .build(),
+    );
+    let kms = aws_sdk_kms::Client::new(&conf);
+    let bucket = format!("bench-results-{}-{}", std::process::id(), broken);
+    s3.create_bucket()
+        .bucket(&bucket)
+        .send()
+        .await
+        .expect("bucket");
+    let key = kms
+        .create_key()
+        .key_usage(aws_sdk_kms::types::KeyUsageType::EncryptDecrypt)
+        .send()
+        .await
+        .expect("key");
+    let meta = key.key_metadata().unwrap();
+    let (key_arn, key_id) = (meta.arn().unwrap().to_string(), meta.key_id().to_string());
+    let cond = json!({"StringEquals": {"aws:SourceAccount": ACCOUNT}});
+    s3.put_bucket_policy().bucket(&bucket).policy(json!({"Statement": [
+        {"Effect": "Allow", "Principal": {"Service": "macie.amazonaws.com"}, "Action": "s3:GetBucketLocation", "Resource": format!("arn:aws:s3:::{bucket}"), "Condition": cond},
+        {"Effect": "Allow", "Principal": {"Service": "macie.amazonaws.com"}, "Action": "s3:PutObject", "Resource": format!("arn:aws:s3:::{bucket}/*"), "Condition": cond}]}).to_string()).send().await.unwrap();
+    kms.put_key_policy().key_id(&key_id).policy_name("default").policy(json!({"Statement": [
+        {"Effect": "Allow", "Principal": {"Service": "macie.amazonaws.com"}, "Action": ["kms:GenerateDataKey", "kms:Encrypt"], "Resource": "*", "Condition": cond}]}).to_string()).send().await.unwrap();
+    if broken {
+        kms.disable_key().key_id(&key_id).send().await.unwrap();
+    }
+    let mut walls = Vec::new();
+    let mut findings = 0;
+    let mut last_calls = Value::Null;
+    for _ in 0..runs {
+        let macie = LocalMacie::start(Some(
+            &json!({"exportConfiguration": {"s3Destination": {"bucketName": bucket, "kmsKeyArn": key_arn}}}),
+        ));
+        let mut env = endpoint_env(macie.url(), &moto().url);
+        env.extend(topic_env.iter().cloned());
+        let f = Function::start(&bin("export-guard"), &env);
+        let (wall, answer) = f.invoke(&json!({"action": "check-export"}));
+        findings = answer["regions"][0]["findings"]
+            .as_array()
+            .map(Vec::len)
+            .unwrap_or(99);
+        walls.push(ms(wall));
+        last_calls = calls(&macie);
+    }
+    assert_eq!(
+        findings > 0,
+        broken,
+        "healthy has no findings, broken has some"
+    );
+    json!({"median_ms": median(walls.clone()), "runs_ms": walls, "findings": findings, "macie_calls": last_calls,
+           "s3_kms_calls": {"HeadBucket": 2, "GetBucketPolicy": 1, "DescribeKey": 1, "GetKeyPolicy": 1},
+           "sns_publish": u32::from(broken)})
+}
+
+fn sizes() -> Value {
+    let path = workspace_root().join(".aws-sam/sizes.json");
+    std::fs::read_to_string(&path)
+        .ok()
+        .and_then(|t| serde_json::from_str(&t).ok())
+        .unwrap_or(Value::Null)
+}
+
+#[tokio::main]
+async fn main() {
+    let a = args();
+    let topic = testkit::topic("bench").await;
+    let topic_env = vec![("NOTIFICATION_TOPIC_ARN".to_string(), topic)];
+    let cold = cold_starts(a.runs.max(9));
+    let health = health_event(a.runs, &topic_env);
+    let sweep = sweep(a.runs.clamp(1, 5), &a, &topic_env);
+    let healthy = export_check(a.runs, false, &topic_env).await;
+    let broken = export_check(a.runs, true, &topic_env).await;
+    let sizes = sizes();
+
+    let hello = cold["hello-lambda"]["median_ms"].as_f64().unwrap();
+    let mut targets = Vec::new();
+    let mut check = |name: &str, ok: bool, detail: String| {
+        targets.push(json!({"target": name, "met": ok, "detail": detail}))
+    };
+    for f in ["expiry-guard", "export-guard"] {
+        let m = cold[f]["median_ms"].as_f64().unwrap();
+        check(
+            &format!("{f} cold start within 2x of hello-world"),
+            m <= 2.0 * hello,
+            format!("{:.2} ms vs {:.2} ms = {:.2}x", m, hello, m / hello),
+        );
+        let zip = sizes[f]["zip_bytes"].as_f64();
+        check(
+            &format!("{f} artifact under 8 MB"),
+            zip.is_some_and(|z| z < 8.0 * 1024.0 * 1024.0),
+            zip.map(|z| format!("{:.2} MB zipped", z / 1048576.0))
+                .unwrap_or_else(|| "not built (scripts/build.sh)".into()),
+        );
+    }
+    let sweep_ms = sweep["median_ms"].as_f64().unwrap();
+    let sweep_rss = sweep["peak_rss_mib"].as_f64().unwrap();
+    check(
+        "10,000-job sweep under 5 s",
+        sweep_ms < 5000.0,
+        format!("{:.0} ms", sweep_ms),
+    );
+    check(
+        "10,000-job sweep peak RSS under 64 MB",
+        sweep_rss < 64.0,
+        format!("{:.1} MiB", sweep_rss),
+    );
+    let hc = &health["macie_calls"];
+    let minimal = hc.get("ListClassificationJobs").is_none()
+        && hc["DescribeClassificationJob"] == 1
+        && hc["UpdateClassificationJob"] == 1;
+    check(
+        "Health event at the minimum API calls",
+        minimal,
+        format!("{hc}"),
+    );
+
+    let report = json!({"runs": a.runs, "cold_start": cold, "health_event": health, "sweep": sweep,
+                        "export_check_healthy": healthy, "export_check_broken": broken, "artifacts": sizes, "targets": targets});
+    println!(
+        "\nmacie-guard benchmark (medians of {} runs; sweep {} runs)\n",
+        a.runs,
+        a.runs.clamp(1, 5)
+    );
+    println!("{:<44} {:>12}", "measure", "median");
+    for f in ["hello-lambda", "expiry-guard", "export-guard"] {
+        println!(
+            "{:<44} {:>9.2} ms",
+            format!("cold start, {f}"),
+            cold[f]["median_ms"].as_f64().unwrap()
+        );
+    }
+    println!(
+        "{:<44} {:>9.2} ms   calls {}",
+        "Health event (job in action window)",
+        health["median_ms"].as_f64().unwrap(),
+        health["macie_calls"]
+    );
+    println!(
+        "{:<44} {:>9.0} ms   peak RSS {:.1} MiB   calls {}",
+        format!("sweep of {} jobs ({} in window)", a.sweep_jobs, a.in_window),
+        sweep_ms,
+        sweep_rss,
+        sweep["macie_calls"]
+    );
+    println!(
+        "{:<44} {:>9.2} ms   findings {}",
+        "export check, healthy",
+        healthy["median_ms"].as_f64().unwrap(),
+        healthy["findings"]
+    );
+    println!(
+        "{:<44} {:>9.2} ms   findings {}",
+        "export check, broken",
+        broken["median_ms"].as_f64().unwrap(),
+        broken["findings"]
+    );
+    for f in ["expiry-guard", "export-guard"] {
+        if let Some(z) = sizes[f]["zip_bytes"].as_f64() {
+            println!(
+                "{:<44} {:>9.2} MB   (bootstrap {:.2} MB)",
+                format!("artifact zip, {f}"),
+                z / 1048576.0,
+                sizes[f]["bootstrap_bytes"].as_f64().unwrap_or(0.0) / 1048576.0
+            );
+        }
+    }
+    println!("\ntargets:");
+    for t in report["targets"].as_array().unwrap() {
+        println!(
+            "  [{}] {}: {}",
+            if t["met"] == true { "met " } else { "MISS" },
+            t["target"].as_str().unwrap(),
+            t["detail"].as_str().unwrap()
+        );
+    }
+    if let Some(dir) = a.out.parent() {
+        std::fs::create_dir_all(dir).expect("results directory");
+    }
+    std::fs::write(&a.out, serde_json::to_string_pretty(&report).unwrap()).expect("write results");
+    println!("\nsaved {}", a.out.display());
+}

@@ -1,0 +1,323 @@
+//! End to end, the way a deployed function runs: each real Lambda binary under cargo-lambda's
+//! local Runtime API (`cargo lambda watch`), invoked with `cargo lambda invoke --data-file` for
+//! every file in `events/`, against the local Macie and moto. Asserts on each response and on
+//! the state it leaves.
+
+use serde_json::{json, Value};
+use std::collections::BTreeSet;
+use std::os::unix::process::CommandExt;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+use testkit::{
+    endpoint_env, moto, s3_client, sns_messages, topic, workspace_root, LocalMacie, ACCOUNT,
+};
+
+const BUCKET: &str = "macie-discovery-results-123456789012";
+const KEY: &str = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+
+fn path_with_venv() -> String {
+    let venv = workspace_root().join(".venv/bin");
+    format!(
+        "{}:{}",
+        venv.display(),
+        std::env::var("PATH").unwrap_or_default()
+    )
+}
+
+/// `cargo lambda watch` in its own process group, killed with it on drop.
+struct Watch {
+    child: Child,
+    port: u16,
+}
+
+impl Drop for Watch {
+    fn drop(&mut self) {
+        // The whole group: cargo, cargo-lambda and the functions it started.
+        let group = format!("-{}", self.child.id());
+        let _ = Command::new("kill").args(["-TERM", "--", &group]).status();
+        std::thread::sleep(Duration::from_millis(300));
+        let _ = Command::new("kill").args(["-KILL", "--", &group]).status();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn start_watch(env: Vec<(String, String)>) -> Watch {
+    let port = free_port();
+    let log = std::env::temp_dir().join(format!("macie-guard-watch-{}.log", std::process::id()));
+    let mut cmd = Command::new("cargo");
+    cmd.args([
+        "lambda",
+        "watch",
+        "--ignore-changes",
+        "-A",
+        "127.0.0.1",
+        "-P",
+        &port.to_string(),
+    ])
+    .current_dir(workspace_root())
+    .env("PATH", path_with_venv())
+    .envs(env)
+    .stdin(Stdio::null())
+    .stdout(std::fs::File::create(&log).unwrap())
+    .stderr(std::fs::File::create(log.with_extension("err")).unwrap())
+    .process_group(0);
+    let watch = Watch {
+        child: cmd
+            .spawn()
+            .expect("start cargo lambda watch (scripts/setup-venv.sh installs cargo-lambda)"),
+        port,
+    };
+    // Ready when the invoke port accepts connections (Drop stops it if it never does).
+    for _ in 0..600 {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return watch;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    panic!(
+        "cargo lambda watch did not listen on {port}; see {}",
+        log.display()
+    );
+}
+
+/// Invokes `function` with an events/ file; Ok(response) or Err(error output).
+fn invoke(w: &Watch, function: &str, data_file: &PathBuf) -> Result<Value, String> {
+    let out = Command::new("cargo")
+        .args([
+            "lambda",
+            "invoke",
+            function,
+            "-A",
+            "127.0.0.1",
+            "-P",
+            &w.port.to_string(),
+            "--output-format",
+            "json",
+            "--data-file",
+        ])
+        .arg(data_file)
+        .current_dir(workspace_root())
+        .env("PATH", path_with_venv())
+        .output()
+        .expect("run cargo lambda invoke");
+    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+    if out.status.success() {
+        serde_json::from_str(&stdout).map_err(|e| format!("not JSON ({e}): {stdout}"))
+    } else {
+        Err(format!("{stdout}{}", String::from_utf8_lossy(&out.stderr)))
+    }
+}
+
+fn status(macie: &LocalMacie, id: &str) -> String {
+    let (code, _, body) = macie.raw("GET", &format!("/jobs/{id}"), "");
+    assert_eq!(code, 200, "{body}");
+    serde_json::from_str::<Value>(&body).unwrap()["jobStatus"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+fn codes(report: &Value) -> Vec<String> {
+    report["regions"]
+        .as_array()
+        .map(|rs| {
+            rs.iter()
+                .flat_map(|r| r["findings"].as_array().cloned().unwrap_or_default())
+                .map(|f| f["code"].as_str().unwrap().to_string())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_event_through_the_local_runtime() {
+    let macie = LocalMacie::start(Some(&json!({
+        "jobs": [
+            {"jobId": "3ce05dbb7ec5505def334104bf4fc3b4", "name": "quarterly-pci-scan", "jobStatus": "USER_PAUSED", "pausedDaysAgo": 28.5, "tags": {"macie-guard:on-expiry": "resume"}},
+            {"jobId": "7d41a0d1c5e6f7a8b9c0d1e2f3a4b5c6", "name": "weekly-logs", "jobType": "SCHEDULED", "jobStatus": "USER_PAUSED", "pausedDaysAgo": 28.5, "tags": {"macie-guard:on-expiry": "keep-paused"}},
+            {"jobId": "0b9f6c2e8d7a4b3c1e2f3a4b5c6d7e8f", "name": "old-customer-scan", "jobStatus": "CANCELLED",
+             "s3JobDefinition": {"bucketDefinitions": [{"accountId": ACCOUNT, "buckets": ["customer-archive-2025"]}]}},
+            {"jobId": "5e8a1f0c3b2d4e6f7a8b9c0d1e2f3a4b", "name": "monthly-hr", "jobType": "SCHEDULED", "jobStatus": "IDLE"},
+            {"jobId": "9a8b7c6d5e4f30211203948576abcdef", "name": "found-by-health-arn", "jobStatus": "USER_PAUSED", "pausedDaysAgo": 28.5, "tags": {"macie-guard:on-expiry": "cancel"}},
+            {"jobId": "11112222333344445555666677778888", "name": "swept", "jobStatus": "USER_PAUSED", "pausedDaysAgo": 29.0, "tags": {"macie-guard:on-expiry": "resume"}}
+        ],
+        "exportConfiguration": {"s3Destination": {"bucketName": BUCKET, "keyPrefix": "macie/", "kmsKeyArn": KEY}}
+    })));
+    // The bucket exists (without a bucket policy); the key does not.
+    s3_client(&moto().url)
+        .await
+        .create_bucket()
+        .bucket(BUCKET)
+        .send()
+        .await
+        .expect("bucket");
+    let topic_arn = topic("local-runtime").await;
+    let mut env = endpoint_env(macie.url(), &moto().url);
+    env.push(("MACIE_GUARD_ACCOUNT_ID".into(), ACCOUNT.into()));
+    env.push(("NOTIFICATION_TOPIC_ARN".into(), topic_arn.clone()));
+    env.push(("RUST_LOG".into(), "warn".into()));
+    let watch = start_watch(env);
+    let dir = workspace_root().join("events");
+    let file = |name: &str| dir.join(name);
+    let mut covered = BTreeSet::new();
+    let mut run = |function: &str, name: &str| {
+        covered.insert(name.to_string());
+        invoke(&watch, function, &file(name)).unwrap_or_else(|e| panic!("{function} {name}: {e}"))
+    };
+
+    // Expiry guard.
+    let r = run("expiry-guard", "health-paused-job-expiration.json");
+    assert_eq!(r["jobs"][0]["job_id"], "3ce05dbb7ec5505def334104bf4fc3b4");
+    assert_eq!(r["jobs"][0]["outcome"], "done");
+    assert_eq!(
+        status(&macie, "3ce05dbb7ec5505def334104bf4fc3b4"),
+        "RUNNING"
+    );
+
+    let r = run("expiry-guard", "health-paused-job-run-expiration.json");
+    assert_eq!(r["jobs"][0]["action"], "keep-paused");
+    assert_eq!(r["jobs"][0]["outcome"], "done");
+    assert_eq!(
+        status(&macie, "7d41a0d1c5e6f7a8b9c0d1e2f3a4b5c6"),
+        "USER_PAUSED"
+    );
+
+    let r = run(
+        "expiry-guard",
+        "health-paused-job-expiration-no-entity.json",
+    );
+    assert_eq!(r["jobs"][0]["job_id"], "9a8b7c6d5e4f30211203948576abcdef");
+    assert_eq!(
+        status(&macie, "9a8b7c6d5e4f30211203948576abcdef"),
+        "CANCELLED"
+    );
+
+    let r = run("expiry-guard", "health-paused-job-cancelled.json");
+    assert_eq!(r["jobs"][0]["outcome"], "lost");
+    assert_eq!(
+        r["jobs"][0]["definition"]["s3JobDefinition"]["bucketDefinitions"][0]["buckets"][0],
+        "customer-archive-2025"
+    );
+
+    let r = run("expiry-guard", "health-paused-job-run-cancelled.json");
+    assert_eq!(r["jobs"][0]["outcome"], "lost");
+    assert_eq!(r["jobs"][0]["job_id"], "5e8a1f0c3b2d4e6f7a8b9c0d1e2f3a4b");
+
+    let r = run("expiry-guard", "schedule-sweep.json");
+    assert_eq!(r["trigger"], "schedule");
+    assert!(
+        r["jobs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|j| j["name"] == "swept" && j["outcome"] == "done"),
+        "{r}"
+    );
+    assert_eq!(
+        status(&macie, "11112222333344445555666677778888"),
+        "RUNNING"
+    );
+
+    let r = run("expiry-guard", "sweep.json");
+    assert_eq!(r["trigger"], "action");
+    assert!(
+        r["jobs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|j| j["outcome"] != "done"),
+        "nothing left to change: {r}"
+    );
+    let updates = macie.calls("UpdateClassificationJob");
+    assert_eq!(
+        updates,
+        1 + 2 + 1 + 1,
+        "resume, keep-paused, cancel, resume"
+    );
+
+    // Export guard: the configured key does not exist, the bucket has no policy.
+    let r = run("export-guard", "check-export.json");
+    let c = codes(&r);
+    assert!(
+        c.contains(&"KEY_NOT_FOUND".to_string())
+            && c.contains(&"BUCKET_POLICY_MISSING_MACIE".to_string()),
+        "{c:?}"
+    );
+    for name in [
+        "cloudtrail-kms-disable-key.json",
+        "cloudtrail-kms-schedule-key-deletion.json",
+        "cloudtrail-kms-put-key-policy.json",
+        "cloudtrail-kms-cancel-key-deletion.json",
+        "cloudtrail-kms-enable-key.json",
+    ] {
+        let r = run("export-guard", name);
+        assert_eq!(r["changed_resource"], KEY, "{name}: {r}");
+        assert!(codes(&r).contains(&"KEY_NOT_FOUND".to_string()), "{name}");
+    }
+    for name in [
+        "cloudtrail-s3-delete-bucket.json",
+        "cloudtrail-s3-put-bucket-policy.json",
+        "cloudtrail-s3-delete-bucket-policy.json",
+    ] {
+        let r = run("export-guard", name);
+        assert_eq!(
+            r["changed_resource"],
+            format!("arn:aws:s3:::{BUCKET}"),
+            "{name}: {r}"
+        );
+        assert!(
+            codes(&r).contains(&"BUCKET_POLICY_MISSING_MACIE".to_string()),
+            "{name}"
+        );
+    }
+    let r = run(
+        "export-guard",
+        "cloudtrail-macie2-put-export-configuration.json",
+    );
+    assert_eq!(r["trigger"], "change:PutClassificationExportConfiguration");
+    assert!(r["notified"].as_bool().unwrap());
+
+    // Every sample event was exercised.
+    let all: BTreeSet<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+        .filter(|n| n.ends_with(".json"))
+        .collect();
+    assert_eq!(
+        covered, all,
+        "every file in events/ goes through the local runtime"
+    );
+
+    // A malformed event fails the invocation, so Lambda would retry it and then dead-letter it.
+    let bad =
+        std::env::temp_dir().join(format!("macie-guard-bad-event-{}.json", std::process::id()));
+    std::fs::write(&bad, r#"{"detail-type": "AWS Health Event", "source": "aws.health", "detail": {"service": "MACIE"}}"#).unwrap();
+    let err = invoke(&watch, "expiry-guard", &bad).expect_err("malformed");
+    let _ = std::fs::remove_file(&bad);
+    assert!(
+        err.contains("MalformedEvent") || err.contains("malformed event"),
+        "{err}"
+    );
+    assert_eq!(
+        macie.calls("UpdateClassificationJob"),
+        updates,
+        "a malformed event changes nothing"
+    );
+
+    let notes = sns_messages(&topic_arn);
+    assert!(notes
+        .iter()
+        .any(|m| m.attributes["kind"]["Value"] == "expiry"));
+    assert!(notes
+        .iter()
+        .any(|m| m.attributes["kind"]["Value"] == "export"));
+}
