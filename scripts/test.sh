@@ -5,7 +5,8 @@
 #   2. cargo fmt --check, cargo clippy -D warnings
 #   3. the template: cfn-lint, sam validate --lint, checkov
 #   4. sam build: both functions cross-compiled for arm64 with cargo-lambda, sizes printed
-#   5. every test: unit; integration over HTTP against moto and the local Macie (started on
+#   5. each cargo-fuzz target for FUZZ_SECONDS (20) seconds
+#   6. every test: unit; integration over HTTP against moto and the local Macie (started on
 #      free loopback ports and stopped, also on failure); each Lambda binary under
 #      cargo-lambda's local runtime with every file in events/
 set -euo pipefail
@@ -28,12 +29,15 @@ scripts/lint-template.sh
 step "sam build"
 scripts/build.sh
 
+step "fuzzing, bounded"
+FUZZ_SECONDS=${FUZZ_SECONDS:-20} scripts/fuzz.sh
+
 step "cargo test"
 cargo build --locked -p local-macie
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 status=0
-cargo test --workspace --locked 2>&1 | tee "$log" || status=$?
+cargo test --workspace --locked --no-fail-fast 2>&1 | tee "$log" || status=$?
 # One closing line for the whole run: cargo prints one per test binary.
 awk '/^test result:/ { p += $4; f += $6; i += $8 } END { printf "\ntests: %d passed, %d failed, %d skipped\n", p, f, i }' "$log"
 exit "$status"

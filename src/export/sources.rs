@@ -216,6 +216,16 @@ impl AwsSources {
     }
 }
 
+/// A policy as read: its text, or no policy at all.
+fn policy_fact(policy: Option<&str>) -> PolicyFact {
+    match policy {
+        Some(p) => PolicyFact::Document {
+            text: p.to_string(),
+        },
+        None => PolicyFact::None,
+    }
+}
+
 fn why<E: ProvideErrorMetadata>(e: &E, fallback: impl FnOnce() -> String) -> String {
     match (e.code(), e.message()) {
         (Some(c), Some(m)) => format!("{c}: {m}"),
@@ -325,12 +335,7 @@ impl ExportSources for AwsSources {
             .send()
             .await
         {
-            Ok(out) => match out.policy() {
-                Some(p) => PolicyFact::Document {
-                    text: p.to_string(),
-                },
-                None => PolicyFact::None,
-            },
+            Ok(out) => policy_fact(out.policy()),
             Err(e) if e.code() == Some("NoSuchBucketPolicy") => PolicyFact::None,
             Err(e) => PolicyFact::Unverified {
                 reason: why(&e, || describe_sdk_error(&e)),
@@ -396,12 +401,7 @@ impl ExportSources for AwsSources {
             .send()
             .await
         {
-            Ok(out) => match out.policy() {
-                Some(p) => PolicyFact::Document {
-                    text: p.to_string(),
-                },
-                None => PolicyFact::None,
-            },
+            Ok(out) => policy_fact(out.policy()),
             Err(e) => PolicyFact::Unverified {
                 reason: why(&e, || describe_sdk_error(&e)),
             },

@@ -315,7 +315,7 @@ async fn main() {
         check(
             &format!("{f} artifact under 8 MB"),
             zip.is_some_and(|z| z < 8.0 * 1024.0 * 1024.0),
-            zip.map(|z| format!("{:.2} MB zipped", z / 1048576.0))
+            zip.map(|z| format!("{:.2} MiB zipped", z / 1048576.0))
                 .unwrap_or_else(|| "not built (scripts/build.sh)".into()),
         );
     }
