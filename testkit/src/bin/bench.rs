@@ -287,8 +287,23 @@ fn sizes() -> Value {
         .unwrap_or(Value::Null)
 }
 
+/// `bench --cold BIN...`: only the cold start of the given binaries (median of 15 runs each).
+fn cold_only(bins: &[String]) {
+    for b in bins {
+        let path = PathBuf::from(b);
+        let times: Vec<f64> = (0..15)
+            .map(|_| ms(Function::start(&path, &[]).init_time()))
+            .collect();
+        println!("{b}\t{:.2} ms", median(times));
+    }
+}
+
 #[tokio::main]
 async fn main() {
+    let argv: Vec<String> = std::env::args().skip(1).collect();
+    if argv.first().map(String::as_str) == Some("--cold") {
+        return cold_only(&argv[1..]);
+    }
     let a = args();
     let topic = testkit::topic("bench").await;
     let topic_env = vec![("NOTIFICATION_TOPIC_ARN".to_string(), topic)];
