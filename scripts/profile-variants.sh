@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # What each release-profile setting buys: builds expiry-guard for this machine once per
-# variant (cargo's CARGO_PROFILE_RELEASE_* overrides, one target directory each), then
+# variant, each changing one setting of the chosen profile (cargo's CARGO_PROFILE_RELEASE_*
+# overrides, one target directory each), then
 # prints the binary size, its zipped size and its cold start (median of 15 runs).
 # Slow: one full release build per variant.
 set -euo pipefail
@@ -17,9 +18,15 @@ variants=(
 printf '%-18s %12s %12s %10s\n' variant bytes zipped cold
 for v in "${variants[@]}"; do
   name=${v%%:*}; env_var=${v#*:}
-  dir=target/profile-variants/$name
-  env $env_var CARGO_TARGET_DIR="$dir" cargo build --release --locked --quiet -p macie-guard --bin expiry-guard
-  bin=$dir/release/expiry-guard
+  if [ -z "$env_var" ]; then
+    # The chosen profile: the workspace's own release build.
+    cargo build --release --locked --quiet -p macie-guard --bin expiry-guard
+    bin=target/release/expiry-guard
+  else
+    dir=target/profile-variants/$name
+    env "$env_var" CARGO_TARGET_DIR="$dir" cargo build --release --locked --quiet -p macie-guard --bin expiry-guard
+    bin=$dir/release/expiry-guard
+  fi
   zipped=$(python3 -c 'import io,sys,zipfile; b=io.BytesIO(); z=zipfile.ZipFile(b,"w",zipfile.ZIP_DEFLATED); z.write(sys.argv[1],"bootstrap"); z.close(); print(len(b.getvalue()))' "$bin")
   cold=$(target/release/bench --cold "$bin" | cut -f2)
   printf '%-18s %12s %12s %10s\n' "$name" "$(stat -c %s "$bin")" "$zipped" "$cold"

@@ -33,7 +33,8 @@ step "fuzzing, bounded"
 FUZZ_SECONDS=${FUZZ_SECONDS:-20} scripts/fuzz.sh
 
 step "cargo test"
-cargo build --locked -p local-macie
+# The binaries as cargo-lambda's `cargo run` builds them (without the dev-dependencies' features).
+cargo build --locked -p local-macie -p macie-guard --bins
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 status=0
