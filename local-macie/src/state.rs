@@ -688,10 +688,6 @@ impl State {
         self.rng = seed.max(1);
     }
 
-    pub fn job_count(&self) -> usize {
-        self.jobs.len()
-    }
-
     /// Forces a job's status (a run completing, Macie pausing for a quota): not an API move.
     pub fn force_status(&mut self, job_id: &str, status: JobStatus) -> Result<Value, ApiError> {
         let now = self.now();
