@@ -2,7 +2,7 @@
 //!
 //! The standard credential chain and Region chain apply. The SDK's per-service endpoint
 //! variables (`AWS_ENDPOINT_URL_MACIE2`, `AWS_ENDPOINT_URL_S3`, `AWS_ENDPOINT_URL_KMS`,
-//! `AWS_ENDPOINT_URL_SNS`, or `AWS_ENDPOINT_URL` for all) point the clients at local
+//! `AWS_ENDPOINT_URL_SNS`, `AWS_ENDPOINT_URL_DYNAMODB`, or `AWS_ENDPOINT_URL` for all) point the clients at local
 //! stand-ins; with a custom S3 endpoint, S3 uses path-style addressing.
 
 use aws_config::{BehaviorVersion, Region, SdkConfig};
@@ -61,4 +61,24 @@ pub fn kms(conf: &SdkConfig) -> aws_sdk_kms::Client {
 
 pub fn sns(conf: &SdkConfig) -> aws_sdk_sns::Client {
     aws_sdk_sns::Client::new(conf)
+}
+
+pub fn dynamodb(conf: &SdkConfig) -> aws_sdk_dynamodb::Client {
+    aws_sdk_dynamodb::Client::new(conf)
+}
+
+/// The expiry guard's journal: the DynamoDB table named by `table` (JOURNAL_TABLE), or, with
+/// none, the process's own (no protection across processes: said in a warning).
+pub fn journal(conf: &SdkConfig, table: Option<String>) -> crate::journal::AnyJournal {
+    use crate::journal::{AnyJournal, DynamoJournal, MemoryJournal};
+    match table {
+        Some(table) => AnyJournal::Dynamo(DynamoJournal {
+            client: dynamodb(conf),
+            table,
+        }),
+        None => {
+            tracing::warn!("JOURNAL_TABLE is not set: leases and open changes live in this process only (no protection against overlapping or interrupted runs of other processes)");
+            AnyJournal::Memory(MemoryJournal::new())
+        }
+    }
 }

@@ -1,4 +1,8 @@
 //! Configuration from environment variables (the functions) with typed, named errors.
+//!
+//! Each variable that template.yaml sets from a parameter accepts exactly the values that the
+//! parameter accepts (tests/template_params.rs proves it from both files): a stack that
+//! deploys, starts.
 
 use chrono::Duration;
 
@@ -10,9 +14,7 @@ pub struct Env<F: Fn(&str) -> Option<String>>(pub F);
 
 impl<F: Fn(&str) -> Option<String>> Env<F> {
     fn get(&self, name: &str) -> Option<String> {
-        (self.0)(name)
-            .map(|v| v.trim().to_string())
-            .filter(|v| !v.is_empty())
+        (self.0)(name).filter(|v| !v.is_empty())
     }
 
     fn bad(name: &'static str, value: &str, reason: impl Into<String>) -> Error {
@@ -26,29 +28,30 @@ impl<F: Fn(&str) -> Option<String>> Env<F> {
     pub fn bool(&self, name: &'static str, default: bool) -> Result<bool> {
         match self.get(name) {
             None => Ok(default),
-            Some(v) => match v.to_ascii_lowercase().as_str() {
-                "true" | "1" | "yes" => Ok(true),
-                "false" | "0" | "no" => Ok(false),
+            Some(v) => match v.as_str() {
+                "true" => Ok(true),
+                "false" => Ok(false),
                 _ => Err(Self::bad(name, &v, "use true or false")),
             },
         }
     }
 
-    pub fn days(&self, name: &'static str, default: f64) -> Result<Duration> {
+    /// A whole number of days from 1 to 30.
+    pub fn days(&self, name: &'static str, default: i64) -> Result<Duration> {
         let days = match self.get(name) {
             None => default,
-            Some(v) => match v.parse::<f64>() {
-                Ok(d) if d > 0.0 && d <= 30.0 => d,
+            Some(v) => match whole(&v) {
+                Some(d) if (1..=30).contains(&d) => d as i64,
                 _ => {
                     return Err(Self::bad(
                         name,
                         &v,
-                        "use a number of days greater than 0 and at most 30",
+                        "use a whole number of days from 1 to 30",
                     ))
                 }
             },
         };
-        Ok(Duration::minutes((days * 1440.0).round() as i64))
+        Ok(Duration::days(days))
     }
 
     pub fn usize_in(
@@ -60,8 +63,8 @@ impl<F: Fn(&str) -> Option<String>> Env<F> {
     ) -> Result<usize> {
         match self.get(name) {
             None => Ok(default),
-            Some(v) => match v.parse::<usize>() {
-                Ok(n) if (min..=max).contains(&n) => Ok(n),
+            Some(v) => match whole(&v) {
+                Some(n) if (min..=max).contains(&n) => Ok(n),
                 _ => Err(Self::bad(
                     name,
                     &v,
@@ -74,7 +77,7 @@ impl<F: Fn(&str) -> Option<String>> Env<F> {
     pub fn policy(&self, name: &'static str, default: Policy) -> Result<Policy> {
         match self.get(name) {
             None => Ok(default),
-            Some(v) => v.parse().map_err(|e: String| Self::bad(name, &v, e)),
+            Some(v) => Policy::parse_default(&v).map_err(|e| Self::bad(name, &v, e)),
         }
     }
 
@@ -82,11 +85,7 @@ impl<F: Fn(&str) -> Option<String>> Env<F> {
     pub fn topic(&self, name: &'static str) -> Result<Option<String>> {
         match self.get(name) {
             None => Ok(None),
-            Some(v)
-                if v.starts_with("arn:") && v.split(':').count() == 6 && v.contains(":sns:") =>
-            {
-                Ok(Some(v))
-            }
+            Some(v) if is_topic_arn(&v) => Ok(Some(v)),
             Some(v) => Err(Self::bad(
                 name,
                 &v,
@@ -101,16 +100,12 @@ impl<F: Fn(&str) -> Option<String>> Env<F> {
             return Ok(Vec::new());
         };
         let mut out = Vec::new();
-        for r in v.split(',').map(str::trim).filter(|r| !r.is_empty()) {
-            let ok = r.len() <= 32
-                && r.split('-').count() >= 3
-                && r.bytes()
-                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
-            if !ok {
+        for r in v.split(',') {
+            if !is_region_name(r) {
                 return Err(Self::bad(
                     name,
                     r,
-                    "use Region names such as eu-west-1, separated by commas",
+                    "use Region names such as eu-west-1, separated by commas without spaces",
                 ));
             }
             if !out.iter().any(|o| o == r) {
@@ -125,6 +120,58 @@ impl<F: Fn(&str) -> Option<String>> Env<F> {
     }
 }
 
+/// A whole number written plainly: digits only, no sign, no leading zero.
+fn whole(v: &str) -> Option<usize> {
+    let plain =
+        !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit()) && (v == "0" || !v.starts_with('0'));
+    if plain {
+        v.parse().ok()
+    } else {
+        None
+    }
+}
+
+/// `[a-z]{2,4}(-[a-z]+)+-[0-9]{1,2}`: a Region name (us-east-1, us-gov-west-1,
+/// eusc-de-east-1), as the template's ExportRegions pattern writes it.
+pub fn is_region_name(r: &str) -> bool {
+    let parts: Vec<&str> = r.split('-').collect();
+    let lower = |p: &str| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase());
+    match parts.as_slice() {
+        [first, middle @ .., last] if !middle.is_empty() => {
+            (2..=4).contains(&first.len())
+                && lower(first)
+                && middle.iter().all(|m| lower(m))
+                && (1..=2).contains(&last.len())
+                && last.bytes().all(|b| b.is_ascii_digit())
+        }
+        _ => false,
+    }
+}
+
+/// `arn:aws[a-z-]*:sns:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]{1,256}`: a standard SNS topic ARN,
+/// as the template's ExistingTopicArn pattern writes it.
+pub fn is_topic_arn(v: &str) -> bool {
+    let parts: Vec<&str> = v.split(':').collect();
+    let [arn, partition, sns, region, account, name] = parts.as_slice() else {
+        return false;
+    };
+    *arn == "arn"
+        && partition
+            .strip_prefix("aws")
+            .is_some_and(|p| p.bytes().all(|b| b.is_ascii_lowercase() || b == b'-'))
+        && *sns == "sns"
+        && !region.is_empty()
+        && region
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && account.len() == 12
+        && account.bytes().all(|b| b.is_ascii_digit())
+        && (1..=256).contains(&name.len())
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+}
+
 /// The process environment.
 pub fn process_env() -> Env<impl Fn(&str) -> Option<String>> {
     Env(|k: &str| std::env::var(k).ok())
@@ -133,20 +180,12 @@ pub fn process_env() -> Env<impl Fn(&str) -> Option<String>> {
 /// The expiry guard's settings: DEFAULT_POLICY, WARNING_WINDOW_DAYS, ACTION_WINDOW_DAYS,
 /// DRY_RUN, SWEEP_CONCURRENCY, EXCLUDE_JOBS.
 pub fn expiry_config<F: Fn(&str) -> Option<String>>(env: &Env<F>) -> Result<ExpiryConfig> {
+    // An action window longer than the warning window is accepted: there is then no separate
+    // warning, the guard acts as soon as a job enters the action window.
     let windows = Windows {
-        warning: env.days("WARNING_WINDOW_DAYS", 7.0)?,
-        action: env.days("ACTION_WINDOW_DAYS", 2.0)?,
+        warning: env.days("WARNING_WINDOW_DAYS", 7)?,
+        action: env.days("ACTION_WINDOW_DAYS", 2)?,
     };
-    if windows.action > windows.warning {
-        return Err(Error::Config {
-            name: "ACTION_WINDOW_DAYS",
-            value: env.string("ACTION_WINDOW_DAYS").unwrap_or_default(),
-            reason: format!(
-                "the action window must not be longer than the warning window ({} days)",
-                windows.warning.num_minutes() as f64 / 1440.0
-            ),
-        });
-    }
     Ok(ExpiryConfig {
         default_policy: env.policy("DEFAULT_POLICY", Policy::Notify)?,
         windows,
@@ -183,20 +222,23 @@ mod tests {
         let c = expiry_config(&env(&[
             ("DEFAULT_POLICY", "keep-paused"),
             ("WARNING_WINDOW_DAYS", "10"),
-            ("ACTION_WINDOW_DAYS", "1.5"),
-            ("DRY_RUN", "TRUE"),
+            ("ACTION_WINDOW_DAYS", "9"),
+            ("DRY_RUN", "true"),
             ("EXCLUDE_JOBS", "legal-*"),
         ]))
         .unwrap();
         assert_eq!(c.default_policy, Policy::KeepPaused);
-        assert_eq!(c.windows.action, Duration::hours(36));
+        assert_eq!(c.windows.action, Duration::days(9));
+        assert_eq!(c.windows.outer(), Duration::days(10));
         assert!(c.dry_run);
         assert_eq!(c.exclusions.name_prefixes, vec!["legal-"]);
         for (pairs, name) in [
             (vec![("DEFAULT_POLICY", "delete")], "DEFAULT_POLICY"),
             (vec![("WARNING_WINDOW_DAYS", "0")], "WARNING_WINDOW_DAYS"),
             (vec![("WARNING_WINDOW_DAYS", "31")], "WARNING_WINDOW_DAYS"),
-            (vec![("ACTION_WINDOW_DAYS", "8")], "ACTION_WINDOW_DAYS"),
+            (vec![("ACTION_WINDOW_DAYS", "1.5")], "ACTION_WINDOW_DAYS"),
+            (vec![("ACTION_WINDOW_DAYS", "0")], "ACTION_WINDOW_DAYS"),
+            (vec![("DEFAULT_POLICY", "cancel-job")], "DEFAULT_POLICY"),
             (vec![("DRY_RUN", "maybe")], "DRY_RUN"),
             (vec![("SWEEP_CONCURRENCY", "0")], "SWEEP_CONCURRENCY"),
         ] {
@@ -209,11 +251,13 @@ mod tests {
             .is_some());
         assert!(env(&[("T", "alerts")]).topic("T").is_err());
         assert_eq!(
-            env(&[("R", "eu-west-1, us-east-1,eu-west-1")])
+            env(&[("R", "eu-west-1,us-east-1,eu-west-1")])
                 .regions("R")
                 .unwrap(),
             vec!["eu-west-1", "us-east-1"]
         );
         assert!(env(&[("R", "Mars")]).regions("R").is_err());
+        assert!(env(&[("R", "eu-west-1, us-east-1")]).regions("R").is_err());
+        assert!(is_region_name("eusc-de-east-1") && is_region_name("us-gov-west-1"));
     }
 }

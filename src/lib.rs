@@ -11,10 +11,12 @@ pub mod dispatch;
 pub mod error;
 pub mod expiry;
 pub mod export;
+pub mod journal;
 pub mod logging;
 pub mod macie;
 pub mod metrics;
 pub mod notify;
 pub mod scope;
+pub mod text;
 
 pub use error::{Error, Result};

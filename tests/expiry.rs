@@ -41,15 +41,15 @@ impl Rig {
         &self,
         config: ExpiryConfig,
     ) -> ExpiryGuard<aws_sdk_macie2::Client, SnsNotifier> {
-        ExpiryGuard {
-            macie: self.client.clone(),
-            notifier: SnsNotifier {
+        ExpiryGuard::new(
+            self.client.clone(),
+            SnsNotifier {
                 client: sns_client(&moto().url).await,
                 topic_arn: self.topic.clone(),
             },
             config,
-            scope: Scope::new(ACCOUNT, REGION),
-        }
+            Scope::new(ACCOUNT, REGION),
+        )
     }
 
     async fn status(&self, id: &str) -> String {
@@ -214,13 +214,16 @@ async fn sweep_applies_each_policy_in_its_window() {
 
     let unknown = s.jobs.iter().find(|j| j.name == "p29-unknown").unwrap();
     assert!(
-        unknown.message.contains("\"delete\" is not a policy"),
+        unknown
+            .message
+            .contains("\"delete\", which is not a policy")
+            && unknown.message.contains("Near miss"),
         "{}",
         unknown.message
     );
     let warned = s.jobs.iter().find(|j| j.name == "p24-resume").unwrap();
     assert!(
-        warned.message.contains("will be resumed on"),
+        warned.message.contains("it will be resumed"),
         "{}",
         warned.message
     );
@@ -590,6 +593,7 @@ async fn the_lambda_handler_rejects_malformed_events_before_any_call() {
             default_policy: Policy::Resume,
             ..ExpiryConfig::default()
         },
+        journal: macie_guard::journal::MemoryJournal::new(),
         region: REGION.into(),
         fallback_account: None,
     };

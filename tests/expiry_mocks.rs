@@ -58,12 +58,12 @@ fn conflict() -> UpdateClassificationJobError {
 }
 
 fn guard(client: Client) -> ExpiryGuard<Client, PrintNotifier> {
-    ExpiryGuard {
-        macie: client,
-        notifier: PrintNotifier,
-        config: ExpiryConfig::default(),
-        scope: Scope::new("123456789012", "us-east-1"),
-    }
+    ExpiryGuard::new(
+        client,
+        PrintNotifier,
+        ExpiryConfig::default(),
+        Scope::new("123456789012", "us-east-1"),
+    )
 }
 
 #[tokio::test]

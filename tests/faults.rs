@@ -28,15 +28,15 @@ async fn guard(
     topic_arn: &str,
     config: ExpiryConfig,
 ) -> ExpiryGuard<aws_sdk_macie2::Client, SnsNotifier> {
-    ExpiryGuard {
-        macie: macie_client(macie).await,
-        notifier: SnsNotifier {
+    ExpiryGuard::new(
+        macie_client(macie).await,
+        SnsNotifier {
             client: sns_client(sns).await,
             topic_arn: topic_arn.into(),
         },
         config,
-        scope: Scope::new(ACCOUNT, REGION),
-    }
+        Scope::new(ACCOUNT, REGION),
+    )
 }
 
 async fn sweep(g: &ExpiryGuard<aws_sdk_macie2::Client, SnsNotifier>) -> Result<Summary, Error> {

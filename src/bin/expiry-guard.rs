@@ -19,6 +19,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
         region: aws::region_of(&sdk)?,
         macie: aws::macie(&sdk),
         notifier: AnyNotifier::new(topic.as_ref().map(|_| aws::sns(&sdk)), topic),
+        journal: aws::journal(&sdk, env.string("JOURNAL_TABLE")),
         config,
     };
     let function = &function;

@@ -4,12 +4,14 @@ use chrono::Utc;
 use clap::{Parser, Subcommand, ValueEnum};
 use macie_guard::config::{expiry_config, process_env};
 use macie_guard::dispatch::{self, Routed};
-use macie_guard::expiry::{ExpiryEvent, ExpiryGuard, Plan, Policy, Summary};
+use macie_guard::expiry::{ExpiryEvent, ExpiryGuard, Plan, Policy};
 use macie_guard::export::checks::ConfigFact;
 use macie_guard::export::sources::AwsSources;
 use macie_guard::export::{ExportEvent, ExportGuard, ExportReport, Severity};
+use macie_guard::journal::AnyJournal;
 use macie_guard::notify::AnyNotifier;
 use macie_guard::scope::is_account;
+use macie_guard::text::{quoted, safe, safe_short};
 use macie_guard::{aws, logging, macie, Error};
 use serde_json::Value;
 use std::path::PathBuf;
@@ -34,12 +36,17 @@ struct Cli {
     /// Machine-readable JSON on standard output.
     #[arg(long, global = true)]
     json: bool,
-    /// Policy for jobs without a macie-guard:on-expiry tag [env: DEFAULT_POLICY, default notify].
-    #[arg(long, global = true)]
+    /// Policy for jobs without a macie-guard:on-expiry tag: resume, keep-paused, cancel,
+    /// notify or ignore [env: DEFAULT_POLICY, default notify].
+    #[arg(long, global = true, value_parser = Policy::parse_default)]
     default_policy: Option<Policy>,
     /// SNS topic for notifications [env: NOTIFICATION_TOPIC_ARN]; without one they are printed.
     #[arg(long, global = true)]
     topic_arn: Option<String>,
+    /// The stack's journal table (leases and open changes shared with the functions)
+    /// [env: JOURNAL_TABLE]; without one, this run's own.
+    #[arg(long, global = true)]
+    journal_table: Option<String>,
     /// Log what happens (RUST_LOG overrides).
     #[arg(long, short, global = true)]
     verbose: bool,
@@ -111,18 +118,23 @@ async fn env(cli: &Cli) -> Result<Env, Error> {
 fn expiry_guard(
     cli: &Cli,
     e: Env,
-) -> Result<ExpiryGuard<aws_sdk_macie2::Client, AnyNotifier>, Error> {
+) -> Result<ExpiryGuard<aws_sdk_macie2::Client, AnyNotifier, AnyJournal>, Error> {
     let mut config = expiry_config(&process_env())?;
     if let Some(p) = cli.default_policy {
         config.default_policy = p;
     }
     config.dry_run |= cli.dry_run;
-    Ok(ExpiryGuard {
-        macie: e.macie,
-        notifier: e.notifier,
+    let table = cli
+        .journal_table
+        .clone()
+        .or_else(|| process_env().string("JOURNAL_TABLE"));
+    Ok(ExpiryGuard::new(
+        e.macie,
+        e.notifier,
         config,
-        scope: macie_guard::scope::Scope::new(e.account, e.region),
-    })
+        macie_guard::scope::Scope::new(e.account, e.region),
+    )
+    .with_journal(aws::journal(&e.sdk, table)))
 }
 
 fn export_guard(cli: &Cli, e: Env) -> ExportGuard<AwsSources, AnyNotifier> {
@@ -140,21 +152,45 @@ fn export_guard(cli: &Cli, e: Env) -> ExportGuard<AwsSources, AnyNotifier> {
     }
 }
 
-fn print_summary(s: &Summary) {
+/// The readable report of a run, from its JSON form (also what a partial failure carries).
+fn print_summary(s: &Value) {
+    let text = |k: &str| safe(s.get(k).and_then(Value::as_str).unwrap_or_default());
+    let num = |k: &str| s.get(k).and_then(Value::as_u64).unwrap_or_default();
+    let jobs = s
+        .get("jobs")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
     println!(
         "{} in {} {}: {} paused job(s) scanned, {} handled{}",
-        s.trigger,
-        s.account,
-        s.region,
-        s.scanned,
-        s.jobs.len(),
-        if s.dry_run { " (dry run)" } else { "" }
+        text("trigger"),
+        text("account"),
+        text("region"),
+        num("scanned"),
+        jobs.len(),
+        if s.get("dry_run").and_then(Value::as_bool) == Some(true) {
+            " (dry run)"
+        } else {
+            ""
+        }
     );
-    for j in &s.jobs {
-        println!("  [{:<12}] {}", j.outcome.as_str(), j.message);
+    for j in &jobs {
+        let field = |k: &str| j.get(k).and_then(Value::as_str).unwrap_or_default();
+        println!("  [{:<12}] {}", field("outcome"), safe(field("message")));
     }
-    for i in &s.ignored {
-        println!("  [ignored     ] {i}");
+    for i in s
+        .get("ignored")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        println!("  [ignored     ] {}", safe(i.as_str().unwrap_or_default()));
+    }
+    if num("deferred") > 0 {
+        println!(
+            "  {} job(s) left for the next sweep (time budget)",
+            num("deferred")
+        );
     }
 }
 
@@ -165,28 +201,35 @@ fn print_export(r: &ExportReport) {
     for region in &r.regions {
         match &region.configuration {
             ConfigFact::Set(d) => println!(
-                "Export configuration in {}: bucket {} (prefix {:?}), key {}",
+                "Export configuration in {}: bucket {} (prefix {}), key {}",
                 region.region,
-                d.bucket_name.as_deref().unwrap_or("-"),
-                d.key_prefix.as_deref().unwrap_or(""),
-                d.kms_key_arn.as_deref().unwrap_or("-")
+                safe(d.bucket_name.as_deref().unwrap_or("-")),
+                quoted(d.key_prefix.as_deref().unwrap_or("")),
+                safe(d.kms_key_arn.as_deref().unwrap_or("-"))
             ),
             ConfigFact::NotSet => println!("Export configuration in {}: not set", region.region),
             ConfigFact::Unreadable { reason } => println!(
-                "Export configuration in {}: unreadable ({reason})",
-                region.region
+                "Export configuration in {}: unreadable ({})",
+                region.region,
+                safe(reason)
             ),
         }
         if region.findings.is_empty() {
             println!("  OK: Macie can store its discovery results here.");
         }
         for f in &region.findings {
-            println!("  [{}] {}  {}", f.severity.as_str(), f.code, f.resource);
-            println!("      {}", f.message);
-            println!("      Fix: {}", f.fix);
+            println!(
+                "  [{}] {}  {}",
+                f.severity.as_str(),
+                f.code,
+                safe(&f.resource)
+            );
+            println!("      {}", safe(&f.message));
+            println!("      Fix: {}", safe(&f.fix));
             if let Some(st) = &f.statement {
                 let text = serde_json::to_string_pretty(st).unwrap_or_default();
                 println!("      Statement to add:");
+                // JSON escapes every control character inside its strings.
                 for line in text.lines() {
                     println!("        {line}");
                 }
@@ -211,9 +254,20 @@ async fn run_expiry(cli: &Cli, e: Env, event: ExpiryEvent) -> Result<ExitCode, E
     let guard = expiry_guard(cli, e)?;
     match guard.handle(&event, Utc::now()).await {
         Ok(s) if cli.json => print_json(&s),
-        Ok(s) => print_summary(&s),
+        Ok(s) => print_summary(&serde_json::to_value(&s).unwrap_or_default()),
         Err(Error::Partial { summary, .. }) if cli.json => {
             print_json(&summary);
+            return Ok(ExitCode::from(1));
+        }
+        Err(Error::Partial {
+            summary,
+            failed,
+            total,
+            first,
+        }) => {
+            // Every job's report, then the failure.
+            print_summary(&summary);
+            eprintln!("macie-guard: {failed} of {total} failed: {}", safe(&first));
             return Ok(ExitCode::from(1));
         }
         Err(e) => return Err(e),
@@ -250,7 +304,7 @@ async fn jobs(cli: &Cli, e: Env) -> Result<ExitCode, Error> {
             Plan::Warn { act_at, .. } => format!("warn; act {}", act_at.format("%Y-%m-%d %H:%M")),
             p => p.label().to_string(),
         };
-        let name: String = j.job.name.chars().take(28).collect();
+        let name = safe_short(&j.job.name, 28);
         println!(
             "{:<32}  {:<28}  {:<16}  {:<16}  {:>9}  {:<11}  {}",
             j.job.job_id,

@@ -181,7 +181,8 @@ pub(crate) fn str_field<'a>(
     field: &str,
 ) -> Result<Option<&'a str>, Error> {
     match obj.get(field) {
-        None => Ok(None),
+        // Absent and null say the same.
+        None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) => Ok(Some(s)),
         Some(other) => Err(Error::MalformedEvent(format!(
             "field {field:?} must be a string, not {}",

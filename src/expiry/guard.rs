@@ -8,14 +8,16 @@ use std::collections::HashSet;
 
 use super::event::{ExpiryEvent, HealthEvent, HealthKind};
 use super::policy::{
-    days_left, decide, resolve_policy, Action, Exclusions, JobSnapshot, JobStatus, JobType, Plan,
-    Policy, PolicySource, Windows, POLICY_TAG,
+    days_left, decide, fate, resolve_policy, Action, Exclusions, JobSnapshot, JobStatus, JobType,
+    Plan, Policy, PolicySource, Windows, POLICY_TAG,
 };
 use crate::error::{Error, Result};
+use crate::journal::{Claim, Entry, Journal, MemoryJournal};
 use crate::macie::{DescribedJob, MacieJobs, Target, UpdateError};
 use crate::metrics::Counts;
 use crate::notify::{Notification, Notifier};
 use crate::scope::{JobRef, Scope};
+use crate::text::safe;
 
 /// The expiry guard's settings (environment variables of the function, flags of the CLI).
 #[derive(Debug, Clone)]
@@ -62,6 +64,8 @@ pub enum Outcome {
     Lost,
     /// The job does not exist (any more).
     NotFound,
+    /// Another invocation holds the job's lease and is changing it: left to that one.
+    Busy,
     Failed,
 }
 
@@ -77,6 +81,7 @@ impl Outcome {
             Outcome::Ignored => "ignored",
             Outcome::Lost => "lost",
             Outcome::NotFound => "not-found",
+            Outcome::Busy => "busy",
             Outcome::Failed => "failed",
         }
     }
@@ -85,7 +90,7 @@ impl Outcome {
     pub fn tells_people(self) -> bool {
         !matches!(
             self,
-            Outcome::Nothing | Outcome::Ignored | Outcome::AlreadyDone
+            Outcome::Nothing | Outcome::Ignored | Outcome::AlreadyDone | Outcome::Busy
         )
     }
 }
@@ -108,6 +113,9 @@ pub struct JobReport {
     pub message: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub definition: Option<Value>,
+    /// This invocation holds the job's journal entry until the report is out.
+    #[serde(skip)]
+    pub held: bool,
 }
 
 impl JobReport {
@@ -132,6 +140,7 @@ impl JobReport {
             outcome,
             message,
             definition: None,
+            held: false,
         }
     }
 
@@ -146,7 +155,9 @@ impl JobReport {
             health_event_arn: None,
             tags: None,
         };
-        JobReport::new(&job, Utc::now(), action, outcome, message)
+        let mut r = JobReport::new(&job, DateTime::<Utc>::MIN_UTC, action, outcome, message);
+        r.days_left = None;
+        r
     }
 
     fn with_policy(mut self, policy: Policy, source: PolicySource) -> Self {
@@ -168,6 +179,10 @@ pub struct Summary {
     pub ignored: Vec<String>,
     /// Paused jobs looked at (listed) during a sweep.
     pub scanned: usize,
+    /// Jobs in the window left for the next sweep: the invocation's time budget ran out.
+    pub deferred: usize,
+    /// Changes left open by an earlier invocation that died, finished (or reported) by this one.
+    pub recovered: usize,
     pub notified: bool,
 }
 
@@ -181,46 +196,184 @@ fn when(t: DateTime<Utc>) -> String {
     t.format("%Y-%m-%d %H:%M UTC").to_string()
 }
 
-fn fate(policy: Policy) -> &'static str {
-    match policy {
-        Policy::Resume => "resumed",
-        Policy::KeepPaused => "resumed and paused again (its 30-day clock restarts)",
-        Policy::Cancel => "cancelled",
-        Policy::Notify => "left alone (and lost when it expires)",
-        Policy::Ignore => "left alone",
+fn kind(t: JobType) -> &'static str {
+    match t {
+        JobType::OneTime => "one-time job",
+        JobType::Scheduled => "recurring job",
+        JobType::Unknown => "job",
     }
 }
 
+/// The job as people read it. The name is the raw value: readable text is made safe where it
+/// is rendered ([`safe`]), the JSON keeps it exact.
 fn label(job: &JobSnapshot) -> String {
     if job.name.is_empty() {
-        format!("job {}", job.job_id)
+        format!("{} {}", kind(job.job_type), job.job_id)
     } else {
-        format!("job \"{}\" ({})", job.name, job.job_id)
+        format!("{} \"{}\" ({})", kind(job.job_type), job.name, job.job_id)
     }
 }
 
-pub struct ExpiryGuard<M, N> {
+/// How long after the invocation's deadline a lease still holds (clock skew between hosts).
+pub const LEASE_MARGIN_SECS: i64 = 60;
+/// The lease of an invocation without a deadline (the CLI).
+pub const CLI_LEASE_SECS: i64 = 15 * 60;
+/// Time kept back at the end of an invocation to finish the jobs in flight and report.
+pub const RESERVE_SECS: i64 = 60;
+
+pub struct ExpiryGuard<M, N, J = MemoryJournal> {
     pub macie: M,
     pub notifier: N,
     pub config: ExpiryConfig,
     pub scope: Scope,
+    /// Leases, intents and the outbox of changes (see [`crate::journal`]).
+    pub journal: J,
+    /// This invocation's id: the owner of the leases it takes.
+    pub owner: String,
+    /// When the invocation must be over (Lambda's deadline); `None`: no deadline (the CLI).
+    pub deadline: Option<DateTime<Utc>>,
+    /// When the invocation started (the time budget is measured from here).
+    pub started: DateTime<Utc>,
 }
 
-impl<M: MacieJobs, N: Notifier> ExpiryGuard<M, N> {
+/// An id for an invocation that has none of its own (the CLI).
+pub fn invocation_id() -> String {
+    let t = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or_default();
+    format!("pid{}-{t:x}", std::process::id())
+}
+
+impl<M: MacieJobs, N: Notifier> ExpiryGuard<M, N, MemoryJournal> {
+    /// A guard with the process's own journal and no deadline (the CLI, tests).
+    pub fn new(macie: M, notifier: N, config: ExpiryConfig, scope: Scope) -> Self {
+        ExpiryGuard {
+            macie,
+            notifier,
+            config,
+            scope,
+            journal: MemoryJournal::new(),
+            owner: invocation_id(),
+            deadline: None,
+            started: Utc::now(),
+        }
+    }
+}
+
+impl<M: MacieJobs, N: Notifier, J: Journal> ExpiryGuard<M, N, J> {
+    /// The same guard with another journal.
+    pub fn with_journal<K: Journal>(self, journal: K) -> ExpiryGuard<M, N, K> {
+        ExpiryGuard {
+            macie: self.macie,
+            notifier: self.notifier,
+            config: self.config,
+            scope: self.scope,
+            journal,
+            owner: self.owner,
+            deadline: self.deadline,
+            started: self.started,
+        }
+    }
+
+    pub fn with_deadline(mut self, deadline: Option<DateTime<Utc>>) -> Self {
+        self.deadline = deadline;
+        self.started = Utc::now();
+        self
+    }
+
+    pub fn with_owner(mut self, owner: impl Into<String>) -> Self {
+        self.owner = owner.into();
+        self
+    }
+
+    fn journal_scope(&self) -> String {
+        format!("{}#{}", self.scope.account, self.scope.region)
+    }
+
+    fn lease_until(&self, now: DateTime<Utc>) -> i64 {
+        let end = match self.deadline {
+            Some(d) => d.max(now),
+            None => now + chrono::Duration::seconds(CLI_LEASE_SECS),
+        };
+        end.timestamp() + LEASE_MARGIN_SECS
+    }
+
+    /// Whether there is time to start another job (real time against the deadline): the last
+    /// RESERVE_SECS, or the last quarter of a shorter budget, are kept to finish the jobs in
+    /// flight and report.
+    fn time_left(&self) -> bool {
+        match self.deadline {
+            None => true,
+            Some(d) => {
+                let reserve = chrono::Duration::seconds(RESERVE_SECS).min((d - self.started) / 4);
+                d - Utc::now() > reserve
+            }
+        }
+    }
+
     /// Handles one event. Errors: malformed events (nothing touched), a failed list, and
     /// partial failures (after every other job was handled and people were told).
+    ///
+    /// First, changes that an earlier invocation left open (it died between two calls, or its
+    /// report could not be sent) are finished and reported; then the event is handled.
     pub async fn handle(&self, event: &ExpiryEvent, now: DateTime<Utc>) -> Result<Summary> {
-        let summary = match event {
-            ExpiryEvent::Sweep { trigger } => self.sweep(trigger, now).await?,
-            ExpiryEvent::Health(h) => self.health(h, now).await?,
-            ExpiryEvent::Ignored { reason } => {
-                tracing::info!(reason = %reason, "event ignored");
-                let mut s = self.summary("ignored");
-                s.ignored.push(reason.clone());
-                return Ok(s);
+        if let ExpiryEvent::Ignored { reason } = event {
+            tracing::info!(reason = %reason, "event ignored");
+            let mut s = self.summary("ignored");
+            s.ignored.push(reason.clone());
+            return Ok(s);
+        }
+        let recovered = self.recover(now).await?;
+        let handled = match event {
+            ExpiryEvent::Sweep { trigger } => self.sweep(trigger, now).await,
+            ExpiryEvent::Health(h) => self.health(h, now).await,
+            ExpiryEvent::Ignored { .. } => unreachable!("returned above"),
+        };
+        let mut summary = match handled {
+            Ok(s) => s,
+            Err(e) => {
+                // The changes recovered above must still reach people.
+                let mut s = self.summary("recovery");
+                s.recovered = recovered.len();
+                s.jobs = recovered;
+                if !s.jobs.is_empty() {
+                    let _ = self.finish(s).await;
+                }
+                return Err(e);
             }
         };
+        summary.recovered = recovered.len();
+        if !recovered.is_empty() {
+            let mut jobs = recovered;
+            jobs.append(&mut summary.jobs);
+            summary.jobs = jobs;
+        }
         self.finish(summary).await
+    }
+
+    /// Finishes every change an earlier invocation left open whose lease has ended.
+    async fn recover(&self, now: DateTime<Utc>) -> Result<Vec<JobReport>> {
+        if self.config.dry_run {
+            return Ok(Vec::new());
+        }
+        let open: Vec<Entry> = self
+            .journal
+            .entries(&self.journal_scope())
+            .await?
+            .into_iter()
+            .filter(|e| e.owner != self.owner && e.lease_until < now.timestamp())
+            .collect();
+        let mut out = Vec::new();
+        for left in open {
+            tracing::warn!(job_id = %left.job_id, action = left.action.as_str(), owner = %left.owner, "finishing a change an earlier invocation left open");
+            let mut entry = left.clone();
+            entry.owner = self.owner.clone();
+            entry.lease_until = self.lease_until(now);
+            let report = self.leased(entry, None, now).await;
+            out.push(report);
+        }
+        Ok(out)
     }
 
     fn summary(&self, trigger: &str) -> Summary {
@@ -232,15 +385,10 @@ impl<M: MacieJobs, N: Notifier> ExpiryGuard<M, N> {
             jobs: Vec::new(),
             ignored: Vec::new(),
             scanned: 0,
+            deferred: 0,
+            recovered: 0,
             notified: false,
         }
-    }
-
-    fn in_warning_window(&self, job: &JobSnapshot, now: DateTime<Utc>) -> bool {
-        job.status == JobStatus::UserPaused
-            && job
-                .expires_at
-                .is_some_and(|e| e - now <= self.config.windows.warning)
     }
 
     /// Pages through every USER_PAUSED job. `visit` sees each; returns how many were seen.
@@ -280,28 +428,43 @@ impl<M: MacieJobs, N: Notifier> ExpiryGuard<M, N> {
         let mut candidates = Vec::new();
         summary.scanned = self
             .scan_paused(|job| {
-                if self.in_warning_window(job, now) {
+                if self.config.windows.covers(job, now) {
                     candidates.push(job.job_id.clone());
                 }
                 true
             })
             .await?;
-        summary.jobs = self.process_all(candidates, now).await;
+        let (jobs, deferred) = self.process_all(candidates, now).await;
+        summary.jobs = jobs;
+        summary.deferred = deferred;
         Ok(summary)
     }
 
-    async fn process_all(&self, ids: Vec<String>, now: DateTime<Utc>) -> Vec<JobReport> {
+    /// Handles `ids` with bounded concurrency; stops taking new jobs when the invocation's
+    /// time budget runs out. Returns the reports and how many jobs were left.
+    async fn process_all(&self, ids: Vec<String>, now: DateTime<Utc>) -> (Vec<JobReport>, usize) {
+        let total = ids.len();
+        let taken = std::sync::atomic::AtomicUsize::new(0);
+        let taken = &taken;
         let mut reports: Vec<JobReport> = stream::iter(ids)
-            .map(|id| async move { self.process(&id, now).await })
+            .take_while(|_| std::future::ready(self.time_left()))
+            .map(|id| async move {
+                taken.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                self.process(&id, now).await
+            })
             .buffer_unordered(self.config.concurrency.max(1))
             .collect()
             .await;
+        let deferred = total - taken.load(std::sync::atomic::Ordering::Relaxed);
+        if deferred > 0 {
+            tracing::warn!(deferred, "time budget: jobs left for the next sweep");
+        }
         reports.sort_by(|a, b| {
             a.expires_at
                 .cmp(&b.expires_at)
                 .then(a.job_id.cmp(&b.job_id))
         });
-        reports
+        (reports, deferred)
     }
 
     /// A Macie Health event: find the job(s) without assuming the entity format.
@@ -344,11 +507,11 @@ impl<M: MacieJobs, N: Notifier> ExpiryGuard<M, N> {
         }
 
         if ev.kind.is_cancellation() {
-            summary.jobs = self.report_lost(ev, &ids).await;
+            summary.jobs = self.report_lost(ev, &ids, now).await;
             return Ok(summary);
         }
         if !ids.is_empty() {
-            summary.jobs = self.process_all(ids, now).await;
+            (summary.jobs, summary.deferred) = self.process_all(ids, now).await;
             return Ok(summary);
         }
         if !summary.ignored.is_empty() {
@@ -365,7 +528,7 @@ impl<M: MacieJobs, N: Notifier> ExpiryGuard<M, N> {
                     matched = Some(job.job_id.clone());
                     return false;
                 }
-                if self.in_warning_window(job, now) {
+                if self.config.windows.covers(job, now) {
                     window.push(job.job_id.clone());
                 }
                 true
@@ -379,11 +542,16 @@ impl<M: MacieJobs, N: Notifier> ExpiryGuard<M, N> {
                 window
             }
         };
-        summary.jobs = self.process_all(ids, now).await;
+        (summary.jobs, summary.deferred) = self.process_all(ids, now).await;
         Ok(summary)
     }
 
-    async fn report_lost(&self, ev: &HealthEvent, ids: &[String]) -> Vec<JobReport> {
+    async fn report_lost(
+        &self,
+        ev: &HealthEvent,
+        ids: &[String],
+        now: DateTime<Utc>,
+    ) -> Vec<JobReport> {
         let what = match ev.kind {
             HealthKind::RunCancelled => "Macie cancelled the paused run of this recurring job after 30 days; the job itself remains and runs on its schedule.",
             _ => "Macie cancelled this one-time job after it stayed paused for 30 days. Its scan is lost; recreate it with CreateClassificationJob and the definition below.",
@@ -406,7 +574,7 @@ impl<M: MacieJobs, N: Notifier> ExpiryGuard<M, N> {
         for id in ids {
             out.push(match self.macie.describe(id).await {
                 Ok(Some(job)) => {
-                    let mut r = JobReport::new(&job.snapshot, Utc::now(), "lost", Outcome::Lost, format!("{}: {what}", label(&job.snapshot)));
+                    let mut r = JobReport::new(&job.snapshot, now, "lost", Outcome::Lost, format!("{}: {what}", label(&job.snapshot)));
                     r.definition = Some(job.definition);
                     r
                 }
@@ -417,7 +585,7 @@ impl<M: MacieJobs, N: Notifier> ExpiryGuard<M, N> {
         out
     }
 
-    /// Re-reads the job, decides, and acts on it.
+    /// Re-reads the job, decides, and acts on it under a lease.
     pub async fn process(&self, job_id: &str, now: DateTime<Utc>) -> JobReport {
         let job = match self.macie.describe(job_id).await {
             Ok(Some(job)) => job,
@@ -437,23 +605,217 @@ impl<M: MacieJobs, N: Notifier> ExpiryGuard<M, N> {
             &self.config.exclusions,
         );
         let plan = decide(&job.snapshot, policy, self.config.windows, now);
-        let mut report = self.report_plan(&job.snapshot, &plan, policy, &source, now);
         match plan {
             Plan::Act { action } if !self.config.dry_run => {
-                report = self.act(&job, action, policy, &source, now).await;
+                let entry = self.intent(&job.snapshot, action, policy, now);
+                self.leased(entry, Some(job), now).await
             }
-            _ => {}
+            _ => self
+                .report_plan(&job.snapshot, &plan, policy, &source, now)
+                .with_policy(policy, source),
         }
-        if let PolicySource::DefaultUnknownTag(v) = &source {
-            report.message.push_str(&format!(
-                " Note: tag {POLICY_TAG}={v:?} is not a policy ({}); the default {} applied.",
-                Policy::VALUES,
-                self.config.default_policy
-            ));
-        }
-        report.with_policy(policy, source)
     }
 
+    fn intent(
+        &self,
+        job: &JobSnapshot,
+        action: Action,
+        policy: Policy,
+        now: DateTime<Utc>,
+    ) -> Entry {
+        Entry {
+            job_id: job.job_id.clone(),
+            owner: self.owner.clone(),
+            lease_until: self.lease_until(now),
+            action,
+            policy,
+            paused_at: job.paused_at.map(|t| t.to_rfc3339()).unwrap_or_default(),
+            name: job.name.clone(),
+            decided_at: now.to_rfc3339(),
+        }
+    }
+
+    /// Takes the job's lease with `entry` as the intent; finishes whatever an earlier
+    /// invocation left open (re-reading the job), then decides and acts. `read` is the job as
+    /// read just before the claim: with no entry left open it is what the decision stands on.
+    async fn leased(
+        &self,
+        entry: Entry,
+        read: Option<DescribedJob>,
+        now: DateTime<Utc>,
+    ) -> JobReport {
+        let scope = self.journal_scope();
+        let job_id = entry.job_id.clone();
+        let previous = match self.journal.claim(&scope, &entry, now.timestamp()).await {
+            Ok(Claim::Granted { previous }) => previous,
+            Ok(Claim::Done) => {
+                let mut r = JobReport::unknown(
+                    &job_id,
+                    entry.action.as_str(),
+                    Outcome::AlreadyDone,
+                    format!("job {job_id}: another invocation already made this change ({})", entry.action.as_str()),
+                );
+                r.name = entry.name.clone();
+                return r;
+            }
+            Ok(Claim::Busy { owner, until }) => {
+                return JobReport::unknown(
+                    &job_id,
+                    entry.action.as_str(),
+                    Outcome::Busy,
+                    format!(
+                        "job {job_id} is being changed by another invocation ({owner}, lease until {}); left to it",
+                        DateTime::from_timestamp(until, 0).map(when).unwrap_or_default()
+                    ),
+                )
+            }
+            Err(e) => {
+                return JobReport::unknown(
+                    &job_id,
+                    entry.action.as_str(),
+                    Outcome::Failed,
+                    format!("{e}; nothing was changed (the job's lease could not be taken)"),
+                )
+            }
+        };
+        // An entry left by a dead invocation: what it intended.
+        let read = if previous.is_some() { None } else { read };
+        let open = previous.unwrap_or_else(|| entry.clone());
+        let described = match read {
+            Some(j) => Ok(Some(j)),
+            None => self.macie.describe(&job_id).await,
+        };
+        let fresh = match described {
+            Ok(Some(j)) => j,
+            Ok(None) => {
+                let _ = self
+                    .journal
+                    .release(&scope, &job_id, &self.owner, false)
+                    .await;
+                let mut r = JobReport::unknown(
+                    &job_id,
+                    entry.action.as_str(),
+                    Outcome::NotFound,
+                    format!("job {job_id} does not exist (any more)"),
+                );
+                r.name = entry.name.clone();
+                return r;
+            }
+            Err(e) => {
+                // Keep the entry: the next invocation finds out what happened.
+                let mut r = JobReport::unknown(
+                    &job_id,
+                    entry.action.as_str(),
+                    Outcome::Failed,
+                    e.to_string(),
+                );
+                r.held = true;
+                return r;
+            }
+        };
+        if let Some(report) = self.made(&open, &fresh, now).await {
+            return report;
+        }
+        // Nothing was changed yet: decide on what the job is now.
+        let (policy, source) = resolve_policy(
+            &fresh.snapshot,
+            self.config.default_policy,
+            &self.config.exclusions,
+        );
+        let plan = decide(&fresh.snapshot, policy, self.config.windows, now);
+        match plan {
+            Plan::Act { action } => {
+                let intent = self.intent(&fresh.snapshot, action, policy, now);
+                if (intent.action, &intent.paused_at, intent.policy)
+                    != (open.action, &open.paused_at, open.policy)
+                {
+                    match self.journal.claim(&scope, &intent, now.timestamp()).await {
+                        Ok(Claim::Granted { .. }) => {}
+                        Ok(Claim::Busy { .. } | Claim::Done) | Err(_) => {
+                            return JobReport::unknown(&job_id, action.as_str(), Outcome::Failed,
+                                format!("job {job_id}: its journal entry could not be updated; nothing was changed"));
+                        }
+                    }
+                }
+                self.act(&fresh, action, policy, &source, now)
+                    .await
+                    .with_policy(policy, source)
+            }
+            _ => {
+                let _ = self
+                    .journal
+                    .release(&scope, &job_id, &self.owner, false)
+                    .await;
+                self.report_plan(&fresh.snapshot, &plan, policy, &source, now)
+                    .with_policy(policy, source)
+            }
+        }
+    }
+
+    /// Whether the change `open` intended was already made (by an invocation that died before
+    /// reporting it), finishing keep-paused's pause where only the resume was made. `None`:
+    /// nothing was changed yet.
+    async fn made(
+        &self,
+        open: &Entry,
+        fresh: &DescribedJob,
+        now: DateTime<Utc>,
+    ) -> Option<JobReport> {
+        let snap = &fresh.snapshot;
+        let who = label(snap);
+        let newer_pause = match (snap.paused_at, open.paused_at_time()) {
+            (Some(now_paused), Some(then)) => now_paused > then,
+            _ => false,
+        };
+        let interrupted = open.owner != self.owner;
+        let note = if interrupted {
+            " (finished after an earlier invocation was interrupted)"
+        } else {
+            ""
+        };
+        let done = |outcome, message: String| {
+            let mut r = JobReport::new(snap, now, open.action.as_str(), outcome, message)
+                .with_policy(open.policy, PolicySource::Tag);
+            r.policy_source = None;
+            r.held = true;
+            r
+        };
+        match (open.action, &snap.status) {
+            (Action::KeepPaused, JobStatus::Running | JobStatus::Paused) => {
+                // Resumed, not yet paused again: pause it now.
+                match self.macie.update(&snap.job_id, Target::UserPaused).await {
+                    Ok(()) => {
+                        changed_log(snap, "USER_PAUSED");
+                        Some(done(Outcome::Done, format!("{who} was {}{note}", fate(Policy::KeepPaused, snap.job_type))))
+                    }
+                    Err(e) => Some(done(Outcome::Failed, format!(
+                        "{who} was resumed to be paused again, and pausing it failed ({}); it is {} now. The next invocation pauses it again; pause it by hand if it must not run",
+                        update_error_text(&e), snap.status))),
+                }
+            }
+            (Action::KeepPaused, JobStatus::UserPaused) if newer_pause => Some(done(
+                Outcome::Done,
+                format!("{who} was {}{note}", fate(Policy::KeepPaused, snap.job_type)),
+            )),
+            (Action::KeepPaused, JobStatus::Idle | JobStatus::Complete) if interrupted => Some(done(
+                Outcome::Done,
+                format!("{who} was resumed to be paused again, and its run finished ({}) before it could be paused{note}", snap.status),
+            )),
+            (Action::Resume, JobStatus::Running | JobStatus::Idle | JobStatus::Complete) if interrupted => Some(done(
+                Outcome::Done,
+                format!("{who} was {}{note}", fate(Policy::Resume, snap.job_type)),
+            )),
+            (Action::Cancel, JobStatus::Cancelled) if interrupted => {
+                let mut r = done(
+                    Outcome::Done,
+                    format!("{who} was {}{note}", fate(Policy::CancelJob, snap.job_type)),
+                );
+                r.definition = Some(fresh.definition.clone());
+                Some(r)
+            }
+            _ => None,
+        }
+    }
     fn report_plan(
         &self,
         job: &JobSnapshot,
@@ -464,6 +826,17 @@ impl<M: MacieJobs, N: Notifier> ExpiryGuard<M, N> {
     ) -> JobReport {
         let who = label(job);
         let expires = job.expires_at.map(when).unwrap_or_default();
+        let left = job
+            .expires_at
+            .map(|e| days_left(e, now))
+            .unwrap_or_default();
+        let near = match source {
+            PolicySource::NearMiss { what } => format!(
+                " Near miss: {what}. macie-guard changes nothing on this job until it is spelled exactly: tag {POLICY_TAG}=<{}>.",
+                Policy::VALUES.replace(", ", "|")
+            ),
+            _ => String::new(),
+        };
         let (outcome, message) = match plan {
             Plan::Nothing { reason } => (Outcome::Nothing, format!("{who}: {reason}")),
             Plan::Ignore => (
@@ -476,70 +849,43 @@ impl<M: MacieJobs, N: Notifier> ExpiryGuard<M, N> {
             Plan::Warn { policy: Policy::Notify, .. } => (
                 Outcome::Warned,
                 format!(
-                    "{who} expires {expires} ({:.1} days left). Its policy is notify, so macie-guard will not change it: resume it, or tag it {POLICY_TAG}=resume|keep-paused|cancel, before then.",
-                    job.expires_at.map(|e| days_left(e, now)).unwrap_or_default(),
+                    "{who} expires {expires} ({left:.1} days left). Its policy is notify, so macie-guard will not change it: it will be {}. Resume it, or tag it {POLICY_TAG}=resume|keep-paused|cancel, before then.{near}",
+                    fate(Policy::Notify, job.job_type),
                 ),
             ),
             Plan::Warn { policy, act_at } => (
                 Outcome::Warned,
                 format!(
-                    "{who} expires {expires} ({:.1} days left). It will be {} on {} unless you resume it first or tag it {POLICY_TAG} with another policy ({}).",
-                    job.expires_at.map(|e| days_left(e, now)).unwrap_or_default(),
-                    fate(*policy),
+                    "{who} expires {expires} ({left:.1} days left). On {} it will be {} (policy {policy}), unless you resume it first or tag it {POLICY_TAG} with another policy ({}).",
                     when(*act_at),
+                    fate(*policy, job.job_type),
                     Policy::VALUES
                 ),
             ),
             Plan::Notify => (
                 Outcome::Notified,
                 format!(
-                    "{who} expires {expires} ({:.1} days left) and its policy is notify: macie-guard will not change it. Resume it now, or tag it {POLICY_TAG}=resume|keep-paused|cancel.",
-                    job.expires_at.map(|e| days_left(e, now)).unwrap_or_default()
+                    "{who} expires {expires} ({left:.1} days left) and macie-guard will not change it: it will be {}. Resume it now, or tag it {POLICY_TAG}=resume|keep-paused|cancel.{near}",
+                    fate(Policy::Notify, job.job_type),
+                ),
+            ),
+            Plan::LetRunExpire => (
+                Outcome::Notified,
+                format!(
+                    "{who} expires {expires} ({left:.1} days left); policy cancel: {}. To end the job and all its future runs, tag it {POLICY_TAG}=cancel-job.",
+                    fate(Policy::Cancel, job.job_type),
                 ),
             ),
             Plan::Act { action } if self.config.dry_run => (
                 Outcome::DryRun,
-                format!("{who} expires {expires}: would {} it (policy {policy}); DRY_RUN is on, nothing was changed", action.as_str()),
+                format!("{who} expires {expires}: would {} it (policy {policy}): it would be {}; DRY_RUN is on, nothing was changed", action.as_str(), fate(policy, job.job_type)),
             ),
             Plan::Act { action } => (Outcome::Failed, format!("{who}: {} not attempted", action.as_str())),
         };
         JobReport::new(job, now, plan.label(), outcome, message)
     }
 
-    async fn apply(&self, job_id: &str, action: Action) -> std::result::Result<(), UpdateError> {
-        match action {
-            Action::Resume => self.macie.update(job_id, Target::Running).await,
-            Action::Cancel => self.macie.update(job_id, Target::Cancelled).await,
-            Action::KeepPaused => {
-                self.macie.update(job_id, Target::Running).await?;
-                match self.macie.update(job_id, Target::UserPaused).await {
-                    Ok(()) => Ok(()),
-                    Err(e) => Err(UpdateError::Failed(Error::Aws {
-                        service: "Macie",
-                        operation: "UpdateClassificationJob",
-                        on: Some(job_id.to_string()),
-                        code: "PauseAfterResumeFailed".into(),
-                        message: format!(
-                            "the job was resumed but pausing it again failed ({}); it is RUNNING now: pause it by hand if it must stay paused",
-                            match e {
-                                UpdateError::Refused { code, message } => format!("{code}: {message}"),
-                                UpdateError::Failed(e) => e.to_string(),
-                            }
-                        ),
-                    })),
-                }
-            }
-        }
-    }
-
-    fn wanted(action: Action, job: &JobSnapshot) -> bool {
-        match action {
-            Action::Resume => matches!(job.status, JobStatus::Running | JobStatus::Idle),
-            Action::Cancel => job.status == JobStatus::Cancelled,
-            Action::KeepPaused => false,
-        }
-    }
-
+    /// Makes the change (one or two UpdateClassificationJob calls), under the lease.
     async fn act(
         &self,
         job: &DescribedJob,
@@ -550,12 +896,18 @@ impl<M: MacieJobs, N: Notifier> ExpiryGuard<M, N> {
     ) -> JobReport {
         let snap = &job.snapshot;
         let who = label(snap);
-        let done = |snap: &JobSnapshot, outcome, message: String| {
-            JobReport::new(snap, now, action.as_str(), outcome, message)
+        let scope = self.journal_scope();
+        let report = |snap: &JobSnapshot, outcome, message: String, held: bool| {
+            let mut r = JobReport::new(snap, now, action.as_str(), outcome, message);
+            r.held = held;
+            if action == Action::Cancel && outcome == Outcome::Done {
+                r.definition = Some(job.definition.clone());
+            }
+            r
         };
         let success = format!(
             "{who} was {} (policy {policy}{}); it would have expired {}",
-            fate(policy),
+            fate(policy, snap.job_type),
             if *source == PolicySource::Tag {
                 ", from its tag"
             } else {
@@ -563,39 +915,112 @@ impl<M: MacieJobs, N: Notifier> ExpiryGuard<M, N> {
             },
             snap.expires_at.map(when).unwrap_or_default()
         );
-        match self.apply(&snap.job_id, action).await {
-            Ok(()) => done(snap, Outcome::Done, success),
-            Err(UpdateError::Failed(e)) => done(
-                snap,
-                Outcome::Failed,
-                format!("{who}: {} failed: {e}", action.as_str()),
-            ),
-            Err(UpdateError::Refused { code, message }) => {
-                // The state moved under us: re-read, decide again, act at most once more.
-                let again = match self.macie.describe(&snap.job_id).await {
-                    Ok(Some(j)) => j,
-                    Ok(None) => return done(snap, Outcome::NotFound, format!("{who} disappeared while being changed")),
-                    Err(e) => return done(snap, Outcome::Failed, format!("{who}: Macie refused the change ({code}: {message}) and re-reading failed: {e}")),
-                };
-                let fresh = &again.snapshot;
-                match decide(fresh, policy, self.config.windows, now) {
-                    Plan::Act { action: a } if a == action => match self.apply(&fresh.job_id, action).await {
-                        Ok(()) => done(fresh, Outcome::Done, success),
-                        Err(UpdateError::Refused { code, message }) | Err(UpdateError::Failed(Error::Aws { code, message, .. })) => done(
+        let first = match action {
+            Action::Resume | Action::KeepPaused => Target::Running,
+            Action::Cancel => Target::Cancelled,
+        };
+        let mut result = self.macie.update(&snap.job_id, first).await;
+        if let Err(UpdateError::Refused { code, message }) = &result {
+            // The state moved under us: re-read, decide again, act at most once more.
+            let again = match self.macie.describe(&snap.job_id).await {
+                Ok(Some(j)) => j,
+                Ok(None) => {
+                    let _ = self.journal.release(&scope, &snap.job_id, &self.owner, false).await;
+                    return report(snap, Outcome::NotFound, format!("{who} disappeared while being changed"), false);
+                }
+                Err(e) => return report(snap, Outcome::Failed, format!("{who}: Macie refused the change ({code}: {message}) and re-reading failed: {e}"), true),
+            };
+            let fresh = &again.snapshot;
+            match decide(fresh, policy, self.config.windows, now) {
+                Plan::Act { action: a } if a == action => {
+                    result = self.macie.update(&fresh.job_id, first).await;
+                    if let Err(UpdateError::Refused { code, message }) = &result {
+                        return report(
                             fresh,
                             Outcome::Failed,
-                            format!("{who}: {} refused twice ({code}: {message}); job is {}", action.as_str(), fresh.status),
-                        ),
-                        Err(UpdateError::Failed(e)) => done(fresh, Outcome::Failed, e.to_string()),
-                    },
-                    _ if Self::wanted(action, fresh) => done(fresh, Outcome::AlreadyDone, format!("{who} is already {}", fresh.status)),
-                    _ => done(
+                            format!(
+                                "{who}: {} refused twice ({code}: {message}); job is {}",
+                                action.as_str(),
+                                fresh.status
+                            ),
+                            true,
+                        );
+                    }
+                }
+                _ if wanted(action, fresh) => {
+                    let _ = self
+                        .journal
+                        .release(&scope, &snap.job_id, &self.owner, false)
+                        .await;
+                    return report(
+                        fresh,
+                        Outcome::AlreadyDone,
+                        format!("{who} is already {}", fresh.status),
+                        false,
+                    );
+                }
+                _ => {
+                    let _ = self
+                        .journal
+                        .release(&scope, &snap.job_id, &self.owner, false)
+                        .await;
+                    return report(
                         fresh,
                         Outcome::Nothing,
                         format!("{who} changed before macie-guard could act ({code}: {message}); it is {} now, nothing left to do", fresh.status),
-                    ),
+                        false,
+                    );
                 }
             }
+        }
+        if let Err(e) = result {
+            // Maybe made, maybe not (a timeout can hide a success): the entry stays and the
+            // next invocation finds out.
+            return report(
+                snap,
+                Outcome::Failed,
+                format!(
+                    "{who}: {} failed: {}",
+                    action.as_str(),
+                    update_error_text(&e)
+                ),
+                true,
+            );
+        }
+        changed_log(
+            snap,
+            if first == Target::Running {
+                "RUNNING"
+            } else {
+                "CANCELLED"
+            },
+        );
+        if action != Action::KeepPaused {
+            return report(snap, Outcome::Done, success, true);
+        }
+        let mut paused = self.macie.update(&snap.job_id, Target::UserPaused).await;
+        if let Err(UpdateError::Refused { .. }) = &paused {
+            // Not RUNNING yet, or no longer: pausing is legal from RUNNING, IDLE and PAUSED.
+            if let Ok(Some(j)) = self.macie.describe(&snap.job_id).await {
+                if matches!(j.snapshot.status, JobStatus::Running | JobStatus::Paused) {
+                    paused = self.macie.update(&snap.job_id, Target::UserPaused).await;
+                }
+            }
+        }
+        match paused {
+            Ok(()) => {
+                changed_log(snap, "USER_PAUSED");
+                report(snap, Outcome::Done, success, true)
+            }
+            Err(e) => report(
+                snap,
+                Outcome::Failed,
+                format!(
+                    "{who} was resumed to be paused again, and pausing it failed ({}); it is RUNNING now. The next invocation pauses it again; pause it by hand if it must not run",
+                    update_error_text(&e)
+                ),
+                true,
+            ),
         }
     }
 
@@ -623,10 +1048,30 @@ impl<M: MacieJobs, N: Notifier> ExpiryGuard<M, N> {
         }
         metrics_sink(&counts);
 
-        if let Some(n) = self.notification(&summary) {
-            self.notifier.publish(&n).await?;
-            summary.notified = true;
+        let note = self.notification(&summary);
+        let published = match &note {
+            None => Ok(()),
+            Some(n) => self.notifier.publish(n).await,
+        };
+        // The outbox: an entry goes once its change was reported. A failed change, or one whose
+        // report could not be sent, is handed to the next invocation at once.
+        let scope = self.journal_scope();
+        for j in summary.jobs.iter().filter(|j| j.held) {
+            let result = if published.is_ok() && j.outcome != Outcome::Failed {
+                let made = j.outcome == Outcome::Done;
+                self.journal
+                    .release(&scope, &j.job_id, &self.owner, made)
+                    .await
+            } else {
+                self.journal.hand_over(&scope, &j.job_id, &self.owner).await
+            };
+            if let Err(e) = result {
+                // The lease runs out by itself; the change is then reported (again).
+                tracing::warn!(job_id = %j.job_id, error = %e, "journal entry kept");
+            }
         }
+        published?;
+        summary.notified = note.is_some();
         let failed: Vec<&JobReport> = summary
             .jobs
             .iter()
@@ -655,9 +1100,10 @@ impl<M: MacieJobs, N: Notifier> ExpiryGuard<M, N> {
             (Outcome::Warned, "warning"),
             (Outcome::NotFound, "not found"),
         ];
+        let failed_or_told = s.jobs.iter().any(|j| j.outcome.tells_people());
         let mut told: Vec<&JobReport> =
             s.jobs.iter().filter(|j| j.outcome.tells_people()).collect();
-        if told.is_empty() {
+        if !failed_or_told && s.deferred == 0 {
             return None;
         }
         told.sort_by_key(|j| order.iter().position(|(o, _)| *o == j.outcome));
@@ -673,11 +1119,15 @@ impl<M: MacieJobs, N: Notifier> ExpiryGuard<M, N> {
         let severity =
             if s.count(Outcome::Failed) + s.count(Outcome::Lost) + s.count(Outcome::Notified) > 0 {
                 "critical"
-            } else if s.count(Outcome::Warned) + s.count(Outcome::NotFound) > 0 {
+            } else if s.count(Outcome::Warned) + s.count(Outcome::NotFound) + s.deferred > 0 {
                 "warning"
             } else {
                 "info"
             };
+        if s.deferred > 0 {
+            parts.push(format!("{} left for the next sweep", s.deferred));
+            counts.insert("deferred".into(), json!(s.deferred));
+        }
         let subject = format!(
             "Macie paused jobs in {} {}: {}",
             s.account,
@@ -695,7 +1145,18 @@ impl<M: MacieJobs, N: Notifier> ExpiryGuard<M, N> {
         );
         let listed = &told[..told.len().min(LISTED)];
         for j in listed {
-            text.push_str(&format!("\n- [{}] {}", j.outcome.as_str(), j.message));
+            // One line per job: every value from AWS or an event is escaped.
+            text.push_str(&format!(
+                "\n- [{}] {}",
+                j.outcome.as_str(),
+                safe(&j.message)
+            ));
+        }
+        if s.deferred > 0 {
+            text.push_str(&format!(
+                "\n\n{} job(s) in the window were not looked at: the invocation's time budget ran out. The next sweep takes them.",
+                s.deferred
+            ));
         }
         if told.len() > listed.len() {
             text.push_str(&format!(
@@ -706,6 +1167,7 @@ impl<M: MacieJobs, N: Notifier> ExpiryGuard<M, N> {
         let facts = json!({
             "account": s.account, "region": s.region, "trigger": s.trigger, "dryRun": s.dry_run,
             "counts": counts, "jobs": listed, "jobsNotListed": told.len() - listed.len(),
+            "deferred": s.deferred, "recovered": s.recovered,
         });
         Some(Notification {
             subject,
@@ -715,6 +1177,33 @@ impl<M: MacieJobs, N: Notifier> ExpiryGuard<M, N> {
             severity,
         })
     }
+}
+
+/// Whether `job` is already where `action` leads.
+fn wanted(action: Action, job: &JobSnapshot) -> bool {
+    match action {
+        Action::Resume => matches!(job.status, JobStatus::Running | JobStatus::Idle),
+        Action::Cancel => job.status == JobStatus::Cancelled,
+        Action::KeepPaused => false,
+    }
+}
+
+fn update_error_text(e: &UpdateError) -> String {
+    match e {
+        UpdateError::Refused { code, message } => format!("{code}: {message}"),
+        UpdateError::Failed(e) => e.to_string(),
+    }
+}
+
+/// The log line written the moment a job is changed, before anything else can fail.
+fn changed_log(job: &JobSnapshot, to: &str) {
+    tracing::info!(
+        job_id = %job.job_id,
+        name = %job.name,
+        from = %job.status,
+        to,
+        "job changed"
+    );
 }
 
 /// Where metrics go: EMF lines on stdout, only inside Lambda (the CLI prints reports instead).
@@ -735,7 +1224,7 @@ pub struct PausedJob {
     pub plan: Plan,
 }
 
-impl<M: MacieJobs, N: Notifier> ExpiryGuard<M, N> {
+impl<M: MacieJobs, N: Notifier, J: Journal> ExpiryGuard<M, N, J> {
     /// Every USER_PAUSED job with its policy and plan; reads only (one list, one describe per
     /// job for its tags), changes nothing.
     pub async fn paused_jobs(&self, now: DateTime<Utc>) -> Result<Vec<PausedJob>> {

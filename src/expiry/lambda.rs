@@ -6,21 +6,24 @@ use serde_json::Value;
 
 use super::{ExpiryConfig, ExpiryEvent, ExpiryGuard};
 use crate::error::Error;
+use crate::journal::Journal;
 use crate::macie::MacieJobs;
 use crate::notify::Notifier;
 use crate::scope::Scope;
 
 /// What lives across invocations: the clients and the configuration.
-pub struct ExpiryFunction<M, N> {
+pub struct ExpiryFunction<M, N, J> {
     pub macie: M,
     pub notifier: N,
+    /// The journal table (JOURNAL_TABLE) of leases, intents and unreported changes.
+    pub journal: J,
     pub config: ExpiryConfig,
     pub region: String,
     /// MACIE_GUARD_ACCOUNT_ID: the account when the context has no real function ARN.
     pub fallback_account: Option<String>,
 }
 
-impl<M: MacieJobs, N: Notifier> ExpiryFunction<M, N> {
+impl<M: MacieJobs, N: Notifier, J: Journal> ExpiryFunction<M, N, J> {
     /// Parses and routes one event. A malformed event is an error before any call is made.
     pub async fn handle(&self, event: LambdaEvent<Value>) -> Result<Value, Error> {
         let (payload, context) = event.into_parts();
@@ -32,11 +35,27 @@ impl<M: MacieJobs, N: Notifier> ExpiryFunction<M, N> {
             &self.region,
             self.fallback_account.as_deref(),
         )?;
+        // Lambda's deadline (milliseconds since the epoch): leases last until it, plus a
+        // margin, and a sweep stops taking jobs before it. A deadline already past is no
+        // deadline (cargo-lambda's local runtime sends its timeout, 600000, in that field).
+        let started = Utc::now();
+        let deadline = i64::try_from(context.deadline)
+            .ok()
+            .and_then(chrono::DateTime::from_timestamp_millis)
+            .filter(|d| *d > started);
         let guard = ExpiryGuard {
             macie: &self.macie,
             notifier: &self.notifier,
             config: self.config.clone(),
             scope,
+            journal: &self.journal,
+            owner: if context.request_id.is_empty() {
+                super::guard::invocation_id()
+            } else {
+                context.request_id.clone()
+            },
+            deadline,
+            started,
         };
         let summary = guard.handle(&parsed, Utc::now()).await.inspect_err(|e| {
             tracing::error!(error = %e, "invocation failed");

@@ -88,8 +88,13 @@ pub enum Policy {
     Resume,
     /// Resume, then pause again: the 30-day clock restarts.
     KeepPaused,
-    /// Cancel the job.
+    /// Give up the paused work. A one-time job is cancelled (what its expiry would do, now,
+    /// and reported with its definition); a recurring job loses only its paused run, which
+    /// Macie cancels at expiry, and keeps its schedule: macie-guard changes nothing.
     Cancel,
+    /// End the job for good, recurring or not. Only from the job's own tag: the stack's
+    /// default can never end a recurring job.
+    CancelJob,
     /// Tell people, change nothing.
     Notify,
     /// Do nothing, say nothing.
@@ -97,33 +102,65 @@ pub enum Policy {
 }
 
 impl Policy {
-    pub const VALUES: &'static str = "resume, keep-paused, cancel, notify, ignore";
+    /// Every policy a job's tag may name.
+    pub const VALUES: &'static str = "resume, keep-paused, cancel, cancel-job, notify, ignore";
+    /// The policies the stack's default may be (DEFAULT_POLICY, the template's DefaultPolicy).
+    pub const DEFAULTS: [Policy; 5] = [
+        Policy::Resume,
+        Policy::KeepPaused,
+        Policy::Cancel,
+        Policy::Notify,
+        Policy::Ignore,
+    ];
+    pub const ALL: [Policy; 6] = [
+        Policy::Resume,
+        Policy::KeepPaused,
+        Policy::Cancel,
+        Policy::CancelJob,
+        Policy::Notify,
+        Policy::Ignore,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
             Policy::Resume => "resume",
             Policy::KeepPaused => "keep-paused",
             Policy::Cancel => "cancel",
+            Policy::CancelJob => "cancel-job",
             Policy::Notify => "notify",
             Policy::Ignore => "ignore",
         }
+    }
+
+    /// A default policy, spelled exactly as the template's AllowedValues spell it.
+    pub fn parse_default(s: &str) -> Result<Policy, String> {
+        if s == Policy::CancelJob.as_str() {
+            return Err(format!(
+                "{s:?} cannot be the default: a recurring job is ended for good only when its own tag {POLICY_TAG} asks for it; use one of {}",
+                Policy::DEFAULTS.map(Policy::as_str).join(", ")
+            ));
+        }
+        Policy::DEFAULTS
+            .into_iter()
+            .find(|p| p.as_str() == s)
+            .ok_or_else(|| {
+                format!(
+                    "unknown default policy {s:?}; use one of {}",
+                    Policy::DEFAULTS.map(Policy::as_str).join(", ")
+                )
+            })
     }
 }
 
 impl FromStr for Policy {
     type Err = String;
+    /// A tag value: surrounding spaces and letter case do not matter.
     fn from_str(s: &str) -> Result<Self, String> {
-        match s.trim().to_ascii_lowercase().as_str() {
-            "resume" => Ok(Policy::Resume),
-            "keep-paused" => Ok(Policy::KeepPaused),
-            "cancel" => Ok(Policy::Cancel),
-            "notify" => Ok(Policy::Notify),
-            "ignore" => Ok(Policy::Ignore),
-            _ => Err(format!(
-                "unknown policy {s:?}; use one of {}",
-                Policy::VALUES
-            )),
-        }
+        let v = s.trim().to_ascii_lowercase();
+        Policy::ALL
+            .into_iter()
+            .find(|p| p.as_str() == v)
+            .ok_or_else(|| format!("unknown policy {s:?}; use one of {}", Policy::VALUES))
     }
 }
 
@@ -147,11 +184,32 @@ pub struct JobSnapshot {
     pub tags: Option<BTreeMap<String, String>>,
 }
 
-/// When to warn and when to act, measured back from `jobExpiresAt`.
+/// When to warn and when to act, measured back from `jobExpiresAt`. An action window longer
+/// than the warning window means no separate warning: the guard acts as soon as the job
+/// enters the action window.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Windows {
     pub warning: Duration,
     pub action: Duration,
+}
+
+impl Windows {
+    /// How far before expiry a job is looked at at all.
+    pub fn outer(&self) -> Duration {
+        self.warning.max(self.action)
+    }
+
+    /// Whether a job with this snapshot is inside the outer window at `now`.
+    pub fn covers(&self, job: &JobSnapshot, now: DateTime<Utc>) -> bool {
+        job.status == JobStatus::UserPaused
+            && job.expires_at.is_some_and(|e| e - now <= self.outer())
+    }
+
+    /// Whether a job is inside the action window at `now`.
+    pub fn acting(&self, job: &JobSnapshot, now: DateTime<Utc>) -> bool {
+        job.status == JobStatus::UserPaused
+            && job.expires_at.is_some_and(|e| e - now <= self.action)
+    }
 }
 
 impl Default for Windows {
@@ -168,6 +226,29 @@ impl Default for Windows {
 pub struct Exclusions {
     pub ids: Vec<String>,
     pub name_prefixes: Vec<String>,
+}
+
+/// Letters and digits only, lower case: how two spellings of one intent compare.
+fn folded(s: &str) -> String {
+    s.chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// Edit distance (insertions, deletions, substitutions), for near-miss tag keys.
+fn distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let sub = prev[j] + usize::from(ca != *cb);
+            cur.push(sub.min(prev[j + 1] + 1).min(cur[j] + 1));
+        }
+        prev = cur;
+    }
+    prev[b.len()]
 }
 
 impl Exclusions {
@@ -190,20 +271,37 @@ impl Exclusions {
                 .iter()
                 .any(|p| name.starts_with(p.as_str()))
     }
+
+    /// The exclusion that almost matches: same letters and digits, other case, spaces or
+    /// separators. Returns the entry as written.
+    pub fn near_miss(&self, job_id: &str, name: &str) -> Option<String> {
+        if let Some(id) = self.ids.iter().find(|i| folded(i) == folded(job_id)) {
+            return Some(id.clone());
+        }
+        let name = folded(name);
+        self.name_prefixes
+            .iter()
+            .find(|p| !folded(p).is_empty() && name.starts_with(&folded(p)))
+            .map(|p| format!("{p}*"))
+    }
 }
 
 /// Where the policy of a job came from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
+#[serde(tag = "from", rename_all = "kebab-case")]
 pub enum PolicySource {
     Tag,
     Default,
-    /// The tag holds a value that is not a policy: the default applies.
-    DefaultUnknownTag(String),
     Excluded,
+    /// The owner's intent is visible but not exactly spelled (a tag key or value, or an
+    /// exclusion, that almost matches): nothing is changed, people are told.
+    NearMiss {
+        what: String,
+    },
 }
 
-/// The policy for a job: excluded jobs are ignored; else the tag; else the default.
+/// The policy for a job: excluded jobs are ignored; else the tag; else the default. Where an
+/// owner's intent is visible but misspelled, `notify`: no change, and the report says why.
 pub fn resolve_policy(
     job: &JobSnapshot,
     default: Policy,
@@ -212,12 +310,50 @@ pub fn resolve_policy(
     if exclusions.matches(&job.job_id, &job.name) {
         return (Policy::Ignore, PolicySource::Excluded);
     }
-    match job.tags.as_ref().and_then(|t| t.get(POLICY_TAG)) {
-        None => (default, PolicySource::Default),
+    if let Some(entry) = exclusions.near_miss(&job.job_id, &job.name) {
+        return (
+            Policy::Notify,
+            PolicySource::NearMiss {
+                what: format!(
+                    "EXCLUDE_JOBS entry {entry:?} almost matches this job but does not (letter case or separators differ; an exclusion must match exactly)"
+                ),
+            },
+        );
+    }
+    let tags = job.tags.as_ref();
+    match tags.and_then(|t| t.get(POLICY_TAG)) {
         Some(v) => match v.parse() {
             Ok(p) => (p, PolicySource::Tag),
-            Err(_) => (default, PolicySource::DefaultUnknownTag(v.clone())),
+            Err(_) => (
+                Policy::Notify,
+                PolicySource::NearMiss {
+                    what: format!(
+                        "tag {POLICY_TAG} has the value {v:?}, which is not a policy ({})",
+                        Policy::VALUES
+                    ),
+                },
+            ),
         },
+        None => {
+            let near = tags.and_then(|t| {
+                let want = folded(POLICY_TAG);
+                t.keys().find(|k| {
+                    let f = folded(k);
+                    f == want || distance(&f, &want) <= 3
+                })
+            });
+            match near {
+                Some(k) => (
+                    Policy::Notify,
+                    PolicySource::NearMiss {
+                        what: format!(
+                            "tag key {k:?} is not the exact key {POLICY_TAG:?} (tag keys are case-sensitive)"
+                        ),
+                    },
+                ),
+                None => (default, PolicySource::Default),
+            }
+        }
     }
 }
 
@@ -227,6 +363,7 @@ pub fn resolve_policy(
 pub enum Action {
     Resume,
     KeepPaused,
+    /// Cancel the job (UpdateClassificationJob → CANCELLED): it and its future runs end.
     Cancel,
 }
 
@@ -239,13 +376,10 @@ impl Action {
         }
     }
 
-    fn of(policy: Policy) -> Option<Action> {
-        match policy {
-            Policy::Resume => Some(Action::Resume),
-            Policy::KeepPaused => Some(Action::KeepPaused),
-            Policy::Cancel => Some(Action::Cancel),
-            Policy::Notify | Policy::Ignore => None,
-        }
+    pub fn parse(s: &str) -> Option<Action> {
+        [Action::Resume, Action::KeepPaused, Action::Cancel]
+            .into_iter()
+            .find(|a| a.as_str() == s)
     }
 }
 
@@ -262,8 +396,11 @@ pub enum Plan {
         policy: Policy,
         act_at: DateTime<Utc>,
     },
-    /// In the action window with policy `notify`: tell people, change nothing.
+    /// In the action window with policy `notify` (or a near miss): tell people, change nothing.
     Notify,
+    /// In the action window, policy `cancel` on a recurring job: let Macie cancel the paused
+    /// run at expiry (the job keeps its schedule); tell people, change nothing.
+    LetRunExpire,
     /// In the action window: change the job.
     Act { action: Action },
 }
@@ -275,8 +412,51 @@ impl Plan {
             Plan::Ignore => "ignore",
             Plan::Warn { .. } => "warn",
             Plan::Notify => "notify",
+            Plan::LetRunExpire => "let-run-expire",
             Plan::Act { action } => action.as_str(),
         }
+    }
+}
+
+/// The change a policy asks for on a job of this type, if any.
+pub fn action_of(policy: Policy, job_type: JobType) -> Option<Action> {
+    match (policy, job_type) {
+        (Policy::Resume, _) => Some(Action::Resume),
+        (Policy::KeepPaused, _) => Some(Action::KeepPaused),
+        (Policy::CancelJob, _) => Some(Action::Cancel),
+        (Policy::Cancel, JobType::OneTime) => Some(Action::Cancel),
+        // A recurring job (or one of unknown type) is never ended for good by `cancel`.
+        (Policy::Cancel, _) => None,
+        (Policy::Notify | Policy::Ignore, _) => None,
+    }
+}
+
+/// What will happen to a job, and to its future runs, under `policy`: one sentence part.
+pub fn fate(policy: Policy, job_type: JobType) -> &'static str {
+    let recurring = job_type != JobType::OneTime;
+    match (policy, recurring) {
+        (Policy::Resume, false) => "resumed: its scan continues where it stopped",
+        (Policy::Resume, true) => "resumed: its paused run continues, and its schedule stays",
+        (Policy::KeepPaused, false) => {
+            "resumed and paused again: it stays paused and its 30-day clock restarts"
+        }
+        (Policy::KeepPaused, true) => {
+            "resumed and paused again: its run stays paused, its 30-day clock restarts, and its schedule stays"
+        }
+        (Policy::Cancel | Policy::CancelJob, false) => {
+            "cancelled: its scan ends for good (its definition is in this report, to recreate it)"
+        }
+        (Policy::Cancel, true) => {
+            "left alone: at expiry Macie cancels only the paused run; the job keeps its schedule and its next runs"
+        }
+        (Policy::CancelJob, true) => {
+            "cancelled for good: the paused run and every future run end (its definition is in this report, to recreate it)"
+        }
+        (Policy::Notify, false) => "left alone: at expiry Macie cancels it and its scan is lost",
+        (Policy::Notify, true) => {
+            "left alone: at expiry Macie cancels its paused run; the job keeps its schedule"
+        }
+        (Policy::Ignore, _) => "left alone",
     }
 }
 
@@ -297,12 +477,12 @@ pub fn decide(job: &JobSnapshot, policy: Policy, windows: Windows, now: DateTime
         };
     };
     let left = expires_at - now;
-    if left > windows.warning {
+    if left > windows.outer() {
         return Plan::Nothing {
             reason: format!(
                 "expires {}, outside the {}-day warning window",
                 expires_at.format("%Y-%m-%d %H:%M UTC"),
-                windows.warning.num_hours() as f64 / 24.0
+                windows.outer().num_hours() as f64 / 24.0
             ),
         };
     }
@@ -315,9 +495,10 @@ pub fn decide(job: &JobSnapshot, policy: Policy, windows: Windows, now: DateTime
             act_at: expires_at - windows.action,
         };
     }
-    match Action::of(policy) {
-        Some(action) => Plan::Act { action },
-        None => Plan::Notify,
+    match (action_of(policy, job.job_type), policy) {
+        (Some(action), _) => Plan::Act { action },
+        (None, Policy::Cancel) => Plan::LetRunExpire,
+        (None, _) => Plan::Notify,
     }
 }
 
@@ -539,7 +720,7 @@ mod tests {
     }
 
     #[test]
-    fn policy_from_tag_default_unknown_and_exclusions() {
+    fn policy_from_tag_default_and_exclusions() {
         let mut j = job(JobStatus::UserPaused, JobType::OneTime, Some(29.0));
         let none = Exclusions::default();
         assert_eq!(
@@ -550,9 +731,11 @@ mod tests {
             ("resume", Policy::Resume),
             ("keep-paused", Policy::KeepPaused),
             ("cancel", Policy::Cancel),
+            ("cancel-job", Policy::CancelJob),
             ("notify", Policy::Notify),
             ("ignore", Policy::Ignore),
             (" Resume ", Policy::Resume),
+            ("RESUME", Policy::Resume),
         ] {
             j.tags = Some(BTreeMap::from([(
                 POLICY_TAG.to_string(),
@@ -564,17 +747,6 @@ mod tests {
                 "{value}"
             );
         }
-        j.tags = Some(BTreeMap::from([(
-            POLICY_TAG.to_string(),
-            "delete".to_string(),
-        )]));
-        assert_eq!(
-            resolve_policy(&j, Policy::Cancel, &none),
-            (
-                Policy::Cancel,
-                PolicySource::DefaultUnknownTag("delete".into())
-            )
-        );
         let ex = Exclusions::parse("ffff, legal-hold-* ,");
         assert_eq!(ex.ids, vec!["ffff"]);
         j.name = "legal-hold-2026".into();
@@ -588,6 +760,149 @@ mod tests {
             resolve_policy(&j, Policy::Resume, &ex).1,
             PolicySource::Excluded
         );
+    }
+
+    /// Where the owner's intent is visible but not exactly spelled, nothing destructive
+    /// happens: the policy is notify (no change) and the source names the near miss, whatever
+    /// the default.
+    #[test]
+    fn near_misses_never_act_and_say_why() {
+        let base = job(JobStatus::UserPaused, JobType::OneTime, Some(29.0));
+        let tagged = |k: &str, v: &str| {
+            let mut j = base.clone();
+            j.tags = Some(BTreeMap::from([(k.to_string(), v.to_string())]));
+            j
+        };
+        let none = Exclusions::default();
+        for (j, needle) in [
+            (
+                tagged("Macie-Guard:On-Expiry", "ignore"),
+                "Macie-Guard:On-Expiry",
+            ),
+            (
+                tagged("macie-guard:on-expiry ", "ignore"),
+                "macie-guard:on-expiry ",
+            ),
+            (
+                tagged(" macie-guard:on-expiry", "ignore"),
+                " macie-guard:on-expiry",
+            ),
+            (tagged("macie-guard:on_expiry", "ignore"), "on_expiry"),
+            (tagged("macieguard:onexpiry", "ignore"), "macieguard"),
+            (tagged("macie-gaurd:on-expiry", "ignore"), "gaurd"),
+            (tagged("macie-guard:on-expire", "ignore"), "on-expire"),
+            (tagged(POLICY_TAG, "keep paused"), "keep paused"),
+            (tagged(POLICY_TAG, "delete"), "delete"),
+            (tagged(POLICY_TAG, ""), "not a policy"),
+        ] {
+            for default in Policy::DEFAULTS {
+                let (policy, source) = resolve_policy(&j, default, &none);
+                assert_eq!(policy, Policy::Notify, "{:?} default {default}", j.tags);
+                match &source {
+                    PolicySource::NearMiss { what } => {
+                        assert!(what.contains(needle), "{what}")
+                    }
+                    other => panic!("{:?}: {other:?}", j.tags),
+                }
+                let plan = decide(&j, policy, Windows::default(), now());
+                assert_eq!(plan, Plan::Notify, "{:?}", j.tags);
+            }
+        }
+        // Unrelated tags are no near miss.
+        let j = tagged("owner", "data-team");
+        assert_eq!(
+            resolve_policy(&j, Policy::Cancel, &none),
+            (Policy::Cancel, PolicySource::Default)
+        );
+        // Exclusions: another letter case or separator is a near miss, not a silent mismatch.
+        let mut j = base.clone();
+        j.name = "legal-hold-2026".into();
+        for entry in ["Legal-Hold-*", "legal_hold*", "LEGAL HOLD*", "legalhold-*"] {
+            let ex = Exclusions::parse(entry);
+            let (policy, source) = resolve_policy(&j, Policy::Cancel, &ex);
+            assert_eq!(policy, Policy::Notify, "{entry}");
+            assert!(
+                matches!(&source, PolicySource::NearMiss { what } if what.contains(entry.trim_end_matches('*'))),
+                "{entry}: {source:?}"
+            );
+        }
+        let ex = Exclusions::parse(&base.job_id.to_uppercase());
+        assert!(matches!(
+            resolve_policy(&base, Policy::Cancel, &ex).1,
+            PolicySource::NearMiss { .. }
+        ));
+        // Excluded exactly, or another prefix: no near miss.
+        assert_eq!(
+            resolve_policy(&j, Policy::Cancel, &Exclusions::parse("legal-*")).1,
+            PolicySource::Excluded
+        );
+        assert_eq!(
+            resolve_policy(&j, Policy::Cancel, &Exclusions::parse("finance-*")).1,
+            PolicySource::Default
+        );
+    }
+
+    /// `cancel` never ends a recurring job; `cancel-job` does, for either type, and only from
+    /// a tag (the default cannot be cancel-job).
+    #[test]
+    fn a_recurring_job_is_ended_only_when_its_tag_says_cancel_job() {
+        let w = Windows::default();
+        let scheduled = job(JobStatus::UserPaused, JobType::Scheduled, Some(29.0));
+        let one_time = job(JobStatus::UserPaused, JobType::OneTime, Some(29.0));
+        let unknown = job(JobStatus::UserPaused, JobType::Unknown, Some(29.0));
+        assert_eq!(
+            decide(&scheduled, Policy::Cancel, w, now()),
+            Plan::LetRunExpire
+        );
+        assert_eq!(
+            decide(&unknown, Policy::Cancel, w, now()),
+            Plan::LetRunExpire
+        );
+        assert_eq!(
+            decide(&one_time, Policy::Cancel, w, now()),
+            Plan::Act {
+                action: Action::Cancel
+            }
+        );
+        for j in [&scheduled, &one_time] {
+            assert_eq!(
+                decide(j, Policy::CancelJob, w, now()),
+                Plan::Act {
+                    action: Action::Cancel
+                }
+            );
+        }
+        for p in Policy::DEFAULTS {
+            assert_ne!(
+                action_of(p, JobType::Scheduled),
+                Some(Action::Cancel),
+                "default {p} must not end a recurring job"
+            );
+            assert_eq!(Policy::parse_default(p.as_str()), Ok(p));
+        }
+        assert!(Policy::parse_default("cancel-job").is_err());
+        assert!(Policy::parse_default("Resume").is_err());
+        // Every warning says what happens to the job and its future runs.
+        for p in Policy::ALL {
+            assert!(fate(p, JobType::OneTime).len() > 8);
+        }
+        assert!(fate(Policy::Cancel, JobType::Scheduled).contains("keeps its schedule"));
+        assert!(fate(Policy::CancelJob, JobType::Scheduled).contains("every future run"));
+    }
+
+    #[test]
+    fn an_action_window_longer_than_the_warning_window_acts_without_a_warning() {
+        let w = Windows {
+            warning: Duration::days(7),
+            action: Duration::days(9),
+        };
+        let mut j = job(JobStatus::UserPaused, JobType::OneTime, Some(0.0));
+        j.expires_at = Some(now() + Duration::days(8));
+        assert_eq!(decide(&j, Policy::Resume, w, now()).label(), "resume");
+        j.expires_at = Some(now() + Duration::days(10));
+        assert_eq!(decide(&j, Policy::Resume, w, now()).label(), "nothing");
+        assert!(w.covers(&j, now() + Duration::days(1)));
+        assert!(!w.covers(&j, now()));
     }
 
     #[test]

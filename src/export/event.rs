@@ -13,9 +13,12 @@ use crate::expiry::event::{as_event_object, schedule_trigger, str_field};
 pub enum Changed {
     /// PutClassificationExportConfiguration.
     Configuration,
-    Bucket(String),
+    /// The bucket the record names; `None` when it names none (then every configuration's
+    /// bucket is checked).
+    Bucket(Option<String>),
     /// Every way the record names the key: the `keyId` parameter (ARN, id or alias) and the
-    /// ARNs in the record's `resources`.
+    /// ARNs in the record's `resources`; empty when it names none (then every configuration's
+    /// key is checked).
     Key(Vec<String>),
 }
 
@@ -95,43 +98,66 @@ impl ExportEvent {
         let event_source = required(detail, "eventSource", "detail")?;
         let event_name = required(detail, "eventName", "detail")?;
         let region = required(detail, "awsRegion", "detail")?;
-        if let Some(code) = str_field(detail, "errorCode")? {
+        // Absent, null and empty say the same: the call succeeded.
+        if let Some(code) = str_field(detail, "errorCode")?.filter(|c| !c.trim().is_empty()) {
             return Ok(ExportEvent::Ignored {
                 reason: format!("{event_name} failed ({code}), so nothing changed"),
             });
         }
         let params = object(detail, "requestParameters")?;
-        let param = |name: &str| -> Result<&str, Error> {
-            params
-                .map(|p| required(p, name, "detail.requestParameters"))
-                .unwrap_or_else(|| {
-                    Err(Error::MalformedEvent(format!(
-                        "detail.requestParameters is missing; {event_name} needs {name}"
-                    )))
-                })
+        // A parameter the record does not give (absent, null, empty) is None: the guard then
+        // checks everything the call could have touched. A parameter of the wrong type is
+        // malformed.
+        let param = |name: &str| -> Result<Option<String>, Error> {
+            match params.map(|p| str_field(p, name)).transpose()? {
+                Some(Some(v)) if !v.trim().is_empty() => Ok(Some(v.to_string())),
+                _ => Ok(None),
+            }
         };
         let changed = match (event_source, event_name) {
             ("macie2.amazonaws.com", "PutClassificationExportConfiguration") => {
                 Changed::Configuration
             }
             ("kms.amazonaws.com", name) if KMS_EVENTS.contains(&name) => {
-                let mut ids = vec![param("keyId")?.to_string()];
-                if let Some(resources) = detail.get("resources") {
-                    let list = resources.as_array().ok_or_else(|| {
-                        Error::MalformedEvent("detail.resources must be a list".into())
-                    })?;
-                    for r in list {
-                        if let Some(arn) = r.get("ARN").and_then(Value::as_str) {
-                            if !ids.iter().any(|i| i == arn) {
-                                ids.push(arn.to_string());
+                let mut ids: Vec<String> = param("keyId")?.into_iter().collect();
+                match detail.get("resources") {
+                    None | Some(Value::Null) => {}
+                    Some(Value::Array(list)) => {
+                        for r in list {
+                            let arn = match r {
+                                Value::Object(o) => match o.get("ARN") {
+                                    None | Some(Value::Null) => None,
+                                    Some(Value::String(a)) => Some(a.as_str()),
+                                    Some(_) => {
+                                        return Err(Error::MalformedEvent(
+                                            "detail.resources[].ARN must be a string".into(),
+                                        ))
+                                    }
+                                },
+                                Value::Null => None,
+                                _ => {
+                                    return Err(Error::MalformedEvent(
+                                        "detail.resources must be a list of objects".into(),
+                                    ))
+                                }
+                            };
+                            if let Some(arn) = arn.filter(|a| !a.trim().is_empty()) {
+                                if !ids.iter().any(|i| i == arn) {
+                                    ids.push(arn.to_string());
+                                }
                             }
                         }
+                    }
+                    Some(_) => {
+                        return Err(Error::MalformedEvent(
+                            "detail.resources must be a list".into(),
+                        ))
                     }
                 }
                 Changed::Key(ids)
             }
             ("s3.amazonaws.com", name) if S3_EVENTS.contains(&name) => {
-                Changed::Bucket(param("bucketName")?.to_string())
+                Changed::Bucket(param("bucketName")?)
             }
             (src, name) => {
                 return Ok(ExportEvent::Ignored {
@@ -155,7 +181,9 @@ impl Changed {
     pub fn touches(&self, bucket: Option<&str>, key_arn: Option<&str>) -> bool {
         match self {
             Changed::Configuration => true,
-            Changed::Bucket(b) => bucket == Some(b.as_str()),
+            Changed::Bucket(None) => true,
+            Changed::Bucket(Some(b)) => bucket == Some(b.as_str()),
+            Changed::Key(ids) if ids.is_empty() => true,
             Changed::Key(ids) => {
                 let Some(arn) = key_arn else { return false };
                 let key_id = arn.rsplit_once(":key/").map(|(_, id)| id);
@@ -208,7 +236,7 @@ mod tests {
         ))
         .unwrap();
         assert!(
-            matches!(e, ExportEvent::Change(Change { changed: Changed::Bucket(ref b), .. }) if b == "b")
+            matches!(e, ExportEvent::Change(Change { changed: Changed::Bucket(Some(ref b)), .. }) if b == "b")
         );
         let e = ExportEvent::parse(&trail(
             "macie2.amazonaws.com",
@@ -243,17 +271,64 @@ mod tests {
         ));
     }
 
+    /// Shapes seen in real records: null resources, an empty errorCode on a call that
+    /// succeeded, null or missing request parameters. Absent, null and empty are the same.
+    #[test]
+    fn real_records_as_they_come() {
+        let mut e = trail("kms.amazonaws.com", "DisableKey", json!({"keyId": "k1"}));
+        e["detail"]["errorCode"] = json!("");
+        e["detail"]["errorMessage"] = Value::Null;
+        e["detail"]["resources"] = Value::Null;
+        assert!(
+            matches!(ExportEvent::parse(&e).unwrap(), ExportEvent::Change(Change { changed: Changed::Key(ref ids), .. }) if ids == &vec!["k1".to_string()]),
+            "{e}"
+        );
+        for params in [
+            Value::Null,
+            json!({}),
+            json!({"keyId": null}),
+            json!({"keyId": ""}),
+        ] {
+            let mut e = trail("kms.amazonaws.com", "ScheduleKeyDeletion", params.clone());
+            e["detail"]["resources"] = json!([{"ARN": "arn:aws:kms:us-east-1:123456789012:key/1234", "accountId": "123456789012", "type": "AWS::KMS::Key"}]);
+            assert!(
+                matches!(ExportEvent::parse(&e).unwrap(), ExportEvent::Change(Change { changed: Changed::Key(ref ids), .. }) if ids == &vec!["arn:aws:kms:us-east-1:123456789012:key/1234".to_string()]),
+                "{params}"
+            );
+            let mut bare = trail("kms.amazonaws.com", "PutKeyPolicy", params.clone());
+            bare["detail"]["resources"] = json!(null);
+            assert!(
+                matches!(ExportEvent::parse(&bare).unwrap(), ExportEvent::Change(Change { changed: Changed::Key(ref ids), .. }) if ids.is_empty()),
+                "{params}"
+            );
+        }
+        let mut e = trail("s3.amazonaws.com", "DeleteBucketPolicy", Value::Null);
+        e["detail"]["requestParameters"] = Value::Null;
+        e["detail"]["errorCode"] = json!("  ");
+        assert!(matches!(
+            ExportEvent::parse(&e).unwrap(),
+            ExportEvent::Change(Change {
+                changed: Changed::Bucket(None),
+                ..
+            })
+        ));
+        let mut missing = trail("s3.amazonaws.com", "PutBucketPolicy", json!({}));
+        missing["detail"]
+            .as_object_mut()
+            .unwrap()
+            .remove("requestParameters");
+        assert!(matches!(
+            ExportEvent::parse(&missing).unwrap(),
+            ExportEvent::Change(Change {
+                changed: Changed::Bucket(None),
+                ..
+            })
+        ));
+    }
+
     #[test]
     fn malformed_events_name_the_field() {
         for (v, needle) in [
-            (
-                trail("kms.amazonaws.com", "DisableKey", json!({})),
-                "requestParameters.keyId",
-            ),
-            (
-                trail("s3.amazonaws.com", "DeleteBucket", Value::Null),
-                "bucketName",
-            ),
             (
                 trail("s3.amazonaws.com", "DeleteBucket", json!({"bucketName": 3})),
                 "bucketName",
@@ -267,6 +342,22 @@ mod tests {
                 "eventSource",
             ),
             (json!({"action": "sweep"}), "check-export"),
+            (
+                {
+                    let mut e = trail("kms.amazonaws.com", "DisableKey", json!({"keyId": "k"}));
+                    e["detail"]["resources"] = json!("arn");
+                    e
+                },
+                "resources must be a list",
+            ),
+            (
+                trail("kms.amazonaws.com", "DisableKey", json!({"keyId": 7})),
+                "keyId",
+            ),
+            (
+                trail("kms.amazonaws.com", "DisableKey", json!(["keyId"])),
+                "requestParameters",
+            ),
             (json!(42), "JSON object"),
         ] {
             let err = ExportEvent::parse(&v)
@@ -283,7 +374,10 @@ mod tests {
         assert!(Changed::Key(vec![arn.into()]).touches(Some("b"), Some(arn)));
         assert!(Changed::Key(vec!["alias/results".into()]).touches(Some("b"), Some(arn)));
         assert!(!Changed::Key(vec!["9999".into()]).touches(Some("b"), Some(arn)));
-        assert!(Changed::Bucket("b".into()).touches(Some("b"), Some(arn)));
-        assert!(!Changed::Bucket("c".into()).touches(Some("b"), Some(arn)));
+        assert!(Changed::Bucket(Some("b".into())).touches(Some("b"), Some(arn)));
+        assert!(!Changed::Bucket(Some("c".into())).touches(Some("b"), Some(arn)));
+        // A record that names nothing touches everything it could have touched.
+        assert!(Changed::Bucket(None).touches(Some("b"), Some(arn)));
+        assert!(Changed::Key(vec![]).touches(Some("b"), Some(arn)));
     }
 }

@@ -160,7 +160,11 @@ impl<S: ExportSources, N: Notifier> ExportGuard<S, N> {
                     partition_of(&region),
                     self.account
                 ),
-                Changed::Bucket(b) => format!("arn:{}:s3:::{b}", partition_of(&region)),
+                Changed::Bucket(Some(b)) => format!("arn:{}:s3:::{b}", partition_of(&region)),
+                Changed::Bucket(None) => bucket
+                    .as_ref()
+                    .map(|b| format!("arn:{}:s3:::{b}", partition_of(&region)))
+                    .unwrap_or_default(),
                 Changed::Key(_) => key.clone().unwrap_or_default(),
             });
             report.regions.push(self.check_with(&region, config).await);
@@ -276,7 +280,9 @@ impl<S: ExportSources, N: Notifier> ExportGuard<S, N> {
 fn describe_changed(c: &Changed) -> String {
     match c {
         Changed::Configuration => "the export configuration".into(),
-        Changed::Bucket(b) => format!("bucket {b}"),
+        Changed::Bucket(Some(b)) => format!("bucket {b}"),
+        Changed::Bucket(None) => "a bucket the record does not name".into(),
+        Changed::Key(ids) if ids.is_empty() => "a key the record does not name".into(),
         Changed::Key(ids) => format!("key {}", ids.join(" / ")),
     }
 }
