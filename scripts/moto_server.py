@@ -1,4 +1,4 @@
-"""Runs moto's server (S3, KMS, SNS, ...) on loopback for macie-guard's tests and demo.
+"""Runs moto's server (S3, KMS, SNS, DynamoDB, ...) on loopback for macie-guard's tests and demo.
 
 Binds 127.0.0.1 on a free port, prints exactly one line `listening on http://HOST:PORT`
 once it accepts connections, and stops when standard input closes (the parent process
@@ -14,6 +14,25 @@ import threading
 from moto.server import ThreadedMotoServer
 
 
+def atomic_dynamodb_writes() -> None:
+    """DynamoDB evaluates a write's condition and applies it atomically. moto's threaded server
+    does not: two conditional writes to one item can both pass. One lock around moto's item
+    writes restores the guarantee the journal relies on."""
+    from moto.dynamodb.models import DynamoDBBackend
+
+    lock = threading.Lock()
+
+    def locked(method):
+        def wrapper(*args, **kwargs):
+            with lock:
+                return method(*args, **kwargs)
+
+        return wrapper
+
+    for name in ("put_item", "update_item", "delete_item", "get_item", "transact_write_items"):
+        setattr(DynamoDBBackend, name, locked(getattr(DynamoDBBackend, name)))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--host", default="127.0.0.1")
@@ -26,6 +45,7 @@ def main() -> None:
     args = parser.parse_args()
     # One line per request drowns the test output; errors still show.
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    atomic_dynamodb_writes()
 
     server = ThreadedMotoServer(ip_address=args.host, port=args.port, verbose=False)
     server.start()

@@ -306,7 +306,8 @@ pub async fn stand_in_config(macie: &str) -> aws_config::SdkConfig {
         ("MACIE2".into(), macie.to_string()),
         ("S3".into(), moto.clone()),
         ("KMS".into(), moto.clone()),
-        ("SNS".into(), moto),
+        ("SNS".into(), moto.clone()),
+        ("DYNAMODB".into(), moto),
     ]);
     sdk_config()
         .await
@@ -352,6 +353,7 @@ pub fn endpoint_env(macie: &str, moto: &str) -> Vec<(String, String)> {
         ("AWS_ENDPOINT_URL_S3", moto),
         ("AWS_ENDPOINT_URL_KMS", moto),
         ("AWS_ENDPOINT_URL_SNS", moto),
+        ("AWS_ENDPOINT_URL_DYNAMODB", moto),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_string(), v.to_string()))
@@ -429,4 +431,53 @@ pub async fn topic(name: &str) -> String {
         .topic_arn()
         .expect("topic arn")
         .to_string()
+}
+
+pub async fn dynamodb_client(endpoint: &str) -> aws_sdk_dynamodb::Client {
+    let conf = aws_sdk_dynamodb::config::Builder::from(&sdk_config().await)
+        .endpoint_url(endpoint)
+        .build();
+    aws_sdk_dynamodb::Client::from_conf(conf)
+}
+
+/// A new journal table in moto shaped as template.yaml's JournalTable (partition key
+/// `scope`, sort key `jobId`, on demand), unique to the caller. Returns its name.
+pub async fn journal_table(name: &str) -> String {
+    use aws_sdk_dynamodb::types::{
+        AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
+    };
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static N: AtomicU64 = AtomicU64::new(0);
+    let unique = format!(
+        "{name}-{}-{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed)
+    );
+    let attr = |n: &str| {
+        AttributeDefinition::builder()
+            .attribute_name(n)
+            .attribute_type(ScalarAttributeType::S)
+            .build()
+            .expect("attribute")
+    };
+    let key = |n: &str, t: KeyType| {
+        KeySchemaElement::builder()
+            .attribute_name(n)
+            .key_type(t)
+            .build()
+            .expect("key")
+    };
+    dynamodb_client(&moto().url)
+        .await
+        .create_table()
+        .table_name(&unique)
+        .billing_mode(BillingMode::PayPerRequest)
+        .attribute_definitions(attr("scope"))
+        .attribute_definitions(attr("jobId"))
+        .key_schema(key("scope", KeyType::Hash))
+        .key_schema(key("jobId", KeyType::Range))
+        .send()
+        .await
+        .expect("create journal table");
+    unique
 }

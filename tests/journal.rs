@@ -1,0 +1,555 @@
+//! The expiry guard's promises under crashes, overlap and deadlines, through the real SDK
+//! clients over HTTP: the local Macie for jobs, moto for the DynamoDB journal and SNS.
+//!
+//! - Once, and to completion: an invocation killed between any two calls leaves every job
+//!   changed at most once per decision, and the next invocation finishes what it left.
+//! - Never silent: the jobs changed equal the jobs reported, whatever the crash point.
+//! - Overlap: three sweeps at once change each job once.
+//! - Time budget: a sweep stops taking jobs before its deadline and says how many it left.
+
+use chrono::{DateTime, Duration, Utc};
+use macie_guard::error::Result;
+use macie_guard::expiry::{ExpiryConfig, ExpiryEvent, ExpiryGuard, Outcome, Policy, Summary};
+use macie_guard::journal::{Claim, DynamoJournal, Entry, Journal};
+use macie_guard::macie::{DescribedJob, MacieJobs, Page, Target, UpdateError};
+use macie_guard::notify::{Notification, Notifier, SnsNotifier};
+use macie_guard::scope::Scope;
+use serde_json::{json, Value};
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use testkit::{
+    dynamodb_client, journal_table, macie_client, moto, sns_client, sns_messages, topic,
+    LocalMacie, ACCOUNT, REGION,
+};
+use tokio::sync::Notify;
+
+/// Counts every call to any port; at call number `at` the "process" dies: the call is not
+/// made and nothing after it runs (the future never completes and is dropped).
+struct Tripwire {
+    calls: AtomicUsize,
+    at: usize,
+    hit: Notify,
+}
+
+impl Tripwire {
+    fn new(at: usize) -> Arc<Tripwire> {
+        Arc::new(Tripwire {
+            calls: AtomicUsize::new(0),
+            at,
+            hit: Notify::new(),
+        })
+    }
+
+    async fn step(&self) {
+        let n = self.calls.fetch_add(1, Ordering::SeqCst) + 1;
+        if n >= self.at {
+            self.hit.notify_one();
+            std::future::pending::<()>().await;
+        }
+    }
+}
+
+struct Crashing<T> {
+    inner: T,
+    trip: Arc<Tripwire>,
+}
+
+impl<T: MacieJobs> MacieJobs for Crashing<T> {
+    async fn list_paused(&self, t: Option<String>) -> Result<Page> {
+        self.trip.step().await;
+        self.inner.list_paused(t).await
+    }
+    async fn describe(&self, id: &str) -> Result<Option<DescribedJob>> {
+        self.trip.step().await;
+        self.inner.describe(id).await
+    }
+    async fn update(&self, id: &str, to: Target) -> std::result::Result<(), UpdateError> {
+        self.trip.step().await;
+        self.inner.update(id, to).await
+    }
+}
+
+impl<T: Journal> Journal for Crashing<T> {
+    async fn entries(&self, scope: &str) -> Result<Vec<Entry>> {
+        self.trip.step().await;
+        self.inner.entries(scope).await
+    }
+    async fn claim(&self, scope: &str, entry: &Entry, now: i64) -> Result<Claim> {
+        self.trip.step().await;
+        self.inner.claim(scope, entry, now).await
+    }
+    async fn release(&self, scope: &str, job_id: &str, owner: &str, made: bool) -> Result<()> {
+        self.trip.step().await;
+        self.inner.release(scope, job_id, owner, made).await
+    }
+    async fn hand_over(&self, scope: &str, job_id: &str, owner: &str) -> Result<()> {
+        self.trip.step().await;
+        self.inner.hand_over(scope, job_id, owner).await
+    }
+}
+
+impl<T: Notifier> Notifier for Crashing<T> {
+    async fn publish(&self, n: &Notification) -> Result<()> {
+        self.trip.step().await;
+        self.inner.publish(n).await
+    }
+}
+
+fn paused(id: &str, name: &str, job_type: &str, days: f64, policy: &str) -> Value {
+    json!({"jobId": id, "name": name, "jobType": job_type, "jobStatus": "USER_PAUSED",
+        "pausedDaysAgo": days, "tags": {"macie-guard:on-expiry": policy}})
+}
+
+const KEEP: &str = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa1";
+const CANCEL: &str = "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb2";
+const RESUME: &str = "ccccccccccccccccccccccccccccccc3";
+const RECURRING: &str = "ddddddddddddddddddddddddddddddd4";
+
+struct Rig {
+    macie: LocalMacie,
+    client: aws_sdk_macie2::Client,
+    table: String,
+    topic: String,
+}
+
+impl Rig {
+    async fn new(jobs: Value) -> Rig {
+        let macie = LocalMacie::start(Some(&json!({ "jobs": jobs })));
+        let client = macie_client(macie.url()).await;
+        Rig {
+            client,
+            macie,
+            table: journal_table("journal").await,
+            topic: topic("journal").await,
+        }
+    }
+
+    async fn journal(&self) -> DynamoJournal {
+        DynamoJournal {
+            client: dynamodb_client(&moto().url).await,
+            table: self.table.clone(),
+        }
+    }
+
+    async fn notifier(&self) -> SnsNotifier {
+        SnsNotifier {
+            client: sns_client(&moto().url).await,
+            topic_arn: self.topic.clone(),
+        }
+    }
+
+    async fn status(&self, id: &str) -> (String, Option<i64>) {
+        let out = self
+            .client
+            .describe_classification_job()
+            .job_id(id)
+            .send()
+            .await
+            .unwrap();
+        let left = out
+            .user_paused_details()
+            .and_then(|d| d.job_expires_at())
+            .map(|e| (e.secs() - Utc::now().timestamp()) / 86_400);
+        (out.job_status().unwrap().as_str().to_string(), left)
+    }
+
+    fn updates(&self) -> u64 {
+        self.macie.calls("UpdateClassificationJob")
+    }
+
+    /// Job id -> how many notifications reported it done.
+    fn reported_done(&self) -> BTreeMap<String, usize> {
+        let mut out = BTreeMap::new();
+        for m in sns_messages(&self.topic) {
+            let json = m
+                .message
+                .split("---- details (JSON) ----\n")
+                .nth(1)
+                .expect("the JSON part");
+            let facts: Value = serde_json::from_str(json).expect("facts are JSON");
+            for j in facts["jobs"].as_array().unwrap() {
+                if j["outcome"] == "done" {
+                    *out.entry(j["job_id"].as_str().unwrap().to_string())
+                        .or_default() += 1;
+                }
+            }
+        }
+        out
+    }
+
+    async fn open_entries(&self) -> Vec<Entry> {
+        self.journal()
+            .await
+            .entries(&format!("{ACCOUNT}#{REGION}"))
+            .await
+            .unwrap()
+    }
+}
+
+fn config() -> ExpiryConfig {
+    ExpiryConfig {
+        default_policy: Policy::Notify,
+        ..ExpiryConfig::default()
+    }
+}
+
+fn sweep() -> ExpiryEvent {
+    ExpiryEvent::Sweep {
+        trigger: "test".into(),
+    }
+}
+
+/// Kills the first invocation before its k-th call, for every k, then runs a second one
+/// after the first one's lease ran out.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_crash_between_any_two_calls_is_finished_and_reported_by_the_next_invocation() {
+    let jobs = json!([
+        paused(KEEP, "keep", "ONE_TIME", 29.0, "keep-paused"),
+        paused(CANCEL, "cancel", "ONE_TIME", 29.0, "cancel"),
+        paused(RESUME, "resume", "SCHEDULED", 29.0, "resume"),
+        paused(RECURRING, "recurring", "SCHEDULED", 29.0, "cancel"),
+    ]);
+    let now0: DateTime<Utc> = Utc::now();
+    for k in 1usize.. {
+        let crash_points = k - 1;
+        let rig = Rig::new(jobs.clone()).await;
+        let trip = Tripwire::new(k);
+        let first = ExpiryGuard::new(
+            Crashing {
+                inner: rig.client.clone(),
+                trip: trip.clone(),
+            },
+            Crashing {
+                inner: rig.notifier().await,
+                trip: trip.clone(),
+            },
+            ExpiryConfig {
+                concurrency: 2,
+                ..config()
+            },
+            Scope::new(ACCOUNT, REGION),
+        )
+        .with_journal(Crashing {
+            inner: rig.journal().await,
+            trip: trip.clone(),
+        })
+        .with_owner("first");
+        let ev = sweep();
+        let crashed = tokio::select! {
+            r = first.handle(&ev, now0) => { r.expect("an uninterrupted run succeeds"); false }
+            _ = trip.hit.notified() => true,
+        };
+        drop(first);
+        if !crashed {
+            assert!(crash_points > 10, "only {crash_points} crash points");
+            // The uninterrupted run: every change once, each reported once.
+            assert_eq!(rig.updates(), 4);
+            break;
+        }
+        // The next invocation, after the first one's lease ran out.
+        let second = ExpiryGuard::new(
+            rig.client.clone(),
+            rig.notifier().await,
+            config(),
+            Scope::new(ACCOUNT, REGION),
+        )
+        .with_journal(rig.journal().await)
+        .with_owner("second");
+        second
+            .handle(&sweep(), now0 + Duration::minutes(20))
+            .await
+            .unwrap_or_else(|e| panic!("crash before call {k}: the next run failed: {e}"));
+
+        let at = format!("crash before call {k}");
+        let (keep, keep_left) = rig.status(KEEP).await;
+        assert_eq!(keep, "USER_PAUSED", "{at}");
+        assert!(
+            keep_left.unwrap() >= 29,
+            "{at}: paused again, clock restarted"
+        );
+        assert_eq!(rig.status(CANCEL).await.0, "CANCELLED", "{at}");
+        assert_eq!(rig.status(RESUME).await.0, "RUNNING", "{at}");
+        assert_eq!(
+            rig.status(RECURRING).await.0,
+            "USER_PAUSED",
+            "{at}: cancel never ends a recurring job"
+        );
+        assert_eq!(
+            rig.updates(),
+            4,
+            "{at}: keep-paused 2 + cancel 1 + resume 1, each decision once"
+        );
+        let reported = rig.reported_done();
+        assert_eq!(
+            reported.keys().cloned().collect::<BTreeSet<_>>(),
+            BTreeSet::from([KEEP.to_string(), CANCEL.to_string(), RESUME.to_string()]),
+            "{at}: the jobs changed are the jobs reported"
+        );
+        assert!(
+            rig.open_entries().await.is_empty(),
+            "{at}: nothing left open"
+        );
+    }
+}
+
+/// A failed publish: the changes stay in the outbox and the retry reports them, without
+/// changing anything again.
+#[tokio::test]
+async fn when_the_report_cannot_be_sent_the_retry_sends_it_and_changes_nothing() {
+    let rig = Rig::new(json!([paused(
+        CANCEL, "cancel", "ONE_TIME", 29.0, "cancel"
+    )]))
+    .await;
+    let broken = SnsNotifier {
+        client: sns_client(&moto().url).await,
+        topic_arn: format!("arn:aws:sns:{REGION}:{ACCOUNT}:no-such-topic"),
+    };
+    let g = ExpiryGuard::new(
+        rig.client.clone(),
+        broken,
+        config(),
+        Scope::new(ACCOUNT, REGION),
+    )
+    .with_journal(rig.journal().await);
+    let err = g.handle(&sweep(), Utc::now()).await.unwrap_err();
+    assert_eq!(err.kind(), "NotificationFailed", "{err}");
+    assert_eq!(rig.status(CANCEL).await.0, "CANCELLED");
+    assert!(rig.reported_done().is_empty());
+    assert_eq!(
+        rig.open_entries().await.len(),
+        1,
+        "the change waits in the outbox"
+    );
+
+    // Lambda's retry, a minute later: the entry was handed over, so it is taken at once.
+    let retry = ExpiryGuard::new(
+        rig.client.clone(),
+        rig.notifier().await,
+        config(),
+        Scope::new(ACCOUNT, REGION),
+    )
+    .with_journal(rig.journal().await);
+    let s = retry
+        .handle(&sweep(), Utc::now() + Duration::minutes(1))
+        .await
+        .unwrap();
+    assert_eq!(s.recovered, 1);
+    assert_eq!(rig.reported_done().get(CANCEL), Some(&1));
+    let message = &sns_messages(&rig.topic)[0].message;
+    assert!(
+        message.contains("\"definition\""),
+        "a cancelled job is reported with its definition"
+    );
+    assert_eq!(rig.updates(), 1, "nothing changed twice");
+    assert!(rig.open_entries().await.is_empty());
+}
+
+/// Three sweeps at once over the same keep-paused jobs: each job is resumed once and paused
+/// once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn three_overlapping_sweeps_change_each_job_once() {
+    const N: usize = 120;
+    let jobs: Vec<Value> = (0..N)
+        .map(|i| {
+            paused(
+                &format!("{i:032x}"),
+                &format!("job-{i}"),
+                "ONE_TIME",
+                29.0,
+                "keep-paused",
+            )
+        })
+        .collect();
+    let rig = Rig::new(json!(jobs)).await;
+    let mut guards = Vec::new();
+    for who in ["a", "b", "c"] {
+        guards.push(
+            ExpiryGuard::new(
+                rig.client.clone(),
+                rig.notifier().await,
+                config(),
+                Scope::new(ACCOUNT, REGION),
+            )
+            .with_journal(rig.journal().await)
+            .with_owner(who),
+        );
+    }
+    let now = Utc::now();
+    let ev = sweep();
+    let (a, b, c) = tokio::join!(
+        guards[0].handle(&ev, now),
+        guards[1].handle(&ev, now),
+        guards[2].handle(&ev, now)
+    );
+    let summaries: Vec<Summary> = vec![a.unwrap(), b.unwrap(), c.unwrap()];
+    assert_eq!(
+        rig.updates(),
+        2 * N as u64,
+        "one resume and one pause per job, whatever overlapped"
+    );
+    let done: usize = summaries.iter().map(|s| s.count(Outcome::Done)).sum();
+    assert_eq!(done, N, "each job reported done by exactly one sweep");
+    for i in [0, N / 2, N - 1] {
+        let (status, left) = rig.status(&format!("{i:032x}")).await;
+        assert_eq!(status, "USER_PAUSED");
+        assert!(left.unwrap() >= 29);
+    }
+    assert!(rig.open_entries().await.is_empty());
+}
+
+/// A Macie whose describe takes a while, for the time budget.
+struct SlowMacie {
+    jobs: std::sync::Mutex<BTreeMap<String, DescribedJob>>,
+    updates: AtomicUsize,
+}
+
+impl MacieJobs for SlowMacie {
+    async fn list_paused(&self, _t: Option<String>) -> Result<Page> {
+        Ok(Page {
+            jobs: self
+                .jobs
+                .lock()
+                .unwrap()
+                .values()
+                .filter(|j| j.snapshot.status.as_str() == "USER_PAUSED")
+                .map(|j| j.snapshot.clone())
+                .collect(),
+            next_token: None,
+        })
+    }
+    async fn describe(&self, id: &str) -> Result<Option<DescribedJob>> {
+        tokio::time::sleep(std::time::Duration::from_millis(40)).await;
+        Ok(self.jobs.lock().unwrap().get(id).cloned())
+    }
+    async fn update(&self, id: &str, to: Target) -> std::result::Result<(), UpdateError> {
+        self.updates.fetch_add(1, Ordering::SeqCst);
+        let mut jobs = self.jobs.lock().unwrap();
+        let j = jobs.get_mut(id).unwrap();
+        j.snapshot.status = macie_guard::expiry::JobStatus::parse(match to {
+            Target::Running => "RUNNING",
+            Target::UserPaused => "USER_PAUSED",
+            Target::Cancelled => "CANCELLED",
+        });
+        Ok(())
+    }
+}
+
+#[derive(Default)]
+struct Recorded(std::sync::Mutex<Vec<Notification>>);
+
+impl Notifier for Recorded {
+    async fn publish(&self, n: &Notification) -> Result<()> {
+        self.0.lock().unwrap().push(n.clone());
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn a_sweep_stops_taking_jobs_before_its_deadline_and_says_how_many_it_left() {
+    let now = Utc::now();
+    let jobs: BTreeMap<String, DescribedJob> = (0..100)
+        .map(|i| {
+            let id = format!("{i:032x}");
+            let snapshot = macie_guard::expiry::JobSnapshot {
+                job_id: id.clone(),
+                name: format!("job-{i}"),
+                status: macie_guard::expiry::JobStatus::UserPaused,
+                job_type: macie_guard::expiry::JobType::OneTime,
+                paused_at: Some(now - Duration::days(29)),
+                expires_at: Some(now + Duration::days(1)),
+                health_event_arn: None,
+                tags: Some(BTreeMap::from([(
+                    "macie-guard:on-expiry".to_string(),
+                    "resume".to_string(),
+                )])),
+            };
+            (
+                id,
+                DescribedJob {
+                    snapshot,
+                    definition: json!({}),
+                },
+            )
+        })
+        .collect();
+    let macie = SlowMacie {
+        jobs: std::sync::Mutex::new(jobs),
+        updates: AtomicUsize::new(0),
+    };
+    let told = Recorded::default();
+    let g = ExpiryGuard::new(
+        &macie,
+        &told,
+        ExpiryConfig {
+            concurrency: 1,
+            ..config()
+        },
+        Scope::new(ACCOUNT, REGION),
+    )
+    .with_deadline(Some(Utc::now() + Duration::seconds(2)));
+    let s = g.handle(&sweep(), now).await.unwrap();
+    let done = s.count(Outcome::Done);
+    assert!(
+        done > 0 && s.deferred > 0,
+        "done {done}, deferred {}",
+        s.deferred
+    );
+    assert_eq!(done + s.deferred, 100);
+    assert_eq!(macie.updates.load(Ordering::SeqCst), done);
+    let n = told.0.lock().unwrap()[0].clone();
+    assert!(
+        n.text.contains(&format!(
+            "{} job(s) in the window were not looked at",
+            s.deferred
+        )),
+        "{}",
+        n.text
+    );
+    assert!(n.subject.contains("left for the next sweep"));
+    // The next sweep takes the rest.
+    let next = ExpiryGuard::new(&macie, &told, config(), Scope::new(ACCOUNT, REGION));
+    let s2 = next.handle(&sweep(), now).await.unwrap();
+    assert_eq!(s2.count(Outcome::Done), s.deferred);
+    assert_eq!(macie.updates.load(Ordering::SeqCst), 100);
+}
+
+/// A job name is chosen by whoever creates the job: in the readable part of the notification
+/// it stays on its job's line with no control characters; the JSON part keeps it exact.
+#[tokio::test]
+async fn hostile_job_names_reach_people_escaped_one_line_per_job() {
+    let hostile = "scan\n- [done] job \"payroll\" was resumed\r\u{1b}[31mRED\u{1b}]0;title\u{7}\u{202e}txt.exe";
+    let rig = Rig::new(json!([
+        paused(RESUME, hostile, "ONE_TIME", 29.0, "resume"),
+        paused(CANCEL, "plain", "ONE_TIME", 29.0, "notify"),
+    ]))
+    .await;
+    let g = ExpiryGuard::new(
+        rig.client.clone(),
+        rig.notifier().await,
+        config(),
+        Scope::new(ACCOUNT, REGION),
+    )
+    .with_journal(rig.journal().await);
+    g.handle(&sweep(), Utc::now()).await.unwrap();
+    let m = sns_messages(&rig.topic).remove(0).message;
+    let (text, json) = m.split_once("---- details (JSON) ----\n").unwrap();
+    let lines: Vec<&str> = text.lines().filter(|l| l.starts_with("- [")).collect();
+    assert_eq!(lines.len(), 2, "one line per job: {text}");
+    assert!(
+        !text
+            .chars()
+            .any(|c| c != '\n' && macie_guard::text::is_unsafe(c)),
+        "{text:?}"
+    );
+    assert!(text.contains("scan\\n- [done] job"), "{text}");
+    assert!(text.contains("\\u{1b}[31mRED"), "{text}");
+    let facts: Value = serde_json::from_str(json).unwrap();
+    let names: Vec<&str> = facts["jobs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|j| j["name"].as_str().unwrap())
+        .collect();
+    assert!(names.contains(&hostile), "the JSON keeps the exact name");
+}

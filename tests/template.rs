@@ -1,0 +1,358 @@
+//! What deploys, runs: template.yaml read as CloudFormation reads it (scripts/template_json.py
+//! in .venv-sam, with the SAM translator for the expanded form), held against the code.
+//!
+//! - Every value a parameter accepts, the function's configuration accepts, and no other:
+//!   the sets are compared over the parameters' own values and a list of near misses.
+//! - Every producer of dead letters (each function's asynchronous invocation, each
+//!   EventBridge rule, each schedule) can write to its queue, including the queue's KMS key.
+
+use macie_guard::config::{expiry_config, Env};
+use macie_guard::export::policy_eval::glob;
+use serde_json::Value;
+use std::collections::HashMap;
+use std::process::Command;
+use testkit::workspace_root;
+
+fn template(expand: bool) -> Value {
+    let root = workspace_root();
+    let python = root.join(".venv-sam/bin/python");
+    assert!(
+        python.exists(),
+        "{} is missing: run scripts/setup-venv.sh --sam (the test command does)",
+        python.display()
+    );
+    let mut cmd = Command::new(python);
+    cmd.current_dir(&root).arg("scripts/template_json.py");
+    if expand {
+        cmd.arg("--expand");
+    }
+    let out = cmd.output().expect("template_json.py runs");
+    assert!(
+        out.status.success(),
+        "template_json.py: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("JSON")
+}
+
+/// Whether CloudFormation accepts `v` for parameter `p`.
+fn template_accepts(p: &Value, v: &str) -> bool {
+    if let Some(values) = p.get("AllowedValues").and_then(Value::as_array) {
+        if !values.iter().any(|a| {
+            a.as_str()
+                .map(str::to_string)
+                .unwrap_or_else(|| a.to_string())
+                == v
+        }) {
+            return false;
+        }
+    }
+    if let Some(pattern) = p.get("AllowedPattern").and_then(Value::as_str) {
+        // CloudFormation matches the whole value.
+        let re = regex_lite::Regex::new(&format!("^(?:{pattern})$")).expect("pattern");
+        if !re.is_match(v) {
+            return false;
+        }
+    }
+    true
+}
+
+fn env_of(pairs: Vec<(String, String)>) -> Env<impl Fn(&str) -> Option<String>> {
+    let map: HashMap<String, String> = pairs.into_iter().collect();
+    Env(move |k: &str| map.get(k).cloned())
+}
+
+/// Whether the code accepts `value` for the environment variable `var`.
+fn code_accepts(var: &str, value: &str) -> bool {
+    let env = env_of(vec![(var.to_string(), value.to_string())]);
+    match var {
+        "DEFAULT_POLICY"
+        | "WARNING_WINDOW_DAYS"
+        | "ACTION_WINDOW_DAYS"
+        | "DRY_RUN"
+        | "SWEEP_CONCURRENCY"
+        | "EXCLUDE_JOBS" => expiry_config(&env).is_ok(),
+        "EXPORT_REGIONS" => env.regions("EXPORT_REGIONS").is_ok(),
+        "NOTIFICATION_TOPIC_ARN" => env.topic("NOTIFICATION_TOPIC_ARN").is_ok(),
+        other => panic!("no parser known for {other}: add it here"),
+    }
+}
+
+/// Values near the edges of what a parameter means.
+fn near_misses() -> Vec<String> {
+    let mut v: Vec<String> = (-2..=70).map(|n| n.to_string()).collect();
+    for s in [
+        "",
+        " ",
+        "0.0",
+        "0.5",
+        "1.5",
+        "7.0",
+        "30.5",
+        "07",
+        " 7",
+        "7 ",
+        "+7",
+        "1e1",
+        "abc",
+        "true",
+        "false",
+        "TRUE",
+        "True",
+        "1",
+        "yes",
+        "no",
+        "resume",
+        "RESUME",
+        " resume",
+        "Resume",
+        "keep-paused",
+        "keep_paused",
+        "cancel",
+        "cancel-job",
+        "notify",
+        "ignore",
+        "delete",
+        "eu-west-1",
+        "eu-west-1,us-east-1",
+        "eu-west-1, us-east-1",
+        "eu-west-1,",
+        "Mars",
+        "us-gov-west-1",
+        "eusc-de-east-1",
+        "abc",
+        "a-b",
+        "eu-west-100",
+        "legal-*,ffff",
+        "arn:aws:sns:us-east-1:123456789012:alerts",
+        "arn:aws-us-gov:sns:us-gov-west-1:123456789012:alerts",
+        "arn:aws:sns:us-east-1:123456789012:alerts.fifo",
+        "arn:aws:sns:us-east-1:1234:alerts",
+        "arn:aws:sqs:us-east-1:123456789012:alerts",
+        "alerts",
+    ] {
+        v.push(s.to_string());
+    }
+    v
+}
+
+#[test]
+fn every_parameter_value_the_template_accepts_the_code_accepts_and_no_other() {
+    let t = template(false);
+    let params = t["Parameters"].as_object().unwrap();
+    let mut checked = 0;
+    for function in ["ExpiryGuardFunction", "ExportGuardFunction"] {
+        let vars = t["Resources"][function]["Properties"]["Environment"]["Variables"]
+            .as_object()
+            .unwrap();
+        for (var, value) in vars {
+            // The parameter behind the variable: a Ref, or the ExistingTopicArn branch of the
+            // topic's If (the other branch is the stack's own topic).
+            let param = match value {
+                Value::Object(o) if o.contains_key("Ref") => o["Ref"].as_str().unwrap(),
+                Value::Object(o) if o.contains_key("Fn::If") => o["Fn::If"][2]["Ref"]
+                    .as_str()
+                    .expect("the If's else branch is a parameter"),
+                _ => continue,
+            };
+            let Some(p) = params.get(param) else {
+                continue; // a resource, not a parameter
+            };
+            let mut candidates = near_misses();
+            for a in p["AllowedValues"].as_array().into_iter().flatten() {
+                candidates.push(a.as_str().map(str::to_string).unwrap_or(a.to_string()));
+            }
+            if let Some(d) = p.get("Default") {
+                candidates.push(d.as_str().map(str::to_string).unwrap_or(d.to_string()));
+            }
+            for c in candidates {
+                // An empty variable is an unset one (the CLI, local runs): the code's default
+                // applies, which is the parameter's default.
+                if c.is_empty() {
+                    assert!(code_accepts(var, &c), "{var} unset");
+                    continue;
+                }
+                let (t_ok, c_ok) = (template_accepts(p, &c), code_accepts(var, &c));
+                assert_eq!(
+                    t_ok, c_ok,
+                    "{function} {var} (parameter {param}) = {c:?}: template accepts {t_ok}, code accepts {c_ok}"
+                );
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked > 500, "{checked}");
+    // Every pair of windows the template accepts, the code accepts (an action window longer
+    // than the warning window means no separate warning).
+    for w in 1..=30 {
+        for a in 1..=30 {
+            let env = env_of(vec![
+                ("WARNING_WINDOW_DAYS".into(), w.to_string()),
+                ("ACTION_WINDOW_DAYS".into(), a.to_string()),
+            ]);
+            expiry_config(&env).unwrap_or_else(|e| panic!("warning {w}, action {a}: {e}"));
+        }
+    }
+}
+
+/// `value` names resource `name` (Ref, or GetAtt of its Arn).
+fn names(value: &Value, name: &str) -> bool {
+    match value {
+        Value::Object(o) => {
+            o.get("Ref").and_then(Value::as_str) == Some(name)
+                || o.get("Fn::GetAtt").and_then(|g| g[0].as_str()) == Some(name)
+        }
+        Value::Array(a) => a.iter().any(|v| names(v, name)),
+        _ => false,
+    }
+}
+
+fn list(v: &Value) -> Vec<Value> {
+    match v {
+        Value::Array(a) => a.clone(),
+        Value::Null => vec![],
+        other => vec![other.clone()],
+    }
+}
+
+fn allows(statements: &[Value], principal: Option<&str>, action: &str, resource: &str) -> bool {
+    statements.iter().any(|s| {
+        s["Effect"] == "Allow"
+            && list(&s["Action"])
+                .iter()
+                .any(|a| glob(a.as_str().unwrap_or_default(), action, true))
+            && (names(&s["Resource"], resource) || list(&s["Resource"]).iter().any(|r| r == "*"))
+            && match principal {
+                None => true,
+                Some(p) => list(&s["Principal"]["Service"]).iter().any(|x| x == p),
+            }
+    })
+}
+
+fn role_statements(t: &Value, role: &str) -> Vec<Value> {
+    t["Resources"][role]["Properties"]["Policies"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|p| list(&p["PolicyDocument"]["Statement"]))
+        .collect()
+}
+
+#[test]
+fn every_dead_letter_path_can_deliver_including_the_queue_key() {
+    let t = template(true);
+    let resources = t["Resources"].as_object().unwrap();
+    let queue_of = |arn: &Value| -> String {
+        resources
+            .keys()
+            .find(|k| names(arn, k))
+            .cloned()
+            .unwrap_or_else(|| panic!("dead-letter target {arn} is not a resource"))
+    };
+    let key_of = |queue: &str| -> String {
+        let k = &resources[queue]["Properties"]["KmsMasterKeyId"];
+        resources
+            .keys()
+            .find(|r| names(k, r))
+            .cloned()
+            .unwrap_or_else(|| panic!("{queue}'s key {k}"))
+    };
+    let queue_policy = |queue: &str| -> Vec<Value> {
+        resources
+            .values()
+            .filter(|r| {
+                r["Type"] == "AWS::SQS::QueuePolicy" && names(&r["Properties"]["Queues"], queue)
+            })
+            .flat_map(|r| list(&r["Properties"]["PolicyDocument"]["Statement"]))
+            .collect()
+    };
+    let key_policy = |key: &str| list(&resources[key]["Properties"]["KeyPolicy"]["Statement"]);
+    let key_enables_iam = |key: &str| {
+        key_policy(key).iter().any(|s| {
+            s["Effect"] == "Allow"
+                && s["Principal"]["AWS"].to_string().contains(":root")
+                && ["kms:GenerateDataKey", "kms:Decrypt"].iter().all(|a| {
+                    list(&s["Action"])
+                        .iter()
+                        .any(|x| glob(x.as_str().unwrap_or_default(), a, true))
+                })
+        })
+    };
+    // A role may send when its own policies allow it, and the key policy lets IAM decide.
+    let role_can_send = |role: &str, queue: &str, key: &str| {
+        let st = role_statements(&t, role);
+        allows(&st, None, "sqs:SendMessage", queue)
+            && allows(&st, None, "kms:GenerateDataKey", key)
+            && allows(&st, None, "kms:Decrypt", key)
+            && key_enables_iam(key)
+    };
+    let mut paths = 0;
+    for (name, r) in resources {
+        match r["Type"].as_str().unwrap() {
+            "AWS::Lambda::Function" => {
+                let Some(target) = r["Properties"].get("DeadLetterConfig") else {
+                    continue;
+                };
+                let queue = queue_of(&target["TargetArn"]);
+                let role = resources
+                    .keys()
+                    .find(|k| names(&r["Properties"]["Role"], k))
+                    .unwrap();
+                assert!(
+                    role_can_send(role, &queue, &key_of(&queue)),
+                    "{name}: its role {role} cannot send dead letters to {queue}"
+                );
+                paths += 1;
+            }
+            "AWS::Events::Rule" => {
+                for target in list(&r["Properties"]["Targets"]) {
+                    let Some(dl) = target.get("DeadLetterConfig") else {
+                        panic!("{name}: a target without a dead-letter queue")
+                    };
+                    let queue = queue_of(&dl["Arn"]);
+                    let key = key_of(&queue);
+                    let p = Some("events.amazonaws.com");
+                    assert!(
+                        allows(&queue_policy(&queue), p, "sqs:SendMessage", &queue),
+                        "{name}: {queue}'s policy does not let EventBridge send"
+                    );
+                    for action in ["kms:GenerateDataKey", "kms:Decrypt"] {
+                        assert!(
+                            allows(&key_policy(&key), p, action, &key),
+                            "{name}: {key}'s policy does not let EventBridge {action}"
+                        );
+                    }
+                    paths += 1;
+                }
+            }
+            "AWS::Scheduler::Schedule" => {
+                let target = &r["Properties"]["Target"];
+                let Some(dl) = target.get("DeadLetterConfig") else {
+                    panic!("{name}: a schedule without a dead-letter queue")
+                };
+                let queue = queue_of(&dl["Arn"]);
+                // Scheduler sends dead letters with the schedule's execution role.
+                let role = resources
+                    .keys()
+                    .find(|k| names(&target["RoleArn"], k))
+                    .unwrap_or_else(|| panic!("{name}: no execution role"));
+                assert!(
+                    role_can_send(role, &queue, &key_of(&queue)),
+                    "{name}: its execution role {role} cannot send dead letters to {queue} (with its key)"
+                );
+                assert!(
+                    allows(
+                        &role_statements(&t, role),
+                        None,
+                        "lambda:InvokeFunction",
+                        target["Arn"]["Fn::GetAtt"][0].as_str().unwrap()
+                    ),
+                    "{name}: {role} cannot invoke its target"
+                );
+                paths += 1;
+            }
+            _ => {}
+        }
+    }
+    assert_eq!(paths, 6, "2 functions, 2 rules, 2 schedules");
+}
