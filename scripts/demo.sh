@@ -44,7 +44,8 @@ macie=$url
 eval "$(.venv/bin/python demo/seed.py "$moto" "$macie")"
 echo "moto on $moto, local Macie on $macie"
 
-export AWS_ENDPOINT_URL_MACIE2=$macie AWS_ENDPOINT_URL_S3=$moto AWS_ENDPOINT_URL_KMS=$moto AWS_ENDPOINT_URL_SNS=$moto
+export AWS_ENDPOINT_URL_MACIE2=$macie AWS_ENDPOINT_URL_S3=$moto AWS_ENDPOINT_URL_KMS=$moto AWS_ENDPOINT_URL_SNS=$moto AWS_ENDPOINT_URL_DYNAMODB=$moto
+export JOURNAL_TABLE
 export AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local AWS_EC2_METADATA_DISABLED=true
 export MACIE_GUARD_ACCOUNT_ID=123456789012 NOTIFICATION_TOPIC_ARN=$TOPIC_ARN RUST_LOG=warn
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')

@@ -49,10 +49,13 @@ pub fn init_lambda() {
         .try_init();
 }
 
-/// Human logs on standard error for the CLI (warnings and errors unless RUST_LOG says more).
+/// Human logs on standard error for the CLI (warnings and errors unless RUST_LOG says more);
+/// colours only on a terminal, so a redirected log holds no escape sequences.
 pub fn init_cli(verbose: bool) {
+    use std::io::IsTerminal;
     let _ = tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
         .with_target(false)
         .with_env_filter(filter(if verbose { "info" } else { "warn" }))
         .try_init();

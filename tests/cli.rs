@@ -122,3 +122,57 @@ fn handle_routes_event_files_and_rejects_bad_ones() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--account"));
 }
+
+/// A job name with a newline and terminal escape sequences reaches the operator's terminal
+/// escaped, one line per job, in every listing.
+#[test]
+fn hostile_names_are_printed_escaped() {
+    let hostile = "x\n  [done        ] job \"payroll\" was resumed\u{1b}[2J\u{1b}]0;owned\u{7}";
+    let macie = LocalMacie::start(Some(&json!({"jobs": [
+        {"name": hostile, "jobStatus": "USER_PAUSED", "pausedDaysAgo": 29.0,
+         "tags": {"macie-guard:on-expiry": "notify"}}
+    ]})));
+    for args in [&["jobs"][..], &["sweep", "--account", "123456789012"][..]] {
+        let out = cli(&macie, args);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        for stream in [&out.stdout, &out.stderr] {
+            let text = String::from_utf8_lossy(stream);
+            assert!(
+                !text.contains('\u{1b}') && !text.contains('\u{7}'),
+                "{args:?}: {text:?}"
+            );
+            assert!(
+                !text.contains("\n  [done"),
+                "{args:?}: a forged line: {text}"
+            );
+        }
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(text.contains("x\\n"), "{args:?}: {text}");
+    }
+}
+
+/// When some jobs fail, the text report still shows every job, then the failure.
+#[test]
+fn a_partial_failure_prints_every_jobs_report_in_text_mode() {
+    let macie = LocalMacie::start(Some(&json!({"jobs": [
+        {"jobId": "3ce05dbb7ec5505def334104bf4fc3b4", "name": "will-fail", "jobStatus": "USER_PAUSED", "pausedDaysAgo": 29.0,
+         "tags": {"macie-guard:on-expiry": "resume"}},
+        {"name": "warned", "jobStatus": "USER_PAUSED", "pausedDaysAgo": 25.0,
+         "tags": {"macie-guard:on-expiry": "resume"}}
+    ]})));
+    macie.faults(json!({"operation": "UpdateClassificationJob", "sequence": ["InternalServerException", "InternalServerException", "InternalServerException", "InternalServerException"]}));
+    let out = cli(&macie, &["sweep", "--account", "123456789012"]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("[failed"), "{text}");
+    assert!(
+        text.contains("[warned") && text.contains("\"warned\""),
+        "{text}"
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("1 of 2 failed"), "{err}");
+}

@@ -553,3 +553,34 @@ async fn hostile_job_names_reach_people_escaped_one_line_per_job() {
         .collect();
     assert!(names.contains(&hostile), "the JSON keeps the exact name");
 }
+
+/// The journal's cost: one Query per invocation, and per job changed one claim and one
+/// release (two UpdateItem calls); nothing for jobs that are only warned about.
+#[tokio::test]
+async fn the_journal_costs_one_query_per_run_and_two_writes_per_change() {
+    let rig = Rig::new(json!([
+        paused(RESUME, "resume", "ONE_TIME", 29.0, "resume"),
+        paused(KEEP, "warned", "ONE_TIME", 25.0, "resume"),
+    ]))
+    .await;
+    let trip = Tripwire::new(usize::MAX);
+    let g = ExpiryGuard::new(
+        rig.client.clone(),
+        rig.notifier().await,
+        config(),
+        Scope::new(ACCOUNT, REGION),
+    )
+    .with_journal(Crashing {
+        inner: rig.journal().await,
+        trip: trip.clone(),
+    });
+    let s = g.handle(&sweep(), Utc::now()).await.unwrap();
+    assert_eq!(s.count(Outcome::Done), 1);
+    assert_eq!(s.count(Outcome::Warned), 1);
+    assert_eq!(
+        trip.calls.load(Ordering::SeqCst),
+        3,
+        "Query + claim + release"
+    );
+    assert_eq!(rig.macie.calls("DescribeClassificationJob"), 2);
+}

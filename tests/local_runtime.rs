@@ -164,6 +164,11 @@ async fn every_event_through_the_local_runtime() {
     let mut env = endpoint_env(macie.url(), &moto().url);
     env.push(("MACIE_GUARD_ACCOUNT_ID".into(), ACCOUNT.into()));
     env.push(("NOTIFICATION_TOPIC_ARN".into(), topic_arn.clone()));
+    // As deployed: the expiry guard with its journal table.
+    env.push((
+        "JOURNAL_TABLE".into(),
+        testkit::journal_table("local-runtime").await,
+    ));
     env.push(("RUST_LOG".into(), "warn".into()));
     let watch = start_watch(env);
     let dir = workspace_root().join("events");

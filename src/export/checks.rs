@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::{json, Value};
 
-use super::policy_eval::{PolicyDoc, Request, Verdict};
+use super::policy_eval::{PolicyDoc, Request, Verdict, ABSENT_FOR_SERVICE_PRINCIPALS};
 use super::regions::{classify, macie_principal, placement, Placement};
 use crate::scope::{is_account, partition_of};
 
@@ -264,30 +264,44 @@ impl Ctx<'_> {
         ])
     }
 
-    /// Macie's requests, once from the export configuration and once from a job.
+    /// Macie's requests, once from the export configuration and once from a job, each with
+    /// the condition keys that request carries: the service principal's own keys always;
+    /// the SSE keys only on PutObject (they exist on object writes alone); the principal and
+    /// network keys of IAM principals never.
     fn requests<'b>(&'b self, action: &'b str, resource: &'b str) -> Vec<Request<'b>> {
         ["export-configuration:*", "classification-job/example"]
             .iter()
-            .map(|tail| Request {
-                service: &self.principal,
-                action,
-                resource,
-                context: vec![
-                    ("aws:SourceAccount", self.account.to_string()),
+            .map(|tail| {
+                let mut present = vec![
+                    ("aws:SourceAccount", vec![self.account.to_string()]),
                     (
                         "aws:SourceArn",
-                        format!(
+                        vec![format!(
                             "arn:{}:macie2:{}:{}:{tail}",
                             self.partition, self.region, self.account
-                        ),
+                        )],
                     ),
-                    ("aws:SecureTransport", "true".into()),
-                    ("s3:x-amz-server-side-encryption", "aws:kms".into()),
-                    (
+                    ("aws:SecureTransport", vec!["true".into()]),
+                    ("aws:PrincipalIsAWSService", vec!["true".into()]),
+                    ("aws:PrincipalServiceName", vec![self.principal.clone()]),
+                ];
+                let mut absent = ABSENT_FOR_SERVICE_PRINCIPALS.to_vec();
+                if action == "s3:PutObject" {
+                    present.push(("s3:x-amz-server-side-encryption", vec!["aws:kms".into()]));
+                    present.push((
                         "s3:x-amz-server-side-encryption-aws-kms-key-id",
-                        self.key_arn.clone(),
-                    ),
-                ],
+                        vec![self.key_arn.clone()],
+                    ));
+                } else if action.starts_with("s3:") {
+                    absent.push("s3:x-amz-server-side-encryption*");
+                }
+                Request {
+                    service: &self.principal,
+                    action,
+                    resource,
+                    present,
+                    absent,
+                }
             })
             .collect()
     }
@@ -494,9 +508,19 @@ pub fn check(f: &ExportFacts) -> Vec<Finding> {
         match &f.key_policy {
             None => {}
             Some(PolicyFact::Unverified { reason }) => {
-                c.push("KEY_POLICY_UNVERIFIED", Severity::Warning, &key_arn,
+                let key_account = key_parts.as_ref().map(|p| p.2.as_str()).unwrap_or_default();
+                let fix = if key_account != f.account {
+                    format!("The key belongs to account {key_account}: GetKeyPolicy works only there. Ask that account's administrator to check that the key policy has the statement below (or run macie-guard check-export with that account's credentials).")
+                } else {
+                    "Allow the function kms:GetKeyPolicy, or check by hand that the key policy has the statement below.".to_string()
+                };
+                c.push(
+                    "KEY_POLICY_UNVERIFIED",
+                    Severity::Warning,
+                    &key_arn,
                     format!("cannot read the key policy of {key_arn}: {reason}"),
-                    "Allow the function kms:GetKeyPolicy, or check by hand that the key policy has the statement below.".into());
+                    fix,
+                );
                 c.with_statement(statement);
             }
             Some(PolicyFact::None) => {
@@ -522,9 +546,17 @@ pub fn check(f: &ExportFacts) -> Vec<Finding> {
         match &f.bucket_policy {
             None => {}
             Some(PolicyFact::Unverified { reason }) => {
-                c.push("BUCKET_POLICY_UNVERIFIED", Severity::Warning, &bucket_arn,
+                let fix = match dest.expected_bucket_owner.as_deref().filter(|o| *o != f.account) {
+                    Some(owner) => format!("The bucket belongs to account {owner}: GetBucketPolicy works only there. Ask that account's administrator to check that the bucket policy has the statements below (or run macie-guard check-export with that account's credentials)."),
+                    None => "Allow the function s3:GetBucketPolicy, or check by hand that the bucket policy has the statements below.".to_string(),
+                };
+                c.push(
+                    "BUCKET_POLICY_UNVERIFIED",
+                    Severity::Warning,
+                    &bucket_arn,
                     format!("cannot read the bucket policy of {bucket}: {reason}"),
-                    "Allow the function s3:GetBucketPolicy, or check by hand that the bucket policy has the statements below.".into());
+                    fix,
+                );
                 c.with_statement(statements);
             }
             Some(PolicyFact::None) => {

@@ -1,12 +1,19 @@
 //! Just enough IAM policy evaluation to tell whether a key or bucket policy lets Macie write
-//! its results, and whether a Deny blocks it. What it cannot decide is `Unknown`, never a pass.
+//! its results, and whether a Deny blocks it, by AWS's rules (IAM User Guide, "Policy
+//! evaluation logic" and "Condition operators"). What it cannot decide is `Unknown`, never a
+//! pass; and with no statement that can allow the request, the answer is `NotAllowed` (an
+//! implicit deny) whatever any Deny says.
 //!
-//! Supported: `Statement` as an object or a list; `Effect`; `Principal` as `"*"` or
-//! `{"Service": ...}` / `{"AWS": "*"}` (other principals never match a service); `Action` /
-//! `NotAction`, `Resource` / `NotResource` with `*` and `?` wildcards; conditions with the
-//! String*, Arn*, Bool and Null operators (and their `IfExists` forms) on keys whose value
-//! for Macie's request is known. `NotPrincipal`, set operators (`ForAnyValue:`...), other
-//! operators and unknown keys make the statement `Unknown`.
+//! Each [`Request`] says which condition keys it carries (and their values) and which it is
+//! known not to carry; any other key makes a condition on it undecidable.
+//!
+//! Modelled: `Statement` as an object or a list; `Effect`; `Principal` / `NotPrincipal` (`*`,
+//! `{"AWS": "*"}`, `{"Service": ...}`; other principals are not an AWS service); `Action` /
+//! `NotAction`, `Resource` / `NotResource` with `*` and `?`; the String*, Arn* (both matched
+//! part by part, as AWS does: six colon-separated parts), Bool and Null operators, their
+//! `IfExists` forms and the `ForAnyValue:` / `ForAllValues:` set forms; a missing key makes
+//! negated operators, `IfExists` and `ForAllValues:` true and every other operator false.
+//! Numeric, Date, IP address and Binary operators are decided only where the key is absent.
 
 use serde_json::Value;
 
@@ -29,34 +36,86 @@ impl Tri {
             },
         }
     }
+
+    fn of(b: bool) -> Tri {
+        if b {
+            Tri::Yes
+        } else {
+            Tri::No
+        }
+    }
 }
 
-/// One request Macie makes, with the condition keys its context holds.
+/// One request Macie makes, with what its context holds.
 #[derive(Debug, Clone)]
 pub struct Request<'a> {
+    /// The service principal making it (`macie.amazonaws.com`).
     pub service: &'a str,
     pub action: &'a str,
     pub resource: &'a str,
-    /// (key, value) pairs present in the request context; keys compared case-insensitively.
-    pub context: Vec<(&'a str, String)>,
+    /// Keys present in the request context, with their values (names compared
+    /// case-insensitively).
+    pub present: Vec<(&'a str, Vec<String>)>,
+    /// Keys known to be absent from it; an entry ending in `*` covers every key it starts.
+    pub absent: Vec<&'a str>,
 }
 
-/// Keys that a request from an AWS service principal does not carry.
-const ABSENT_FOR_SERVICES: [&str; 7] = [
-    "aws:principalorgid",
-    "aws:principalorgpaths",
-    "aws:principalarn",
-    "aws:sourcevpc",
-    "aws:sourcevpce",
+/// What a request's context says about a condition key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KeyFact<'r> {
+    Present(&'r [String]),
+    Absent,
+    Unknown,
+}
+
+impl Request<'_> {
+    pub fn key(&self, key: &str) -> KeyFact<'_> {
+        if let Some((_, v)) = self
+            .present
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(key))
+        {
+            return KeyFact::Present(v);
+        }
+        let absent = self.absent.iter().any(|a| match a.strip_suffix('*') {
+            Some(prefix) => key
+                .get(..prefix.len())
+                .is_some_and(|k| k.eq_ignore_ascii_case(prefix)),
+            None => a.eq_ignore_ascii_case(key),
+        });
+        if absent {
+            KeyFact::Absent
+        } else {
+            KeyFact::Unknown
+        }
+    }
+}
+
+/// Keys that a request made by an AWS service principal on a customer's behalf does not
+/// carry (IAM User Guide, "AWS global condition context keys": principal keys exist only for
+/// IAM principals; network keys only for requests from a VPC).
+pub const ABSENT_FOR_SERVICE_PRINCIPALS: [&str; 14] = [
+    "aws:PrincipalOrgID",
+    "aws:PrincipalOrgPaths",
+    "aws:PrincipalAccount",
+    "aws:PrincipalArn",
+    "aws:PrincipalTag/*",
+    "aws:SourceVpc",
+    "aws:SourceVpce",
+    "aws:VpcSourceIp",
+    "aws:SourceVpcArn",
     "aws:userid",
     "aws:username",
+    "aws:SourceIdentity",
+    "aws:MultiFactorAuthPresent",
+    "aws:MultiFactorAuthAge",
 ];
 
 /// What the policy says about one request.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Verdict {
     Allowed,
-    /// No statement allows it.
+    /// No statement allows it (an implicit deny).
     NotAllowed,
     /// A Deny statement applies (its Sid or index).
     Denied(String),
@@ -133,6 +192,15 @@ pub fn glob(pattern: &str, text: &str, ignore_case: bool) -> bool {
     p[pi..].iter().all(|c| *c == '*')
 }
 
+/// ARN matching as AWS does it for `ArnLike` and `ArnEquals`: both split into six
+/// colon-separated parts (the last keeps its colons), each part matched with wildcards; a
+/// pattern with fewer parts matches nothing.
+pub fn arn_match(pattern: &str, arn: &str) -> bool {
+    let p: Vec<&str> = pattern.splitn(6, ':').collect();
+    let a: Vec<&str> = arn.splitn(6, ':').collect();
+    p.len() == 6 && a.len() == 6 && p.iter().zip(&a).all(|(p, a)| glob(p, a, false))
+}
+
 impl PolicyDoc {
     /// Parses a policy document; the error says what is malformed.
     pub fn parse(text: &str) -> Result<PolicyDoc, String> {
@@ -169,11 +237,19 @@ impl PolicyDoc {
             };
             let (actions, not_action) = field("Action", "NotAction")?;
             let (resources, not_resource) = field("Resource", "NotResource")?;
+            let (principal, not_principal) = match (s.get("Principal"), s.get("NotPrincipal")) {
+                (Some(_), Some(_)) => {
+                    return Err(format!("{label}: both Principal and NotPrincipal"))
+                }
+                (Some(p), None) => (p.clone(), false),
+                (None, Some(p)) => (p.clone(), true),
+                (None, None) => (Value::Null, false),
+            };
             statements.push(Statement {
                 label,
                 allow,
-                principal: s.get("Principal").cloned().unwrap_or(Value::Null),
-                not_principal: s.get("NotPrincipal").is_some(),
+                principal,
+                not_principal,
                 actions,
                 not_action,
                 resources,
@@ -184,9 +260,12 @@ impl PolicyDoc {
         Ok(PolicyDoc { statements })
     }
 
-    /// Allow unless a Deny applies; Unknown wherever a relevant statement can't be decided.
+    /// AWS's order: an explicit Deny wins; else an Allow allows; else the implicit deny.
+    /// With no statement that could allow the request, it is `NotAllowed` whatever any
+    /// undecidable Deny says; an undecidable Deny beside an Allow is `Unknown`.
     pub fn evaluate(&self, req: &Request<'_>) -> Verdict {
-        let mut allowed = Tri::No;
+        let mut allowed = false;
+        let mut allow_unknown: Option<String> = None;
         let mut deny_unknown: Option<String> = None;
         for s in &self.statements {
             match (s.allow, s.applies(req)) {
@@ -194,25 +273,29 @@ impl PolicyDoc {
                 (false, Tri::Unknown(w)) => {
                     deny_unknown.get_or_insert(format!("{}: {w}", s.label));
                 }
-                (true, Tri::Yes) => allowed = Tri::Yes,
-                (true, Tri::Unknown(w)) if allowed == Tri::No => {
-                    allowed = Tri::Unknown(format!("{}: {w}", s.label));
+                (true, Tri::Yes) => allowed = true,
+                (true, Tri::Unknown(w)) => {
+                    allow_unknown.get_or_insert(format!("{}: {w}", s.label));
                 }
                 _ => {}
             }
         }
+        if !allowed && allow_unknown.is_none() {
+            return Verdict::NotAllowed;
+        }
         if let Some(w) = deny_unknown {
             return Verdict::Unknown(format!("a Deny statement may apply ({w})"));
         }
-        match allowed {
-            Tri::Yes => Verdict::Allowed,
-            Tri::Unknown(w) => Verdict::Unknown(w),
-            Tri::No => Verdict::NotAllowed,
+        match (allowed, allow_unknown) {
+            (true, _) => Verdict::Allowed,
+            (false, Some(w)) => Verdict::Unknown(w),
+            (false, None) => Verdict::NotAllowed,
         }
     }
 }
 
-fn principal_matches(p: &Value, service: &str) -> Tri {
+/// Whether a `Principal` value names the service (or everyone).
+fn names_service(p: &Value, service: &str) -> Tri {
     match p {
         Value::String(s) if s == "*" => Tri::Yes,
         Value::Object(m) => {
@@ -239,25 +322,24 @@ fn principal_matches(p: &Value, service: &str) -> Tri {
 
 impl Statement {
     fn applies(&self, req: &Request<'_>) -> Tri {
-        if self.not_principal {
-            return Tri::Unknown("NotPrincipal is not evaluated".into());
-        }
-        principal_matches(&self.principal, req.service)
+        let principal = match (
+            names_service(&self.principal, req.service),
+            self.not_principal,
+        ) {
+            (t, false) => t,
+            // NotPrincipal: everyone but the principals it names.
+            (Tri::Yes, true) => Tri::No,
+            (Tri::No, true) => Tri::Yes,
+            (u @ Tri::Unknown(_), true) => u,
+        };
+        principal
             .and(|| {
                 let hit = self.actions.iter().any(|a| glob(a, req.action, true));
-                if hit != self.not_action {
-                    Tri::Yes
-                } else {
-                    Tri::No
-                }
+                Tri::of(hit != self.not_action)
             })
             .and(|| {
                 let hit = self.resources.iter().any(|r| glob(r, req.resource, false));
-                if hit != self.not_resource {
-                    Tri::Yes
-                } else {
-                    Tri::No
-                }
+                Tri::of(hit != self.not_resource)
             })
             .and(|| match &self.condition {
                 None => Tri::Yes,
@@ -286,62 +368,97 @@ fn conditions(c: &Value, req: &Request<'_>) -> Tri {
     out
 }
 
-fn condition(op: &str, key: &str, values: &Value, req: &Request<'_>) -> Tri {
-    let unknown = |why: String| Tri::Unknown(why);
-    if op.contains(':') {
-        return unknown(format!("set operator {op} on {key} is not evaluated"));
-    }
-    let Some(values) = scalar_strings(values) else {
-        return unknown(format!("{op} {key}: values are not strings"));
-    };
-    let (base, if_exists) = match op.strip_suffix("IfExists") {
-        Some(b) => (b, true),
-        None => (op, false),
-    };
-    let lk = key.to_ascii_lowercase();
-    let present = req
-        .context
-        .iter()
-        .find(|(k, _)| k.eq_ignore_ascii_case(key))
-        .map(|(_, v)| v.as_str());
-    if base == "Null" {
-        let want_absent = values.iter().any(|v| v.eq_ignore_ascii_case("true"));
-        return if present.is_none() == want_absent {
-            Tri::Yes
-        } else {
-            Tri::No
-        };
-    }
-    let negated = base.contains("Not");
-    let Some(actual) = present else {
-        if !ABSENT_FOR_SERVICES.contains(&lk.as_str()) {
-            return unknown(format!(
-                "condition key {key} is not known for Macie's request"
-            ));
-        }
-        // A missing key: negated operators match, others don't, IfExists always matches.
-        return if if_exists || negated {
-            Tri::Yes
-        } else {
-            Tri::No
-        };
-    };
+#[derive(Clone, Copy, PartialEq)]
+enum SetMode {
+    Single,
+    AnyValue,
+    AllValues,
+}
+
+/// Whether `base` is one of the negated operators (true when the key is missing).
+fn negated(base: &str) -> bool {
+    base.contains("Not")
+}
+
+/// One value against the policy's values, for the operators whose values are modelled.
+/// `None`: the operator is not modelled.
+fn value_matches(base: &str, actual: &str, values: &[String]) -> Option<bool> {
     let any = |f: &dyn Fn(&str) -> bool| values.iter().any(|v| f(v));
     let hit = match base {
-        "StringEquals" | "StringNotEquals" | "ArnEquals" | "ArnNotEquals" => any(&|v| v == actual),
+        "StringEquals" | "StringNotEquals" => any(&|v| v == actual),
         "StringEqualsIgnoreCase" | "StringNotEqualsIgnoreCase" => {
             any(&|v| v.eq_ignore_ascii_case(actual))
         }
-        "StringLike" | "StringNotLike" | "ArnLike" | "ArnNotLike" => {
-            any(&|v| glob(v, actual, false))
-        }
+        "StringLike" | "StringNotLike" => any(&|v| glob(v, actual, false)),
+        "ArnEquals" | "ArnNotEquals" | "ArnLike" | "ArnNotLike" => any(&|v| arn_match(v, actual)),
         "Bool" => any(&|v| v.eq_ignore_ascii_case(actual)),
-        other => return unknown(format!("operator {other} on {key} is not evaluated")),
+        _ => return None,
     };
-    if hit != negated {
-        Tri::Yes
+    Some(hit != negated(base))
+}
+
+fn condition(op: &str, key: &str, values: &Value, req: &Request<'_>) -> Tri {
+    let unknown = |why: String| Tri::Unknown(why);
+    let (mode, rest) = if let Some(r) = op.strip_prefix("ForAnyValue:") {
+        (SetMode::AnyValue, r)
+    } else if let Some(r) = op.strip_prefix("ForAllValues:") {
+        (SetMode::AllValues, r)
+    } else if op.contains(':') {
+        return unknown(format!("operator {op} on {key} is not one IAM knows"));
     } else {
-        Tri::No
+        (SetMode::Single, op)
+    };
+    let Some(values) = scalar_strings(values) else {
+        return unknown(format!("{op} {key}: values are not strings"));
+    };
+    if values.iter().any(|v| v.contains("${")) {
+        return unknown(format!("{op} {key}: policy variables are not evaluated"));
+    }
+    let (base, if_exists) = match rest.strip_suffix("IfExists") {
+        Some(b) => (b, true),
+        None => (rest, false),
+    };
+    let fact = req.key(key);
+    if base == "Null" {
+        let want_absent = values.iter().any(|v| v.eq_ignore_ascii_case("true"));
+        return match fact {
+            KeyFact::Unknown => unknown(format!(
+                "Null on {key}: whether Macie's {} request carries it is not known",
+                req.action
+            )),
+            KeyFact::Absent => Tri::of(want_absent),
+            KeyFact::Present(_) => Tri::of(!want_absent),
+        };
+    }
+    match fact {
+        KeyFact::Unknown => unknown(format!(
+            "condition key {key} is not known for Macie's {} request",
+            req.action
+        )),
+        // A missing key: ForAllValues and IfExists match, negated operators match,
+        // everything else does not.
+        KeyFact::Absent => Tri::of(match mode {
+            SetMode::AllValues => true,
+            SetMode::AnyValue => false,
+            SetMode::Single => if_exists || negated(base),
+        }),
+        KeyFact::Present(actual) => {
+            let mut results = Vec::new();
+            let actual: Vec<&String> = match mode {
+                SetMode::Single => actual.iter().take(1).collect(),
+                _ => actual.iter().collect(),
+            };
+            for a in actual {
+                match value_matches(base, a, &values) {
+                    Some(r) => results.push(r),
+                    None => return unknown(format!("operator {op} on {key} is not evaluated")),
+                }
+            }
+            Tri::of(match mode {
+                SetMode::AllValues => results.iter().all(|r| *r),
+                _ => results.iter().any(|r| *r),
+            })
+        }
     }
 }
 
@@ -358,13 +475,22 @@ mod tests {
             action: "s3:PutObject",
             resource:
                 "arn:aws:s3:::results/macie/AWSLogs/123456789012/Macie/us-east-1/job/x.jsonl.gz",
-            context: vec![
-                ("aws:SourceAccount", "123456789012".into()),
-                ("aws:SourceArn", source_arn.into()),
-                ("s3:x-amz-server-side-encryption", "aws:kms".into()),
-                ("s3:x-amz-server-side-encryption-aws-kms-key-id", KEY.into()),
-                ("aws:SecureTransport", "true".into()),
+            present: vec![
+                ("aws:SourceAccount", vec!["123456789012".into()]),
+                ("aws:SourceArn", vec![source_arn.into()]),
+                ("s3:x-amz-server-side-encryption", vec!["aws:kms".into()]),
+                (
+                    "s3:x-amz-server-side-encryption-aws-kms-key-id",
+                    vec![KEY.into()],
+                ),
+                ("aws:SecureTransport", vec!["true".into()]),
+                ("aws:PrincipalIsAWSService", vec!["true".into()]),
+                (
+                    "aws:PrincipalServiceName",
+                    vec!["macie.amazonaws.com".into()],
+                ),
             ],
+            absent: ABSENT_FOR_SERVICE_PRINCIPALS.to_vec(),
         }
     }
 
@@ -479,10 +605,9 @@ mod tests {
     fn what_cannot_be_decided_is_unknown() {
         let allow = json!({"Effect": "Allow", "Principal": {"Service": "macie.amazonaws.com"}, "Action": "s3:PutObject", "Resource": "*"});
         for s in [
-            json!({"Effect": "Allow", "NotPrincipal": {"AWS": "x"}, "Action": "s3:PutObject", "Resource": "*"}),
             json!({"Effect": "Allow", "Principal": {"Service": "macie.amazonaws.com"}, "Action": "s3:PutObject", "Resource": "*", "Condition": {"IpAddress": {"aws:SourceIp": "10.0.0.0/8"}}}),
             json!({"Effect": "Allow", "Principal": {"Service": "macie.amazonaws.com"}, "Action": "s3:PutObject", "Resource": "*", "Condition": {"StringEquals": {"s3:ExistingObjectTag/x": "y"}}}),
-            json!({"Effect": "Allow", "Principal": {"Service": "macie.amazonaws.com"}, "Action": "s3:PutObject", "Resource": "*", "Condition": {"ForAnyValue:StringEquals": {"aws:SourceAccount": "123456789012"}}}),
+            json!({"Effect": "Allow", "Principal": {"Service": "macie.amazonaws.com"}, "Action": "s3:PutObject", "Resource": "*", "Condition": {"StringEquals": {"aws:SourceArn": "${aws:SourceAccount}"}}}),
         ] {
             assert!(
                 matches!(
@@ -504,6 +629,133 @@ mod tests {
             doc(json!({"Statement": [unknown_allow, allow]})).evaluate(&put_req(JOB_ARN)),
             Verdict::Allowed
         );
+    }
+
+    /// AWS's semantics where the first version guessed: each case was a wrong verdict.
+    #[test]
+    fn operators_follow_aws() {
+        let allow = json!({"Effect": "Allow", "Principal": {"Service": "macie.amazonaws.com"}, "Action": "s3:PutObject", "Resource": "*"});
+        let with = |deny: Value| {
+            doc(json!({"Statement": [allow.clone(), deny]})).evaluate(&put_req(JOB_ARN))
+        };
+        // Null on a key the request carries (a Deny on every service principal).
+        assert_eq!(
+            with(
+                json!({"Sid": "NoServices", "Effect": "Deny", "Principal": "*", "Action": "s3:*", "Resource": "*", "Condition": {"Null": {"aws:PrincipalServiceName": "false"}}})
+            ),
+            Verdict::Denied("NoServices".into())
+        );
+        // Null on a key nobody modelled: cannot verify, not a pass.
+        assert!(matches!(
+            with(
+                json!({"Effect": "Deny", "Principal": "*", "Action": "s3:*", "Resource": "*", "Condition": {"Null": {"s3:object-lock-mode": "false"}}})
+            ),
+            Verdict::Unknown(_)
+        ));
+        // ArnEquals has ArnLike's wildcards.
+        assert_eq!(
+            with(
+                json!({"Sid": "NoJobs", "Effect": "Deny", "Principal": "*", "Action": "s3:PutObject", "Resource": "*", "Condition": {"ArnEquals": {"aws:SourceArn": "arn:aws:macie2:us-east-1:123456789012:classification-job/*"}}})
+            ),
+            Verdict::Denied("NoJobs".into())
+        );
+        // A confused-deputy Deny that names Macie's own ARNs does not apply to Macie.
+        assert_eq!(
+            with(
+                json!({"Effect": "Deny", "Principal": "*", "Action": "s3:*", "Resource": "*", "Condition": {"ArnNotEquals": {"aws:SourceArn": "arn:aws:macie2:us-east-1:123456789012:*"}}})
+            ),
+            Verdict::Allowed
+        );
+        // ArnLike matches part by part: a pattern one part short never matches.
+        let short = json!({"Statement": {"Effect": "Allow", "Principal": {"Service": "macie.amazonaws.com"}, "Action": "s3:PutObject", "Resource": "*",
+            "Condition": {"ArnLike": {"aws:SourceArn": "arn:aws:macie2:*:classification-job/*"}}}});
+        assert_eq!(doc(short).evaluate(&put_req(JOB_ARN)), Verdict::NotAllowed);
+        assert!(arn_match(
+            "arn:aws:macie2:*:*:classification-job/*",
+            JOB_ARN
+        ));
+        assert!(!arn_match("arn:aws:macie2:*:classification-job/*", JOB_ARN));
+        assert!(!arn_match(
+            "arn:aws:macie2:us-east-1:12345678901?:*",
+            "arn:aws:macie2:us-east-1"
+        ));
+        // Set operators: ForAnyValue on a missing key is false, ForAllValues true.
+        assert_eq!(
+            with(
+                json!({"Effect": "Deny", "Principal": "*", "Action": "s3:*", "Resource": "*", "Condition": {"ForAnyValue:StringEquals": {"aws:PrincipalOrgPaths": "o-1/*"}}})
+            ),
+            Verdict::Allowed
+        );
+        assert_eq!(
+            with(
+                json!({"Sid": "All", "Effect": "Deny", "Principal": "*", "Action": "s3:*", "Resource": "*", "Condition": {"ForAllValues:StringEquals": {"aws:PrincipalOrgPaths": "o-1/*"}}})
+            ),
+            Verdict::Denied("All".into())
+        );
+        assert_eq!(
+            with(
+                json!({"Sid": "Any", "Effect": "Deny", "Principal": "*", "Action": "s3:*", "Resource": "*", "Condition": {"ForAnyValue:StringLike": {"aws:SourceAccount": ["9*", "1234*"]}}})
+            ),
+            Verdict::Denied("Any".into())
+        );
+        // NotPrincipal: everyone but the principals named.
+        assert_eq!(
+            with(
+                json!({"Sid": "NotAdmins", "Effect": "Deny", "NotPrincipal": {"AWS": "arn:aws:iam::123456789012:role/admin"}, "Action": "s3:*", "Resource": "*"})
+            ),
+            Verdict::Denied("NotAdmins".into())
+        );
+        assert_eq!(
+            with(
+                json!({"Effect": "Deny", "NotPrincipal": {"Service": "macie.amazonaws.com"}, "Action": "s3:*", "Resource": "*"})
+            ),
+            Verdict::Allowed
+        );
+        // No Allow at all: the implicit deny, whatever an undecidable Deny says.
+        let only_unknown_deny = json!({"Statement": [
+            {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::123456789012:root"}, "Action": "s3:*", "Resource": "*"},
+            {"Effect": "Deny", "Principal": "*", "Action": "s3:*", "Resource": "*", "Condition": {"NumericLessThan": {"s3:TlsVersion": "1.2"}}}
+        ]});
+        assert_eq!(
+            doc(only_unknown_deny).evaluate(&put_req(JOB_ARN)),
+            Verdict::NotAllowed
+        );
+    }
+
+    /// Property: a Deny the evaluator cannot decide never turns into a pass, whatever else
+    /// the policy says.
+    #[test]
+    fn an_undecidable_deny_never_yields_a_pass() {
+        let undecidable = [
+            json!({"NumericLessThan": {"s3:TlsVersion": "1.2"}}),
+            json!({"StringNotEquals": {"kms:CallerAccount": "123456789012"}}),
+            json!({"Null": {"s3:object-lock-mode": "false"}}),
+            json!({"IpAddress": {"aws:SourceIp": "10.0.0.0/8"}}),
+            json!({"DateGreaterThan": {"aws:CurrentTime": "2020-01-01T00:00:00Z"}}),
+            json!({"StringEquals": {"aws:ResourceTag/x": "y"}}),
+        ];
+        let allows = [
+            json!({"Effect": "Allow", "Principal": {"Service": "macie.amazonaws.com"}, "Action": "s3:PutObject", "Resource": "*"}),
+            json!({"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"}),
+            json!({"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "s3:Put*", "Resource": "arn:aws:s3:::results/*"}),
+        ];
+        for cond in &undecidable {
+            for allow in &allows {
+                for action in ["s3:*", "s3:PutObject", "*"] {
+                    let deny = json!({"Effect": "Deny", "Principal": "*", "Action": action, "Resource": "*", "Condition": cond});
+                    for order in [
+                        vec![allow.clone(), deny.clone()],
+                        vec![deny.clone(), allow.clone()],
+                    ] {
+                        let v = doc(json!({"Statement": order})).evaluate(&put_req(JOB_ARN));
+                        assert!(
+                            matches!(v, Verdict::Unknown(_)),
+                            "{cond} {allow} {action}: {v:?}"
+                        );
+                    }
+                }
+            }
+        }
     }
 
     #[test]

@@ -188,7 +188,8 @@ fn health_event(runs: usize, topic_env: &[(String, String)]) -> Value {
         walls.push(ms(wall));
         last_calls = calls(&macie);
     }
-    json!({"median_ms": median(walls.clone()), "runs_ms": walls, "macie_calls": last_calls, "sns_publish": 1})
+    json!({"median_ms": median(walls.clone()), "runs_ms": walls, "macie_calls": last_calls, "sns_publish": 1,
+           "dynamodb_calls": {"Query": 1, "UpdateItem": 2}})
 }
 
 fn sweep(runs: usize, a: &Args, topic_env: &[(String, String)]) -> Value {
@@ -217,7 +218,8 @@ fn sweep(runs: usize, a: &Args, topic_env: &[(String, String)]) -> Value {
     }
     json!({"jobs": a.sweep_jobs, "in_window": a.in_window, "concurrency": a.concurrency,
            "median_ms": median(walls.clone()), "runs_ms": walls, "peak_rss_mib": median(rss.clone()), "runs_rss_mib": rss,
-           "macie_calls": last_calls, "sns_publish": 1})
+           "macie_calls": last_calls, "sns_publish": 1,
+           "dynamodb_calls": {"Query": 1, "UpdateItem": 2 * a.in_window}})
 }
 
 async fn export_check(runs: usize, broken: bool, topic_env: &[(String, String)]) -> Value {
@@ -307,9 +309,15 @@ async fn main() {
     let a = args();
     let topic = testkit::topic("bench").await;
     let topic_env = vec![("NOTIFICATION_TOPIC_ARN".to_string(), topic)];
+    // The expiry guard as deployed: with its journal table (moto's DynamoDB).
+    let mut expiry_env = topic_env.clone();
+    expiry_env.push((
+        "JOURNAL_TABLE".to_string(),
+        testkit::journal_table("bench").await,
+    ));
     let cold = cold_starts(a.runs.max(9));
-    let health = health_event(a.runs, &topic_env);
-    let sweep = sweep(a.runs.clamp(1, 5), &a, &topic_env);
+    let health = health_event(a.runs, &expiry_env);
+    let sweep = sweep(a.runs.clamp(1, 5), &a, &expiry_env);
     let healthy = export_check(a.runs, false, &topic_env).await;
     let broken = export_check(a.runs, true, &topic_env).await;
     let sizes = sizes();
