@@ -11,6 +11,7 @@ use crate::error::Result;
 use crate::metrics::Counts;
 use crate::notify::{Notification, Notifier};
 use crate::scope::partition_of;
+use crate::text::safe;
 
 /// One Region's result.
 #[derive(Debug, Clone, Serialize)]
@@ -200,81 +201,83 @@ impl<S: ExportSources, N: Notifier> ExportGuard<S, N> {
             by_severity.emit("export-guard", "Findings");
             checks.emit("export-guard", "Checks");
         }
-        if let Some(n) = self.notification(&report) {
+        if let Some(n) = notification(&self.account, &report) {
             self.notifier.publish(&n).await?;
             report.notified = true;
         }
         Ok(report)
     }
+}
 
-    fn notification(&self, report: &ExportReport) -> Option<Notification> {
-        let relevant = |f: &&Finding| {
-            f.severity >= Severity::Warning
-                && match (&report.changed_resource, report.trigger.as_str()) {
-                    (Some(res), t) if t != "change:PutClassificationExportConfiguration" => {
-                        &f.resource == res
-                    }
-                    _ => true,
+/// The readable notification of a report: what people should know, escaped.
+pub fn notification(account: &str, report: &ExportReport) -> Option<Notification> {
+    let relevant = |f: &&Finding| {
+        f.severity >= Severity::Warning
+            && match (&report.changed_resource, report.trigger.as_str()) {
+                (Some(res), t) if t != "change:PutClassificationExportConfiguration" => {
+                    &f.resource == res
                 }
-        };
-        let mut told = Vec::new();
-        for r in &report.regions {
-            for f in r.findings.iter().filter(relevant) {
-                told.push((r.region.as_str(), f));
+                _ => true,
             }
+    };
+    let mut told = Vec::new();
+    for r in &report.regions {
+        for f in r.findings.iter().filter(relevant) {
+            told.push((r.region.as_str(), f));
         }
-        if told.is_empty() {
-            return None;
-        }
-        let critical = told
-            .iter()
-            .filter(|(_, f)| f.severity == Severity::Critical)
-            .count();
-        let severity = if critical > 0 { "critical" } else { "warning" };
-        let regions: Vec<&str> = report.regions.iter().map(|r| r.region.as_str()).collect();
-        let subject = format!(
-            "Macie discovery results at risk in {} {}: {} critical, {} warning",
-            self.account,
-            regions.join(","),
-            critical,
-            told.len() - critical
-        );
-        let mut text = format!(
-            "macie-guard checked where Amazon Macie stores its sensitive data discovery results in account {} ({}), trigger {}.\n\
-             While this is broken, Macie cannot store the discovery results that audits and investigations rely on.\n",
-            self.account,
-            regions.join(", "),
-            report.trigger
-        );
-        for (region, f) in &told {
-            text.push_str(&format!(
-                "\n[{}] {} ({region})\n  {}\n  Fix: {}\n",
-                f.severity.as_str(),
-                f.code,
-                f.message,
-                f.fix
-            ));
-            if let Some(st) = &f.statement {
-                text.push_str(&format!(
-                    "  Statement to add:\n{}\n",
-                    serde_json::to_string_pretty(st).unwrap_or_default()
-                ));
-            }
-        }
-        let facts = json!({
-            "account": self.account,
-            "trigger": report.trigger,
-            "changedResource": report.changed_resource,
-            "findings": told.iter().map(|(region, f)| json!({"region": region, "finding": f})).collect::<Vec<_>>(),
-        });
-        Some(Notification {
-            subject,
-            text,
-            facts,
-            kind: "export",
-            severity,
-        })
     }
+    if told.is_empty() {
+        return None;
+    }
+    let critical = told
+        .iter()
+        .filter(|(_, f)| f.severity == Severity::Critical)
+        .count();
+    let severity = if critical > 0 { "critical" } else { "warning" };
+    let regions: Vec<&str> = report.regions.iter().map(|r| r.region.as_str()).collect();
+    let subject = format!(
+        "Macie discovery results at risk in {} {}: {} critical, {} warning",
+        account,
+        regions.join(","),
+        critical,
+        told.len() - critical
+    );
+    let mut text = format!(
+        "macie-guard checked where Amazon Macie stores its sensitive data discovery results in account {} ({}), trigger {}.\n\
+         While this is broken, Macie cannot store the discovery results that audits and investigations rely on.\n",
+        account,
+        regions.join(", "),
+        safe(&report.trigger)
+    );
+    for (region, f) in &told {
+        text.push_str(&format!(
+            "\n[{}] {} ({region})\n  {}\n  Fix: {}\n",
+            f.severity.as_str(),
+            f.code,
+            // Values from AWS (bucket names, error messages) stay on their line, escaped.
+            safe(&f.message),
+            safe(&f.fix)
+        ));
+        if let Some(st) = &f.statement {
+            text.push_str(&format!(
+                "  Statement to add:\n{}\n",
+                serde_json::to_string_pretty(st).unwrap_or_default()
+            ));
+        }
+    }
+    let facts = json!({
+        "account": account,
+        "trigger": report.trigger,
+        "changedResource": report.changed_resource,
+        "findings": told.iter().map(|(region, f)| json!({"region": region, "finding": f})).collect::<Vec<_>>(),
+    });
+    Some(Notification {
+        subject,
+        text,
+        facts,
+        kind: "export",
+        severity,
+    })
 }
 
 fn describe_changed(c: &Changed) -> String {
@@ -284,5 +287,46 @@ fn describe_changed(c: &Changed) -> String {
         Changed::Bucket(None) => "a bucket the record does not name".into(),
         Changed::Key(ids) if ids.is_empty() => "a key the record does not name".into(),
         Changed::Key(ids) => format!("key {}", ids.join(" / ")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Values from AWS (an error message, here with a line break and an escape sequence) stay
+    /// on their finding's line in the readable text; the JSON keeps them exact.
+    #[test]
+    fn notifications_escape_values_from_aws() {
+        let hostile = "AccessDenied\n[critical] FORGED_CODE (us-east-1)\u{1b}[2J";
+        let report = ExportReport {
+            trigger: "schedule".into(),
+            account: "123456789012".into(),
+            regions: vec![RegionReport {
+                region: "us-east-1".into(),
+                configuration: ConfigFact::NotSet,
+                findings: vec![Finding {
+                    code: "BUCKET_UNVERIFIED",
+                    severity: Severity::Warning,
+                    resource: "arn:aws:s3:::results".into(),
+                    message: format!("cannot verify the results bucket results: {hostile}"),
+                    fix: "Check it by hand.".into(),
+                    statement: None,
+                }],
+            }],
+            changed_resource: None,
+            ignored: None,
+            notified: false,
+        };
+        let n = notification("123456789012", &report).expect("a warning is told");
+        assert!(!n.text.contains('\u{1b}'), "{:?}", n.text);
+        assert_eq!(
+            n.text.matches("\n[").count(),
+            1,
+            "one finding line: {}",
+            n.text
+        );
+        assert!(n.text.contains("AccessDenied\\n[critical] FORGED_CODE"));
+        assert!(n.facts.to_string().contains("AccessDenied\\n[critical]"));
     }
 }
