@@ -294,7 +294,8 @@ impl<M: MacieJobs, N: Notifier, J: Journal> ExpiryGuard<M, N, J> {
     fn lease_until(&self, now: DateTime<Utc>) -> i64 {
         let end = match self.deadline {
             Some(d) => d.max(now),
-            None => now + chrono::Duration::seconds(CLI_LEASE_SECS),
+            // No deadline: from the moment of the claim, however long the run has taken.
+            None => now.max(Utc::now()) + chrono::Duration::seconds(CLI_LEASE_SECS),
         };
         end.timestamp() + LEASE_MARGIN_SECS
     }
