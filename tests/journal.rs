@@ -584,3 +584,69 @@ async fn the_journal_costs_one_query_per_run_and_two_writes_per_change() {
     );
     assert_eq!(rig.macie.calls("DescribeClassificationJob"), 2);
 }
+
+#[derive(Clone, Default)]
+struct LogBuf(Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for LogBuf {
+    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(b);
+        Ok(b.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// The change is in the log the moment it is made: an invocation that dies before it could
+/// report still leaves a line naming the job and the move.
+#[tokio::test(flavor = "current_thread")]
+async fn a_change_is_logged_when_it_is_made_even_if_the_invocation_then_dies() {
+    let buf = LogBuf::default();
+    let writer = buf.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .json()
+        .with_writer(move || writer.clone())
+        .with_env_filter(macie_guard::logging::filter("info"))
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let rig = Rig::new(json!([paused(
+        KEEP,
+        "keep",
+        "ONE_TIME",
+        29.0,
+        "keep-paused"
+    )]))
+    .await;
+    let trip = Tripwire::new(1);
+    let g = ExpiryGuard::new(
+        rig.client.clone(),
+        Crashing {
+            inner: rig.notifier().await,
+            trip: trip.clone(),
+        },
+        config(),
+        Scope::new(ACCOUNT, REGION),
+    )
+    .with_journal(rig.journal().await);
+    let ev = sweep();
+    tokio::select! {
+        _ = g.handle(&ev, Utc::now()) => panic!("the run should die before publishing"),
+        _ = trip.hit.notified() => {}
+    }
+    let text = String::from_utf8(buf.0.lock().unwrap().clone()).unwrap();
+    let changes: Vec<Value> = text
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .filter(|l| l["fields"]["message"] == "job changed")
+        .collect();
+    assert_eq!(changes.len(), 2, "resume and pause, each logged: {text}");
+    assert!(changes
+        .iter()
+        .all(|c| c["fields"]["job_id"] == KEEP && c["fields"]["name"] == "keep"));
+    assert_eq!(changes[0]["fields"]["to"], "RUNNING");
+    assert_eq!(changes[1]["fields"]["to"], "USER_PAUSED");
+    assert_eq!(changes[1]["fields"]["from"], "RUNNING");
+    assert!(sns_messages(&rig.topic).is_empty(), "nothing was published");
+}

@@ -786,7 +786,7 @@ impl<M: MacieJobs, N: Notifier, J: Journal> ExpiryGuard<M, N, J> {
                 // Resumed, not yet paused again: pause it now.
                 match self.macie.update(&snap.job_id, Target::UserPaused).await {
                     Ok(()) => {
-                        changed_log(snap, "USER_PAUSED");
+                        changed_log(snap, snap.status.as_str(), "USER_PAUSED");
                         Some(done(Outcome::Done, format!("{who} was {}{note}", fate(Policy::KeepPaused, snap.job_type))))
                     }
                     Err(e) => Some(done(Outcome::Failed, format!(
@@ -990,6 +990,7 @@ impl<M: MacieJobs, N: Notifier, J: Journal> ExpiryGuard<M, N, J> {
         }
         changed_log(
             snap,
+            snap.status.as_str(),
             if first == Target::Running {
                 "RUNNING"
             } else {
@@ -1010,7 +1011,7 @@ impl<M: MacieJobs, N: Notifier, J: Journal> ExpiryGuard<M, N, J> {
         }
         match paused {
             Ok(()) => {
-                changed_log(snap, "USER_PAUSED");
+                changed_log(snap, "RUNNING", "USER_PAUSED");
                 report(snap, Outcome::Done, success, true)
             }
             Err(e) => report(
@@ -1197,11 +1198,11 @@ fn update_error_text(e: &UpdateError) -> String {
 }
 
 /// The log line written the moment a job is changed, before anything else can fail.
-fn changed_log(job: &JobSnapshot, to: &str) {
+fn changed_log(job: &JobSnapshot, from: &str, to: &str) {
     tracing::info!(
         job_id = %job.job_id,
         name = %job.name,
-        from = %job.status,
+        from,
         to,
         "job changed"
     );
