@@ -55,10 +55,6 @@ pub fn s3(conf: &SdkConfig) -> aws_sdk_s3::Client {
     aws_sdk_s3::Client::from_conf(builder.force_path_style(custom_s3_endpoint(conf)).build())
 }
 
-pub fn kms(conf: &SdkConfig) -> aws_sdk_kms::Client {
-    aws_sdk_kms::Client::new(conf)
-}
-
 pub fn sns(conf: &SdkConfig) -> aws_sdk_sns::Client {
     aws_sdk_sns::Client::new(conf)
 }

@@ -6,7 +6,7 @@ use tracing_subscriber::EnvFilter;
 /// Crates whose DEBUG and TRACE output holds request and response bodies (bucket and key
 /// policies, job definitions) and credential identifiers: never below INFO, whatever level
 /// is asked for.
-const BODY_LOGGING_CRATES: [&str; 10] = [
+const BODY_LOGGING_CRATES: [&str; 11] = [
     "aws_smithy_runtime",
     "aws_sigv4",
     "aws_runtime",
@@ -16,6 +16,7 @@ const BODY_LOGGING_CRATES: [&str; 10] = [
     "aws_sdk_s3",
     "aws_sdk_kms",
     "aws_sdk_sns",
+    "aws_sdk_dynamodb",
     "hyper",
 ];
 
@@ -24,7 +25,11 @@ const BODY_LOGGING_CRATES: [&str; 10] = [
 pub fn filter(default: &str) -> EnvFilter {
     let base = EnvFilter::try_from_default_env()
         .or_else(|_| match std::env::var("AWS_LAMBDA_LOG_LEVEL") {
-            Ok(level) => EnvFilter::try_new(level.to_ascii_lowercase()),
+            // Lambda's levels: TRACE, DEBUG, INFO, WARN, ERROR, FATAL (tracing has no FATAL).
+            Ok(level) => EnvFilter::try_new(match level.to_ascii_lowercase().as_str() {
+                "fatal" => "error".to_string(),
+                other => other.to_string(),
+            }),
             Err(_) => EnvFilter::try_new(default),
         })
         .unwrap_or_else(|_| EnvFilter::new(default));
@@ -59,4 +64,24 @@ pub fn init_cli(verbose: bool) {
         .with_target(false)
         .with_env_filter(filter(if verbose { "info" } else { "warn" }))
         .try_init();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Lambda's FATAL (advanced logging controls) is tracing's ERROR, not a parse failure
+    /// that falls back to the default.
+    #[test]
+    fn lambdas_log_levels_map_to_tracing_levels() {
+        // The only test that touches these variables.
+        std::env::remove_var("RUST_LOG");
+        std::env::set_var("AWS_LAMBDA_LOG_LEVEL", "FATAL");
+        let f = filter("info").to_string();
+        assert!(f.ends_with(",error"), "{f}");
+        std::env::set_var("AWS_LAMBDA_LOG_LEVEL", "WARN");
+        assert!(filter("info").to_string().ends_with(",warn"));
+        std::env::remove_var("AWS_LAMBDA_LOG_LEVEL");
+        assert!(filter("info").to_string().ends_with(",info"));
+    }
 }

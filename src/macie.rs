@@ -38,16 +38,6 @@ pub enum Target {
     Cancelled,
 }
 
-impl Target {
-    pub fn status(self) -> JobStatus {
-        match self {
-            Target::Running => JobStatus::Running,
-            Target::UserPaused => JobStatus::UserPaused,
-            Target::Cancelled => JobStatus::Cancelled,
-        }
-    }
-}
-
 /// Why an update did not happen.
 #[derive(Debug)]
 pub enum UpdateError {

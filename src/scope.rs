@@ -4,15 +4,70 @@ use serde::Serialize;
 
 use crate::error::Error;
 
-/// The partition of a Region name.
+/// A partition and the Region names it holds, as the SDK's published partition data writes
+/// them (`partitions.json` version 1.1, as embedded in aws-sdk-s3 1.157.0's endpoint
+/// resolver): `regionRegex` is `^PREFIX-\\w+-\\d+$` for each, with `PREFIX` one of
+/// `prefixes`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Partition {
+    pub id: &'static str,
+    pub prefixes: &'static [&'static str],
+}
+
+/// Every partition, the most specific patterns first (`us-gov-...` before `us-...`).
+pub const PARTITIONS: [Partition; 8] = [
+    Partition {
+        id: "aws-eusc",
+        prefixes: &["eusc-de"],
+    },
+    Partition {
+        id: "aws-iso",
+        prefixes: &["us-iso"],
+    },
+    Partition {
+        id: "aws-iso-b",
+        prefixes: &["us-isob"],
+    },
+    Partition {
+        id: "aws-iso-e",
+        prefixes: &["eu-isoe"],
+    },
+    Partition {
+        id: "aws-iso-f",
+        prefixes: &["us-isof"],
+    },
+    Partition {
+        id: "aws-us-gov",
+        prefixes: &["us-gov"],
+    },
+    Partition {
+        id: "aws-cn",
+        prefixes: &["cn"],
+    },
+    Partition {
+        id: "aws",
+        prefixes: &["us", "eu", "ap", "sa", "ca", "me", "af", "il", "mx"],
+    },
+];
+
+/// The partition whose `regionRegex` matches `region` exactly, if any.
+pub fn partition_for(region: &str) -> Option<&'static Partition> {
+    let word = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    PARTITIONS.iter().find(|p| {
+        p.prefixes.iter().any(|prefix| {
+            region
+                .strip_prefix(prefix)
+                .and_then(|rest| rest.strip_prefix('-'))
+                .and_then(|rest| rest.rsplit_once('-'))
+                .is_some_and(|(name, number)| word(name) && digits(number))
+        })
+    })
+}
+
+/// The partition of a Region name (for ARNs); `aws` for a name no partition knows.
 pub fn partition_of(region: &str) -> &'static str {
-    if region.starts_with("cn-") {
-        "aws-cn"
-    } else if region.starts_with("us-gov-") {
-        "aws-us-gov"
-    } else {
-        "aws"
-    }
+    partition_for(region).map(|p| p.id).unwrap_or("aws")
 }
 
 /// The one account and Region whose jobs a function may touch.
@@ -192,5 +247,37 @@ mod tests {
             Scope::new("123456789012", "us-gov-west-1").job_arn("a"),
             "arn:aws-us-gov:macie2:us-gov-west-1:123456789012:classification-job/a"
         );
+    }
+
+    /// One Region of each partition in the SDK's partition data, and names of none.
+    #[test]
+    fn every_partition_of_the_sdk_data() {
+        for (region, id) in [
+            ("us-east-1", "aws"),
+            ("mx-central-1", "aws"),
+            ("il-central-1", "aws"),
+            ("cn-northwest-1", "aws-cn"),
+            ("us-gov-east-1", "aws-us-gov"),
+            ("eusc-de-east-1", "aws-eusc"),
+            ("us-iso-east-1", "aws-iso"),
+            ("us-isob-east-1", "aws-iso-b"),
+            ("eu-isoe-west-1", "aws-iso-e"),
+            ("us-isof-south-1", "aws-iso-f"),
+        ] {
+            assert_eq!(partition_for(region).map(|p| p.id), Some(id), "{region}");
+            assert!(Scope::new("123456789012", region)
+                .job_arn("a")
+                .starts_with(&format!("arn:{id}:macie2:{region}:")));
+        }
+        for none in [
+            "",
+            "mars-east-1",
+            "us-east",
+            "us-east-x",
+            "eusc-fr-east-1",
+            "us--1",
+        ] {
+            assert_eq!(partition_for(none), None, "{none}");
+        }
     }
 }

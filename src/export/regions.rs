@@ -4,7 +4,8 @@
 //! Macie in an opt-in Region may store them in that same Region or in a Region enabled by
 //! default, never in another opt-in Region. In the `aws` partition the Regions enabled by
 //! default are a closed set (every Region launched after 2019-03-20 is opt-in); the
-//! `aws-us-gov` and `aws-cn` partitions have no opt-in Regions.
+//! `aws-us-gov`, `aws-cn` and `aws-eusc` partitions have no opt-in Regions; the rule of the
+//! isolated `aws-iso*` partitions is not known, so it is not applied there.
 
 use serde::Serialize;
 
@@ -42,48 +43,21 @@ pub struct RegionInfo {
     pub class: RegionClass,
 }
 
-/// Classifies a Region name; `None` for a name that is no Region of a known partition.
+/// Classifies a Region name by the partition table ([`crate::scope::PARTITIONS`]); `None`
+/// for a name that is no Region of a known partition, or of a partition whose Region rule is
+/// not known (the isolated `aws-iso*` partitions).
 pub fn classify(region: &str) -> Option<RegionInfo> {
-    let well_formed = {
-        let parts: Vec<&str> = region.split('-').collect();
-        parts.len() >= 3
-            && parts.iter().all(|p| {
-                !p.is_empty()
-                    && p.bytes()
-                        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
-            })
-            && parts
-                .last()
-                .is_some_and(|n| n.bytes().all(|b| b.is_ascii_digit()))
-            && parts[0].len() == 2
-            && parts[0].bytes().all(|b| b.is_ascii_lowercase())
+    let partition = crate::scope::partition_for(region)?;
+    let class = match partition.id {
+        "aws" if ENABLED_BY_DEFAULT.contains(&region) => RegionClass::EnabledByDefault,
+        "aws" => RegionClass::OptIn,
+        // No opt-in Regions in these partitions today.
+        "aws-us-gov" | "aws-cn" | "aws-eusc" => RegionClass::EnabledByDefault,
+        _ => return None,
     };
-    if !well_formed {
-        return None;
-    }
-    if region.starts_with("us-gov-") {
-        return Some(RegionInfo {
-            partition: "aws-us-gov",
-            class: RegionClass::EnabledByDefault,
-        });
-    }
-    if region.starts_with("cn-") {
-        return Some(RegionInfo {
-            partition: "aws-cn",
-            class: RegionClass::EnabledByDefault,
-        });
-    }
-    if region.contains("-iso") {
-        // aws-iso* partitions: not modelled.
-        return None;
-    }
     Some(RegionInfo {
-        partition: "aws",
-        class: if ENABLED_BY_DEFAULT.contains(&region) {
-            RegionClass::EnabledByDefault
-        } else {
-            RegionClass::OptIn
-        },
+        partition: partition.id,
+        class,
     })
 }
 
@@ -155,7 +129,7 @@ mod tests {
             "il-central-1",
             "mx-central-1",
             "me-central-1",
-            "xx-future-9",
+            "ap-future-9",
         ] {
             assert_eq!(classify(r).unwrap().class, RegionClass::OptIn, "{r}");
         }
@@ -167,6 +141,13 @@ mod tests {
             }
         );
         assert_eq!(classify("cn-northwest-1").unwrap().partition, "aws-cn");
+        assert_eq!(
+            classify("eusc-de-east-1").unwrap(),
+            RegionInfo {
+                partition: "aws-eusc",
+                class: RegionClass::EnabledByDefault
+            }
+        );
         for r in [
             "",
             "EU",
@@ -175,7 +156,9 @@ mod tests {
             "us-east-1a",
             "us_east_1",
             "us-isob-east-1",
+            "us-iso-east-1",
             "Us-East-1",
+            "xx-future-9",
         ] {
             assert!(classify(r).is_none(), "{r:?}");
         }
@@ -195,6 +178,8 @@ mod tests {
             ("us-gov-west-1", "us-east-1", false),
             ("cn-north-1", "cn-northwest-1", true),
             ("us-east-1", "cn-north-1", false),
+            ("eusc-de-east-1", "eusc-de-east-1", true),
+            ("eusc-de-east-1", "eu-central-1", false),
         ];
         for (m, b, ok) in cases {
             let p = placement(m, b);
