@@ -650,3 +650,53 @@ async fn a_change_is_logged_when_it_is_made_even_if_the_invocation_then_dies() {
     assert_eq!(changes[1]["fields"]["from"], "RUNNING");
     assert!(sns_messages(&rig.topic).is_empty(), "nothing was published");
 }
+
+/// An entry left by a dead invocation whose change was never made, for a policy that has
+/// changed since: the next run decides again on the job as it is, records its new intent,
+/// and makes the change once.
+#[tokio::test]
+async fn an_open_entry_whose_change_was_never_made_is_decided_again() {
+    use macie_guard::journal::MemoryJournal;
+    let rig = Rig::new(json!([paused(KEEP, "keep", "ONE_TIME", 29.0, "keep-paused")])).await;
+    let paused_at = rig
+        .client
+        .describe_classification_job()
+        .job_id(KEEP)
+        .send()
+        .await
+        .unwrap()
+        .user_paused_details()
+        .and_then(|d| d.job_paused_at())
+        .map(|t| DateTime::from_timestamp(t.secs(), 0).unwrap().to_rfc3339())
+        .unwrap();
+    let journal = MemoryJournal::new();
+    let scope = format!("{ACCOUNT}#{REGION}");
+    let left = Entry {
+        job_id: KEEP.into(),
+        owner: "dead".into(),
+        lease_until: 0,
+        action: macie_guard::expiry::Action::Resume,
+        policy: Policy::Resume,
+        paused_at,
+        name: "keep".into(),
+        decided_at: String::new(),
+    };
+    assert!(matches!(
+        journal.claim(&scope, &left, 0).await.unwrap(),
+        Claim::Granted { .. }
+    ));
+    let g = ExpiryGuard::new(
+        rig.client.clone(),
+        rig.notifier().await,
+        config(),
+        Scope::new(ACCOUNT, REGION),
+    )
+    .with_journal(&journal);
+    let s = g.handle(&sweep(), Utc::now()).await.unwrap();
+    assert_eq!(s.recovered, 1);
+    let r = &s.jobs[0];
+    assert_eq!((r.outcome, r.action.as_str()), (Outcome::Done, "keep-paused"));
+    assert_eq!(rig.updates(), 2, "resumed and paused again, once");
+    assert_eq!(rig.status(KEEP).await.0, "USER_PAUSED");
+    assert!(journal.all().is_empty());
+}

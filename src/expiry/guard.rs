@@ -732,9 +732,29 @@ impl<M: MacieJobs, N: Notifier, J: Journal> ExpiryGuard<M, N, J> {
                 {
                     match self.journal.claim(&scope, &intent, now.timestamp()).await {
                         Ok(Claim::Granted { .. }) => {}
-                        Ok(Claim::Busy { .. } | Claim::Done) | Err(_) => {
-                            return JobReport::unknown(&job_id, action.as_str(), Outcome::Failed,
+                        Ok(Claim::Done) => {
+                            let _ = self
+                                .journal
+                                .release(&scope, &job_id, &self.owner, false)
+                                .await;
+                            return JobReport::new(
+                                &fresh.snapshot,
+                                now,
+                                action.as_str(),
+                                Outcome::AlreadyDone,
+                                format!(
+                                    "{}: another invocation already made this change ({})",
+                                    label(&fresh.snapshot),
+                                    action.as_str()
+                                ),
+                            );
+                        }
+                        Ok(Claim::Busy { .. }) | Err(_) => {
+                            // The entry stays ours and is handed over: nothing was changed.
+                            let mut r = JobReport::unknown(&job_id, action.as_str(), Outcome::Failed,
                                 format!("job {job_id}: its journal entry could not be updated; nothing was changed"));
+                            r.held = true;
+                            return r;
                         }
                     }
                 }
