@@ -657,7 +657,14 @@ async fn a_change_is_logged_when_it_is_made_even_if_the_invocation_then_dies() {
 #[tokio::test]
 async fn an_open_entry_whose_change_was_never_made_is_decided_again() {
     use macie_guard::journal::MemoryJournal;
-    let rig = Rig::new(json!([paused(KEEP, "keep", "ONE_TIME", 29.0, "keep-paused")])).await;
+    let rig = Rig::new(json!([paused(
+        KEEP,
+        "keep",
+        "ONE_TIME",
+        29.0,
+        "keep-paused"
+    )]))
+    .await;
     let paused_at = rig
         .client
         .describe_classification_job()
@@ -695,7 +702,10 @@ async fn an_open_entry_whose_change_was_never_made_is_decided_again() {
     let s = g.handle(&sweep(), Utc::now()).await.unwrap();
     assert_eq!(s.recovered, 1);
     let r = &s.jobs[0];
-    assert_eq!((r.outcome, r.action.as_str()), (Outcome::Done, "keep-paused"));
+    assert_eq!(
+        (r.outcome, r.action.as_str()),
+        (Outcome::Done, "keep-paused")
+    );
     assert_eq!(rig.updates(), 2, "resumed and paused again, once");
     assert_eq!(rig.status(KEEP).await.0, "USER_PAUSED");
     assert!(journal.all().is_empty());
