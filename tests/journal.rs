@@ -139,6 +139,20 @@ impl Rig {
         }
     }
 
+    /// A guard over this rig's Macie and topic with the given journal, as deployed.
+    async fn guard<J: Journal>(
+        &self,
+        journal: J,
+    ) -> ExpiryGuard<aws_sdk_macie2::Client, SnsNotifier, J> {
+        ExpiryGuard::new(
+            self.client.clone(),
+            self.notifier().await,
+            config(),
+            Scope::new(ACCOUNT, REGION),
+        )
+        .with_journal(journal)
+    }
+
     async fn status(&self, id: &str) -> (String, Option<i64>) {
         let out = self
             .client
@@ -248,14 +262,7 @@ async fn a_crash_between_any_two_calls_is_finished_and_reported_by_the_next_invo
             break;
         }
         // The next invocation, after the first one's lease ran out.
-        let second = ExpiryGuard::new(
-            rig.client.clone(),
-            rig.notifier().await,
-            config(),
-            Scope::new(ACCOUNT, REGION),
-        )
-        .with_journal(rig.journal().await)
-        .with_owner("second");
+        let second = rig.guard(rig.journal().await).await.with_owner("second");
         second
             .handle(&sweep(), now0 + Duration::minutes(20))
             .await
@@ -323,13 +330,7 @@ async fn when_the_report_cannot_be_sent_the_retry_sends_it_and_changes_nothing()
     );
 
     // Lambda's retry, a minute later: the entry was handed over, so it is taken at once.
-    let retry = ExpiryGuard::new(
-        rig.client.clone(),
-        rig.notifier().await,
-        config(),
-        Scope::new(ACCOUNT, REGION),
-    )
-    .with_journal(rig.journal().await);
+    let retry = rig.guard(rig.journal().await).await;
     let s = retry
         .handle(&sweep(), Utc::now() + Duration::minutes(1))
         .await
@@ -364,16 +365,7 @@ async fn three_overlapping_sweeps_change_each_job_once() {
     let rig = Rig::new(json!(jobs)).await;
     let mut guards = Vec::new();
     for who in ["a", "b", "c"] {
-        guards.push(
-            ExpiryGuard::new(
-                rig.client.clone(),
-                rig.notifier().await,
-                config(),
-                Scope::new(ACCOUNT, REGION),
-            )
-            .with_journal(rig.journal().await)
-            .with_owner(who),
-        );
+        guards.push(rig.guard(rig.journal().await).await.with_owner(who));
     }
     let now = Utc::now();
     let ev = sweep();
@@ -524,13 +516,7 @@ async fn hostile_job_names_reach_people_escaped_one_line_per_job() {
         paused(CANCEL, "plain", "ONE_TIME", 29.0, "notify"),
     ]))
     .await;
-    let g = ExpiryGuard::new(
-        rig.client.clone(),
-        rig.notifier().await,
-        config(),
-        Scope::new(ACCOUNT, REGION),
-    )
-    .with_journal(rig.journal().await);
+    let g = rig.guard(rig.journal().await).await;
     g.handle(&sweep(), Utc::now()).await.unwrap();
     let m = sns_messages(&rig.topic).remove(0).message;
     let (text, json) = m.split_once("---- details (JSON) ----\n").unwrap();
@@ -564,16 +550,12 @@ async fn the_journal_costs_one_query_per_run_and_two_writes_per_change() {
     ]))
     .await;
     let trip = Tripwire::new(usize::MAX);
-    let g = ExpiryGuard::new(
-        rig.client.clone(),
-        rig.notifier().await,
-        config(),
-        Scope::new(ACCOUNT, REGION),
-    )
-    .with_journal(Crashing {
-        inner: rig.journal().await,
-        trip: trip.clone(),
-    });
+    let g = rig
+        .guard(Crashing {
+            inner: rig.journal().await,
+            trip: trip.clone(),
+        })
+        .await;
     let s = g.handle(&sweep(), Utc::now()).await.unwrap();
     assert_eq!(s.count(Outcome::Done), 1);
     assert_eq!(s.count(Outcome::Warned), 1);
@@ -692,13 +674,7 @@ async fn an_open_entry_whose_change_was_never_made_is_decided_again() {
         journal.claim(&scope, &left, 0).await.unwrap(),
         Claim::Granted { .. }
     ));
-    let g = ExpiryGuard::new(
-        rig.client.clone(),
-        rig.notifier().await,
-        config(),
-        Scope::new(ACCOUNT, REGION),
-    )
-    .with_journal(&journal);
+    let g = rig.guard(&journal).await;
     let s = g.handle(&sweep(), Utc::now()).await.unwrap();
     assert_eq!(s.recovered, 1);
     let r = &s.jobs[0];

@@ -356,3 +356,39 @@ fn every_dead_letter_path_can_deliver_including_the_queue_key() {
     }
     assert_eq!(paths, 6, "2 functions, 2 rules, 2 schedules");
 }
+
+/// The journal table the stack creates has the keys and the TTL attribute the code writes.
+#[test]
+fn the_journal_table_is_shaped_as_the_code_uses_it() {
+    let t = template(false);
+    let table = &t["Resources"]["JournalTable"]["Properties"];
+    let keys: Vec<(String, String)> = table["KeySchema"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| {
+            (
+                k["AttributeName"].as_str().unwrap().to_string(),
+                k["KeyType"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        keys,
+        vec![
+            ("scope".to_string(), "HASH".to_string()),
+            ("jobId".to_string(), "RANGE".to_string())
+        ]
+    );
+    assert_eq!(
+        table["TimeToLiveSpecification"]["AttributeName"],
+        "expiresAt"
+    );
+    assert_eq!(table["TimeToLiveSpecification"]["Enabled"], true);
+    let code = std::fs::read_to_string(workspace_root().join("src/journal.rs")).unwrap();
+    assert!(
+        code.contains("expiresAt = :ttl")
+            && code.contains("\"scope\"")
+            && code.contains("\"jobId\"")
+    );
+}

@@ -968,29 +968,21 @@ impl<M: MacieJobs, N: Notifier, J: Journal> ExpiryGuard<M, N, J> {
                         );
                     }
                 }
-                _ if wanted(action, fresh) => {
-                    let _ = self
-                        .journal
-                        .release(&scope, &snap.job_id, &self.owner, false)
-                        .await;
-                    return report(
-                        fresh,
-                        Outcome::AlreadyDone,
-                        format!("{who} is already {}", fresh.status),
-                        false,
-                    );
-                }
                 _ => {
+                    // Nothing to make: the job is already there, or moved away.
                     let _ = self
                         .journal
                         .release(&scope, &snap.job_id, &self.owner, false)
                         .await;
-                    return report(
-                        fresh,
-                        Outcome::Nothing,
-                        format!("{who} changed before macie-guard could act ({code}: {message}); it is {} now, nothing left to do", fresh.status),
-                        false,
-                    );
+                    let (outcome, message) = if wanted(action, fresh) {
+                        (
+                            Outcome::AlreadyDone,
+                            format!("{who} is already {}", fresh.status),
+                        )
+                    } else {
+                        (Outcome::Nothing, format!("{who} changed before macie-guard could act ({code}: {message}); it is {} now, nothing left to do", fresh.status))
+                    };
+                    return report(fresh, outcome, message, false);
                 }
             }
         }
