@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Fuzzes each handler's event parsing and routing, and the policy evaluator, for a bounded
-# time each (default 60 s; FUZZ_SECONDS overrides), seeded from events/ and tests/corpus/.
+# time each (default 60 s; FUZZ_SECONDS overrides), seeded from events/ and tests/corpus/
+# (the event targets) and fuzz/seeds/<target>/ (the others). The targets build against
+# macie-guard-core alone: no AWS SDK to compile.
 # Prints executions and findings per target; fails if a target finds a crash.
 # cargo-fuzz needs nightly compiler flags: RUSTC_BOOTSTRAP=1 lets the stable toolchain take them.
 set -euo pipefail
@@ -14,10 +16,7 @@ for target in expiry_event export_event policy; do
   corpus=fuzz/corpus/$target
   mkdir -p "$corpus"
   case $target in
-    policy)
-      printf '%s' '{"Statement":{"Effect":"Allow","Principal":{"Service":"macie.amazonaws.com"},"Action":"s3:PutObject","Resource":"*"}}' > "$corpus/seed-allow.json"
-      printf '%s' '{"Statement":[{"Effect":"Deny","Principal":"*","Action":"s3:*","Resource":"*","Condition":{"StringNotEquals":{"aws:PrincipalOrgID":"o-1"}}}]}' > "$corpus/seed-deny.json"
-      ;;
+    policy) cp fuzz/seeds/policy/*.json "$corpus/" ;;
     *) cp events/*.json tests/corpus/* "$corpus/" ;;
   esac
   log=$(mktemp)

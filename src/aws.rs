@@ -6,17 +6,111 @@
 //! stand-ins; with a custom S3 endpoint, S3 uses path-style addressing.
 
 use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_smithy_http_client::proxy::ProxyConfig;
+use aws_smithy_http_client::{tls, Builder, ConnectorBuilder};
+use aws_smithy_runtime_api::client::http::{
+    HttpClient, HttpConnectorSettings, SharedHttpClient, SharedHttpConnector,
+};
+use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use aws_types::service_config::ServiceConfigKey;
+use std::sync::OnceLock;
 
 use crate::error::{Error, Result};
 
+/// Which certificate authorities the HTTPS client trusts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Trust {
+    /// The platform's store (the SDK's default): the CLI, on machines whose administrators
+    /// may add their own authorities.
+    Platform,
+    /// Mozilla's root program, compiled in (webpki-root-certs), and the credentials Lambda
+    /// puts in the environment: the Lambda functions. Reading
+    /// the platform store (a bundle and hundreds of files) before the first request took
+    /// most of a cold start; these anchors are parsed once, at the first AWS call, and every
+    /// server certificate is verified against them exactly as before.
+    Bundled,
+}
+
 /// Loads the SDK configuration; `region` overrides the Region chain.
-pub async fn load(region: Option<&str>) -> SdkConfig {
+pub async fn load(region: Option<&str>, trust: Trust) -> SdkConfig {
     let mut loader = aws_config::defaults(BehaviorVersion::latest());
     if let Some(r) = region {
         loader = loader.region(Region::new(r.to_string()));
     }
+    if trust == Trust::Bundled {
+        // Lambda puts the execution role's credentials in the environment: the default chain
+        // (profiles, SSO, web identity with its STS client, container and instance metadata)
+        // would only be built, never asked.
+        loader = loader
+            .http_client(bundled_https_client())
+            .credentials_provider(
+                aws_config::environment::credentials::EnvironmentVariableCredentialsProvider::new(),
+            );
+    }
     loader.load().await
+}
+
+/// The SDK's default HTTPS client (rustls with aws-lc, the proxy variables honoured), trusting
+/// Mozilla's roots instead of the platform store, and building its connector at the first
+/// request rather than once per client at construction.
+pub fn bundled_https_client() -> SharedHttpClient {
+    static CONTEXT: OnceLock<tls::TlsContext> = OnceLock::new();
+    let inner = Builder::new().build_with_connector_fn(|settings, components| {
+        let context = CONTEXT.get_or_init(|| {
+            let store = tls::TrustStore::empty()
+                .with_native_roots(false)
+                .with_pem_certificate(mozilla_roots_pem());
+            tls::TlsContext::builder()
+                .with_trust_store(store)
+                .build()
+                .expect("a trust store of certificates alone always builds")
+        });
+        let mut builder = ConnectorBuilder::default()
+            .tls_provider(tls::Provider::Rustls(
+                tls::rustls_provider::CryptoMode::AwsLc,
+            ))
+            .tls_context(context.clone());
+        builder.set_connector_settings(settings.cloned());
+        if let Some(components) = components {
+            builder.set_sleep_impl(components.sleep_impl());
+        }
+        builder.set_proxy_config(Some(ProxyConfig::from_env()));
+        builder.build()
+    });
+    SharedHttpClient::new(AtFirstRequest(inner))
+}
+
+/// Mozilla's root certificates as one PEM document (what the SDK's trust store takes).
+pub fn mozilla_roots_pem() -> Vec<u8> {
+    let mut pem = String::with_capacity(webpki_root_certs::TLS_SERVER_ROOT_CERTS.len() * 2100);
+    for cert in webpki_root_certs::TLS_SERVER_ROOT_CERTS {
+        pem.push_str("-----BEGIN CERTIFICATE-----\n");
+        pem.push_str(&aws_smithy_types::base64::encode(cert.as_ref()));
+        pem.push_str("\n-----END CERTIFICATE-----\n");
+    }
+    pem.into_bytes()
+}
+
+/// An HTTP client whose connector is built when a request needs it: the SDK's default client
+/// builds one per client at construction (to load the platform store early), which is work
+/// the Lambda functions' start-up does not need.
+#[derive(Debug)]
+struct AtFirstRequest(SharedHttpClient);
+
+impl HttpClient for AtFirstRequest {
+    fn http_connector(
+        &self,
+        settings: &HttpConnectorSettings,
+        components: &RuntimeComponents,
+    ) -> SharedHttpConnector {
+        self.0.http_connector(settings, components)
+    }
+
+    fn connector_metadata(
+        &self,
+    ) -> Option<aws_smithy_runtime_api::client::connector_metadata::ConnectorMetadata> {
+        self.0.connector_metadata()
+    }
 }
 
 /// The Region of a loaded configuration, or an error that says how to set one.
@@ -61,20 +155,4 @@ pub fn sns(conf: &SdkConfig) -> aws_sdk_sns::Client {
 
 pub fn dynamodb(conf: &SdkConfig) -> aws_sdk_dynamodb::Client {
     aws_sdk_dynamodb::Client::new(conf)
-}
-
-/// The expiry guard's journal: the DynamoDB table named by `table` (JOURNAL_TABLE), or, with
-/// none, the process's own (no protection across processes: said in a warning).
-pub fn journal(conf: &SdkConfig, table: Option<String>) -> crate::journal::AnyJournal {
-    use crate::journal::{AnyJournal, DynamoJournal, MemoryJournal};
-    match table {
-        Some(table) => AnyJournal::Dynamo(DynamoJournal {
-            client: dynamodb(conf),
-            table,
-        }),
-        None => {
-            tracing::warn!("JOURNAL_TABLE is not set: leases and open changes live in this process only (no protection against overlapping or interrupted runs of other processes)");
-            AnyJournal::Memory(MemoryJournal::new())
-        }
-    }
 }

@@ -30,15 +30,41 @@ pub enum Error {
     #[error("publishing to SNS topic {topic} failed: {message}; check the topic exists and the function may sns:Publish to it")]
     Notify { topic: String, message: String },
 
-    /// Some jobs or Regions failed; the others were handled. The invocation fails so that it
-    /// is retried, and a retry re-reads each job before acting.
-    #[error("{failed} of {total} failed: {first}")]
+    /// Some jobs failed; the others were handled and reported. The Lambda adapter fails the
+    /// invocation so that it is retried, and a retry re-reads each job before acting.
+    #[error("{failed} of {total} job(s) failed: {first}; the others were handled (see the report), and a retry re-reads each job before acting")]
     Partial {
         failed: usize,
         total: usize,
         first: String,
-        summary: Box<serde_json::Value>,
     },
+}
+
+impl From<macie_guard_core::Error> for Error {
+    fn from(e: macie_guard_core::Error) -> Self {
+        match e {
+            macie_guard_core::Error::MalformedEvent(m) => Error::MalformedEvent(m),
+            macie_guard_core::Error::Config {
+                name,
+                value,
+                reason,
+            } => Error::Config {
+                name,
+                value,
+                reason,
+            },
+        }
+    }
+}
+
+impl From<macie_guard_core::expiry::report::Failures> for Error {
+    fn from(f: macie_guard_core::expiry::report::Failures) -> Self {
+        Error::Partial {
+            failed: f.failed,
+            total: f.total,
+            first: f.first,
+        }
+    }
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -28,7 +28,7 @@ use std::future::Future;
 use std::sync::Mutex;
 
 use crate::error::{Error, Result};
-use crate::expiry::policy::{Action, Policy};
+use macie_guard_core::expiry::policy::{Action, Policy};
 
 /// One job's open change.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -449,6 +449,21 @@ impl Journal for AnyJournal {
         match self {
             AnyJournal::Dynamo(j) => j.hand_over(scope, job_id, owner).await,
             AnyJournal::Memory(j) => j.hand_over(scope, job_id, owner).await,
+        }
+    }
+}
+
+/// The expiry guard's journal: the DynamoDB table named by `table` (JOURNAL_TABLE), or, with
+/// none, the process's own (no protection across processes: said in a warning).
+pub fn open(conf: &aws_config::SdkConfig, table: Option<String>) -> AnyJournal {
+    match table {
+        Some(table) => AnyJournal::Dynamo(DynamoJournal {
+            client: crate::aws::dynamodb(conf),
+            table,
+        }),
+        None => {
+            tracing::warn!("JOURNAL_TABLE is not set: leases and open changes live in this process only (no protection against overlapping or interrupted runs of other processes)");
+            AnyJournal::Memory(MemoryJournal::new())
         }
     }
 }

@@ -1,22 +1,22 @@
 //! macie-guard: keeps Amazon Macie's paused classification jobs from expiring unnoticed, and
 //! checks that Macie can store its sensitive data discovery results.
 //!
-//! Pure decisions over plain data ([`expiry::policy`]), thin adapters over the AWS SDK
-//! clients ([`macie`], [`notify`]), and the orchestration the Lambda functions and the CLI
-//! share ([`expiry::guard`]).
+//! The decisions over plain data live in `macie-guard-core` (re-exported here: [`config`],
+//! [`dispatch`], [`envelope`], [`metrics`], [`scope`], [`text`] and the pure half of each
+//! guard). This crate holds the ports and their adapters over the AWS SDK clients
+//! ([`expiry::jobs`], [`export::sources`], [`journal`], [`notify`], built in [`aws`]; the CLI's own read in [`cli`]), the
+//! orchestration the Lambda functions and the CLI share ([`expiry::guard`],
+//! [`export::guard`]), and the Lambda adapters ([`expiry::lambda`], [`export::lambda`]).
+
+pub use macie_guard_core::{config, dispatch, envelope, metrics, scope, text};
 
 pub mod aws;
-pub mod config;
-pub mod dispatch;
+pub mod cli;
 pub mod error;
 pub mod expiry;
 pub mod export;
 pub mod journal;
 pub mod logging;
-pub mod macie;
-pub mod metrics;
 pub mod notify;
-pub mod scope;
-pub mod text;
 
 pub use error::{Error, Result};

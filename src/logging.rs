@@ -1,6 +1,9 @@
 //! Log set-up: JSON lines for Lambda (one object per event, fields flattened), readable lines on
-//! standard error for the CLI. The level comes from RUST_LOG, else AWS_LAMBDA_LOG_LEVEL.
+//! standard error for the CLI, and the metric lines (EMF) the Lambda functions write. In Lambda
+//! the level is the function's application log level (AWS_LAMBDA_LOG_LEVEL, set in the console
+//! or the template), else RUST_LOG; the CLI reads RUST_LOG.
 
+use macie_guard_core::metrics::{emf_level, Counts};
 use tracing_subscriber::EnvFilter;
 
 /// Crates whose DEBUG and TRACE output holds request and response bodies (bucket and key
@@ -20,19 +23,28 @@ const BODY_LOGGING_CRATES: [&str; 11] = [
     "hyper",
 ];
 
-/// The log filter: RUST_LOG, else AWS_LAMBDA_LOG_LEVEL, else `default`; the SDK's crates
-/// capped at INFO so no policy, body or credential is ever logged.
-pub fn filter(default: &str) -> EnvFilter {
-    let base = EnvFilter::try_from_default_env()
-        .or_else(|_| match std::env::var("AWS_LAMBDA_LOG_LEVEL") {
-            // Lambda's levels: TRACE, DEBUG, INFO, WARN, ERROR, FATAL (tracing has no FATAL).
-            Ok(level) => EnvFilter::try_new(match level.to_ascii_lowercase().as_str() {
-                "fatal" => "error".to_string(),
-                other => other.to_string(),
-            }),
-            Err(_) => EnvFilter::try_new(default),
-        })
-        .unwrap_or_else(|_| EnvFilter::new(default));
+/// Lambda's application log level as a tracing directive: TRACE, DEBUG, INFO, WARN, ERROR,
+/// FATAL (tracing has no FATAL: ERROR).
+fn lambda_level() -> Option<EnvFilter> {
+    let level = std::env::var("AWS_LAMBDA_LOG_LEVEL").ok()?;
+    EnvFilter::try_new(match level.to_ascii_lowercase().as_str() {
+        "fatal" => "error".to_string(),
+        other => other.to_string(),
+    })
+    .ok()
+}
+
+/// The log filter; `lambda`: the function's application log level (AWS_LAMBDA_LOG_LEVEL)
+/// wins over RUST_LOG; else RUST_LOG; else `default`. The SDK's crates are capped at INFO so
+/// no policy, body or credential is ever logged.
+pub fn filter(default: &str, lambda: bool) -> EnvFilter {
+    let from_env = || EnvFilter::try_from_default_env().ok();
+    let base = if lambda {
+        lambda_level().or_else(from_env)
+    } else {
+        from_env().or_else(lambda_level)
+    }
+    .unwrap_or_else(|| EnvFilter::new(default));
     BODY_LOGGING_CRATES
         .iter()
         .fold(base, |f, c| match format!("{c}=info").parse() {
@@ -50,7 +62,7 @@ pub fn init_lambda() {
         .with_span_list(false)
         .with_ansi(false)
         .with_target(false)
-        .with_env_filter(filter("info"))
+        .with_env_filter(filter("info", true))
         .try_init();
 }
 
@@ -62,8 +74,18 @@ pub fn init_cli(verbose: bool) {
         .with_writer(std::io::stderr)
         .with_ansi(std::io::stderr().is_terminal())
         .with_target(false)
-        .with_env_filter(filter(if verbose { "info" } else { "warn" }))
+        .with_env_filter(filter(if verbose { "info" } else { "warn" }, false))
         .try_init();
+}
+
+/// Writes `counts` as EMF lines on stdout (the Lambda functions): CloudWatch turns them into
+/// metric `metric` of namespace MacieGuard, dimension Function = `function`.
+pub fn emit_metrics(counts: &Counts, function: &str, metric: &str) {
+    let level = emf_level(std::env::var("AWS_LAMBDA_LOG_LEVEL").ok().as_deref());
+    let now = chrono::Utc::now().timestamp_millis();
+    for line in counts.emf_lines(function, metric, now, level) {
+        println!("{line}");
+    }
 }
 
 #[cfg(test)]
@@ -71,17 +93,23 @@ mod tests {
     use super::*;
 
     /// Lambda's FATAL (advanced logging controls) is tracing's ERROR, not a parse failure
-    /// that falls back to the default.
+    /// that falls back to the default; in Lambda the console's level wins over RUST_LOG, in
+    /// the CLI RUST_LOG wins.
     #[test]
     fn lambdas_log_levels_map_to_tracing_levels() {
         // The only test that touches these variables.
         std::env::remove_var("RUST_LOG");
         std::env::set_var("AWS_LAMBDA_LOG_LEVEL", "FATAL");
-        let f = filter("info").to_string();
+        let f = filter("info", true).to_string();
         assert!(f.ends_with(",error"), "{f}");
         std::env::set_var("AWS_LAMBDA_LOG_LEVEL", "WARN");
-        assert!(filter("info").to_string().ends_with(",warn"));
+        assert!(filter("info", true).to_string().ends_with(",warn"));
+        std::env::set_var("RUST_LOG", "debug");
+        assert!(filter("info", true).to_string().ends_with(",warn"));
+        assert!(filter("info", false).to_string().ends_with(",debug"));
+        std::env::remove_var("RUST_LOG");
         std::env::remove_var("AWS_LAMBDA_LOG_LEVEL");
-        assert!(filter("info").to_string().ends_with(",info"));
+        assert!(filter("info", true).to_string().ends_with(",info"));
+        assert!(filter("warn", false).to_string().ends_with(",warn"));
     }
 }

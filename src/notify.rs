@@ -1,75 +1,11 @@
 //! Telling people: SNS when a topic is configured, printed otherwise (the CLI, local runs).
+//! The message itself ([`Notification`]) is plain data from the core.
 
 use aws_sdk_sns::types::MessageAttributeValue;
-use serde::Serialize;
-use serde_json::Value;
 use std::future::Future;
 
 use crate::error::{describe_sdk_error, Error, Result};
-
-/// A message for people: readable text first, the same facts as JSON after it.
-#[derive(Debug, Clone, Serialize)]
-pub struct Notification {
-    /// SNS subjects: at most 100 characters, one line.
-    pub subject: String,
-    pub text: String,
-    pub facts: Value,
-    /// What it is about: `expiry`, `export`.
-    pub kind: &'static str,
-    /// `critical`, `warning` or `info`.
-    pub severity: &'static str,
-}
-
-/// SNS accepts messages up to 256 KiB; keep a margin for the subject and attributes.
-pub const MAX_BODY_BYTES: usize = 250 * 1024;
-
-fn cut(s: &str, max: usize) -> &str {
-    let mut end = max.min(s.len());
-    while !s.is_char_boundary(end) {
-        end -= 1;
-    }
-    &s[..end]
-}
-
-impl Notification {
-    /// The message body: the text, then the facts as JSON; never over [`MAX_BODY_BYTES`]
-    /// (the JSON goes first, then the text is cut, each with a note saying so).
-    pub fn body(&self) -> String {
-        let text = self.text.trim_end();
-        let json = serde_json::to_string_pretty(&self.facts).unwrap_or_default();
-        let full = format!("{text}\n\n---- details (JSON) ----\n{json}\n");
-        if full.len() <= MAX_BODY_BYTES {
-            return full;
-        }
-        let note = "\n\n---- details (JSON) ----\n(left out: too long for one message; see the function's log and result)\n";
-        if text.len() + note.len() <= MAX_BODY_BYTES {
-            return format!("{text}{note}");
-        }
-        let more = "\n... (cut: too long for one message; see the function's log and result)";
-        format!(
-            "{}{more}{note}",
-            cut(text, MAX_BODY_BYTES - note.len() - more.len())
-        )
-    }
-
-    /// The subject fitted to SNS's rules: printable ASCII on one line, at most 100 characters.
-    pub fn sns_subject(&self) -> String {
-        let clean: String = self
-            .subject
-            .chars()
-            .map(|c| match c {
-                c if c.is_ascii_graphic() || c == ' ' => c,
-                c if c.is_whitespace() => ' ',
-                _ => '?',
-            })
-            .collect();
-        if clean.len() <= 100 {
-            clean
-        } else {
-            format!("{}...", &clean[..97])
-        }
-    }
-}
+pub use macie_guard_core::notification::{Notification, MAX_BODY_BYTES};
 
 pub trait Notifier: Send + Sync {
     fn publish(&self, n: &Notification) -> impl Future<Output = Result<()>> + Send;
@@ -148,41 +84,7 @@ impl Notifier for AnyNotifier {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn subjects_fit_sns_rules() {
-        let n = Notification {
-            subject: format!("job é\n{}", "x".repeat(200)),
-            text: "t".into(),
-            facts: serde_json::json!({"a": 1}),
-            kind: "expiry",
-            severity: "info",
-        };
-        let s = n.sns_subject();
-        assert!(s.len() <= 100 && !s.contains('\n'), "{s}");
-        assert!(s.starts_with("job ? x"), "{s}");
-        assert!(n
-            .body()
-            .contains("---- details (JSON) ----\n{\n  \"a\": 1\n}"));
-    }
-
-    #[test]
-    fn bodies_never_exceed_the_sns_limit() {
-        let big = |text_len: usize, facts_len: usize| Notification {
-            subject: "s".into(),
-            text: "é".repeat(text_len),
-            facts: serde_json::json!({"x": "y".repeat(facts_len)}),
-            kind: "expiry",
-            severity: "info",
-        };
-        assert!(big(10, 10).body().contains("\"x\""));
-        let no_json = big(1000, 300_000).body();
-        assert!(no_json.len() <= MAX_BODY_BYTES && no_json.contains("left out"));
-        assert!(no_json.contains(&"é".repeat(1000)));
-        let cut_text = big(200_000, 10).body();
-        assert!(cut_text.len() <= MAX_BODY_BYTES && cut_text.contains("(cut: too long"));
-    }
+/// The notifier: SNS to `topic` (NOTIFICATION_TOPIC_ARN, --topic-arn), or printed without one.
+pub fn for_topic(conf: &aws_config::SdkConfig, topic: Option<String>) -> AnyNotifier {
+    AnyNotifier::new(topic.as_ref().map(|_| crate::aws::sns(conf)), topic)
 }

@@ -46,7 +46,7 @@ async fn a_change_is_logged_when_it_is_made_even_if_the_invocation_then_dies() {
     let subscriber = tracing_subscriber::fmt()
         .json()
         .with_writer(move || writer.clone())
-        .with_env_filter(macie_guard::logging::filter("info"))
+        .with_env_filter(macie_guard::logging::filter("info", true))
         .finish();
     let _guard = tracing::subscriber::set_default(subscriber);
 

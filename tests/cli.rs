@@ -1,25 +1,12 @@
 //! The `macie-guard` binary against the stand-ins, pointed at them by the SDK's per-service
 //! endpoint variables, as an operator would run it.
 
-use serde_json::{json, Value};
-use std::process::{Command, Output};
-use testkit::{endpoint_env, moto, workspace_root, LocalMacie};
+mod common;
 
-fn cli(macie: &LocalMacie, args: &[&str]) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_macie-guard"));
-    cmd.args(args).current_dir(workspace_root());
-    for var in [
-        "AWS_PROFILE",
-        "AWS_ENDPOINT_URL",
-        "NOTIFICATION_TOPIC_ARN",
-        "DEFAULT_POLICY",
-        "DRY_RUN",
-    ] {
-        cmd.env_remove(var);
-    }
-    cmd.envs(endpoint_env(macie.url(), &moto().url));
-    cmd.output().expect("run macie-guard")
-}
+use common::cli;
+use serde_json::{json, Value};
+use std::process::Output;
+use testkit::LocalMacie;
 
 fn json_out(out: &Output) -> Value {
     assert!(
@@ -174,5 +161,5 @@ fn a_partial_failure_prints_every_jobs_report_in_text_mode() {
         "{text}"
     );
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("1 of 2 failed"), "{err}");
+    assert!(err.contains("1 of 2 job(s) failed"), "{err}");
 }

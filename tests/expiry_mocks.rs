@@ -1,6 +1,8 @@
 //! Precise error paths of the expiry guard with aws-smithy-mocks: answers the local Macie
 //! cannot stage in the middle of one call sequence.
 
+mod common;
+
 use aws_sdk_macie2::error::ErrorMetadata;
 use aws_sdk_macie2::operation::describe_classification_job::{
     DescribeClassificationJobError, DescribeClassificationJobOutput,
@@ -18,7 +20,6 @@ use aws_smithy_types::DateTime;
 use chrono::{Duration, Utc};
 use macie_guard::expiry::{ExpiryConfig, ExpiryGuard, Outcome};
 use macie_guard::notify::PrintNotifier;
-use macie_guard::scope::Scope;
 
 const ID: &str = "3ce05dbb7ec5505def334104bf4fc3b4";
 
@@ -58,12 +59,7 @@ fn conflict() -> UpdateClassificationJobError {
 }
 
 fn guard(client: Client) -> ExpiryGuard<Client, PrintNotifier> {
-    ExpiryGuard::new(
-        client,
-        PrintNotifier,
-        ExpiryConfig::default(),
-        Scope::new("123456789012", "us-east-1"),
-    )
+    common::guard(client, PrintNotifier, ExpiryConfig::default())
 }
 
 #[tokio::test]

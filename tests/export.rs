@@ -2,6 +2,8 @@
 //! KMS) with the export configuration in the local Macie, and checked through the real SDK
 //! clients. The AWS-managed key, which moto cannot produce, is covered with aws-smithy-mocks.
 
+mod common;
+
 use aws_config::{Region, SdkConfig};
 use aws_sdk_kms::types::{KeySpec, KeyUsageType};
 use aws_sdk_s3::types::{BucketLocationConstraint, CreateBucketConfiguration};
@@ -12,12 +14,8 @@ use macie_guard::export::sources::AwsSources;
 use macie_guard::export::{ExportGuard, ExportReport};
 use macie_guard::notify::SnsNotifier;
 use serde_json::{json, Value};
-use std::process::Command;
 use std::sync::atomic::{AtomicU32, Ordering};
-use testkit::{
-    endpoint_env, event, moto, sns_client, sns_messages, stand_in_config, topic, workspace_root,
-    LocalMacie, ACCOUNT,
-};
+use testkit::{event, moto, sns_client, sns_messages, stand_in_config, topic, LocalMacie, ACCOUNT};
 
 fn unique(name: &str) -> String {
     static N: AtomicU32 = AtomicU32::new(0);
@@ -648,14 +646,7 @@ async fn the_lambda_handler_and_extra_regions() {
 #[tokio::test]
 async fn the_cli_exit_code_says_how_bad_it_is() {
     let s = Setup::healthy("us-east-1").await;
-    let run = |args: &[&str]| {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_macie-guard"));
-        cmd.args(args).current_dir(workspace_root());
-        cmd.env_remove("AWS_PROFILE")
-            .env_remove("NOTIFICATION_TOPIC_ARN");
-        cmd.envs(endpoint_env(s.macie.url(), &moto().url));
-        cmd.output().unwrap()
-    };
+    let run = |args: &[&str]| common::cli(&s.macie, args);
     let ok = run(&["check-export"]);
     assert_eq!(
         ok.status.code(),

@@ -2,14 +2,13 @@
 //! off half way. Jobs must end in the right state, retries stay bounded, nothing is done twice
 //! and no partial action is reported as success.
 
-use chrono::Utc;
-use macie_guard::expiry::{ExpiryConfig, ExpiryEvent, ExpiryGuard, Outcome, Summary};
+mod common;
+
+use macie_guard::expiry::{ExpiryConfig, ExpiryGuard, Outcome};
 use macie_guard::export::event::ExportEvent;
 use macie_guard::export::sources::AwsSources;
 use macie_guard::export::ExportGuard;
 use macie_guard::notify::SnsNotifier;
-use macie_guard::scope::Scope;
-use macie_guard::Error;
 use serde_json::json;
 use testkit::{
     macie_client, moto, sns_client, stand_in_config, topic, LocalMacie, ACCOUNT, REGION,
@@ -28,26 +27,15 @@ async fn guard(
     topic_arn: &str,
     config: ExpiryConfig,
 ) -> ExpiryGuard<aws_sdk_macie2::Client, SnsNotifier> {
-    ExpiryGuard::new(
-        macie_client(macie).await,
-        SnsNotifier {
-            client: sns_client(sns).await,
-            topic_arn: topic_arn.into(),
-        },
-        config,
-        Scope::new(ACCOUNT, REGION),
-    )
+    let notifier = SnsNotifier {
+        client: sns_client(sns).await,
+        topic_arn: topic_arn.into(),
+    };
+    common::guard(macie_client(macie).await, notifier, config)
 }
 
-async fn sweep(g: &ExpiryGuard<aws_sdk_macie2::Client, SnsNotifier>) -> Result<Summary, Error> {
-    g.handle(
-        &ExpiryEvent::Sweep {
-            trigger: "test".into(),
-        },
-        Utc::now(),
-    )
-    .await
-}
+// A sweep as Lambda sees it: an error when the run failed or any job in it failed.
+use common::sweep_as_lambda as sweep;
 
 fn counters(m: &LocalMacie, op: &str) -> (u64, u64) {
     let v = m.control("GET", "/_local/calls", None);

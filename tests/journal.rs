@@ -9,9 +9,9 @@
 
 use chrono::{DateTime, Duration, Utc};
 use macie_guard::error::Result;
+use macie_guard::expiry::jobs::{DescribedJob, MacieJobs, Page, Target, UpdateError};
 use macie_guard::expiry::{ExpiryConfig, ExpiryEvent, ExpiryGuard, Outcome, Policy, Summary};
 use macie_guard::journal::{Claim, DynamoJournal, Entry, Journal};
-use macie_guard::macie::{DescribedJob, MacieJobs, Page, Target, UpdateError};
 use macie_guard::notify::{Notification, Notifier, SnsNotifier};
 use macie_guard::scope::Scope;
 use serde_json::{json, Value};

@@ -28,7 +28,7 @@ async fn logs_carry_findings_but_no_policy_contents_or_credentials() {
     let subscriber = tracing_subscriber::fmt()
         .json()
         .with_writer(move || writer.clone())
-        .with_env_filter(macie_guard::logging::filter("trace"))
+        .with_env_filter(macie_guard::logging::filter("trace", true))
         .finish();
     let _guard = tracing::subscriber::set_default(subscriber);
 

@@ -3,9 +3,10 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use macie_guard::dispatch::{route, Function};
-use macie_guard::expiry::ExpiryEvent;
-use macie_guard::scope::{JobRef, Scope};
+use macie_guard_core::dispatch::{route, Function};
+use macie_guard_core::expiry::ExpiryEvent;
+use macie_guard_core::expiry::JobRef;
+use macie_guard_core::scope::Scope;
 
 fuzz_target!(|data: &[u8]| {
     let Ok(value) = serde_json::from_slice::<serde_json::Value>(data) else {

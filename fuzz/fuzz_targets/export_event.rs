@@ -2,8 +2,8 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use macie_guard::dispatch::{route, Function};
-use macie_guard::export::event::{Change, ExportEvent};
+use macie_guard_core::dispatch::{route, Function};
+use macie_guard_core::export::event::{Change, ExportEvent};
 
 fuzz_target!(|data: &[u8]| {
     let Ok(value) = serde_json::from_slice::<serde_json::Value>(data) else {

@@ -3,7 +3,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use macie_guard::export::policy_eval::{
+use macie_guard_core::export::policy_eval::{
     PolicyDoc, Request, Verdict, ABSENT_FOR_SERVICE_PRINCIPALS,
 };
 

@@ -3,23 +3,22 @@
 use lambda_runtime::{service_fn, LambdaEvent};
 use macie_guard::config::{expiry_config, process_env};
 use macie_guard::expiry::lambda::ExpiryFunction;
-use macie_guard::notify::AnyNotifier;
-use macie_guard::{aws, logging};
+use macie_guard::{aws, journal, logging, notify};
 use serde_json::Value;
 
-#[tokio::main]
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_runtime::Error> {
     logging::init_lambda();
     let env = process_env();
     let config = expiry_config(&env)?;
     let topic = env.topic("NOTIFICATION_TOPIC_ARN")?;
-    let sdk = aws::load(None).await;
+    let sdk = aws::load(None, aws::Trust::Bundled).await;
     let function = ExpiryFunction {
         fallback_account: env.string("MACIE_GUARD_ACCOUNT_ID"),
         region: aws::region_of(&sdk)?,
         macie: aws::macie(&sdk),
-        notifier: AnyNotifier::new(topic.as_ref().map(|_| aws::sns(&sdk)), topic),
-        journal: aws::journal(&sdk, env.string("JOURNAL_TABLE")),
+        notifier: notify::for_topic(&sdk, topic),
+        journal: journal::open(&sdk, env.string("JOURNAL_TABLE")),
         config,
     };
     let function = &function;

@@ -1,24 +1,23 @@
 //! Lambda function: the export configuration guard (schedule and CloudTrail changes).
 
 use lambda_runtime::{service_fn, LambdaEvent};
-use macie_guard::config::process_env;
-use macie_guard::export::lambda::{regions, ExportFunction};
+use macie_guard::config::{export_config, process_env};
+use macie_guard::export::lambda::ExportFunction;
 use macie_guard::export::sources::AwsSources;
-use macie_guard::notify::AnyNotifier;
-use macie_guard::{aws, logging};
+use macie_guard::{aws, logging, notify};
 use serde_json::Value;
 
-#[tokio::main]
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_runtime::Error> {
     logging::init_lambda();
     let env = process_env();
+    let config = export_config(&env)?;
     let topic = env.topic("NOTIFICATION_TOPIC_ARN")?;
-    let extra = env.regions("EXPORT_REGIONS")?;
-    let sdk = aws::load(None).await;
+    let sdk = aws::load(None, aws::Trust::Bundled).await;
     let function = ExportFunction {
         fallback_account: env.string("MACIE_GUARD_ACCOUNT_ID"),
-        regions: regions(aws::region_of(&sdk)?, extra),
-        notifier: AnyNotifier::new(topic.as_ref().map(|_| aws::sns(&sdk)), topic),
+        regions: config.regions(&aws::region_of(&sdk)?),
+        notifier: notify::for_topic(&sdk, topic),
         sources: AwsSources::new(sdk),
     };
     let function = &function;

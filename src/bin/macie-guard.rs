@@ -2,17 +2,19 @@
 
 use chrono::Utc;
 use clap::{Parser, Subcommand, ValueEnum};
-use macie_guard::config::{expiry_config, process_env};
+use macie_guard::cli::session_account;
+use macie_guard::config::{distinct, expiry_config, process_env};
 use macie_guard::dispatch::{self, Routed};
-use macie_guard::expiry::{ExpiryEvent, ExpiryGuard, Plan, Policy};
-use macie_guard::export::checks::ConfigFact;
+use macie_guard::expiry::report::{jobs_table, summary_text};
+use macie_guard::expiry::{ExpiryEvent, ExpiryGuard, Policy};
+use macie_guard::export::report::report_text;
 use macie_guard::export::sources::AwsSources;
 use macie_guard::export::{ExportEvent, ExportGuard, ExportReport, Severity};
 use macie_guard::journal::AnyJournal;
 use macie_guard::notify::AnyNotifier;
 use macie_guard::scope::is_account;
-use macie_guard::text::{quoted, safe, safe_short};
-use macie_guard::{aws, logging, macie, Error};
+use macie_guard::text::safe;
+use macie_guard::{aws, journal, logging, notify, Error};
 use serde_json::Value;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -87,7 +89,7 @@ struct Env {
 }
 
 async fn env(cli: &Cli) -> Result<Env, Error> {
-    let sdk = aws::load(cli.region.first().map(String::as_str)).await;
+    let sdk = aws::load(cli.region.first().map(String::as_str), aws::Trust::Platform).await;
     let region = aws::region_of(&sdk)?;
     let macie = aws::macie(&sdk);
     let account = match &cli.account {
@@ -99,13 +101,13 @@ async fn env(cli: &Cli) -> Result<Env, Error> {
                 reason: "use a 12-digit account id".into(),
             })
         }
-        None => macie::session_account(&macie).await?,
+        None => session_account(&macie).await?,
     };
     let topic = match &cli.topic_arn {
         Some(t) => Some(t.clone()),
         None => process_env().topic("NOTIFICATION_TOPIC_ARN")?,
     };
-    let notifier = AnyNotifier::new(topic.as_ref().map(|_| aws::sns(&sdk)), topic);
+    let notifier = notify::for_topic(&sdk, topic);
     Ok(Env {
         sdk,
         macie,
@@ -134,107 +136,16 @@ fn expiry_guard(
         config,
         macie_guard::scope::Scope::new(e.account, e.region),
     )
-    .with_journal(aws::journal(&e.sdk, table)))
+    .with_journal(journal::open(&e.sdk, table)))
 }
 
 fn export_guard(cli: &Cli, e: Env) -> ExportGuard<AwsSources, AnyNotifier> {
-    let mut regions = vec![e.region.clone()];
-    for r in &cli.region {
-        if !regions.contains(r) {
-            regions.push(r.clone());
-        }
-    }
+    let regions = distinct(std::iter::once(e.region.clone()).chain(cli.region.iter().cloned()));
     ExportGuard {
         sources: AwsSources::new(e.sdk),
         notifier: e.notifier,
         account: e.account,
         regions,
-    }
-}
-
-/// The readable report of a run, from its JSON form (also what a partial failure carries).
-fn print_summary(s: &Value) {
-    let text = |k: &str| safe(s.get(k).and_then(Value::as_str).unwrap_or_default());
-    let num = |k: &str| s.get(k).and_then(Value::as_u64).unwrap_or_default();
-    let jobs = s
-        .get("jobs")
-        .and_then(Value::as_array)
-        .cloned()
-        .unwrap_or_default();
-    println!(
-        "{} in {} {}: {} paused job(s) scanned, {} handled{}",
-        text("trigger"),
-        text("account"),
-        text("region"),
-        num("scanned"),
-        jobs.len(),
-        if s.get("dry_run").and_then(Value::as_bool) == Some(true) {
-            " (dry run)"
-        } else {
-            ""
-        }
-    );
-    for j in &jobs {
-        let field = |k: &str| j.get(k).and_then(Value::as_str).unwrap_or_default();
-        println!("  [{:<12}] {}", field("outcome"), safe(field("message")));
-    }
-    for i in s
-        .get("ignored")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-    {
-        println!("  [ignored     ] {}", safe(i.as_str().unwrap_or_default()));
-    }
-    if num("deferred") > 0 {
-        println!(
-            "  {} job(s) left for the next sweep (time budget)",
-            num("deferred")
-        );
-    }
-}
-
-fn print_export(r: &ExportReport) {
-    if let Some(why) = &r.ignored {
-        println!("{}: ignored: {why}", r.trigger);
-    }
-    for region in &r.regions {
-        match &region.configuration {
-            ConfigFact::Set(d) => println!(
-                "Export configuration in {}: bucket {} (prefix {}), key {}",
-                region.region,
-                safe(d.bucket_name.as_deref().unwrap_or("-")),
-                quoted(d.key_prefix.as_deref().unwrap_or("")),
-                safe(d.kms_key_arn.as_deref().unwrap_or("-"))
-            ),
-            ConfigFact::NotSet => println!("Export configuration in {}: not set", region.region),
-            ConfigFact::Unreadable { reason } => println!(
-                "Export configuration in {}: unreadable ({})",
-                region.region,
-                safe(reason)
-            ),
-        }
-        if region.findings.is_empty() {
-            println!("  OK: Macie can store its discovery results here.");
-        }
-        for f in &region.findings {
-            println!(
-                "  [{}] {}  {}",
-                f.severity.as_str(),
-                f.code,
-                safe(&f.resource)
-            );
-            println!("      {}", safe(&f.message));
-            println!("      Fix: {}", safe(&f.fix));
-            if let Some(st) = &f.statement {
-                let text = serde_json::to_string_pretty(st).unwrap_or_default();
-                println!("      Statement to add:");
-                // JSON escapes every control character inside its strings.
-                for line in text.lines() {
-                    println!("        {line}");
-                }
-            }
-        }
     }
 }
 
@@ -251,28 +162,20 @@ fn print_json<T: serde::Serialize>(v: &T) {
 }
 
 async fn run_expiry(cli: &Cli, e: Env, event: ExpiryEvent) -> Result<ExitCode, Error> {
-    let guard = expiry_guard(cli, e)?;
-    match guard.handle(&event, Utc::now()).await {
-        Ok(s) if cli.json => print_json(&s),
-        Ok(s) => print_summary(&serde_json::to_value(&s).unwrap_or_default()),
-        Err(Error::Partial { summary, .. }) if cli.json => {
-            print_json(&summary);
-            return Ok(ExitCode::from(1));
-        }
-        Err(Error::Partial {
-            summary,
-            failed,
-            total,
-            first,
-        }) => {
-            // Every job's report, then the failure.
-            print_summary(&summary);
-            eprintln!("macie-guard: {failed} of {total} failed: {}", safe(&first));
-            return Ok(ExitCode::from(1));
-        }
-        Err(e) => return Err(e),
+    let summary = expiry_guard(cli, e)?.handle(&event, Utc::now()).await?;
+    // Every job's report first, also when some failed; then the failure.
+    if cli.json {
+        print_json(&summary);
+    } else {
+        print!("{}", summary_text(&summary));
     }
-    Ok(ExitCode::SUCCESS)
+    match summary.failures() {
+        None => Ok(ExitCode::SUCCESS),
+        Some(f) => {
+            eprintln!("macie-guard: {}", safe(&Error::from(f).to_string()));
+            Ok(ExitCode::from(1))
+        }
+    }
 }
 
 async fn run_export(cli: &Cli, e: Env, event: ExportEvent) -> Result<ExitCode, Error> {
@@ -280,7 +183,7 @@ async fn run_export(cli: &Cli, e: Env, event: ExportEvent) -> Result<ExitCode, E
     if cli.json {
         print_json(&report);
     } else {
-        print_export(&report);
+        print!("{}", report_text(&report));
     }
     Ok(export_exit(&report))
 }
@@ -291,34 +194,7 @@ async fn jobs(cli: &Cli, e: Env) -> Result<ExitCode, Error> {
         print_json(&jobs);
         return Ok(ExitCode::SUCCESS);
     }
-    println!(
-        "{:<32}  {:<28}  {:<16}  {:<16}  {:>9}  {:<11}  PLAN",
-        "JOB ID", "NAME", "PAUSED", "EXPIRES", "DAYS LEFT", "POLICY"
-    );
-    let t = |d: Option<chrono::DateTime<Utc>>| {
-        d.map(|d| d.format("%Y-%m-%d %H:%M").to_string())
-            .unwrap_or_else(|| "-".into())
-    };
-    for j in &jobs {
-        let plan = match &j.plan {
-            Plan::Warn { act_at, .. } => format!("warn; act {}", act_at.format("%Y-%m-%d %H:%M")),
-            p => p.label().to_string(),
-        };
-        let name = safe_short(&j.job.name, 28);
-        println!(
-            "{:<32}  {:<28}  {:<16}  {:<16}  {:>9}  {:<11}  {}",
-            j.job.job_id,
-            name,
-            t(j.job.paused_at),
-            t(j.job.expires_at),
-            j.days_left
-                .map(|d| format!("{d:.1}"))
-                .unwrap_or_else(|| "-".into()),
-            j.policy.as_str(),
-            plan
-        );
-    }
-    println!("{} paused job(s)", jobs.len());
+    print!("{}", jobs_table(&jobs));
     Ok(ExitCode::SUCCESS)
 }
 

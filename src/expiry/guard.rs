@@ -2,217 +2,21 @@
 
 use chrono::{DateTime, Utc};
 use futures_util::stream::{self, StreamExt};
-use serde::Serialize;
-use serde_json::{json, Value};
 use std::collections::HashSet;
 
-use super::event::{ExpiryEvent, HealthEvent, HealthKind};
+use super::event::{ExpiryEvent, HealthEvent, HealthKind, JobRef};
+use super::jobs::{DescribedJob, MacieJobs, Target, UpdateError};
 use super::policy::{
-    days_left, decide, fate, resolve_policy, Action, Exclusions, JobSnapshot, JobStatus, JobType,
-    Plan, Policy, PolicySource, Windows, POLICY_TAG,
+    days_left, decide, fate, resolve_policy, wanted, Action, ExpiryConfig, JobSnapshot, JobStatus,
+    Plan, Policy, PolicySource,
+};
+use super::report::{
+    label, notification, plan_report, when, JobReport, Outcome, PausedJob, Summary,
 };
 use crate::error::{Error, Result};
 use crate::journal::{Claim, Entry, Journal, MemoryJournal};
-use crate::macie::{DescribedJob, MacieJobs, Target, UpdateError};
-use crate::metrics::Counts;
-use crate::notify::{Notification, Notifier};
-use crate::scope::{JobRef, Scope};
-use crate::text::safe;
-
-/// The expiry guard's settings (environment variables of the function, flags of the CLI).
-#[derive(Debug, Clone)]
-pub struct ExpiryConfig {
-    pub default_policy: Policy,
-    pub windows: Windows,
-    pub dry_run: bool,
-    /// Jobs handled at once during a sweep.
-    pub concurrency: usize,
-    pub exclusions: Exclusions,
-}
-
-impl Default for ExpiryConfig {
-    fn default() -> Self {
-        ExpiryConfig {
-            default_policy: Policy::Notify,
-            windows: Windows::default(),
-            dry_run: false,
-            concurrency: 8,
-            exclusions: Exclusions::default(),
-        }
-    }
-}
-
-/// How one job's handling ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Outcome {
-    /// The change was made.
-    Done,
-    /// The job was already in the wanted state when we got there.
-    AlreadyDone,
-    /// DRY_RUN: the change was not made.
-    DryRun,
-    /// A warning before the action window.
-    Warned,
-    /// In the action window with policy `notify`: people were told, nothing changed.
-    Notified,
-    /// Not at risk now.
-    Nothing,
-    /// Policy `ignore`, or excluded.
-    Ignored,
-    /// The job expired: reported with its definition.
-    Lost,
-    /// The job does not exist (any more).
-    NotFound,
-    /// Another invocation holds the job's lease and is changing it: left to that one.
-    Busy,
-    Failed,
-}
-
-impl Outcome {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Outcome::Done => "done",
-            Outcome::AlreadyDone => "already-done",
-            Outcome::DryRun => "dry-run",
-            Outcome::Warned => "warned",
-            Outcome::Notified => "notified",
-            Outcome::Nothing => "nothing",
-            Outcome::Ignored => "ignored",
-            Outcome::Lost => "lost",
-            Outcome::NotFound => "not-found",
-            Outcome::Busy => "busy",
-            Outcome::Failed => "failed",
-        }
-    }
-
-    /// Whether a person should hear about it.
-    pub fn tells_people(self) -> bool {
-        !matches!(
-            self,
-            Outcome::Nothing | Outcome::Ignored | Outcome::AlreadyDone | Outcome::Busy
-        )
-    }
-}
-
-/// What happened to one job.
-#[derive(Debug, Clone, Serialize)]
-pub struct JobReport {
-    pub job_id: String,
-    pub name: String,
-    pub status: String,
-    pub job_type: JobType,
-    pub paused_at: Option<DateTime<Utc>>,
-    pub expires_at: Option<DateTime<Utc>>,
-    pub days_left: Option<f64>,
-    pub policy: Option<Policy>,
-    pub policy_source: Option<PolicySource>,
-    /// The plan: nothing, ignore, warn, notify, resume, keep-paused, cancel, lost.
-    pub action: String,
-    pub outcome: Outcome,
-    pub message: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub definition: Option<Value>,
-    /// This invocation holds the job's journal entry until the report is out.
-    #[serde(skip)]
-    pub held: bool,
-}
-
-impl JobReport {
-    fn new(
-        job: &JobSnapshot,
-        now: DateTime<Utc>,
-        action: &str,
-        outcome: Outcome,
-        message: String,
-    ) -> Self {
-        JobReport {
-            job_id: job.job_id.clone(),
-            name: job.name.clone(),
-            status: job.status.to_string(),
-            job_type: job.job_type,
-            paused_at: job.paused_at,
-            expires_at: job.expires_at,
-            days_left: job.expires_at.map(|e| days_left(e, now)),
-            policy: None,
-            policy_source: None,
-            action: action.to_string(),
-            outcome,
-            message,
-            definition: None,
-            held: false,
-        }
-    }
-
-    fn unknown(job_id: &str, action: &str, outcome: Outcome, message: String) -> Self {
-        let job = JobSnapshot {
-            job_id: job_id.to_string(),
-            name: String::new(),
-            status: JobStatus::Other("UNKNOWN".into()),
-            job_type: JobType::Unknown,
-            paused_at: None,
-            expires_at: None,
-            health_event_arn: None,
-            tags: None,
-        };
-        let mut r = JobReport::new(&job, DateTime::<Utc>::MIN_UTC, action, outcome, message);
-        r.days_left = None;
-        r
-    }
-
-    fn with_policy(mut self, policy: Policy, source: PolicySource) -> Self {
-        self.policy = Some(policy);
-        self.policy_source = Some(source);
-        self
-    }
-}
-
-/// What one invocation did: the handler's return value.
-#[derive(Debug, Clone, Serialize)]
-pub struct Summary {
-    pub trigger: String,
-    pub account: String,
-    pub region: String,
-    pub dry_run: bool,
-    pub jobs: Vec<JobReport>,
-    /// Events or references that were not for this function, and why.
-    pub ignored: Vec<String>,
-    /// Paused jobs looked at (listed) during a sweep.
-    pub scanned: usize,
-    /// Jobs in the window left for the next sweep: the invocation's time budget ran out.
-    pub deferred: usize,
-    /// Changes left open by an earlier invocation that died, finished (or reported) by this one.
-    pub recovered: usize,
-    pub notified: bool,
-}
-
-impl Summary {
-    pub fn count(&self, outcome: Outcome) -> usize {
-        self.jobs.iter().filter(|j| j.outcome == outcome).count()
-    }
-}
-
-fn when(t: DateTime<Utc>) -> String {
-    t.format("%Y-%m-%d %H:%M UTC").to_string()
-}
-
-fn kind(t: JobType) -> &'static str {
-    match t {
-        JobType::OneTime => "one-time job",
-        JobType::Scheduled => "recurring job",
-        JobType::Unknown => "job",
-    }
-}
-
-/// The job as people read it. The name is the raw value: readable text is made safe where it
-/// is rendered ([`safe`]), the JSON keeps it exact.
-fn label(job: &JobSnapshot) -> String {
-    if job.name.is_empty() {
-        format!("{} {}", kind(job.job_type), job.job_id)
-    } else {
-        format!("{} \"{}\" ({})", kind(job.job_type), job.name, job.job_id)
-    }
-}
+use crate::notify::Notifier;
+use crate::scope::Scope;
 
 /// How long after the invocation's deadline a lease still holds (clock skew between hosts).
 pub const LEASE_MARGIN_SECS: i64 = 60;
@@ -234,6 +38,9 @@ pub struct ExpiryGuard<M, N, J = MemoryJournal> {
     pub deadline: Option<DateTime<Utc>>,
     /// When the invocation started (the time budget is measured from here).
     pub started: DateTime<Utc>,
+    /// Real time, for the time budget and the CLI's leases (a run's decisions use the `now`
+    /// they are given); tests pass their own.
+    pub clock: fn() -> DateTime<Utc>,
 }
 
 /// An id for an invocation that has none of its own (the CLI).
@@ -257,6 +64,7 @@ impl<M: MacieJobs, N: Notifier> ExpiryGuard<M, N, MemoryJournal> {
             owner: invocation_id(),
             deadline: None,
             started: Utc::now(),
+            clock: Utc::now,
         }
     }
 }
@@ -273,12 +81,20 @@ impl<M: MacieJobs, N: Notifier, J: Journal> ExpiryGuard<M, N, J> {
             owner: self.owner,
             deadline: self.deadline,
             started: self.started,
+            clock: self.clock,
         }
     }
 
     pub fn with_deadline(mut self, deadline: Option<DateTime<Utc>>) -> Self {
         self.deadline = deadline;
-        self.started = Utc::now();
+        self.started = (self.clock)();
+        self
+    }
+
+    /// The same guard reading real time from `clock` (tests).
+    pub fn with_clock(mut self, clock: fn() -> DateTime<Utc>) -> Self {
+        self.clock = clock;
+        self.started = clock();
         self
     }
 
@@ -295,7 +111,7 @@ impl<M: MacieJobs, N: Notifier, J: Journal> ExpiryGuard<M, N, J> {
         let end = match self.deadline {
             Some(d) => d.max(now),
             // No deadline: from the moment of the claim, however long the run has taken.
-            None => now.max(Utc::now()) + chrono::Duration::seconds(CLI_LEASE_SECS),
+            None => now.max((self.clock)()) + chrono::Duration::seconds(CLI_LEASE_SECS),
         };
         end.timestamp() + LEASE_MARGIN_SECS
     }
@@ -308,7 +124,7 @@ impl<M: MacieJobs, N: Notifier, J: Journal> ExpiryGuard<M, N, J> {
             None => true,
             Some(d) => {
                 let reserve = chrono::Duration::seconds(RESERVE_SECS).min((d - self.started) / 4);
-                d - Utc::now() > reserve
+                d - (self.clock)() > reserve
             }
         }
     }
@@ -378,18 +194,12 @@ impl<M: MacieJobs, N: Notifier, J: Journal> ExpiryGuard<M, N, J> {
     }
 
     fn summary(&self, trigger: &str) -> Summary {
-        Summary {
-            trigger: trigger.to_string(),
-            account: self.scope.account.clone(),
-            region: self.scope.region.clone(),
-            dry_run: self.config.dry_run,
-            jobs: Vec::new(),
-            ignored: Vec::new(),
-            scanned: 0,
-            deferred: 0,
-            recovered: 0,
-            notified: false,
-        }
+        Summary::new(
+            trigger,
+            &self.scope.account,
+            &self.scope.region,
+            self.config.dry_run,
+        )
     }
 
     /// Pages through every USER_PAUSED job. `visit` sees each; returns how many were seen.
@@ -611,9 +421,15 @@ impl<M: MacieJobs, N: Notifier, J: Journal> ExpiryGuard<M, N, J> {
                 let entry = self.intent(&job.snapshot, action, policy, now);
                 self.leased(entry, Some(job), now).await
             }
-            _ => self
-                .report_plan(&job.snapshot, &plan, policy, &source, now)
-                .with_policy(policy, source),
+            _ => plan_report(
+                &job.snapshot,
+                &plan,
+                policy,
+                &source,
+                self.config.dry_run,
+                now,
+            )
+            .with_policy(policy, source),
         }
     }
 
@@ -767,8 +583,15 @@ impl<M: MacieJobs, N: Notifier, J: Journal> ExpiryGuard<M, N, J> {
                     .journal
                     .release(&scope, &job_id, &self.owner, false)
                     .await;
-                self.report_plan(&fresh.snapshot, &plan, policy, &source, now)
-                    .with_policy(policy, source)
+                plan_report(
+                    &fresh.snapshot,
+                    &plan,
+                    policy,
+                    &source,
+                    self.config.dry_run,
+                    now,
+                )
+                .with_policy(policy, source)
             }
         }
     }
@@ -837,75 +660,6 @@ impl<M: MacieJobs, N: Notifier, J: Journal> ExpiryGuard<M, N, J> {
             _ => None,
         }
     }
-    fn report_plan(
-        &self,
-        job: &JobSnapshot,
-        plan: &Plan,
-        policy: Policy,
-        source: &PolicySource,
-        now: DateTime<Utc>,
-    ) -> JobReport {
-        let who = label(job);
-        let expires = job.expires_at.map(when).unwrap_or_default();
-        let left = job
-            .expires_at
-            .map(|e| days_left(e, now))
-            .unwrap_or_default();
-        let near = match source {
-            PolicySource::NearMiss { what } => format!(
-                " Near miss: {what}. macie-guard changes nothing on this job until it is spelled exactly: tag {POLICY_TAG}=<{}>.",
-                Policy::VALUES.replace(", ", "|")
-            ),
-            _ => String::new(),
-        };
-        let (outcome, message) = match plan {
-            Plan::Nothing { reason } => (Outcome::Nothing, format!("{who}: {reason}")),
-            Plan::Ignore => (
-                Outcome::Ignored,
-                match source {
-                    PolicySource::Excluded => format!("{who} is excluded from macie-guard (EXCLUDE_JOBS)"),
-                    _ => format!("{who} expires {expires}; policy ignore"),
-                },
-            ),
-            Plan::Warn { policy: Policy::Notify, .. } => (
-                Outcome::Warned,
-                format!(
-                    "{who} expires {expires} ({left:.1} days left). Its policy is notify, so macie-guard will not change it: it will be {}. Resume it, or tag it {POLICY_TAG}=resume|keep-paused|cancel, before then.{near}",
-                    fate(Policy::Notify, job.job_type),
-                ),
-            ),
-            Plan::Warn { policy, act_at } => (
-                Outcome::Warned,
-                format!(
-                    "{who} expires {expires} ({left:.1} days left). On {} it will be {} (policy {policy}), unless you resume it first or tag it {POLICY_TAG} with another policy ({}).",
-                    when(*act_at),
-                    fate(*policy, job.job_type),
-                    Policy::VALUES
-                ),
-            ),
-            Plan::Notify => (
-                Outcome::Notified,
-                format!(
-                    "{who} expires {expires} ({left:.1} days left) and macie-guard will not change it: it will be {}. Resume it now, or tag it {POLICY_TAG}=resume|keep-paused|cancel.{near}",
-                    fate(Policy::Notify, job.job_type),
-                ),
-            ),
-            Plan::LetRunExpire => (
-                Outcome::Notified,
-                format!(
-                    "{who} expires {expires} ({left:.1} days left); policy cancel: {}. To end the job and all its future runs, tag it {POLICY_TAG}=cancel-job.",
-                    fate(Policy::Cancel, job.job_type),
-                ),
-            ),
-            Plan::Act { action } if self.config.dry_run => (
-                Outcome::DryRun,
-                format!("{who} expires {expires}: would {} it (policy {policy}): it would be {}; DRY_RUN is on, nothing was changed", action.as_str(), fate(policy, job.job_type)),
-            ),
-            Plan::Act { action } => (Outcome::Failed, format!("{who}: {} not attempted", action.as_str())),
-        };
-        JobReport::new(job, now, plan.label(), outcome, message)
-    }
-
     /// Makes the change (one or two UpdateClassificationJob calls), under the lease.
     async fn act(
         &self,
@@ -1038,10 +792,10 @@ impl<M: MacieJobs, N: Notifier, J: Journal> ExpiryGuard<M, N, J> {
         }
     }
 
-    /// Logs each decision, counts metrics, tells people once, and fails the invocation when
-    /// any job failed (so it is retried; a retry re-reads and skips what is done).
+    /// Logs each decision, tells people once, and closes the journal entries whose changes
+    /// were reported. Jobs that failed stay in the summary ([`Summary::failures`]): the
+    /// Lambda adapter fails the invocation for them, the CLI exits with status 1.
     async fn finish(&self, mut summary: Summary) -> Result<Summary> {
-        let mut counts = Counts::default();
         for j in &summary.jobs {
             tracing::info!(
                 job_id = %j.job_id,
@@ -1055,14 +809,11 @@ impl<M: MacieJobs, N: Notifier, J: Journal> ExpiryGuard<M, N, J> {
                 message = %j.message,
                 "decision"
             );
-            counts.add(&[("Action", &j.action), ("Outcome", j.outcome.as_str())]);
         }
         for reason in &summary.ignored {
             tracing::warn!(reason = %reason, "ignored");
         }
-        metrics_sink(&counts);
-
-        let note = self.notification(&summary);
+        let note = notification(&summary);
         let published = match &note {
             None => Ok(()),
             Some(n) => self.notifier.publish(n).await,
@@ -1086,119 +837,7 @@ impl<M: MacieJobs, N: Notifier, J: Journal> ExpiryGuard<M, N, J> {
         }
         published?;
         summary.notified = note.is_some();
-        let failed: Vec<&JobReport> = summary
-            .jobs
-            .iter()
-            .filter(|j| j.outcome == Outcome::Failed)
-            .collect();
-        if let Some(first) = failed.first() {
-            return Err(Error::Partial {
-                failed: failed.len(),
-                total: summary.jobs.len(),
-                first: first.message.clone(),
-                summary: Box::new(serde_json::to_value(&summary).unwrap_or(Value::Null)),
-            });
-        }
         Ok(summary)
-    }
-
-    fn notification(&self, s: &Summary) -> Option<Notification> {
-        /// Jobs listed one by one in a message; the rest are counted.
-        const LISTED: usize = 50;
-        let order = [
-            (Outcome::Failed, "failed"),
-            (Outcome::Lost, "lost"),
-            (Outcome::Notified, "expiring, no action"),
-            (Outcome::Done, "changed"),
-            (Outcome::DryRun, "would change (dry run)"),
-            (Outcome::Warned, "warning"),
-            (Outcome::NotFound, "not found"),
-        ];
-        let failed_or_told = s.jobs.iter().any(|j| j.outcome.tells_people());
-        let mut told: Vec<&JobReport> =
-            s.jobs.iter().filter(|j| j.outcome.tells_people()).collect();
-        if !failed_or_told && s.deferred == 0 {
-            return None;
-        }
-        told.sort_by_key(|j| order.iter().position(|(o, _)| *o == j.outcome));
-        let mut parts = Vec::new();
-        let mut counts = serde_json::Map::new();
-        for (outcome, word) in order {
-            let n = s.count(outcome);
-            if n > 0 {
-                parts.push(format!("{n} {word}"));
-                counts.insert(outcome.as_str().into(), json!(n));
-            }
-        }
-        let severity =
-            if s.count(Outcome::Failed) + s.count(Outcome::Lost) + s.count(Outcome::Notified) > 0 {
-                "critical"
-            } else if s.count(Outcome::Warned) + s.count(Outcome::NotFound) + s.deferred > 0 {
-                "warning"
-            } else {
-                "info"
-            };
-        if s.deferred > 0 {
-            parts.push(format!("{} left for the next sweep", s.deferred));
-            counts.insert("deferred".into(), json!(s.deferred));
-        }
-        let subject = format!(
-            "Macie paused jobs in {} {}: {}",
-            s.account,
-            s.region,
-            parts.join(", ")
-        );
-        let mut text =
-            format!(
-            "macie-guard looked at paused Amazon Macie jobs in account {} ({}), trigger {}{}.\n\
-             A job paused while running is cancelled (or loses its run) 30 days after the pause.\n",
-            s.account,
-            s.region,
-            s.trigger,
-            if s.dry_run { ", DRY RUN: nothing was changed" } else { "" }
-        );
-        let listed = &told[..told.len().min(LISTED)];
-        for j in listed {
-            // One line per job: every value from AWS or an event is escaped.
-            text.push_str(&format!(
-                "\n- [{}] {}",
-                j.outcome.as_str(),
-                safe(&j.message)
-            ));
-        }
-        if s.deferred > 0 {
-            text.push_str(&format!(
-                "\n\n{} job(s) in the window were not looked at: the invocation's time budget ran out. The next sweep takes them.",
-                s.deferred
-            ));
-        }
-        if told.len() > listed.len() {
-            text.push_str(&format!(
-                "\n\n... and {} more job(s), listed in the function's log (one line per job) and its result.",
-                told.len() - listed.len()
-            ));
-        }
-        let facts = json!({
-            "account": s.account, "region": s.region, "trigger": s.trigger, "dryRun": s.dry_run,
-            "counts": counts, "jobs": listed, "jobsNotListed": told.len() - listed.len(),
-            "deferred": s.deferred, "recovered": s.recovered,
-        });
-        Some(Notification {
-            subject,
-            text,
-            facts,
-            kind: "expiry",
-            severity,
-        })
-    }
-}
-
-/// Whether `job` is already where `action` leads.
-fn wanted(action: Action, job: &JobSnapshot) -> bool {
-    match action {
-        Action::Resume => matches!(job.status, JobStatus::Running | JobStatus::Idle),
-        Action::Cancel => job.status == JobStatus::Cancelled,
-        Action::KeepPaused => false,
     }
 }
 
@@ -1218,24 +857,6 @@ fn changed_log(job: &JobSnapshot, from: &str, to: &str) {
         to,
         "job changed"
     );
-}
-
-/// Where metrics go: EMF lines on stdout, only inside Lambda (the CLI prints reports instead).
-fn metrics_sink(counts: &Counts) {
-    if std::env::var_os("AWS_LAMBDA_FUNCTION_NAME").is_some() {
-        counts.emit("expiry-guard", "Decisions");
-    }
-}
-
-/// A paused job with the policy and plan that apply now: the CLI's `jobs` listing.
-#[derive(Debug, Clone, Serialize)]
-pub struct PausedJob {
-    #[serde(flatten)]
-    pub job: JobSnapshot,
-    pub days_left: Option<f64>,
-    pub policy: Policy,
-    pub policy_source: PolicySource,
-    pub plan: Plan,
 }
 
 impl<M: MacieJobs, N: Notifier, J: Journal> ExpiryGuard<M, N, J> {

@@ -1,13 +1,17 @@
-//! The expiry guard as a Lambda handler: clients built once, a guard per invocation.
+//! The expiry guard as a Lambda handler: clients built once, a guard per invocation. The
+//! adapter turns the run's summary into Lambda's answer: metrics from it, and an error when a
+//! job failed, so that Lambda retries (a retry re-reads each job and skips what is done).
 
 use chrono::Utc;
 use lambda_runtime::LambdaEvent;
 use serde_json::Value;
 
-use super::{ExpiryConfig, ExpiryEvent, ExpiryGuard};
+use super::jobs::MacieJobs;
+use super::report::metrics;
+use super::{ExpiryConfig, ExpiryEvent, ExpiryGuard, Summary};
 use crate::error::Error;
 use crate::journal::Journal;
-use crate::macie::MacieJobs;
+use crate::logging::emit_metrics;
 use crate::notify::Notifier;
 use crate::scope::Scope;
 
@@ -27,8 +31,9 @@ impl<M: MacieJobs, N: Notifier, J: Journal> ExpiryFunction<M, N, J> {
     /// Parses and routes one event. A malformed event is an error before any call is made.
     pub async fn handle(&self, event: LambdaEvent<Value>) -> Result<Value, Error> {
         let (payload, context) = event.into_parts();
-        let parsed = ExpiryEvent::parse(&payload).inspect_err(|e| {
+        let parsed = ExpiryEvent::parse(&payload).map_err(|e| {
             tracing::error!(error = %e, "event rejected");
+            Error::from(e)
         })?;
         let scope = Scope::of_invocation(
             &context.invoked_function_arn,
@@ -56,10 +61,12 @@ impl<M: MacieJobs, N: Notifier, J: Journal> ExpiryFunction<M, N, J> {
             },
             deadline,
             started,
+            clock: Utc::now,
         };
-        let summary = guard.handle(&parsed, Utc::now()).await.inspect_err(|e| {
+        let summary = guard.handle(&parsed, started).await.inspect_err(|e| {
             tracing::error!(error = %e, "invocation failed");
         })?;
+        emit_metrics(&metrics(&summary), "expiry-guard", "Decisions");
         tracing::info!(
             trigger = %summary.trigger,
             jobs = summary.jobs.len(),
@@ -68,6 +75,18 @@ impl<M: MacieJobs, N: Notifier, J: Journal> ExpiryFunction<M, N, J> {
             notified = summary.notified,
             "summary"
         );
+        let summary = outcome(summary).inspect_err(|e| {
+            tracing::error!(error = %e, "invocation failed");
+        })?;
         Ok(serde_json::to_value(&summary).unwrap_or(Value::Null))
+    }
+}
+
+/// What Lambda is told about a run: the summary, or, when any job failed, an error (the
+/// other jobs were handled and reported; Lambda retries, and the retry re-reads each job).
+pub fn outcome(summary: Summary) -> Result<Summary, Error> {
+    match summary.failures() {
+        Some(failures) => Err(Error::from(failures)),
+        None => Ok(summary),
     }
 }

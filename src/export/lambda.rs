@@ -1,12 +1,15 @@
-//! The export guard as a Lambda handler: clients built once, a guard per invocation.
+//! The export guard as a Lambda handler: clients built once, a guard per invocation; metrics
+//! from the report.
 
 use lambda_runtime::LambdaEvent;
 use serde_json::Value;
 
 use super::event::ExportEvent;
 use super::guard::ExportGuard;
+use super::report::metrics;
 use super::sources::ExportSources;
 use crate::error::Error;
+use crate::logging::emit_metrics;
 use crate::notify::Notifier;
 use crate::scope::Scope;
 
@@ -22,8 +25,10 @@ pub struct ExportFunction<S, N> {
 impl<S: ExportSources, N: Notifier> ExportFunction<S, N> {
     pub async fn handle(&self, event: LambdaEvent<Value>) -> Result<Value, Error> {
         let (payload, context) = event.into_parts();
-        let parsed = ExportEvent::parse(&payload)
-            .inspect_err(|e| tracing::error!(error = %e, "event rejected"))?;
+        let parsed = ExportEvent::parse(&payload).map_err(|e| {
+            tracing::error!(error = %e, "event rejected");
+            Error::from(e)
+        })?;
         let scope = Scope::of_invocation(
             &context.invoked_function_arn,
             &self.regions[0],
@@ -39,17 +44,9 @@ impl<S: ExportSources, N: Notifier> ExportFunction<S, N> {
             .handle(&parsed)
             .await
             .inspect_err(|e| tracing::error!(error = %e, "invocation failed"))?;
+        let (by_severity, checks) = metrics(&report);
+        emit_metrics(&by_severity, "export-guard", "Findings");
+        emit_metrics(&checks, "export-guard", "Checks");
         Ok(serde_json::to_value(&report).unwrap_or(Value::Null))
     }
-}
-
-/// The Regions to check: the function's own, then the extra ones, without repeats.
-pub fn regions(own: String, extra: Vec<String>) -> Vec<String> {
-    let mut out = vec![own];
-    for r in extra {
-        if !out.contains(&r) {
-            out.push(r);
-        }
-    }
-    out
 }

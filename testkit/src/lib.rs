@@ -10,6 +10,7 @@
 //! Both print `listening on http://HOST:PORT` once they accept connections; nothing here
 //! sleeps or polls for readiness.
 
+pub mod local_runtime;
 pub mod runtime_api;
 
 use serde_json::Value;

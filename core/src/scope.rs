@@ -1,4 +1,4 @@
-//! The account and Region a function acts in, and references to classification jobs.
+//! The account and Region a function acts in, and the partitions Regions belong to.
 
 use serde::Serialize;
 
@@ -134,67 +134,9 @@ pub fn is_account(s: &str) -> bool {
     s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit())
 }
 
-/// Macie's job ids: 32 lowercase hexadecimal digits.
-pub fn is_job_id(s: &str) -> bool {
-    s.len() == 32
-        && s.bytes()
-            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
-}
-
-/// What a string from an event says about a job.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum JobRef {
-    /// A job of this account and Region.
-    Mine(String),
-    /// A job ARN of another account, Region or partition: never acted on.
-    Foreign { arn: String, reason: String },
-    /// Not a job reference at all.
-    NotAJob,
-}
-
-impl JobRef {
-    /// Reads a job ARN (`arn:*:macie2:*:*:classification-job/<id>`) or a bare job id.
-    pub fn parse(s: &str, scope: &Scope) -> JobRef {
-        let s = s.trim();
-        if is_job_id(s) {
-            return JobRef::Mine(s.to_string());
-        }
-        let parts: Vec<&str> = s.splitn(6, ':').collect();
-        let ["arn", partition, "macie2", region, account, resource] = parts.as_slice() else {
-            return JobRef::NotAJob;
-        };
-        let Some(id) = resource.strip_prefix("classification-job/") else {
-            return JobRef::NotAJob;
-        };
-        let foreign = |reason: String| JobRef::Foreign {
-            arn: s.to_string(),
-            reason,
-        };
-        if !is_job_id(id) {
-            return foreign(format!("{id:?} is not a Macie job id (32 hex digits)"));
-        }
-        if *partition != scope.partition() || *region != scope.region {
-            return foreign(format!(
-                "the job is in {partition}/{region}; this function acts in {}/{} only",
-                scope.partition(),
-                scope.region
-            ));
-        }
-        if *account != scope.account {
-            return foreign(format!(
-                "the job belongs to account {account}; this function acts in account {} only",
-                scope.account
-            ));
-        }
-        JobRef::Mine(id.to_string())
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    const ID: &str = "0123456789abcdef0123456789abcdef";
 
     #[test]
     fn account_comes_from_the_function_arn() {
@@ -213,43 +155,6 @@ mod tests {
         }
     }
 
-    #[test]
-    fn job_refs() {
-        let scope = Scope::new("123456789012", "us-east-1");
-        let mine = format!("arn:aws:macie2:us-east-1:123456789012:classification-job/{ID}");
-        assert_eq!(JobRef::parse(&mine, &scope), JobRef::Mine(ID.into()));
-        assert_eq!(JobRef::parse(ID, &scope), JobRef::Mine(ID.into()));
-        for foreign in [
-            format!("arn:aws:macie2:us-east-1:999999999999:classification-job/{ID}"),
-            format!("arn:aws:macie2:eu-west-1:123456789012:classification-job/{ID}"),
-            format!("arn:aws-cn:macie2:us-east-1:123456789012:classification-job/{ID}"),
-            "arn:aws:macie2:us-east-1:123456789012:classification-job/../../jobs".to_string(),
-        ] {
-            assert!(
-                matches!(JobRef::parse(&foreign, &scope), JobRef::Foreign { .. }),
-                "{foreign}"
-            );
-        }
-        for not in [
-            "123456789012",
-            "",
-            "arn:aws:s3:::bucket",
-            "ABCDEF0123456789ABCDEF0123456789",
-            "x/../y",
-        ] {
-            assert_eq!(JobRef::parse(not, &scope), JobRef::NotAJob, "{not}");
-        }
-        assert_eq!(
-            Scope::new("123456789012", "cn-north-1").partition(),
-            "aws-cn"
-        );
-        assert_eq!(
-            Scope::new("123456789012", "us-gov-west-1").job_arn("a"),
-            "arn:aws-us-gov:macie2:us-gov-west-1:123456789012:classification-job/a"
-        );
-    }
-
-    /// One Region of each partition in the SDK's partition data, and names of none.
     #[test]
     fn every_partition_of_the_sdk_data() {
         for (region, id) in [

@@ -508,6 +508,38 @@ pub fn days_left(expires_at: DateTime<Utc>, now: DateTime<Utc>) -> f64 {
     (hours / 24.0 * 10.0).floor() / 10.0
 }
 
+/// The expiry guard's settings (environment variables of the function, flags of the CLI).
+#[derive(Debug, Clone)]
+pub struct ExpiryConfig {
+    pub default_policy: Policy,
+    pub windows: Windows,
+    pub dry_run: bool,
+    /// Jobs handled at once during a sweep.
+    pub concurrency: usize,
+    pub exclusions: Exclusions,
+}
+
+impl Default for ExpiryConfig {
+    fn default() -> Self {
+        ExpiryConfig {
+            default_policy: Policy::Notify,
+            windows: Windows::default(),
+            dry_run: false,
+            concurrency: 8,
+            exclusions: Exclusions::default(),
+        }
+    }
+}
+
+/// Whether `job` is already where `action` leads.
+pub fn wanted(action: Action, job: &JobSnapshot) -> bool {
+    match action {
+        Action::Resume => matches!(job.status, JobStatus::Running | JobStatus::Idle),
+        Action::Cancel => job.status == JobStatus::Cancelled,
+        Action::KeepPaused => false,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -4,8 +4,8 @@
 use serde::Serialize;
 use serde_json::{Map, Value};
 
+use crate::envelope::{as_event_object, schedule_trigger, str_field};
 use crate::error::Error;
-use crate::expiry::event::{as_event_object, schedule_trigger, str_field};
 
 /// What changed, as the CloudTrail record names it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -8,8 +8,8 @@ use chrono::{DateTime, Utc};
 use serde_json::{json, Map, Value};
 use std::future::Future;
 
+use super::policy::{JobSnapshot, JobStatus, JobType};
 use crate::error::{Error, Result};
-use crate::expiry::policy::{JobSnapshot, JobStatus, JobType};
 
 /// ListClassificationJobs' largest page: the model leaves `maxResults` unbounded, Macie's
 /// reference documents up to 200.
@@ -335,26 +335,4 @@ impl MacieJobs for aws_sdk_macie2::Client {
             ))),
         }
     }
-}
-
-/// The account Macie runs in, read from GetMacieSession's service role ARN. For the CLI,
-/// which has no function ARN to read it from.
-pub async fn session_account(client: &aws_sdk_macie2::Client) -> Result<String> {
-    let out = client
-        .get_macie_session()
-        .send()
-        .await
-        .map_err(|e| Error::aws("Macie", "GetMacieSession", None, &e))?;
-    out.service_role()
-        .and_then(|arn| arn.split(':').nth(4))
-        .filter(|a| crate::scope::is_account(a))
-        .map(str::to_string)
-        .ok_or_else(|| Error::Aws {
-            service: "Macie",
-            operation: "GetMacieSession",
-            on: None,
-            code: "NoAccount".into(),
-            message: "the session has no service role ARN to read the account from; pass --account"
-                .into(),
-        })
 }

@@ -21,12 +21,14 @@ impl Counts {
         *self.counts.entry(key).or_default() += 1;
     }
 
-    /// One EMF document per dimension set, metric `metric` (Count).
-    pub fn emf_lines(&self, function: &str, metric: &str, now_ms: i64) -> Vec<String> {
+    /// One EMF document per dimension set, metric `metric` (Count). Each carries `level`
+    /// ([`emf_level`]) so that Lambda's log-level filtering keeps it.
+    pub fn emf_lines(&self, function: &str, metric: &str, now_ms: i64, level: &str) -> Vec<String> {
         self.counts
             .iter()
             .map(|(dims, n)| {
                 let mut doc = Map::new();
+                doc.insert("level".into(), json!(level));
                 let mut names: Vec<Value> = vec![json!("Function")];
                 doc.insert("Function".into(), json!(function));
                 for (k, v) in dims {
@@ -49,12 +51,18 @@ impl Counts {
             })
             .collect()
     }
+}
 
-    /// Prints the EMF lines to stdout.
-    pub fn emit(&self, function: &str, metric: &str) {
-        for line in self.emf_lines(function, metric, chrono::Utc::now().timestamp_millis()) {
-            println!("{line}");
-        }
+/// The `level` of the EMF lines. Lambda's log-level filtering (JSON log format) drops lines
+/// whose level is below the function's application log level, and reads a line without one
+/// as INFO: at WARN or above every metric would be lost. The lines carry the configured level
+/// (AWS_LAMBDA_LOG_LEVEL), never below INFO, so they pass whatever level an operator sets.
+pub fn emf_level(lambda_log_level: Option<&str>) -> &'static str {
+    match lambda_log_level.map(str::to_ascii_uppercase).as_deref() {
+        Some("WARN") => "WARN",
+        Some("ERROR") => "ERROR",
+        Some("FATAL") => "FATAL",
+        _ => "INFO",
     }
 }
 
@@ -68,7 +76,7 @@ mod tests {
         c.add(&[("Action", "resume"), ("Outcome", "done")]);
         c.add(&[("Action", "resume"), ("Outcome", "done")]);
         c.add(&[("Action", "warn"), ("Outcome", "notified")]);
-        let lines = c.emf_lines("expiry-guard", "Decisions", 1_700_000_000_000);
+        let lines = c.emf_lines("expiry-guard", "Decisions", 1_700_000_000_000, "INFO");
         assert_eq!(lines.len(), 2);
         let doc: Value = serde_json::from_str(&lines[0]).unwrap();
         assert_eq!(doc["Decisions"], 2);
@@ -79,5 +87,30 @@ mod tests {
             json!(["Function", "Action", "Outcome"])
         );
         assert_eq!(doc["_aws"]["Timestamp"], 1_700_000_000_000i64);
+        assert_eq!(doc["level"], "INFO");
+    }
+
+    /// Whatever application log level an operator sets, the metric lines are at least as
+    /// severe, so Lambda keeps them.
+    #[test]
+    fn metric_lines_pass_every_application_log_level() {
+        let rank = |l: &str| {
+            ["TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL"]
+                .iter()
+                .position(|x| *x == l)
+                .unwrap()
+        };
+        for set in [
+            "TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL", "warn", "Error",
+        ] {
+            let level = emf_level(Some(set));
+            assert!(
+                rank(level) >= rank(&set.to_ascii_uppercase()),
+                "{set} -> {level}"
+            );
+            assert!(rank(level) >= rank("INFO"));
+        }
+        assert_eq!(emf_level(None), "INFO");
+        assert_eq!(emf_level(Some("nonsense")), "INFO");
     }
 }

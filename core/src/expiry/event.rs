@@ -5,7 +5,9 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::envelope::{as_event_object, envelope, schedule_trigger, str_field};
 use crate::error::Error;
+use crate::scope::Scope;
 
 /// Macie's four Health event codes about paused jobs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -164,75 +166,6 @@ pub enum ExpiryEvent {
     },
 }
 
-fn kind_of(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
-}
-
-/// Reads a field that must be a string when present.
-pub(crate) fn str_field<'a>(
-    obj: &'a serde_json::Map<String, Value>,
-    field: &str,
-) -> Result<Option<&'a str>, Error> {
-    match obj.get(field) {
-        // Absent and null say the same.
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::String(s)) => Ok(Some(s)),
-        Some(other) => Err(Error::MalformedEvent(format!(
-            "field {field:?} must be a string, not {}",
-            kind_of(other)
-        ))),
-    }
-}
-
-/// Parses an EventBridge envelope with a typed detail; errors name the path that failed.
-pub(crate) fn envelope<T: serde::de::DeserializeOwned + Serialize>(
-    value: &Value,
-) -> Result<EventBridgeEvent<T>, Error> {
-    serde_path_to_error::deserialize(value)
-        .map_err(|e| Error::MalformedEvent(format!("at {}: {}", e.path(), e.inner())))
-}
-
-/// A schedule's input: an EventBridge "Scheduled Event" envelope, or a plain
-/// `{"action": "sweep"}` (a target with custom input gets no envelope).
-pub(crate) fn schedule_trigger(
-    obj: &serde_json::Map<String, Value>,
-    action: &str,
-) -> Result<Option<String>, Error> {
-    if let Some(a) = str_field(obj, "action")? {
-        if a == action {
-            return Ok(Some("action".into()));
-        }
-        return Err(Error::MalformedEvent(format!(
-            "action {a:?} is not known; this function takes {{\"action\": \"{action}\"}}"
-        )));
-    }
-    let detail_type = str_field(obj, "detail-type")?;
-    let source = str_field(obj, "source")?;
-    if detail_type == Some("Scheduled Event")
-        && matches!(source, Some("aws.events" | "aws.scheduler"))
-    {
-        return Ok(Some("schedule".into()));
-    }
-    Ok(None)
-}
-
-/// The top of every event: an object, either an EventBridge envelope or a plain action.
-pub(crate) fn as_event_object(value: &Value) -> Result<&serde_json::Map<String, Value>, Error> {
-    value.as_object().ok_or_else(|| {
-        Error::MalformedEvent(format!(
-            "the event must be a JSON object, not {}",
-            kind_of(value)
-        ))
-    })
-}
-
 impl ExpiryEvent {
     pub fn parse(value: &Value) -> Result<ExpiryEvent, Error> {
         let obj = as_event_object(value)?;
@@ -281,9 +214,105 @@ impl ExpiryEvent {
     }
 }
 
+/// Macie's job ids: 32 lowercase hexadecimal digits.
+pub fn is_job_id(s: &str) -> bool {
+    s.len() == 32
+        && s.bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
+/// What a string from an event says about a job.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum JobRef {
+    /// A job of this account and Region.
+    Mine(String),
+    /// A job ARN of another account, Region or partition: never acted on.
+    Foreign { arn: String, reason: String },
+    /// Not a job reference at all.
+    NotAJob,
+}
+
+impl JobRef {
+    /// Reads a job ARN (`arn:*:macie2:*:*:classification-job/<id>`) or a bare job id.
+    pub fn parse(s: &str, scope: &Scope) -> JobRef {
+        let s = s.trim();
+        if is_job_id(s) {
+            return JobRef::Mine(s.to_string());
+        }
+        let parts: Vec<&str> = s.splitn(6, ':').collect();
+        let ["arn", partition, "macie2", region, account, resource] = parts.as_slice() else {
+            return JobRef::NotAJob;
+        };
+        let Some(id) = resource.strip_prefix("classification-job/") else {
+            return JobRef::NotAJob;
+        };
+        let foreign = |reason: String| JobRef::Foreign {
+            arn: s.to_string(),
+            reason,
+        };
+        if !is_job_id(id) {
+            return foreign(format!("{id:?} is not a Macie job id (32 hex digits)"));
+        }
+        if *partition != scope.partition() || *region != scope.region {
+            return foreign(format!(
+                "the job is in {partition}/{region}; this function acts in {}/{} only",
+                scope.partition(),
+                scope.region
+            ));
+        }
+        if *account != scope.account {
+            return foreign(format!(
+                "the job belongs to account {account}; this function acts in account {} only",
+                scope.account
+            ));
+        }
+        JobRef::Mine(id.to_string())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const JOB_ID: &str = "0123456789abcdef0123456789abcdef";
+
+    #[test]
+    fn job_refs() {
+        let scope = Scope::new("123456789012", "us-east-1");
+        let mine = format!("arn:aws:macie2:us-east-1:123456789012:classification-job/{JOB_ID}");
+        assert_eq!(JobRef::parse(&mine, &scope), JobRef::Mine(JOB_ID.into()));
+        assert_eq!(JobRef::parse(JOB_ID, &scope), JobRef::Mine(JOB_ID.into()));
+        for foreign in [
+            format!("arn:aws:macie2:us-east-1:999999999999:classification-job/{JOB_ID}"),
+            format!("arn:aws:macie2:eu-west-1:123456789012:classification-job/{JOB_ID}"),
+            format!("arn:aws-cn:macie2:us-east-1:123456789012:classification-job/{JOB_ID}"),
+            "arn:aws:macie2:us-east-1:123456789012:classification-job/../../jobs".to_string(),
+        ] {
+            assert!(
+                matches!(JobRef::parse(&foreign, &scope), JobRef::Foreign { .. }),
+                "{foreign}"
+            );
+        }
+        for not in [
+            "123456789012",
+            "",
+            "arn:aws:s3:::bucket",
+            "ABCDEF0123456789ABCDEF0123456789",
+            "x/../y",
+        ] {
+            assert_eq!(JobRef::parse(not, &scope), JobRef::NotAJob, "{not}");
+        }
+        assert_eq!(
+            Scope::new("123456789012", "cn-north-1").partition(),
+            "aws-cn"
+        );
+        assert_eq!(
+            Scope::new("123456789012", "us-gov-west-1").job_arn("a"),
+            "arn:aws-us-gov:macie2:us-gov-west-1:123456789012:classification-job/a"
+        );
+    }
+
+    /// One Region of each partition in the SDK's partition data, and names of none.
     use serde_json::json;
 
     fn health(detail: Value) -> Value {

@@ -6,7 +6,9 @@
 
 use chrono::Duration;
 
-use crate::error::{Error, Result};
+use crate::error::Error;
+
+type Result<T, E = Error> = std::result::Result<T, E>;
 use crate::expiry::{Exclusions, ExpiryConfig, Policy, Windows};
 
 /// Reads configuration through `lookup` (the environment in the binaries; a map in tests).
@@ -108,16 +110,46 @@ impl<F: Fn(&str) -> Option<String>> Env<F> {
                     "use Region names such as eu-west-1, separated by commas without spaces",
                 ));
             }
-            if !out.iter().any(|o| o == r) {
-                out.push(r.to_string());
-            }
+            out.push(r.to_string());
         }
-        Ok(out)
+        Ok(distinct(out))
     }
 
     pub fn string(&self, name: &str) -> Option<String> {
         self.get(name)
     }
+}
+
+/// The values in their first order, without repeats (Regions given twice are checked once).
+pub fn distinct<I: IntoIterator<Item = String>>(values: I) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for v in values {
+        if !out.contains(&v) {
+            out.push(v);
+        }
+    }
+    out
+}
+
+/// The export guard's settings (environment variables of the function).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ExportConfig {
+    /// EXPORT_REGIONS: Regions checked besides the function's own.
+    pub extra_regions: Vec<String>,
+}
+
+impl ExportConfig {
+    /// The Regions to check: `own` first, then the extra ones, without repeats.
+    pub fn regions(&self, own: &str) -> Vec<String> {
+        distinct(std::iter::once(own.to_string()).chain(self.extra_regions.iter().cloned()))
+    }
+}
+
+/// The export guard's settings from the environment; errors name the variable and the value.
+pub fn export_config<F: Fn(&str) -> Option<String>>(env: &Env<F>) -> Result<ExportConfig> {
+    Ok(ExportConfig {
+        extra_regions: env.regions("EXPORT_REGIONS")?,
+    })
 }
 
 /// A whole number written plainly: digits only, no sign, no leading zero.
@@ -198,6 +230,20 @@ pub fn expiry_config<F: Fn(&str) -> Option<String>>(env: &Env<F>) -> Result<Expi
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn export_regions_start_with_the_functions_own_without_repeats() {
+        let c = export_config(&Env(|n: &str| {
+            (n == "EXPORT_REGIONS").then(|| "eu-west-1,us-east-1,eu-west-1".to_string())
+        }))
+        .unwrap();
+        assert_eq!(c.extra_regions, ["eu-west-1", "us-east-1"]);
+        assert_eq!(c.regions("us-east-1"), ["us-east-1", "eu-west-1"]);
+        assert_eq!(
+            ExportConfig::default().regions("eu-central-1"),
+            ["eu-central-1"]
+        );
+    }
     use std::collections::HashMap;
 
     fn env(pairs: &[(&str, &str)]) -> Env<impl Fn(&str) -> Option<String>> {

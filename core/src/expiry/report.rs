@@ -1,0 +1,474 @@
+//! What the expiry guard reports: per job and per invocation, the message people get, the
+//! metrics, and the CLI's text. Values from AWS stay exact in the JSON and are escaped
+//! ([`safe`]) wherever they become readable text.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use serde_json::{json, Value};
+
+use super::policy::{
+    days_left, fate, JobSnapshot, JobStatus, JobType, Plan, Policy, PolicySource, POLICY_TAG,
+};
+use crate::metrics::Counts;
+use crate::notification::Notification;
+use crate::text::{safe, safe_short};
+
+/// How one job's handling ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Outcome {
+    /// The change was made.
+    Done,
+    /// The job was already in the wanted state when we got there.
+    AlreadyDone,
+    /// DRY_RUN: the change was not made.
+    DryRun,
+    /// A warning before the action window.
+    Warned,
+    /// In the action window with policy `notify`: people were told, nothing changed.
+    Notified,
+    /// Not at risk now.
+    Nothing,
+    /// Policy `ignore`, or excluded.
+    Ignored,
+    /// The job expired: reported with its definition.
+    Lost,
+    /// The job does not exist (any more).
+    NotFound,
+    /// Another invocation holds the job's lease and is changing it: left to that one.
+    Busy,
+    Failed,
+}
+
+impl Outcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Done => "done",
+            Outcome::AlreadyDone => "already-done",
+            Outcome::DryRun => "dry-run",
+            Outcome::Warned => "warned",
+            Outcome::Notified => "notified",
+            Outcome::Nothing => "nothing",
+            Outcome::Ignored => "ignored",
+            Outcome::Lost => "lost",
+            Outcome::NotFound => "not-found",
+            Outcome::Busy => "busy",
+            Outcome::Failed => "failed",
+        }
+    }
+
+    /// Whether a person should hear about it.
+    pub fn tells_people(self) -> bool {
+        !matches!(
+            self,
+            Outcome::Nothing | Outcome::Ignored | Outcome::AlreadyDone | Outcome::Busy
+        )
+    }
+}
+
+/// What happened to one job.
+#[derive(Debug, Clone, Serialize)]
+pub struct JobReport {
+    pub job_id: String,
+    pub name: String,
+    pub status: String,
+    pub job_type: JobType,
+    pub paused_at: Option<DateTime<Utc>>,
+    pub expires_at: Option<DateTime<Utc>>,
+    pub days_left: Option<f64>,
+    pub policy: Option<Policy>,
+    pub policy_source: Option<PolicySource>,
+    /// The plan: nothing, ignore, warn, notify, resume, keep-paused, cancel, lost.
+    pub action: String,
+    pub outcome: Outcome,
+    pub message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub definition: Option<Value>,
+    /// This invocation holds the job's journal entry until the report is out.
+    #[serde(skip)]
+    pub held: bool,
+}
+
+impl JobReport {
+    pub fn new(
+        job: &JobSnapshot,
+        now: DateTime<Utc>,
+        action: &str,
+        outcome: Outcome,
+        message: String,
+    ) -> Self {
+        JobReport {
+            job_id: job.job_id.clone(),
+            name: job.name.clone(),
+            status: job.status.to_string(),
+            job_type: job.job_type,
+            paused_at: job.paused_at,
+            expires_at: job.expires_at,
+            days_left: job.expires_at.map(|e| days_left(e, now)),
+            policy: None,
+            policy_source: None,
+            action: action.to_string(),
+            outcome,
+            message,
+            definition: None,
+            held: false,
+        }
+    }
+
+    pub fn unknown(job_id: &str, action: &str, outcome: Outcome, message: String) -> Self {
+        let job = JobSnapshot {
+            job_id: job_id.to_string(),
+            name: String::new(),
+            status: JobStatus::Other("UNKNOWN".into()),
+            job_type: JobType::Unknown,
+            paused_at: None,
+            expires_at: None,
+            health_event_arn: None,
+            tags: None,
+        };
+        let mut r = JobReport::new(&job, DateTime::<Utc>::MIN_UTC, action, outcome, message);
+        r.days_left = None;
+        r
+    }
+
+    pub fn with_policy(mut self, policy: Policy, source: PolicySource) -> Self {
+        self.policy = Some(policy);
+        self.policy_source = Some(source);
+        self
+    }
+}
+
+/// What one invocation did: the handler's return value.
+#[derive(Debug, Clone, Serialize)]
+pub struct Summary {
+    pub trigger: String,
+    pub account: String,
+    pub region: String,
+    pub dry_run: bool,
+    pub jobs: Vec<JobReport>,
+    /// Events or references that were not for this function, and why.
+    pub ignored: Vec<String>,
+    /// Paused jobs looked at (listed) during a sweep.
+    pub scanned: usize,
+    /// Jobs in the window left for the next sweep: the invocation's time budget ran out.
+    pub deferred: usize,
+    /// Changes left open by an earlier invocation that died, finished (or reported) by this one.
+    pub recovered: usize,
+    pub notified: bool,
+}
+
+impl Summary {
+    /// An empty summary of an invocation.
+    pub fn new(trigger: &str, account: &str, region: &str, dry_run: bool) -> Summary {
+        Summary {
+            trigger: trigger.to_string(),
+            account: account.to_string(),
+            region: region.to_string(),
+            dry_run,
+            jobs: Vec::new(),
+            ignored: Vec::new(),
+            scanned: 0,
+            deferred: 0,
+            recovered: 0,
+            notified: false,
+        }
+    }
+
+    pub fn count(&self, outcome: Outcome) -> usize {
+        self.jobs.iter().filter(|j| j.outcome == outcome).count()
+    }
+
+    /// Jobs that failed: how many, and the first one's message. The Lambda adapter turns this
+    /// into a failed invocation (so Lambda retries); the CLI into exit status 1.
+    pub fn failures(&self) -> Option<Failures> {
+        let failed: Vec<&JobReport> = self
+            .jobs
+            .iter()
+            .filter(|j| j.outcome == Outcome::Failed)
+            .collect();
+        failed.first().map(|first| Failures {
+            failed: failed.len(),
+            total: self.jobs.len(),
+            first: first.message.clone(),
+        })
+    }
+}
+
+/// Some jobs of an invocation failed; the others were handled and reported.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failures {
+    pub failed: usize,
+    pub total: usize,
+    /// The first failed job's message.
+    pub first: String,
+}
+
+pub fn when(t: DateTime<Utc>) -> String {
+    t.format("%Y-%m-%d %H:%M UTC").to_string()
+}
+
+pub fn kind(t: JobType) -> &'static str {
+    match t {
+        JobType::OneTime => "one-time job",
+        JobType::Scheduled => "recurring job",
+        JobType::Unknown => "job",
+    }
+}
+
+/// The job as people read it. The name is the raw value: readable text is made safe where it
+/// is rendered ([`safe`]), the JSON keeps it exact.
+pub fn label(job: &JobSnapshot) -> String {
+    if job.name.is_empty() {
+        format!("{} {}", kind(job.job_type), job.job_id)
+    } else {
+        format!("{} \"{}\" ({})", kind(job.job_type), job.name, job.job_id)
+    }
+}
+
+/// A paused job with the policy and plan that apply now: the CLI's `jobs` listing.
+#[derive(Debug, Clone, Serialize)]
+pub struct PausedJob {
+    #[serde(flatten)]
+    pub job: JobSnapshot,
+    pub days_left: Option<f64>,
+    pub policy: Policy,
+    pub policy_source: PolicySource,
+    pub plan: Plan,
+}
+
+/// The report of a plan that changes nothing now (or would, in a dry run): what happens to
+/// the job, when, and what its owner can do.
+pub fn plan_report(
+    job: &JobSnapshot,
+    plan: &Plan,
+    policy: Policy,
+    source: &PolicySource,
+    dry_run: bool,
+    now: DateTime<Utc>,
+) -> JobReport {
+    let who = label(job);
+    let expires = job.expires_at.map(when).unwrap_or_default();
+    let left = job
+        .expires_at
+        .map(|e| days_left(e, now))
+        .unwrap_or_default();
+    let near = match source {
+        PolicySource::NearMiss { what } => format!(
+            " Near miss: {what}. macie-guard changes nothing on this job until it is spelled exactly: tag {POLICY_TAG}=<{}>.",
+            Policy::VALUES.replace(", ", "|")
+        ),
+        _ => String::new(),
+    };
+    let (outcome, message) = match plan {
+        Plan::Nothing { reason } => (Outcome::Nothing, format!("{who}: {reason}")),
+        Plan::Ignore => (
+            Outcome::Ignored,
+            match source {
+                PolicySource::Excluded => format!("{who} is excluded from macie-guard (EXCLUDE_JOBS)"),
+                _ => format!("{who} expires {expires}; policy ignore"),
+            },
+        ),
+        Plan::Warn { policy: Policy::Notify, .. } => (
+            Outcome::Warned,
+            format!(
+                "{who} expires {expires} ({left:.1} days left). Its policy is notify, so macie-guard will not change it: it will be {}. Resume it, or tag it {POLICY_TAG}=resume|keep-paused|cancel, before then.{near}",
+                fate(Policy::Notify, job.job_type),
+            ),
+        ),
+        Plan::Warn { policy, act_at } => (
+            Outcome::Warned,
+            format!(
+                "{who} expires {expires} ({left:.1} days left). On {} it will be {} (policy {policy}), unless you resume it first or tag it {POLICY_TAG} with another policy ({}).",
+                when(*act_at),
+                fate(*policy, job.job_type),
+                Policy::VALUES
+            ),
+        ),
+        Plan::Notify => (
+            Outcome::Notified,
+            format!(
+                "{who} expires {expires} ({left:.1} days left) and macie-guard will not change it: it will be {}. Resume it now, or tag it {POLICY_TAG}=resume|keep-paused|cancel.{near}",
+                fate(Policy::Notify, job.job_type),
+            ),
+        ),
+        Plan::LetRunExpire => (
+            Outcome::Notified,
+            format!(
+                "{who} expires {expires} ({left:.1} days left); policy cancel: {}. To end the job and all its future runs, tag it {POLICY_TAG}=cancel-job.",
+                fate(Policy::Cancel, job.job_type),
+            ),
+        ),
+        Plan::Act { action } if dry_run => (
+            Outcome::DryRun,
+            format!("{who} expires {expires}: would {} it (policy {policy}): it would be {}; DRY_RUN is on, nothing was changed", action.as_str(), fate(policy, job.job_type)),
+        ),
+        Plan::Act { action } => (Outcome::Failed, format!("{who}: {} not attempted", action.as_str())),
+    };
+    JobReport::new(job, now, plan.label(), outcome, message)
+}
+
+/// The message people get about an invocation: `None` when nothing needs telling. One line
+/// per job (at most 50, the rest counted), every value from AWS or an event escaped.
+pub fn notification(s: &Summary) -> Option<Notification> {
+    /// Jobs listed one by one in a message; the rest are counted.
+    const LISTED: usize = 50;
+    let order = [
+        (Outcome::Failed, "failed"),
+        (Outcome::Lost, "lost"),
+        (Outcome::Notified, "expiring, no action"),
+        (Outcome::Done, "changed"),
+        (Outcome::DryRun, "would change (dry run)"),
+        (Outcome::Warned, "warning"),
+        (Outcome::NotFound, "not found"),
+    ];
+    let failed_or_told = s.jobs.iter().any(|j| j.outcome.tells_people());
+    let mut told: Vec<&JobReport> = s.jobs.iter().filter(|j| j.outcome.tells_people()).collect();
+    if !failed_or_told && s.deferred == 0 {
+        return None;
+    }
+    told.sort_by_key(|j| order.iter().position(|(o, _)| *o == j.outcome));
+    let mut parts = Vec::new();
+    let mut counts = serde_json::Map::new();
+    for (outcome, word) in order {
+        let n = s.count(outcome);
+        if n > 0 {
+            parts.push(format!("{n} {word}"));
+            counts.insert(outcome.as_str().into(), json!(n));
+        }
+    }
+    let severity =
+        if s.count(Outcome::Failed) + s.count(Outcome::Lost) + s.count(Outcome::Notified) > 0 {
+            "critical"
+        } else if s.count(Outcome::Warned) + s.count(Outcome::NotFound) + s.deferred > 0 {
+            "warning"
+        } else {
+            "info"
+        };
+    if s.deferred > 0 {
+        parts.push(format!("{} left for the next sweep", s.deferred));
+        counts.insert("deferred".into(), json!(s.deferred));
+    }
+    let subject = format!(
+        "Macie paused jobs in {} {}: {}",
+        s.account,
+        s.region,
+        parts.join(", ")
+    );
+    let mut text = format!(
+        "macie-guard looked at paused Amazon Macie jobs in account {} ({}), trigger {}{}.\n\
+         A job paused while running is cancelled (or loses its run) 30 days after the pause.\n",
+        s.account,
+        s.region,
+        s.trigger,
+        if s.dry_run {
+            ", DRY RUN: nothing was changed"
+        } else {
+            ""
+        }
+    );
+    let listed = &told[..told.len().min(LISTED)];
+    for j in listed {
+        // One line per job: every value from AWS or an event is escaped.
+        text.push_str(&format!(
+            "\n- [{}] {}",
+            j.outcome.as_str(),
+            safe(&j.message)
+        ));
+    }
+    if s.deferred > 0 {
+        text.push_str(&format!(
+            "\n\n{} job(s) in the window were not looked at: the invocation's time budget ran out. The next sweep takes them.",
+            s.deferred
+        ));
+    }
+    if told.len() > listed.len() {
+        text.push_str(&format!(
+            "\n\n... and {} more job(s), listed in the function's log (one line per job) and its result.",
+            told.len() - listed.len()
+        ));
+    }
+    let facts = json!({
+        "account": s.account, "region": s.region, "trigger": s.trigger, "dryRun": s.dry_run,
+        "counts": counts, "jobs": listed, "jobsNotListed": told.len() - listed.len(),
+        "deferred": s.deferred, "recovered": s.recovered,
+    });
+    Some(Notification {
+        subject,
+        text,
+        facts,
+        kind: "expiry",
+        severity,
+    })
+}
+
+/// The decisions as metrics (EMF, namespace MacieGuard): one count per action and outcome.
+pub fn metrics(s: &Summary) -> Counts {
+    let mut counts = Counts::default();
+    for j in &s.jobs {
+        counts.add(&[("Action", &j.action), ("Outcome", j.outcome.as_str())]);
+    }
+    counts
+}
+
+/// The readable report of a run (the CLI): one line for the run, one per job, every value
+/// escaped.
+pub fn summary_text(s: &Summary) -> String {
+    let mut out = format!(
+        "{} in {} {}: {} paused job(s) scanned, {} handled{}\n",
+        safe(&s.trigger),
+        safe(&s.account),
+        safe(&s.region),
+        s.scanned,
+        s.jobs.len(),
+        if s.dry_run { " (dry run)" } else { "" }
+    );
+    for j in &s.jobs {
+        out.push_str(&format!(
+            "  [{:<12}] {}\n",
+            j.outcome.as_str(),
+            safe(&j.message)
+        ));
+    }
+    for i in &s.ignored {
+        out.push_str(&format!("  [ignored     ] {}\n", safe(i)));
+    }
+    if s.deferred > 0 {
+        out.push_str(&format!(
+            "  {} job(s) left for the next sweep (time budget)\n",
+            s.deferred
+        ));
+    }
+    out
+}
+
+/// The CLI's `jobs` table: one row per paused job, names escaped and cut to their column.
+pub fn jobs_table(jobs: &[PausedJob]) -> String {
+    let mut out = format!(
+        "{:<32}  {:<28}  {:<16}  {:<16}  {:>9}  {:<11}  PLAN\n",
+        "JOB ID", "NAME", "PAUSED", "EXPIRES", "DAYS LEFT", "POLICY"
+    );
+    let t = |d: Option<DateTime<Utc>>| {
+        d.map(|d| d.format("%Y-%m-%d %H:%M").to_string())
+            .unwrap_or_else(|| "-".into())
+    };
+    for j in jobs {
+        let plan = match &j.plan {
+            Plan::Warn { act_at, .. } => format!("warn; act {}", act_at.format("%Y-%m-%d %H:%M")),
+            p => p.label().to_string(),
+        };
+        out.push_str(&format!(
+            "{:<32}  {:<28}  {:<16}  {:<16}  {:>9}  {:<11}  {}\n",
+            safe_short(&j.job.job_id, 32),
+            safe_short(&j.job.name, 28),
+            t(j.job.paused_at),
+            t(j.job.expires_at),
+            j.days_left
+                .map(|d| format!("{d:.1}"))
+                .unwrap_or_else(|| "-".into()),
+            j.policy.as_str(),
+            plan
+        ));
+    }
+    out.push_str(&format!("{} paused job(s)\n", jobs.len()));
+    out
+}

@@ -1,0 +1,227 @@
+//! What the export guard reports: per Region the configuration and its findings, the message
+//! people get, the metrics, and the CLI's text. Values from AWS stay exact in the JSON and are
+//! escaped ([`safe`]) wherever they become readable text.
+
+use serde::Serialize;
+use serde_json::json;
+
+use super::checks::{ConfigFact, Finding, Severity};
+use crate::metrics::Counts;
+use crate::notification::Notification;
+use crate::text::{quoted, safe};
+
+/// One Region's result.
+#[derive(Debug, Clone, Serialize)]
+pub struct RegionReport {
+    pub region: String,
+    pub configuration: ConfigFact,
+    pub findings: Vec<Finding>,
+}
+
+/// What one check did: the handler's return value and the CLI's JSON.
+#[derive(Debug, Clone, Serialize)]
+pub struct ExportReport {
+    pub trigger: String,
+    pub account: String,
+    pub regions: Vec<RegionReport>,
+    /// For a change event: the resource that changed (only its findings are notified).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub changed_resource: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ignored: Option<String>,
+    pub notified: bool,
+}
+
+impl ExportReport {
+    /// The worst severity found, if any.
+    pub fn worst(&self) -> Option<Severity> {
+        self.regions
+            .iter()
+            .flat_map(|r| r.findings.iter().map(|f| f.severity))
+            .max()
+    }
+}
+
+/// The readable notification of a report: what people should know, escaped.
+pub fn notification(account: &str, report: &ExportReport) -> Option<Notification> {
+    let relevant = |f: &&Finding| {
+        f.severity >= Severity::Warning
+            && match (&report.changed_resource, report.trigger.as_str()) {
+                (Some(res), t) if t != "change:PutClassificationExportConfiguration" => {
+                    &f.resource == res
+                }
+                _ => true,
+            }
+    };
+    let mut told = Vec::new();
+    for r in &report.regions {
+        for f in r.findings.iter().filter(relevant) {
+            told.push((r.region.as_str(), f));
+        }
+    }
+    if told.is_empty() {
+        return None;
+    }
+    let critical = told
+        .iter()
+        .filter(|(_, f)| f.severity == Severity::Critical)
+        .count();
+    let severity = if critical > 0 { "critical" } else { "warning" };
+    let regions: Vec<&str> = report.regions.iter().map(|r| r.region.as_str()).collect();
+    let subject = format!(
+        "Macie discovery results at risk in {} {}: {} critical, {} warning",
+        account,
+        regions.join(","),
+        critical,
+        told.len() - critical
+    );
+    let mut text = format!(
+        "macie-guard checked where Amazon Macie stores its sensitive data discovery results in account {} ({}), trigger {}.\n\
+         While this is broken, Macie cannot store the discovery results that audits and investigations rely on.\n",
+        account,
+        regions.join(", "),
+        safe(&report.trigger)
+    );
+    for (region, f) in &told {
+        text.push_str(&format!(
+            "\n[{}] {} ({region})\n  {}\n  Fix: {}\n",
+            f.severity.as_str(),
+            f.code,
+            // Values from AWS (bucket names, error messages) stay on their line, escaped.
+            safe(&f.message),
+            safe(&f.fix)
+        ));
+        if let Some(st) = &f.statement {
+            text.push_str(&format!(
+                "  Statement to add:\n{}\n",
+                serde_json::to_string_pretty(st).unwrap_or_default()
+            ));
+        }
+    }
+    let facts = json!({
+        "account": account,
+        "trigger": report.trigger,
+        "changedResource": report.changed_resource,
+        "findings": told.iter().map(|(region, f)| json!({"region": region, "finding": f})).collect::<Vec<_>>(),
+    });
+    Some(Notification {
+        subject,
+        text,
+        facts,
+        kind: "export",
+        severity,
+    })
+}
+
+/// The findings as metrics (EMF, namespace MacieGuard): `Findings` by severity, and `Checks`
+/// by each Region's worst result (`clean` when there is none).
+pub fn metrics(report: &ExportReport) -> (Counts, Counts) {
+    let mut by_severity = Counts::default();
+    let mut checks = Counts::default();
+    for r in &report.regions {
+        for f in &r.findings {
+            by_severity.add(&[("Severity", f.severity.as_str())]);
+        }
+        let worst = r
+            .findings
+            .iter()
+            .map(|f| f.severity)
+            .max()
+            .map(Severity::as_str)
+            .unwrap_or("clean");
+        checks.add(&[("Result", worst)]);
+    }
+    (by_severity, checks)
+}
+
+/// The readable report of a check (the CLI): per Region the configuration, then each finding
+/// with its fix and the statement to add; every value from AWS escaped.
+pub fn report_text(r: &ExportReport) -> String {
+    let mut out = String::new();
+    if let Some(why) = &r.ignored {
+        out.push_str(&format!("{}: ignored: {}\n", safe(&r.trigger), safe(why)));
+    }
+    for region in &r.regions {
+        match &region.configuration {
+            ConfigFact::Set(d) => out.push_str(&format!(
+                "Export configuration in {}: bucket {} (prefix {}), key {}\n",
+                region.region,
+                safe(d.bucket_name.as_deref().unwrap_or("-")),
+                quoted(d.key_prefix.as_deref().unwrap_or("")),
+                safe(d.kms_key_arn.as_deref().unwrap_or("-"))
+            )),
+            ConfigFact::NotSet => out.push_str(&format!(
+                "Export configuration in {}: not set\n",
+                region.region
+            )),
+            ConfigFact::Unreadable { reason } => out.push_str(&format!(
+                "Export configuration in {}: unreadable ({})\n",
+                region.region,
+                safe(reason)
+            )),
+        }
+        if region.findings.is_empty() {
+            out.push_str("  OK: Macie can store its discovery results here.\n");
+        }
+        for f in &region.findings {
+            out.push_str(&format!(
+                "  [{}] {}  {}\n",
+                f.severity.as_str(),
+                f.code,
+                safe(&f.resource)
+            ));
+            out.push_str(&format!("      {}\n", safe(&f.message)));
+            out.push_str(&format!("      Fix: {}\n", safe(&f.fix)));
+            if let Some(st) = &f.statement {
+                let text = serde_json::to_string_pretty(st).unwrap_or_default();
+                out.push_str("      Statement to add:\n");
+                // JSON escapes every control character inside its strings.
+                for line in text.lines() {
+                    out.push_str(&format!("        {line}\n"));
+                }
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Values from AWS (an error message, here with a line break and an escape sequence) stay
+    /// on their finding's line in the readable text; the JSON keeps them exact.
+    #[test]
+    fn notifications_escape_values_from_aws() {
+        let hostile = "AccessDenied\n[critical] FORGED_CODE (us-east-1)\u{1b}[2J";
+        let report = ExportReport {
+            trigger: "schedule".into(),
+            account: "123456789012".into(),
+            regions: vec![RegionReport {
+                region: "us-east-1".into(),
+                configuration: ConfigFact::NotSet,
+                findings: vec![Finding {
+                    code: "BUCKET_UNVERIFIED",
+                    severity: Severity::Warning,
+                    resource: "arn:aws:s3:::results".into(),
+                    message: format!("cannot verify the results bucket results: {hostile}"),
+                    fix: "Check it by hand.".into(),
+                    statement: None,
+                }],
+            }],
+            changed_resource: None,
+            ignored: None,
+            notified: false,
+        };
+        let n = notification("123456789012", &report).expect("a warning is told");
+        assert!(!n.text.contains('\u{1b}'), "{:?}", n.text);
+        assert_eq!(
+            n.text.matches("\n[").count(),
+            1,
+            "one finding line: {}",
+            n.text
+        );
+        assert!(n.text.contains("AccessDenied\\n[critical] FORGED_CODE"));
+        assert!(n.facts.to_string().contains("AccessDenied\\n[critical]"));
+    }
+}

@@ -1,0 +1,113 @@
+//! cargo-lambda's local runtime: `cargo lambda watch` in its own process group (stopped with
+//! everything it started), and `cargo lambda invoke --data-file`. The Lambda binaries run as
+//! deployed; the tests and the demo drive them through these.
+
+use serde_json::Value;
+use std::os::unix::process::CommandExt;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use crate::workspace_root;
+
+/// The PATH with the project's `.venv/bin` (cargo-lambda, Zig) first.
+pub fn path_with_venv() -> String {
+    let venv = workspace_root().join(".venv/bin");
+    format!(
+        "{}:{}",
+        venv.display(),
+        std::env::var("PATH").unwrap_or_default()
+    )
+}
+
+/// `cargo lambda watch` in its own process group, killed with it on drop.
+pub struct Watch {
+    child: Child,
+    pub port: u16,
+}
+
+impl Drop for Watch {
+    fn drop(&mut self) {
+        // The whole group: cargo, cargo-lambda and the functions it started.
+        let group = format!("-{}", self.child.id());
+        let _ = Command::new("kill").args(["-TERM", "--", &group]).status();
+        std::thread::sleep(Duration::from_millis(300));
+        let _ = Command::new("kill").args(["-KILL", "--", &group]).status();
+        let _ = self.child.wait();
+    }
+}
+
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+pub fn start_watch(env: Vec<(String, String)>) -> Watch {
+    let port = free_port();
+    let log = std::env::temp_dir().join(format!("macie-guard-watch-{}.log", std::process::id()));
+    let mut cmd = Command::new("cargo");
+    cmd.args([
+        "lambda",
+        "watch",
+        "--ignore-changes",
+        "-A",
+        "127.0.0.1",
+        "-P",
+        &port.to_string(),
+    ])
+    .current_dir(workspace_root())
+    .env("PATH", path_with_venv())
+    .envs(env)
+    .stdin(Stdio::null())
+    .stdout(std::fs::File::create(&log).unwrap())
+    .stderr(std::fs::File::create(log.with_extension("err")).unwrap())
+    .process_group(0);
+    let watch = Watch {
+        child: cmd
+            .spawn()
+            .expect("start cargo lambda watch (scripts/setup-venv.sh installs cargo-lambda)"),
+        port,
+    };
+    // Ready when the invoke port accepts connections (Drop stops it if it never does).
+    for _ in 0..600 {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return watch;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    panic!(
+        "cargo lambda watch did not listen on {port}; see {}",
+        log.display()
+    );
+}
+
+/// Invokes `function` with an events/ file; Ok(response) or Err(error output).
+pub fn invoke(w: &Watch, function: &str, data_file: &Path) -> Result<Value, String> {
+    let out = Command::new("cargo")
+        .args([
+            "lambda",
+            "invoke",
+            function,
+            "-A",
+            "127.0.0.1",
+            "-P",
+            &w.port.to_string(),
+            "--output-format",
+            "json",
+            "--data-file",
+        ])
+        .arg(data_file)
+        .current_dir(workspace_root())
+        .env("PATH", path_with_venv())
+        .output()
+        .expect("run cargo lambda invoke");
+    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+    if out.status.success() {
+        serde_json::from_str(&stdout).map_err(|e| format!("not JSON ({e}): {stdout}"))
+    } else {
+        Err(format!("{stdout}{}", String::from_utf8_lossy(&out.stderr)))
+    }
+}

@@ -1,0 +1,261 @@
+//! In-memory fakes of the two ports, for orchestration cases with many branches: a Macie that
+//! holds jobs and answers as scripted, and export sources that answer with given facts. The
+//! wire behaviour (pagination, SDK errors, retries) is tested against the local Macie and
+//! moto; these fakes stand for the port's contract only.
+
+use chrono::{DateTime, Duration, Utc};
+use macie_guard::error::{Error, Result};
+use macie_guard::expiry::jobs::{DescribedJob, MacieJobs, Page, Target, UpdateError};
+use macie_guard::expiry::{JobSnapshot, JobStatus, JobType};
+use macie_guard::export::checks::{BucketFact, ConfigFact, KeyFact, PolicyFact};
+use macie_guard::export::sources::ExportSources;
+use serde_json::json;
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::sync::Mutex;
+
+/// A scripted answer to the next UpdateClassificationJob of a job.
+#[derive(Debug, Clone)]
+pub enum UpdateAnswer {
+    /// Macie refuses the move (ValidationException, ConflictException) and the job's status
+    /// becomes the given one: someone else moved it.
+    RefusedBecause(JobStatus),
+    /// The call fails (after the SDK's retries).
+    Fails,
+}
+
+#[derive(Default)]
+struct Jobs {
+    jobs: BTreeMap<String, JobSnapshot>,
+    updates: Vec<(String, Target)>,
+    scripted: HashMap<String, VecDeque<UpdateAnswer>>,
+    describe_fails: Vec<String>,
+    page_size: usize,
+}
+
+/// Macie's jobs in memory: `list_paused` pages by `page_size`, `update` moves statuses as
+/// Macie does (a pause sets the pause and expiry times) unless an answer is scripted.
+pub struct FakeJobs {
+    state: Mutex<Jobs>,
+    pub now: DateTime<Utc>,
+}
+
+impl FakeJobs {
+    pub fn new(now: DateTime<Utc>) -> FakeJobs {
+        FakeJobs {
+            state: Mutex::new(Jobs {
+                page_size: 2,
+                ..Jobs::default()
+            }),
+            now,
+        }
+    }
+
+    /// A job paused `days_ago` days before `now`, with the policy tag when given.
+    pub fn paused(self, id: &str, job_type: JobType, days_ago: f64, tag: Option<&str>) -> Self {
+        let paused_at = self.now - Duration::seconds((days_ago * 86_400.0) as i64);
+        let snapshot = JobSnapshot {
+            job_id: id.to_string(),
+            name: format!("job {id}"),
+            status: JobStatus::UserPaused,
+            job_type,
+            paused_at: Some(paused_at),
+            expires_at: Some(paused_at + Duration::days(30)),
+            health_event_arn: None,
+            tags: Some(
+                tag.map(|t| BTreeMap::from([("macie-guard:on-expiry".to_string(), t.to_string())]))
+                    .unwrap_or_default(),
+            ),
+        };
+        self.state
+            .lock()
+            .unwrap()
+            .jobs
+            .insert(id.to_string(), snapshot);
+        self
+    }
+
+    pub fn answer_next_update(&self, id: &str, answer: UpdateAnswer) {
+        self.state
+            .lock()
+            .unwrap()
+            .scripted
+            .entry(id.to_string())
+            .or_default()
+            .push_back(answer);
+    }
+
+    pub fn fail_describe(&self, id: &str) {
+        self.state.lock().unwrap().describe_fails.push(id.into());
+    }
+
+    pub fn status(&self, id: &str) -> JobStatus {
+        self.state.lock().unwrap().jobs[id].status.clone()
+    }
+
+    /// Every UpdateClassificationJob made, in order.
+    pub fn updates(&self) -> Vec<(String, Target)> {
+        self.state.lock().unwrap().updates.clone()
+    }
+}
+
+fn failed(op: &'static str, id: &str) -> Error {
+    Error::Aws {
+        service: "Macie",
+        operation: op,
+        on: Some(id.to_string()),
+        code: "InternalServerException".into(),
+        message: "the fake was told to fail".into(),
+    }
+}
+
+impl MacieJobs for FakeJobs {
+    async fn list_paused(&self, next_token: Option<String>) -> Result<Page> {
+        let s = self.state.lock().unwrap();
+        let paused: Vec<&JobSnapshot> = s
+            .jobs
+            .values()
+            .filter(|j| j.status == JobStatus::UserPaused)
+            .collect();
+        let start: usize = next_token.map(|t| t.parse().unwrap()).unwrap_or(0);
+        let end = (start + s.page_size).min(paused.len());
+        Ok(Page {
+            // Like ListClassificationJobs: summaries carry no tags.
+            jobs: paused[start..end]
+                .iter()
+                .map(|j| JobSnapshot {
+                    tags: None,
+                    ..(*j).clone()
+                })
+                .collect(),
+            next_token: (end < paused.len()).then(|| end.to_string()),
+        })
+    }
+
+    async fn describe(&self, job_id: &str) -> Result<Option<DescribedJob>> {
+        let s = self.state.lock().unwrap();
+        if s.describe_fails.iter().any(|i| i == job_id) {
+            return Err(failed("DescribeClassificationJob", job_id));
+        }
+        Ok(s.jobs.get(job_id).map(|j| DescribedJob {
+            snapshot: j.clone(),
+            definition: json!({"name": j.name}),
+        }))
+    }
+
+    async fn update(&self, job_id: &str, to: Target) -> std::result::Result<(), UpdateError> {
+        let mut s = self.state.lock().unwrap();
+        s.updates.push((job_id.to_string(), to));
+        let scripted = s.scripted.get_mut(job_id).and_then(VecDeque::pop_front);
+        let now = self.now;
+        let Some(job) = s.jobs.get_mut(job_id) else {
+            return Err(UpdateError::Refused {
+                code: "ResourceNotFoundException".into(),
+                message: format!("no job {job_id}"),
+            });
+        };
+        match scripted {
+            Some(UpdateAnswer::RefusedBecause(status)) => {
+                job.status = status;
+                Err(UpdateError::Refused {
+                    code: "ValidationException".into(),
+                    message: "the job's status changed".into(),
+                })
+            }
+            Some(UpdateAnswer::Fails) => Err(UpdateError::Failed(failed(
+                "UpdateClassificationJob",
+                job_id,
+            ))),
+            None => {
+                match to {
+                    Target::Running => {
+                        job.status = JobStatus::Running;
+                        job.paused_at = None;
+                        job.expires_at = None;
+                    }
+                    Target::UserPaused => {
+                        job.status = JobStatus::UserPaused;
+                        job.paused_at = Some(now);
+                        job.expires_at = Some(now + Duration::days(30));
+                    }
+                    Target::Cancelled => job.status = JobStatus::Cancelled,
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+/// Export facts per Region (configuration) and per resource (bucket, key, policies); what is
+/// not given is "cannot verify". Counts the reads.
+#[derive(Default)]
+pub struct FakeSources {
+    pub configs: HashMap<String, ConfigFact>,
+    pub buckets: HashMap<String, BucketFact>,
+    pub bucket_policies: HashMap<String, PolicyFact>,
+    pub keys: HashMap<String, KeyFact>,
+    pub key_policies: HashMap<String, PolicyFact>,
+    pub reads: Mutex<Vec<String>>,
+}
+
+impl FakeSources {
+    fn read(&self, what: String) {
+        self.reads.lock().unwrap().push(what);
+    }
+}
+
+fn unverified() -> String {
+    "the fake has no answer".into()
+}
+
+impl ExportSources for FakeSources {
+    async fn configuration(&self, region: &str) -> ConfigFact {
+        self.read(format!("configuration {region}"));
+        self.configs
+            .get(region)
+            .cloned()
+            .unwrap_or(ConfigFact::Unreadable {
+                reason: unverified(),
+            })
+    }
+
+    async fn bucket(&self, region: &str, bucket: &str, _expected_owner: &str) -> BucketFact {
+        self.read(format!("bucket {bucket} from {region}"));
+        self.buckets
+            .get(bucket)
+            .cloned()
+            .unwrap_or(BucketFact::Unverified {
+                region: None,
+                reason: unverified(),
+            })
+    }
+
+    async fn bucket_policy(&self, _bucket_region: &str, bucket: &str) -> PolicyFact {
+        self.read(format!("bucket policy {bucket}"));
+        self.bucket_policies
+            .get(bucket)
+            .cloned()
+            .unwrap_or(PolicyFact::Unverified {
+                reason: unverified(),
+            })
+    }
+
+    async fn key(&self, _key_region: &str, key_arn: &str) -> KeyFact {
+        self.read(format!("key {key_arn}"));
+        self.keys
+            .get(key_arn)
+            .cloned()
+            .unwrap_or(KeyFact::Unverified {
+                reason: unverified(),
+            })
+    }
+
+    async fn key_policy(&self, _key_region: &str, key_arn: &str) -> PolicyFact {
+        self.read(format!("key policy {key_arn}"));
+        self.key_policies
+            .get(key_arn)
+            .cloned()
+            .unwrap_or(PolicyFact::Unverified {
+                reason: unverified(),
+            })
+    }
+}

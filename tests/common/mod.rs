@@ -1,0 +1,81 @@
+//! What the integration tests share: building a guard the way the functions do, running a
+//! sweep, reading the local Macie's call counters, running the CLI, and in-memory fakes of
+//! the two ports for the branchy orchestration cases (`fakes`). Each test binary uses the
+//! part it needs.
+#![allow(dead_code)]
+
+pub mod fakes;
+
+use chrono::Utc;
+use macie_guard::error::Result;
+use macie_guard::expiry::jobs::MacieJobs;
+use macie_guard::expiry::{ExpiryConfig, ExpiryEvent, ExpiryGuard, Summary};
+use macie_guard::notify::{Notifier, SnsNotifier};
+use macie_guard::scope::Scope;
+use serde_json::Value;
+use std::process::{Command, Output};
+use testkit::{endpoint_env, moto, sns_client, workspace_root, LocalMacie, ACCOUNT, REGION};
+
+/// A guard for the test account and Region, with the process's own journal.
+pub fn guard<M: MacieJobs, N: Notifier>(
+    macie: M,
+    notifier: N,
+    config: ExpiryConfig,
+) -> ExpiryGuard<M, N> {
+    ExpiryGuard::new(macie, notifier, config, Scope::new(ACCOUNT, REGION))
+}
+
+/// Notifications to `topic_arn` through moto's SNS.
+pub async fn sns(topic_arn: &str) -> SnsNotifier {
+    SnsNotifier {
+        client: sns_client(&moto().url).await,
+        topic_arn: topic_arn.to_string(),
+    }
+}
+
+pub fn sweep_event() -> ExpiryEvent {
+    ExpiryEvent::Sweep {
+        trigger: "test".into(),
+    }
+}
+
+/// One sweep, now.
+pub async fn sweep<M: MacieJobs, N: Notifier, J: macie_guard::journal::Journal>(
+    g: &ExpiryGuard<M, N, J>,
+) -> Result<Summary> {
+    g.handle(&sweep_event(), Utc::now()).await
+}
+
+/// One sweep as Lambda sees it: an error when the run or any job in it failed.
+pub async fn sweep_as_lambda<M: MacieJobs, N: Notifier, J: macie_guard::journal::Journal>(
+    g: &ExpiryGuard<M, N, J>,
+) -> Result<Summary> {
+    sweep(g)
+        .await
+        .and_then(macie_guard::expiry::lambda::outcome)
+}
+
+/// The local Macie's call counters by operation.
+pub fn calls(macie: &LocalMacie) -> Value {
+    macie.control("GET", "/_local/calls", None)["calls"].clone()
+}
+
+/// The `macie-guard` CLI pointed at the local Macie and moto, as an operator would run it,
+/// with the variables that would change its behaviour removed.
+pub fn cli(macie: &LocalMacie, args: &[&str]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_macie-guard"));
+    cmd.args(args).current_dir(workspace_root());
+    for var in [
+        "AWS_PROFILE",
+        "AWS_ENDPOINT_URL",
+        "NOTIFICATION_TOPIC_ARN",
+        "DEFAULT_POLICY",
+        "DRY_RUN",
+        "JOURNAL_TABLE",
+        "EXPORT_REGIONS",
+    ] {
+        cmd.env_remove(var);
+    }
+    cmd.envs(endpoint_env(macie.url(), &moto().url));
+    cmd.output().expect("run macie-guard")
+}

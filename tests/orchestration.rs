@@ -1,0 +1,274 @@
+//! The orchestration's branches against in-memory fakes of the two ports (`common::fakes`):
+//! what each guard does with each answer its port can give. Nothing here crosses the wire;
+//! the same paths over HTTP are in tests/expiry.rs, tests/export.rs and tests/faults.rs.
+
+mod common;
+
+use chrono::Utc;
+use common::fakes::{FakeJobs, FakeSources, UpdateAnswer};
+use common::guard;
+use macie_guard::expiry::jobs::Target;
+use macie_guard::expiry::{ExpiryConfig, JobStatus, JobType, Outcome, Summary};
+use macie_guard::export::checks::{BucketFact, ConfigFact, Destination, KeyFact, Owner};
+use macie_guard::export::{ExportEvent, ExportGuard, Severity};
+use macie_guard::notify::PrintNotifier;
+use macie_guard::Error;
+use testkit::{ACCOUNT, REGION};
+
+const A: &str = "0123456789abcdef0123456789abcdef";
+const B: &str = "1123456789abcdef0123456789abcdef";
+const C: &str = "2123456789abcdef0123456789abcdef";
+
+async fn sweep(jobs: &FakeJobs, config: ExpiryConfig) -> Summary {
+    common::sweep(&guard(jobs, PrintNotifier, config))
+        .await
+        .expect("the sweep runs")
+}
+
+fn outcome(s: &Summary, id: &str) -> Outcome {
+    s.jobs
+        .iter()
+        .find(|j| j.job_id == id)
+        .unwrap_or_else(|| panic!("{id} not reported: {s:?}"))
+        .outcome
+}
+
+#[tokio::test]
+async fn a_refused_resume_because_someone_else_resumed_is_already_done() {
+    let jobs = FakeJobs::new(Utc::now()).paused(A, JobType::OneTime, 29.0, Some("resume"));
+    jobs.answer_next_update(A, UpdateAnswer::RefusedBecause(JobStatus::Running));
+    let s = sweep(&jobs, ExpiryConfig::default()).await;
+    assert_eq!(outcome(&s, A), Outcome::AlreadyDone);
+    assert_eq!(jobs.updates(), [(A.to_string(), Target::Running)]);
+}
+
+#[tokio::test]
+async fn keep_paused_resumes_then_pauses_and_the_pause_starts_again() {
+    let jobs = FakeJobs::new(Utc::now()).paused(A, JobType::OneTime, 29.0, Some("keep-paused"));
+    let s = sweep(&jobs, ExpiryConfig::default()).await;
+    assert_eq!(outcome(&s, A), Outcome::Done, "{s:?}");
+    assert_eq!(
+        jobs.updates(),
+        [
+            (A.to_string(), Target::Running),
+            (A.to_string(), Target::UserPaused)
+        ]
+    );
+    assert_eq!(jobs.status(A), JobStatus::UserPaused);
+    assert!(
+        s.jobs[0].message.contains("paused again"),
+        "{}",
+        s.jobs[0].message
+    );
+}
+
+#[tokio::test]
+async fn a_failed_update_is_reported_and_fails_the_invocation_for_lambda() {
+    let jobs = FakeJobs::new(Utc::now())
+        .paused(A, JobType::OneTime, 29.0, Some("resume"))
+        .paused(B, JobType::OneTime, 29.2, Some("resume"));
+    jobs.answer_next_update(A, UpdateAnswer::Fails);
+    let s = sweep(&jobs, ExpiryConfig::default()).await;
+    assert_eq!(outcome(&s, A), Outcome::Failed);
+    assert_eq!(
+        outcome(&s, B),
+        Outcome::Done,
+        "the other job is still handled"
+    );
+    let err = macie_guard::expiry::lambda::outcome(s).expect_err("Lambda retries");
+    assert!(
+        matches!(
+            err,
+            Error::Partial {
+                failed: 1,
+                total: 2,
+                ..
+            }
+        ),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn a_job_that_cannot_be_read_is_a_failure_and_is_not_changed() {
+    let jobs = FakeJobs::new(Utc::now()).paused(A, JobType::OneTime, 29.0, Some("cancel"));
+    jobs.fail_describe(A);
+    let s = sweep(&jobs, ExpiryConfig::default()).await;
+    assert_eq!(outcome(&s, A), Outcome::Failed);
+    assert!(jobs.updates().is_empty());
+    assert_eq!(jobs.status(A), JobStatus::UserPaused);
+}
+
+#[tokio::test]
+async fn a_sweep_pages_through_every_paused_job_and_handles_those_in_the_window() {
+    // Pages of two: three pages.
+    let jobs = FakeJobs::new(Utc::now())
+        .paused(A, JobType::OneTime, 29.0, Some("resume"))
+        .paused(B, JobType::OneTime, 3.0, Some("resume"))
+        .paused(C, JobType::Scheduled, 28.9, Some("resume"))
+        .paused(
+            "3123456789abcdef0123456789abcdef",
+            JobType::OneTime,
+            1.0,
+            None,
+        )
+        .paused(
+            "4123456789abcdef0123456789abcdef",
+            JobType::OneTime,
+            2.0,
+            None,
+        );
+    let s = sweep(&jobs, ExpiryConfig::default()).await;
+    assert_eq!(s.scanned, 5);
+    let mut changed: Vec<String> = jobs.updates().into_iter().map(|(id, _)| id).collect();
+    changed.sort();
+    assert_eq!(changed, [A, C], "only the jobs in the action window");
+    assert_eq!(s.jobs.len(), 2, "jobs far from expiry are not reported");
+}
+
+#[tokio::test]
+async fn a_recurring_job_tagged_cancel_keeps_its_schedule() {
+    let jobs = FakeJobs::new(Utc::now()).paused(A, JobType::Scheduled, 29.0, Some("cancel"));
+    let s = sweep(&jobs, ExpiryConfig::default()).await;
+    assert_eq!(outcome(&s, A), Outcome::Notified);
+    assert!(jobs.updates().is_empty(), "{:?}", jobs.updates());
+    assert_eq!(jobs.status(A), JobStatus::UserPaused);
+}
+
+#[tokio::test]
+async fn a_dry_run_decides_and_changes_nothing() {
+    let jobs = FakeJobs::new(Utc::now())
+        .paused(A, JobType::OneTime, 29.0, Some("cancel"))
+        .paused(B, JobType::OneTime, 29.0, Some("keep-paused"));
+    let s = sweep(
+        &jobs,
+        ExpiryConfig {
+            dry_run: true,
+            ..ExpiryConfig::default()
+        },
+    )
+    .await;
+    assert_eq!(outcome(&s, A), Outcome::DryRun);
+    assert_eq!(outcome(&s, B), Outcome::DryRun);
+    assert!(jobs.updates().is_empty());
+}
+
+fn export_guard<'a>(
+    sources: &'a FakeSources,
+    regions: &[&str],
+) -> ExportGuard<&'a FakeSources, PrintNotifier> {
+    ExportGuard {
+        sources,
+        notifier: PrintNotifier,
+        account: ACCOUNT.into(),
+        regions: regions.iter().map(|r| r.to_string()).collect(),
+    }
+}
+
+fn check() -> ExportEvent {
+    ExportEvent::Check {
+        trigger: "test".into(),
+    }
+}
+
+#[tokio::test]
+async fn a_region_without_a_configuration_is_a_finding_and_nothing_else_is_read() {
+    let sources = FakeSources {
+        configs: [(REGION.to_string(), ConfigFact::NotSet)].into(),
+        ..FakeSources::default()
+    };
+    let r = export_guard(&sources, &[REGION])
+        .handle(&check())
+        .await
+        .unwrap();
+    let codes: Vec<&str> = r.regions[0].findings.iter().map(|f| f.code).collect();
+    assert_eq!(codes, ["EXPORT_CONFIG_MISSING"]);
+    assert_eq!(
+        *sources.reads.lock().unwrap(),
+        [format!("configuration {REGION}")]
+    );
+}
+
+/// Every fact that could not be read is "cannot verify", at warning or worse: never a pass.
+#[tokio::test]
+async fn facts_that_cannot_be_read_are_never_a_pass() {
+    let key = format!("arn:aws:kms:{REGION}:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab");
+    let sources = FakeSources {
+        configs: [(
+            REGION.to_string(),
+            ConfigFact::Set(Destination {
+                bucket_name: Some("results".into()),
+                key_prefix: None,
+                kms_key_arn: Some(key.clone()),
+                expected_bucket_owner: None,
+            }),
+        )]
+        .into(),
+        ..FakeSources::default()
+    };
+    let r = export_guard(&sources, &[REGION])
+        .handle(&check())
+        .await
+        .unwrap();
+    let findings = &r.regions[0].findings;
+    assert!(!findings.is_empty());
+    assert!(
+        findings.iter().all(|f| f.severity >= Severity::Warning),
+        "{findings:?}"
+    );
+    let codes: Vec<&str> = findings.iter().map(|f| f.code).collect();
+    assert!(codes.contains(&"BUCKET_UNVERIFIED"), "{codes:?}");
+    assert!(codes.contains(&"KEY_UNVERIFIED"), "{codes:?}");
+}
+
+#[tokio::test]
+async fn each_region_is_checked_once_in_the_order_given() {
+    let key =
+        |r: &str| format!("arn:aws:kms:{r}:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab");
+    let mut sources = FakeSources::default();
+    for r in ["us-east-1", "eu-west-1"] {
+        sources.configs.insert(
+            r.into(),
+            ConfigFact::Set(Destination {
+                bucket_name: Some(format!("results-{r}")),
+                key_prefix: None,
+                kms_key_arn: Some(key(r)),
+                expected_bucket_owner: None,
+            }),
+        );
+        sources.buckets.insert(
+            format!("results-{r}"),
+            BucketFact::Found {
+                region: r.into(),
+                owner: Owner::Expected,
+            },
+        );
+        sources.keys.insert(
+            key(r),
+            KeyFact::NotFound {
+                reason: "gone".into(),
+            },
+        );
+    }
+    let r = export_guard(&sources, &["eu-west-1", "us-east-1"])
+        .handle(&check())
+        .await
+        .unwrap();
+    let regions: Vec<&str> = r.regions.iter().map(|r| r.region.as_str()).collect();
+    assert_eq!(regions, ["eu-west-1", "us-east-1"]);
+    let reads = sources.reads.lock().unwrap();
+    for region in ["eu-west-1", "us-east-1"] {
+        let n = reads
+            .iter()
+            .filter(|x| **x == format!("configuration {region}"))
+            .count();
+        assert_eq!(n, 1, "{reads:?}");
+    }
+    for region in &r.regions {
+        assert!(
+            region.findings.iter().any(|f| f.code == "KEY_NOT_FOUND"),
+            "{:?}",
+            region.findings
+        );
+    }
+}
