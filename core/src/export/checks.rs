@@ -340,6 +340,32 @@ pub fn check(f: &ExportFacts) -> Vec<Finding> {
         prefix: String::new(),
         out: Vec::new(),
     };
+    let Some(dest) = check_configuration(&mut c, f) else {
+        return c.out;
+    };
+    let fields = check_fields(&mut c, dest);
+    let bucket_region = check_bucket(&mut c, f, dest, &fields);
+    let key_found = check_key(&mut c, f, &fields, bucket_region.as_deref());
+    if key_found {
+        check_key_policy(&mut c, f, &fields);
+    }
+    if matches!(f.bucket, Some(BucketFact::Found { .. })) {
+        check_bucket_policy(&mut c, f, dest, &fields);
+    }
+    c.out
+}
+
+/// What the configuration's own fields say, for the checks of the bucket and the key.
+struct Fields {
+    bucket: String,
+    bucket_ok: bool,
+    /// (partition, Region, account, key id) of a well-formed key ARN.
+    key_parts: Option<(String, String, String, String)>,
+}
+
+/// The Macie Region and the configuration itself: `None` when there is nothing further to
+/// check (no configuration, or it cannot be read).
+fn check_configuration<'f>(c: &mut Ctx<'_>, f: &'f ExportFacts) -> Option<&'f Destination> {
     let config = c.config_resource.clone();
     if classify(&f.macie_region).is_none() {
         c.push("MACIE_REGION_UNKNOWN", Severity::Warning, &config,
@@ -351,21 +377,25 @@ pub fn check(f: &ExportFacts) -> Vec<Finding> {
             c.push("EXPORT_CONFIG_MISSING", Severity::Critical, &config,
                 format!("Macie in {} has no export configuration: it stores no sensitive data discovery results, which audits rely on", f.macie_region),
                 format!("Choose an S3 bucket and a customer managed KMS key, then run PutClassificationExportConfiguration in {} (Macie console: Settings > Discovery results).", f.macie_region));
-            return c.out;
+            return None;
         }
         ConfigFact::Unreadable { reason } => {
             c.push("EXPORT_CONFIG_UNVERIFIED", Severity::Warning, &config,
                 format!("cannot read the export configuration in {}: {reason}", f.macie_region),
                 "Allow the function macie2:GetClassificationExportConfiguration, and check Macie is enabled in this Region.".into());
-            return c.out;
+            return None;
         }
         ConfigFact::Set(d) => d,
     };
+    Some(dest)
+}
 
-    // The configuration's own fields.
+/// The configuration's bucket name, key ARN and expected owner, as written.
+fn check_fields(c: &mut Ctx<'_>, dest: &Destination) -> Fields {
+    let config = c.config_resource.clone();
     let bucket = dest.bucket_name.clone().unwrap_or_default();
     c.prefix = dest.key_prefix.clone().unwrap_or_default();
-    c.bucket_arn = format!("arn:{partition}:s3:::{bucket}");
+    c.bucket_arn = format!("arn:{}:s3:::{bucket}", c.partition);
     c.key_arn = dest.kms_key_arn.clone().unwrap_or_default();
     let bucket_ok = match bucket_name_problem(&bucket) {
         None => true,
@@ -401,7 +431,22 @@ pub fn check(f: &ExportFacts) -> Vec<Finding> {
         }
     }
 
-    // The bucket and its Region.
+    Fields {
+        bucket,
+        bucket_ok,
+        key_parts,
+    }
+}
+
+/// The bucket: exists, who owns it, and whether its Region is allowed. Returns its Region
+/// when known.
+fn check_bucket(
+    c: &mut Ctx<'_>,
+    f: &ExportFacts,
+    dest: &Destination,
+    fields: &Fields,
+) -> Option<String> {
+    let (bucket, bucket_ok) = (&fields.bucket, fields.bucket_ok);
     let bucket_arn = c.bucket_arn.clone();
     let mut bucket_region = None;
     match (&f.bucket, bucket_ok) {
@@ -444,7 +489,18 @@ pub fn check(f: &ExportFacts) -> Vec<Finding> {
         }
     }
 
-    // The key.
+    bucket_region
+}
+
+/// The key: exists, its state, manager, spec and usage, and its Region against the bucket's.
+/// Returns whether it was found.
+fn check_key(
+    c: &mut Ctx<'_>,
+    f: &ExportFacts,
+    fields: &Fields,
+    bucket_region: Option<&str>,
+) -> bool {
+    let (bucket, key_parts) = (&fields.bucket, &fields.key_parts);
     let key_arn = c.key_arn.clone();
     let mut key_found = false;
     if let (Some((_, key_region, key_account, _)), Some(key)) = (&key_parts, &f.key) {
@@ -493,7 +549,7 @@ pub fn check(f: &ExportFacts) -> Vec<Finding> {
                 }
             }
         }
-        if let Some(br) = &bucket_region {
+        if let Some(br) = bucket_region {
             if key_region != br {
                 c.push("KEY_REGION_MISMATCH", Severity::Critical, &key_arn,
                     format!("the KMS key is in {key_region} but the bucket {bucket} is in {br}; they must be in the same Region"),
@@ -502,75 +558,85 @@ pub fn check(f: &ExportFacts) -> Vec<Finding> {
         }
     }
 
-    // The key policy.
-    if key_found {
-        let statement = c.key_statement();
-        match &f.key_policy {
-            None => {}
-            Some(PolicyFact::Unverified { reason }) => {
-                let key_account = key_parts.as_ref().map(|p| p.2.as_str()).unwrap_or_default();
-                let fix = if key_account != f.account {
-                    format!("The key belongs to account {key_account}: GetKeyPolicy works only there. Ask that account's administrator to check that the key policy has the statement below (or run macie-guard check-export with that account's credentials).")
-                } else {
-                    "Allow the function kms:GetKeyPolicy, or check by hand that the key policy has the statement below.".to_string()
-                };
-                c.push(
-                    "KEY_POLICY_UNVERIFIED",
-                    Severity::Warning,
-                    &key_arn,
-                    format!("cannot read the key policy of {key_arn}: {reason}"),
-                    fix,
-                );
-                c.with_statement(statement);
-            }
-            Some(PolicyFact::None) => {
-                c.push(
-                    "KEY_POLICY_MISSING_MACIE",
-                    Severity::Critical,
-                    &key_arn,
-                    format!(
-                        "the key {key_arn} has no key policy, so {} may not use it",
-                        c.principal
-                    ),
-                    "Add this statement to the key policy.".into(),
-                );
-                c.with_statement(statement);
-            }
-            Some(PolicyFact::Document { text }) => key_policy_findings(&mut c, text, statement),
-        }
-    }
+    key_found
+}
 
-    // The bucket policy.
-    if matches!(f.bucket, Some(BucketFact::Found { .. })) {
-        let statements = c.bucket_statements();
-        match &f.bucket_policy {
-            None => {}
-            Some(PolicyFact::Unverified { reason }) => {
-                let fix = match dest.expected_bucket_owner.as_deref().filter(|o| *o != f.account) {
+/// The key policy: lets the Macie principal generate data keys and encrypt.
+fn check_key_policy(c: &mut Ctx<'_>, f: &ExportFacts, fields: &Fields) {
+    let key_arn = c.key_arn.clone();
+    let key_parts = &fields.key_parts;
+    let statement = c.key_statement();
+    match &f.key_policy {
+        None => {}
+        Some(PolicyFact::Unverified { reason }) => {
+            let key_account = key_parts.as_ref().map(|p| p.2.as_str()).unwrap_or_default();
+            let fix = if key_account != f.account {
+                format!("The key belongs to account {key_account}: GetKeyPolicy works only there. Ask that account's administrator to check that the key policy has the statement below (or run macie-guard check-export with that account's credentials).")
+            } else {
+                "Allow the function kms:GetKeyPolicy, or check by hand that the key policy has the statement below.".to_string()
+            };
+            c.push(
+                "KEY_POLICY_UNVERIFIED",
+                Severity::Warning,
+                &key_arn,
+                format!("cannot read the key policy of {key_arn}: {reason}"),
+                fix,
+            );
+            c.with_statement(statement);
+        }
+        Some(PolicyFact::None) => {
+            c.push(
+                "KEY_POLICY_MISSING_MACIE",
+                Severity::Critical,
+                &key_arn,
+                format!(
+                    "the key {key_arn} has no key policy, so {} may not use it",
+                    c.principal
+                ),
+                "Add this statement to the key policy.".into(),
+            );
+            c.with_statement(statement);
+        }
+        Some(PolicyFact::Document { text }) => key_policy_findings(c, text, statement),
+    }
+}
+
+/// The bucket policy: lets the Macie principal find the bucket's Region and write results.
+fn check_bucket_policy(c: &mut Ctx<'_>, f: &ExportFacts, dest: &Destination, fields: &Fields) {
+    let bucket = &fields.bucket;
+    let bucket_arn = c.bucket_arn.clone();
+    let statements = c.bucket_statements();
+    match &f.bucket_policy {
+        None => {}
+        Some(PolicyFact::Unverified { reason }) => {
+            let fix = match dest.expected_bucket_owner.as_deref().filter(|o| *o != f.account) {
                     Some(owner) => format!("The bucket belongs to account {owner}: GetBucketPolicy works only there. Ask that account's administrator to check that the bucket policy has the statements below (or run macie-guard check-export with that account's credentials)."),
                     None => "Allow the function s3:GetBucketPolicy, or check by hand that the bucket policy has the statements below.".to_string(),
                 };
-                c.push(
-                    "BUCKET_POLICY_UNVERIFIED",
-                    Severity::Warning,
-                    &bucket_arn,
-                    format!("cannot read the bucket policy of {bucket}: {reason}"),
-                    fix,
-                );
-                c.with_statement(statements);
-            }
-            Some(PolicyFact::None) => {
-                c.push("BUCKET_POLICY_MISSING_MACIE", Severity::Critical, &bucket_arn,
-                    format!("the bucket {bucket} has no bucket policy, so {} may not write results to it", c.principal),
-                    "Add a bucket policy with these statements.".into());
-                c.with_statement(statements);
-            }
-            Some(PolicyFact::Document { text }) => {
-                bucket_policy_findings(&mut c, text, &bucket, statements)
-            }
+            c.push(
+                "BUCKET_POLICY_UNVERIFIED",
+                Severity::Warning,
+                &bucket_arn,
+                format!("cannot read the bucket policy of {bucket}: {reason}"),
+                fix,
+            );
+            c.with_statement(statements);
         }
+        Some(PolicyFact::None) => {
+            c.push(
+                "BUCKET_POLICY_MISSING_MACIE",
+                Severity::Critical,
+                &bucket_arn,
+                format!(
+                    "the bucket {bucket} has no bucket policy, so {} may not write results to it",
+                    c.principal
+                ),
+                "Add a bucket policy with these statements.".into(),
+            );
+            c.with_statement(statements);
+        }
+        Some(PolicyFact::Document { text }) => bucket_policy_findings(c, text, bucket, statements),
     }
-    c.out
 }
 
 fn key_policy_findings(c: &mut Ctx<'_>, text: &str, statement: Value) {
