@@ -53,7 +53,7 @@ pub async fn load(region: Option<&str>, trust: Trust) -> SdkConfig {
 /// The SDK's default HTTPS client (rustls with aws-lc, the proxy variables honoured), trusting
 /// Mozilla's roots instead of the platform store, and building its connector at the first
 /// request rather than once per client at construction.
-pub fn bundled_https_client() -> SharedHttpClient {
+fn bundled_https_client() -> SharedHttpClient {
     static CONTEXT: OnceLock<tls::TlsContext> = OnceLock::new();
     let inner = Builder::new().build_with_connector_fn(|settings, components| {
         let context = CONTEXT.get_or_init(|| {

@@ -138,7 +138,7 @@ impl<T: Journal> Journal for &T {
 }
 
 /// Whether `existing` may be taken by a claim from `owner` at `now`.
-pub fn claimable(existing: Option<&Entry>, owner: &str, now: i64) -> bool {
+fn claimable(existing: Option<&Entry>, owner: &str, now: i64) -> bool {
     match existing {
         None => true,
         Some(e) => e.owner == owner || e.lease_until < now,

@@ -2,15 +2,15 @@
 //! can fail. Its own test binary, so the captured subscriber sees every callsite (tracing
 //! caches a callsite's interest per process).
 
-use chrono::Utc;
+mod common;
+
 use macie_guard::error::Result;
-use macie_guard::expiry::{ExpiryConfig, ExpiryEvent, ExpiryGuard};
+use macie_guard::expiry::ExpiryConfig;
 use macie_guard::notify::{Notification, Notifier};
-use macie_guard::scope::Scope;
 use serde_json::{json, Value};
 use std::io::Write;
 use std::sync::{Arc, Mutex};
-use testkit::{macie_client, LocalMacie, ACCOUNT, REGION};
+use testkit::{macie_client, LocalMacie};
 use tokio::sync::Notify;
 
 #[derive(Clone, Default)]
@@ -55,17 +55,13 @@ async fn a_change_is_logged_when_it_is_made_even_if_the_invocation_then_dies() {
          "pausedDaysAgo": 29.0, "tags": {"macie-guard:on-expiry": "keep-paused"}}
     ]})));
     let dies = DiesOnPublish::default();
-    let g = ExpiryGuard::new(
+    let g = common::guard(
         macie_client(macie.url()).await,
         &dies,
         ExpiryConfig::default(),
-        Scope::new(ACCOUNT, REGION),
     );
-    let ev = ExpiryEvent::Sweep {
-        trigger: "test".into(),
-    };
     tokio::select! {
-        _ = g.handle(&ev, Utc::now()) => panic!("the run should die before publishing"),
+        _ = common::sweep(&g) => panic!("the run should die before publishing"),
         _ = dies.0.notified() => {}
     }
     let text = String::from_utf8(buf.0.lock().unwrap().clone()).unwrap();

@@ -153,6 +153,36 @@ async fn a_dry_run_decides_and_changes_nothing() {
     assert!(jobs.updates().is_empty());
 }
 
+/// The time budget, on the guard's clock: with less than the reserve left before the
+/// deadline, a sweep takes no job and leaves them all for the next one.
+#[tokio::test]
+async fn a_sweep_with_no_time_left_takes_no_job_and_says_so() {
+    use std::sync::OnceLock;
+    static DEADLINE: OnceLock<chrono::DateTime<Utc>> = OnceLock::new();
+    let deadline = *DEADLINE.get_or_init(|| Utc::now() + chrono::Duration::minutes(15));
+    // The run starts 15 minutes before its deadline (the first reading); by the time it
+    // would take a job it is ten seconds before: inside the last minute kept to finish and
+    // report.
+    fn late() -> chrono::DateTime<Utc> {
+        static READINGS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let deadline = *DEADLINE.get().unwrap();
+        match READINGS.fetch_add(1, std::sync::atomic::Ordering::SeqCst) {
+            0 => deadline - chrono::Duration::minutes(15),
+            _ => deadline - chrono::Duration::seconds(10),
+        }
+    }
+    let jobs = FakeJobs::new(Utc::now())
+        .paused(A, JobType::OneTime, 29.0, Some("resume"))
+        .paused(B, JobType::OneTime, 29.5, Some("cancel"));
+    let g = guard(&jobs, PrintNotifier, ExpiryConfig::default())
+        .with_deadline(Some(deadline))
+        .with_clock(late);
+    let s = common::sweep(&g).await.unwrap();
+    assert_eq!(s.deferred, 2, "{s:?}");
+    assert!(s.jobs.is_empty());
+    assert!(jobs.updates().is_empty());
+}
+
 fn export_guard<'a>(
     sources: &'a FakeSources,
     regions: &[&str],

@@ -56,7 +56,7 @@ impl<F: Fn(&str) -> Option<String>> Env<F> {
         Ok(Duration::days(days))
     }
 
-    pub fn usize_in(
+    fn usize_in(
         &self,
         name: &'static str,
         default: usize,
@@ -165,7 +165,7 @@ fn whole(v: &str) -> Option<usize> {
 
 /// `[a-z]{2,4}(-[a-z]+)+-[0-9]{1,2}`: a Region name (us-east-1, us-gov-west-1,
 /// eusc-de-east-1), as the template's ExportRegions pattern writes it.
-pub fn is_region_name(r: &str) -> bool {
+fn is_region_name(r: &str) -> bool {
     let parts: Vec<&str> = r.split('-').collect();
     let lower = |p: &str| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase());
     match parts.as_slice() {
@@ -182,7 +182,7 @@ pub fn is_region_name(r: &str) -> bool {
 
 /// `arn:aws[a-z-]*:sns:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]{1,256}`: a standard SNS topic ARN,
 /// as the template's ExistingTopicArn pattern writes it.
-pub fn is_topic_arn(v: &str) -> bool {
+fn is_topic_arn(v: &str) -> bool {
     let parts: Vec<&str> = v.split(':').collect();
     let [arn, partition, sns, region, account, name] = parts.as_slice() else {
         return false;

@@ -87,7 +87,7 @@ impl Scope {
 
     /// The account from the invoked function's ARN (`arn:aws:lambda:REGION:ACCOUNT:function:NAME`):
     /// no extra call.
-    pub fn from_function_arn(arn: &str, region: &str) -> Result<Scope, Error> {
+    fn from_function_arn(arn: &str, region: &str) -> Result<Scope, Error> {
         let parts: Vec<&str> = arn.split(':').collect();
         match parts.as_slice() {
             ["arn", _, "lambda", _, account, "function", ..] if is_account(account) => {

@@ -99,7 +99,7 @@ fn paused_details(
     }
 }
 
-pub fn snapshot_of_summary(s: &mt::JobSummary) -> JobSnapshot {
+fn snapshot_of_summary(s: &mt::JobSummary) -> JobSnapshot {
     let (paused_at, expires_at, health_event_arn) = paused_details(s.user_paused_details());
     JobSnapshot {
         job_id: s.job_id().unwrap_or_default().to_string(),
@@ -113,7 +113,7 @@ pub fn snapshot_of_summary(s: &mt::JobSummary) -> JobSnapshot {
     }
 }
 
-pub fn described_job(
+fn described_job(
     out: &aws_sdk_macie2::operation::describe_classification_job::DescribeClassificationJobOutput,
 ) -> DescribedJob {
     let (paused_at, expires_at, health_event_arn) = paused_details(out.user_paused_details());
@@ -138,7 +138,7 @@ pub fn described_job(
 
 /// The job's definition in CreateClassificationJob's JSON shape, so a person can recreate
 /// a job that was lost.
-pub fn definition_json(
+fn definition_json(
     out: &aws_sdk_macie2::operation::describe_classification_job::DescribeClassificationJobOutput,
 ) -> Value {
     let mut m = Map::new();

@@ -24,7 +24,7 @@ pub enum HealthKind {
 }
 
 impl HealthKind {
-    pub fn from_code(code: &str) -> Option<HealthKind> {
+    fn from_code(code: &str) -> Option<HealthKind> {
         Some(match code {
             "AWS_MACIE_PAUSED_JOB_EXPIRATION_EVENT" => HealthKind::JobExpiring,
             "AWS_MACIE_PAUSED_JOB_RUN_EXPIRATION_EVENT" => HealthKind::RunExpiring,
@@ -101,7 +101,7 @@ pub struct AffectedEntity {
 }
 
 /// Health times look like `Thu, 27 Aug 2026 13:19:03 GMT`; RFC 3339 is accepted too.
-pub fn parse_health_time(s: &str) -> Option<DateTime<Utc>> {
+fn parse_health_time(s: &str) -> Option<DateTime<Utc>> {
     DateTime::parse_from_rfc2822(s)
         .or_else(|_| DateTime::parse_from_rfc3339(s))
         .ok()
@@ -215,7 +215,7 @@ impl ExpiryEvent {
 }
 
 /// Macie's job ids: 32 lowercase hexadecimal digits.
-pub fn is_job_id(s: &str) -> bool {
+fn is_job_id(s: &str) -> bool {
     s.len() == 32
         && s.bytes()
             .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))

@@ -274,7 +274,7 @@ impl Exclusions {
 
     /// The exclusion that almost matches: same letters and digits, other case, spaces or
     /// separators. Returns the entry as written.
-    pub fn near_miss(&self, job_id: &str, name: &str) -> Option<String> {
+    fn near_miss(&self, job_id: &str, name: &str) -> Option<String> {
         if let Some(id) = self.ids.iter().find(|i| folded(i) == folded(job_id)) {
             return Some(id.clone());
         }
@@ -419,7 +419,7 @@ impl Plan {
 }
 
 /// The change a policy asks for on a job of this type, if any.
-pub fn action_of(policy: Policy, job_type: JobType) -> Option<Action> {
+fn action_of(policy: Policy, job_type: JobType) -> Option<Action> {
     match (policy, job_type) {
         (Policy::Resume, _) => Some(Action::Resume),
         (Policy::KeepPaused, _) => Some(Action::KeepPaused),

@@ -58,7 +58,7 @@ impl Outcome {
     }
 
     /// Whether a person should hear about it.
-    pub fn tells_people(self) -> bool {
+    fn tells_people(self) -> bool {
         !matches!(
             self,
             Outcome::Nothing | Outcome::Ignored | Outcome::AlreadyDone | Outcome::Busy

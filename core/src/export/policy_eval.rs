@@ -195,7 +195,7 @@ pub fn glob(pattern: &str, text: &str, ignore_case: bool) -> bool {
 /// ARN matching as AWS does it for `ArnLike` and `ArnEquals`: both split into six
 /// colon-separated parts (the last keeps its colons), each part matched with wildcards; a
 /// pattern with fewer parts matches nothing.
-pub fn arn_match(pattern: &str, arn: &str) -> bool {
+fn arn_match(pattern: &str, arn: &str) -> bool {
     let p: Vec<&str> = pattern.splitn(6, ':').collect();
     let a: Vec<&str> = arn.splitn(6, ':').collect();
     p.len() == 6 && a.len() == 6 && p.iter().zip(&a).all(|(p, a)| glob(p, a, false))
