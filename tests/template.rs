@@ -6,7 +6,7 @@
 //! - Every producer of dead letters (each function's asynchronous invocation, each
 //!   EventBridge rule, each schedule) can write to its queue, including the queue's KMS key.
 
-use macie_guard::config::{expiry_config, Env};
+use macie_guard::config::{export_config, expiry_config, Env};
 use macie_guard::export::policy_eval::glob;
 use serde_json::Value;
 use std::collections::HashMap;
@@ -72,7 +72,7 @@ fn code_accepts(var: &str, value: &str) -> bool {
         | "DRY_RUN"
         | "SWEEP_CONCURRENCY"
         | "EXCLUDE_JOBS" => expiry_config(&env).is_ok(),
-        "EXPORT_REGIONS" => env.regions("EXPORT_REGIONS").is_ok(),
+        "EXPORT_REGIONS" => export_config(&env).is_ok(),
         "NOTIFICATION_TOPIC_ARN" => env.topic("NOTIFICATION_TOPIC_ARN").is_ok(),
         other => panic!("no parser known for {other}: add it here"),
     }

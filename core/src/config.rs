@@ -1,7 +1,7 @@
 //! Configuration from environment variables (the functions) with typed, named errors.
 //!
 //! Each variable that template.yaml sets from a parameter accepts exactly the values that the
-//! parameter accepts (tests/template_params.rs proves it from both files): a stack that
+//! parameter accepts (tests/template.rs proves it from both files): a stack that
 //! deploys, starts.
 
 use chrono::Duration;
