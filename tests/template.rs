@@ -6,7 +6,7 @@
 //! - Every producer of dead letters (each function's asynchronous invocation, each
 //!   EventBridge rule, each schedule) can write to its queue, including the queue's KMS key.
 
-use macie_guard::config::{export_config, expiry_config, Env};
+use macie_guard::config::{expiry_config, export_config, Env};
 use macie_guard::export::policy_eval::glob;
 use serde_json::Value;
 use std::collections::HashMap;
