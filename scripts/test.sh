@@ -4,7 +4,8 @@
 #      .venv-checkov)
 #   2. cargo fmt --check, cargo clippy -D warnings
 #   3. the template: cfn-lint, sam validate --lint, checkov
-#   4. sam build: both functions cross-compiled for arm64 with cargo-lambda, sizes printed
+#   4. sam build: both functions cross-compiled for arm64 with cargo-lambda, sizes printed;
+#      the StackSets package made from them (scripts/package.sh) and checked
 #   5. each cargo-fuzz target for FUZZ_SECONDS (20) seconds
 #   6. every test: unit; integration over HTTP against moto and the local Macie (started on
 #      free loopback ports and stopped, also on failure); each Lambda binary under
@@ -28,6 +29,11 @@ scripts/lint-template.sh
 
 step "sam build"
 scripts/build.sh
+
+step "package for StackSets"
+pkg=$(mktemp -d)
+scripts/package.sh "$pkg/dist"
+rm -rf "$pkg"
 
 step "fuzzing, bounded"
 FUZZ_SECONDS=${FUZZ_SECONDS:-20} scripts/fuzz.sh

@@ -5,6 +5,8 @@
 //!   the sets are compared over the parameters' own values and a list of near misses.
 //! - Every producer of dead letters (each function's asynchronous invocation, each
 //!   EventBridge rule, each schedule) can write to its queue, including the queue's KMS key.
+//! - The StackSets package (scripts/package.py) is the same template without a Transform,
+//!   its code read from each Region's artifact bucket, which only the organization may read.
 
 use macie_guard::config::{expiry_config, export_config, Env};
 use macie_guard::export::policy_eval::glob;
@@ -390,5 +392,142 @@ fn the_journal_table_is_shaped_as_the_code_uses_it() {
         code.contains("expiresAt = :ttl")
             && code.contains("\"scope\"")
             && code.contains("\"jobId\"")
+    );
+}
+
+/// template.yaml packaged for StackSets with service-managed permissions (scripts/package.py).
+fn packaged() -> Value {
+    let root = workspace_root();
+    let out_file =
+        std::env::temp_dir().join(format!("macie-guard-packaged-{}.json", std::process::id()));
+    let out = Command::new(root.join(".venv-sam/bin/python"))
+        .current_dir(&root)
+        .arg("scripts/package.py")
+        .arg("template.yaml")
+        .arg(&out_file)
+        .output()
+        .expect("package.py runs");
+    assert!(
+        out.status.success(),
+        "package.py: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = std::fs::read_to_string(&out_file).expect("the packaged template");
+    let _ = std::fs::remove_file(&out_file);
+    serde_json::from_str(&text).expect("JSON")
+}
+
+/// A resource without what packaging is meant to change: a function's code location, and the
+/// build instructions (SAM copies a function's Metadata to the resources made from it).
+fn without_code(mut r: Value) -> Value {
+    if r["Type"] == "AWS::Lambda::Function" {
+        if let Some(p) = r.get_mut("Properties").and_then(Value::as_object_mut) {
+            p.remove("Code");
+        }
+    }
+    if let Some(m) = r.get_mut("Metadata").and_then(Value::as_object_mut) {
+        m.remove("BuildMethod");
+        m.remove("BuildProperties");
+    }
+    r
+}
+
+/// The StackSets template has no Transform, takes each function's code from the artifact
+/// bucket of the Region it is deployed in (parameters, nothing hard-coded), and keeps every
+/// resource, permission, alarm, dead-letter path, condition and output of the SAM template:
+/// the two expansions are compared whole, except the code location.
+#[test]
+fn the_stacksets_template_is_the_sam_template_without_a_transform() {
+    let sam = template(true);
+    let org = packaged();
+    assert!(org.get("Transform").is_none(), "no Transform");
+    assert!(
+        !org.to_string().contains("AWS::Serverless"),
+        "nothing left to transform"
+    );
+
+    let sam_params = sam["Parameters"].as_object().unwrap();
+    let org_params = org["Parameters"].as_object().unwrap();
+    let added: Vec<&String> = org_params
+        .keys()
+        .filter(|k| !sam_params.contains_key(*k))
+        .collect();
+    assert_eq!(added, ["ArtifactBucketPrefix", "ArtifactKeyPrefix"]);
+    for (k, v) in sam_params {
+        assert_eq!(&org_params[k], v, "parameter {k}");
+    }
+    for section in ["Conditions", "Outputs", "Globals"] {
+        assert_eq!(org.get(section), sam.get(section), "{section}");
+    }
+
+    let sam_res = sam["Resources"].as_object().unwrap();
+    let org_res = org["Resources"].as_object().unwrap();
+    let names = |m: &serde_json::Map<String, Value>| m.keys().cloned().collect::<Vec<_>>();
+    assert_eq!(names(org_res), names(sam_res), "the same resources");
+    let mut functions = 0;
+    for (name, r) in org_res {
+        assert_eq!(
+            without_code(r.clone()),
+            without_code(sam_res[name].clone()),
+            "{name} differs beyond its code location"
+        );
+        if r["Type"] == "AWS::Lambda::Function" {
+            functions += 1;
+            let code = &r["Properties"]["Code"];
+            assert_eq!(
+                code["S3Bucket"],
+                serde_json::json!({"Fn::Sub": "${ArtifactBucketPrefix}-${AWS::Region}"}),
+                "{name}"
+            );
+            let key = code["S3Key"]["Fn::Sub"].as_str().unwrap_or_default();
+            assert!(
+                key.starts_with("${ArtifactKeyPrefix}") && key.ends_with(".zip"),
+                "{name}: {key}"
+            );
+        }
+    }
+    assert_eq!(functions, 2);
+}
+
+/// The artifact bucket lets the organization's accounts read the zips, and nobody else, and
+/// only over TLS.
+#[test]
+fn the_artifact_bucket_is_readable_by_the_organization_only() {
+    let root = workspace_root();
+    let out = Command::new(root.join(".venv-sam/bin/python"))
+        .current_dir(&root)
+        .args(["scripts/template_json.py", "stacksets/artifact-bucket.yaml"])
+        .output()
+        .expect("template_json.py runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let t: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(t.get("Transform").is_none());
+    let statements =
+        list(&t["Resources"]["ArtifactBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"]);
+    let allows: Vec<&Value> = statements
+        .iter()
+        .filter(|s| s["Effect"] == "Allow")
+        .collect();
+    assert_eq!(allows.len(), 1);
+    assert_eq!(
+        allows[0]["Condition"]["StringEquals"]["aws:PrincipalOrgID"],
+        serde_json::json!({"Ref": "OrganizationId"})
+    );
+    for a in list(&allows[0]["Action"]) {
+        assert!(a.as_str().unwrap().starts_with("s3:GetObject"), "{a}");
+    }
+    assert!(
+        statements
+            .iter()
+            .any(|s| s["Effect"] == "Deny"
+                && s["Condition"]["Bool"]["aws:SecureTransport"] == "false")
+    );
+    assert_eq!(
+        t["Resources"]["ArtifactBucket"]["Properties"]["BucketName"],
+        serde_json::json!({"Fn::Sub": "${ArtifactBucketPrefix}-${AWS::Region}"})
     );
 }
