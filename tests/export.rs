@@ -674,6 +674,72 @@ async fn the_cli_exit_code_says_how_bad_it_is() {
     assert!(String::from_utf8_lossy(&handled.stdout).contains("Fix: Enable the key"));
 }
 
+/// Without an export configuration, the guard asks Macie whether this account is a member and
+/// has jobs of its own (GetAdministratorAccount, ListClassificationJobs), over the wire: a
+/// member with no jobs of its own gets an info finding and no notification; a member with a
+/// job of its own, or a standalone account, a critical one that people are told about.
+#[tokio::test]
+async fn a_missing_configuration_matters_unless_the_administrator_runs_every_job() {
+    let run = |scenario: Value| async move {
+        let macie = LocalMacie::start(Some(&scenario));
+        let sdk = stand_in_config(macie.url()).await;
+        let topic_arn = topic("membership").await;
+        let guard = ExportGuard {
+            sources: AwsSources::new(sdk),
+            notifier: SnsNotifier {
+                client: sns_client(&moto().url).await,
+                topic_arn: topic_arn.clone(),
+            },
+            account: ACCOUNT.into(),
+            regions: vec!["us-east-1".into()],
+        };
+        let report = guard
+            .handle(&ExportEvent::Check {
+                trigger: "test".into(),
+            })
+            .await
+            .expect("check");
+        let calls = (
+            macie.calls("GetAdministratorAccount"),
+            macie.calls("ListClassificationJobs"),
+        );
+        (report, sns_messages(&topic_arn).len(), calls)
+    };
+    let admin = "111122223333";
+    let (r, told, calls) = run(json!({"administrator": admin})).await;
+    let f = &r.regions[0].findings[0];
+    assert_eq!(f.code, "EXPORT_CONFIG_MISSING");
+    assert_eq!(
+        f.severity,
+        macie_guard::export::Severity::Info,
+        "{}",
+        f.message
+    );
+    assert!(f.message.contains(admin));
+    assert_eq!((told, calls), (0, (1, 1)));
+
+    let (r, told, _) =
+        run(json!({"administrator": admin, "jobs": [{"name": "own", "jobStatus": "RUNNING"}]}))
+            .await;
+    let f = &r.regions[0].findings[0];
+    assert_eq!(
+        f.severity,
+        macie_guard::export::Severity::Critical,
+        "{}",
+        f.message
+    );
+    assert!(f.message.contains("jobs of its own"), "{}", f.message);
+    assert_eq!(told, 1);
+
+    let (r, told, calls) = run(json!({})).await;
+    assert_eq!(
+        r.regions[0].findings[0].severity,
+        macie_guard::export::Severity::Critical
+    );
+    assert_eq!(told, 1);
+    assert_eq!(calls, (1, 0), "a standalone account's jobs are not listed");
+}
+
 /// S3 answers moto cannot give (it ignores ExpectedBucketOwner and never redirects), through
 /// aws-smithy-mocks on the S3 client only; Macie and KMS stay real.
 mod s3_answers_moto_cannot_give {

@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 use testkit::workspace_root;
 
 /// SDK method -> IAM action.
-const OPERATIONS: [(&str, &str); 15] = [
+const OPERATIONS: [(&str, &str); 16] = [
     ("query", "dynamodb:Query"),
     ("get_item", "dynamodb:GetItem"),
     ("put_item", "dynamodb:PutItem"),
@@ -25,6 +25,10 @@ const OPERATIONS: [(&str, &str); 15] = [
         "macie2:GetClassificationExportConfiguration",
     ),
     ("get_macie_session", "macie2:GetMacieSession"),
+    (
+        "get_administrator_account",
+        "macie2:GetAdministratorAccount",
+    ),
     ("head_bucket", "s3:ListBucket"),
     ("get_bucket_policy", "s3:GetBucketPolicy"),
     ("describe_key", "kms:DescribeKey"),
@@ -205,6 +209,10 @@ fn actions_in(block: &str) -> BTreeSet<String> {
     let mut in_list = false;
     for line in block.lines() {
         let t = line.trim();
+        if t.starts_with('#') {
+            // A YAML comment, also between the items of a list.
+            continue;
+        }
         if let Some(v) = t.strip_prefix("Action:") {
             let v = v.trim();
             in_list = v.is_empty();

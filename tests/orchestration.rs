@@ -9,7 +9,9 @@ use common::fakes::{FakeJobs, FakeSources, UpdateAnswer};
 use common::guard;
 use macie_guard::expiry::jobs::Target;
 use macie_guard::expiry::{ExpiryConfig, JobStatus, JobType, Outcome, Summary};
-use macie_guard::export::checks::{BucketFact, ConfigFact, Destination, KeyFact, Owner};
+use macie_guard::export::checks::{
+    BucketFact, ConfigFact, Destination, KeyFact, Membership, Owner,
+};
 use macie_guard::export::{ExportEvent, ExportGuard, Severity};
 use macie_guard::notify::PrintNotifier;
 use macie_guard::Error;
@@ -213,10 +215,43 @@ async fn a_region_without_a_configuration_is_a_finding_and_nothing_else_is_read(
         .unwrap();
     let codes: Vec<&str> = r.regions[0].findings.iter().map(|f| f.code).collect();
     assert_eq!(codes, ["EXPORT_CONFIG_MISSING"]);
+    assert_eq!(r.regions[0].findings[0].severity, Severity::Critical);
     assert_eq!(
         *sources.reads.lock().unwrap(),
-        [format!("configuration {REGION}")]
+        [
+            format!("configuration {REGION}"),
+            format!("membership {REGION}")
+        ]
     );
+}
+
+/// A member account whose jobs are all its administrator's needs no export configuration of
+/// its own: the finding says so at info, and nobody is told.
+#[tokio::test]
+async fn a_member_without_jobs_of_its_own_is_not_told_about_a_missing_configuration() {
+    let sources = FakeSources {
+        configs: [(REGION.to_string(), ConfigFact::NotSet)].into(),
+        memberships: [(
+            REGION.to_string(),
+            Membership::Member {
+                administrator: "111122223333".into(),
+                own_jobs: Some(false),
+            },
+        )]
+        .into(),
+        ..FakeSources::default()
+    };
+    let r = export_guard(&sources, &[REGION])
+        .handle(&check())
+        .await
+        .unwrap();
+    let f = &r.regions[0].findings[0];
+    assert_eq!(
+        (f.code, f.severity),
+        ("EXPORT_CONFIG_MISSING", Severity::Info)
+    );
+    assert!(f.message.contains("111122223333"), "{}", f.message);
+    assert!(!r.notified, "an info finding tells nobody");
 }
 
 /// Every fact that could not be read is "cannot verify", at warning or worse: never a pass.

@@ -66,6 +66,7 @@ pub fn router(state: Shared) -> Router {
             get(get_export).put(put_export),
         )
         .route("/macie", get(macie_session))
+        .route("/administrator", get(administrator_account))
         .route("/tags/{arn}", get(list_tags).post(tag_resource))
         .route("/_local/jobs", post(seed_jobs))
         .route("/_local/jobs/{job_id}/status", post(force_status))
@@ -79,7 +80,7 @@ pub fn router(state: Shared) -> Router {
 async fn unknown() -> Response {
     ApiError::new(
         ErrorKind::ResourceNotFound,
-        "local-macie implements classification jobs, tags, the export configuration and GetMacieSession only",
+        "local-macie implements classification jobs, tags, the export configuration, GetMacieSession and GetAdministratorAccount only",
     )
     .into_response()
 }
@@ -125,6 +126,12 @@ async fn put_export(AxState(s): AxState<Shared>, body: Bytes) -> Response {
         Some(&body),
         |st, v| st.put_export_configuration(&v).map(ok),
     )
+}
+
+async fn administrator_account(AxState(s): AxState<Shared>) -> Response {
+    operation(&s, "GetAdministratorAccount", None, |st, _| {
+        Ok(ok(st.administrator_account()))
+    })
 }
 
 async fn macie_session(AxState(s): AxState<Shared>) -> Response {
@@ -312,6 +319,8 @@ pub struct Scenario {
     #[serde(default)]
     pub jobs: Vec<JobSeed>,
     pub export_configuration: Option<Value>,
+    /// The Macie administrator account this account is a member of.
+    pub administrator: Option<String>,
 }
 
 fn enabled() -> bool {
@@ -327,6 +336,7 @@ impl Default for Scenario {
             macie_enabled: true,
             jobs: Vec::new(),
             export_configuration: None,
+            administrator: None,
         }
     }
 }
@@ -343,6 +353,7 @@ impl Scenario {
         if let Some(config) = &self.export_configuration {
             st.seed_export_configuration(config)?;
         }
+        st.set_administrator(self.administrator.clone());
         Ok(())
     }
 }

@@ -32,6 +32,8 @@ pub struct State {
     jobs: HashMap<String, Job>,
     client_tokens: HashMap<String, String>,
     export_configuration: Option<Value>,
+    /// The Macie administrator account this account is a member of, if any.
+    administrator: Option<String>,
     calls: BTreeMap<String, u64>,
     faults_served: BTreeMap<String, u64>,
     faults: HashMap<String, FaultPlan>,
@@ -168,6 +170,7 @@ impl State {
             jobs: HashMap::new(),
             client_tokens: HashMap::new(),
             export_configuration: None,
+            administrator: None,
             calls: BTreeMap::new(),
             faults_served: BTreeMap::new(),
             faults: HashMap::new(),
@@ -539,6 +542,25 @@ impl State {
     pub fn seed_export_configuration(&mut self, config: &Value) -> Result<(), ApiError> {
         self.put_export_configuration(&json!({ "configuration": config }))
             .map(|_| ())
+    }
+
+    /// Makes this account a member of `administrator`'s organization in Macie (scenarios).
+    pub fn set_administrator(&mut self, administrator: Option<String>) {
+        self.administrator = administrator;
+    }
+
+    /// GetAdministratorAccount: the administrator and the relationship, or nothing for an
+    /// account that is not a member.
+    pub fn administrator_account(&self) -> Value {
+        match &self.administrator {
+            Some(a) => json!({"administrator": {
+                "accountId": a,
+                "invitationId": "local-invitation",
+                "invitedAt": timestamp(self.now() - Duration::days(400)),
+                "relationshipStatus": "Enabled",
+            }}),
+            None => json!({}),
+        }
     }
 
     pub fn macie_session(&self) -> Value {

@@ -11,7 +11,7 @@ use std::sync::Mutex;
 
 use super::checks::{
     bucket_name_problem, parse_key_arn, BucketFact, ConfigFact, Destination, ExportFacts, KeyFact,
-    KeyInfo, Owner, PolicyFact,
+    KeyInfo, Membership, Owner, PolicyFact,
 };
 use crate::error::describe_sdk_error;
 
@@ -19,6 +19,9 @@ use crate::error::describe_sdk_error;
 /// "cannot verify", never an error that stops the check.
 pub trait ExportSources: Send + Sync {
     fn configuration(&self, region: &str) -> impl Future<Output = ConfigFact> + Send;
+    /// GetAdministratorAccount, and for a member ListClassificationJobs (one item is enough):
+    /// whether a missing configuration matters.
+    fn membership(&self, region: &str) -> impl Future<Output = Membership> + Send;
     /// HeadBucket (from `region`), then HeadBucket with `ExpectedBucketOwner`.
     fn bucket(
         &self,
@@ -42,6 +45,9 @@ pub trait ExportSources: Send + Sync {
 impl<T: ExportSources> ExportSources for &T {
     fn configuration(&self, region: &str) -> impl Future<Output = ConfigFact> + Send {
         (**self).configuration(region)
+    }
+    fn membership(&self, region: &str) -> impl Future<Output = Membership> + Send {
+        (**self).membership(region)
     }
     fn bucket(
         &self,
@@ -86,7 +92,12 @@ pub async fn gather<S: ExportSources>(
         bucket_policy: None,
         key: None,
         key_policy: None,
+        membership: None,
     };
+    if facts.config == ConfigFact::NotSet {
+        facts.membership = Some(src.membership(region).await);
+        return facts;
+    }
     let ConfigFact::Set(dest) = &facts.config else {
         return facts;
     };
@@ -254,6 +265,40 @@ impl ExportSources for AwsSources {
             Err(e) => ConfigFact::Unreadable {
                 reason: why(&e, || describe_sdk_error(&e)),
             },
+        }
+    }
+
+    async fn membership(&self, region: &str) -> Membership {
+        let client = self.macie.get(&self.sdk, region);
+        let administrator = match client.get_administrator_account().send().await {
+            Ok(out) => out
+                .administrator()
+                .and_then(|a| a.account_id())
+                .map(str::to_string),
+            Err(e) => {
+                return Membership::Unverified {
+                    reason: why(&e, || describe_sdk_error(&e)),
+                }
+            }
+        };
+        let Some(administrator) = administrator else {
+            return Membership::Standalone;
+        };
+        let own_jobs = match client
+            .list_classification_jobs()
+            .max_results(1)
+            .send()
+            .await
+        {
+            Ok(out) => Some(!out.items().is_empty()),
+            Err(e) => {
+                tracing::warn!(region, error = %why(&e, || describe_sdk_error(&e)), "cannot list this account's own jobs");
+                None
+            }
+        };
+        Membership::Member {
+            administrator,
+            own_jobs,
         }
     }
 

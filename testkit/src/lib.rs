@@ -390,9 +390,19 @@ pub struct SnsMessage {
 /// (`/moto-api/data.json`): what SNS would have delivered.
 pub fn sns_messages(topic_arn: &str) -> Vec<SnsMessage> {
     let url = format!("{}/moto-api/data.json", moto().url);
-    let mut response = ureq::get(&url)
-        .call()
-        .unwrap_or_else(|e| panic!("GET {url}: {e}"));
+    // moto builds this dump by walking every backend's state while other test threads may be
+    // changing it (its threaded server has no lock there): a 500 from that race is retried.
+    let mut attempt = 0;
+    let mut response = loop {
+        match ureq::get(&url).call() {
+            Ok(r) => break r,
+            Err(ureq::Error::StatusCode(500)) if attempt < 20 => {
+                attempt += 1;
+                std::thread::sleep(std::time::Duration::from_millis(50));
+            }
+            Err(e) => panic!("GET {url}: {e}"),
+        }
+    };
     let text = response.body_mut().read_to_string().expect("moto state");
     let data: Value = serde_json::from_str(&text).expect("moto state is JSON");
     let topics = data["sns"]["Topic"].as_array().cloned().unwrap_or_default();

@@ -7,7 +7,7 @@ use chrono::{DateTime, Duration, Utc};
 use macie_guard::error::{Error, Result};
 use macie_guard::expiry::jobs::{DescribedJob, MacieJobs, Page, Target, UpdateError};
 use macie_guard::expiry::{JobSnapshot, JobStatus, JobType};
-use macie_guard::export::checks::{BucketFact, ConfigFact, KeyFact, PolicyFact};
+use macie_guard::export::checks::{BucketFact, ConfigFact, KeyFact, Membership, PolicyFact};
 use macie_guard::export::sources::ExportSources;
 use serde_json::json;
 use std::collections::{BTreeMap, HashMap, VecDeque};
@@ -190,6 +190,8 @@ impl MacieJobs for FakeJobs {
 #[derive(Default)]
 pub struct FakeSources {
     pub configs: HashMap<String, ConfigFact>,
+    /// Per Region; none given: a standalone account.
+    pub memberships: HashMap<String, Membership>,
     pub buckets: HashMap<String, BucketFact>,
     pub bucket_policies: HashMap<String, PolicyFact>,
     pub keys: HashMap<String, KeyFact>,
@@ -216,6 +218,14 @@ impl ExportSources for FakeSources {
             .unwrap_or(ConfigFact::Unreadable {
                 reason: unverified(),
             })
+    }
+
+    async fn membership(&self, region: &str) -> Membership {
+        self.read(format!("membership {region}"));
+        self.memberships
+            .get(region)
+            .cloned()
+            .unwrap_or(Membership::Standalone)
     }
 
     async fn bucket(&self, region: &str, bucket: &str, _expected_owner: &str) -> BucketFact {

@@ -109,6 +109,25 @@ pub enum PolicyFact {
     Unverified { reason: String },
 }
 
+/// Whether the account is a member of a Macie administrator's organization, and whether it
+/// has classification jobs of its own (GetAdministratorAccount, ListClassificationJobs):
+/// read only when the Region has no export configuration, to tell noise from a gap.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "state", rename_all = "kebab-case")]
+pub enum Membership {
+    /// Not a member: the account runs Macie on its own.
+    Standalone,
+    /// A member of `administrator`'s organization; `own_jobs`: whether it has jobs of its own
+    /// (`None`: cannot tell).
+    Member {
+        administrator: String,
+        own_jobs: Option<bool>,
+    },
+    Unverified {
+        reason: String,
+    },
+}
+
 /// Everything gathered about one Region's export configuration. What was not gathered
 /// (because an earlier fact made it pointless) is `None`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -120,6 +139,8 @@ pub struct ExportFacts {
     pub bucket_policy: Option<PolicyFact>,
     pub key: Option<KeyFact>,
     pub key_policy: Option<PolicyFact>,
+    /// Read when there is no configuration (see [`Membership`]).
+    pub membership: Option<Membership>,
 }
 
 /// S3 general purpose bucket naming rules; the reason when broken.
@@ -374,9 +395,7 @@ fn check_configuration<'f>(c: &mut Ctx<'_>, f: &'f ExportFacts) -> Option<&'f De
     }
     let dest = match &f.config {
         ConfigFact::NotSet => {
-            c.push("EXPORT_CONFIG_MISSING", Severity::Critical, &config,
-                format!("Macie in {} has no export configuration: it stores no sensitive data discovery results, which audits rely on", f.macie_region),
-                format!("Choose an S3 bucket and a customer managed KMS key, then run PutClassificationExportConfiguration in {} (Macie console: Settings > Discovery results).", f.macie_region));
+            missing_configuration(c, f, &config);
             return None;
         }
         ConfigFact::Unreadable { reason } => {
@@ -388,6 +407,48 @@ fn check_configuration<'f>(c: &mut Ctx<'_>, f: &'f ExportFacts) -> Option<&'f De
         ConfigFact::Set(d) => d,
     };
     Some(dest)
+}
+
+/// No export configuration: a gap where the account runs jobs of its own (or may), noise in a
+/// member account whose jobs and automated discovery all belong to its administrator (their
+/// results go to the administrator's repository).
+fn missing_configuration(c: &mut Ctx<'_>, f: &ExportFacts, config: &str) {
+    let region = &f.macie_region;
+    let fix = format!("Choose an S3 bucket and a customer managed KMS key, then run PutClassificationExportConfiguration in {region} (Macie console: Settings > Discovery results).");
+    let gap = format!("Macie in {region} has no export configuration: it stores no sensitive data discovery results, which audits rely on");
+    match &f.membership {
+        Some(Membership::Member {
+            administrator,
+            own_jobs: Some(false),
+        }) => c.push(
+            "EXPORT_CONFIG_MISSING",
+            Severity::Info,
+            config,
+            format!("Macie in {region} has no export configuration, and needs none now: this account is a member of Macie administrator account {administrator} and has no classification jobs of its own; the administrator's jobs and automated sensitive data discovery store their results in the administrator's repository"),
+            format!("Nothing to do while this account creates no jobs of its own. Before it does: {fix}"),
+        ),
+        Some(Membership::Member {
+            administrator,
+            own_jobs: Some(true),
+        }) => c.push(
+            "EXPORT_CONFIG_MISSING",
+            Severity::Critical,
+            config,
+            format!("{gap}. This account is a member of Macie administrator account {administrator} but has classification jobs of its own, and their results have nowhere to go"),
+            fix,
+        ),
+        Some(Membership::Member {
+            administrator,
+            own_jobs: None,
+        }) => c.push(
+            "EXPORT_CONFIG_MISSING",
+            Severity::Critical,
+            config,
+            format!("{gap}. This account is a member of Macie administrator account {administrator}; whether it has jobs of its own could not be read"),
+            fix,
+        ),
+        _ => c.push("EXPORT_CONFIG_MISSING", Severity::Critical, config, gap, fix),
+    }
 }
 
 /// The configuration's bucket name, key ARN and expected owner, as written.

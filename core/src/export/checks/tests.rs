@@ -62,7 +62,54 @@ fn healthy(region: &str) -> ExportFacts {
         key_policy: Some(PolicyFact::Document {
             text: key_policy(&principal, region),
         }),
+        membership: None,
     }
+}
+
+/// A missing configuration is noise in a member account with no jobs of its own (the
+/// administrator's jobs store their results in its repository), a gap everywhere else; the
+/// finding says which and why.
+#[test]
+fn a_missing_configuration_is_info_only_for_a_member_without_jobs_of_its_own() {
+    let missing = |membership: Option<Membership>| {
+        let mut f = healthy("us-east-1");
+        f.config = ConfigFact::NotSet;
+        f.membership = membership;
+        let found = check(&f);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].code, "EXPORT_CONFIG_MISSING");
+        found.into_iter().next().unwrap()
+    };
+    let member = |own_jobs| {
+        Some(Membership::Member {
+            administrator: "111122223333".into(),
+            own_jobs,
+        })
+    };
+    let quiet = missing(member(Some(false)));
+    assert_eq!(quiet.severity, Severity::Info);
+    assert!(
+        quiet.message.contains("111122223333")
+            && quiet.message.contains("no classification jobs of its own"),
+        "{}",
+        quiet.message
+    );
+    let own = missing(member(Some(true)));
+    assert_eq!(own.severity, Severity::Critical);
+    assert!(own.message.contains("jobs of its own"), "{}", own.message);
+    assert_eq!(missing(member(None)).severity, Severity::Critical);
+    assert_eq!(
+        missing(Some(Membership::Standalone)).severity,
+        Severity::Critical
+    );
+    assert_eq!(
+        missing(Some(Membership::Unverified {
+            reason: "AccessDenied".into()
+        }))
+        .severity,
+        Severity::Critical
+    );
+    assert_eq!(missing(None).severity, Severity::Critical);
 }
 
 fn codes(f: &ExportFacts) -> Vec<&'static str> {
