@@ -13,7 +13,7 @@ import json
 import os
 import sys
 
-from cfnlint.decode import decode_str
+from template_json import load
 
 # Which binary each function runs (template.yaml's BuildProperties.Binary).
 PARAMETERS = {
@@ -29,14 +29,6 @@ PARAMETERS = {
         "Description": "Folder of this version's zips in each artifact bucket, ending in /.",
     },
 }
-
-
-def load(path):
-    with open(path, encoding="utf-8") as f:
-        template, errors = decode_str(f.read())
-    if errors:
-        raise SystemExit(f"{path}: {errors}")
-    return json.loads(json.dumps(template))
 
 
 def binaries(template):

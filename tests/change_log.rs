@@ -8,23 +8,10 @@ use macie_guard::error::Result;
 use macie_guard::expiry::ExpiryConfig;
 use macie_guard::notify::{Notification, Notifier};
 use serde_json::{json, Value};
-use std::io::Write;
-use std::sync::{Arc, Mutex};
 use testkit::{macie_client, LocalMacie};
 use tokio::sync::Notify;
 
-#[derive(Clone, Default)]
-struct Buf(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Buf {
-    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(b);
-        Ok(b.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
+use common::LogBuffer as Buf;
 
 /// The process dies as it starts to publish: the call is never made, nothing after it runs.
 #[derive(Default)]

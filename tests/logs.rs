@@ -2,23 +2,12 @@
 //! export check of a bucket whose policy holds a marker value. Its own test binary, so the
 //! captured subscriber sees every callsite.
 
+mod common;
+
 use serde_json::json;
-use std::io::Write;
-use std::sync::{Arc, Mutex};
 use testkit::{kms_client, moto, s3_client, stand_in_config, LocalMacie, ACCOUNT};
 
-#[derive(Clone, Default)]
-struct Buf(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Buf {
-    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(b);
-        Ok(b.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
+use common::LogBuffer as Buf;
 
 #[tokio::test]
 async fn logs_carry_findings_but_no_policy_contents_or_credentials() {

@@ -79,3 +79,17 @@ pub fn cli(macie: &LocalMacie, args: &[&str]) -> Output {
     cmd.envs(endpoint_env(macie.url(), &moto().url));
     cmd.output().expect("run macie-guard")
 }
+
+/// Log lines captured in memory: a `tracing_subscriber` writer (`move || buffer.clone()`).
+#[derive(Clone, Default)]
+pub struct LogBuffer(pub std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for LogBuffer {
+    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(b);
+        Ok(b.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
