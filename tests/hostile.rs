@@ -90,7 +90,11 @@ impl Handlers {
 
 fn ignored(r: &Result<Value, macie_guard::Error>) -> bool {
     match r {
-        Ok(v) => v["trigger"] == "ignored" || !v["ignored"].is_null() && v["ignored"] != json!([]),
+        Ok(v) => {
+            v["trigger"] == "ignored"
+                || v["trigger"] == "elsewhere"
+                || !v["ignored"].is_null() && v["ignored"] != json!([])
+        }
         Err(_) => false,
     }
 }

@@ -141,6 +141,15 @@ impl<M: MacieJobs, N: Notifier, J: Journal> ExpiryGuard<M, N, J> {
             s.ignored.push(reason.clone());
             return Ok(s);
         }
+        if let ExpiryEvent::Health(h) = event {
+            if let Some(reason) = h.elsewhere(&self.scope) {
+                // Not ours to act on or to report: no journal read, no call, no message.
+                tracing::debug!(reason = %reason, "event about another account or Region ignored");
+                let mut s = self.summary("elsewhere");
+                s.elsewhere = Some(reason);
+                return Ok(s);
+            }
+        }
         let recovered = self.recover(now).await?;
         let handled = match event {
             ExpiryEvent::Sweep { trigger } => self.sweep(trigger, now).await,
@@ -279,35 +288,9 @@ impl<M: MacieJobs, N: Notifier, J: Journal> ExpiryGuard<M, N, J> {
     }
 
     /// A Macie Health event: find the job(s) without assuming the entity format.
-    pub async fn health(&self, ev: &HealthEvent, now: DateTime<Utc>) -> Result<Summary> {
+    async fn health(&self, ev: &HealthEvent, now: DateTime<Utc>) -> Result<Summary> {
         let code = ev.detail.event_type_code.as_str();
         let mut summary = self.summary(&format!("health:{code}"));
-        for (what, value) in [
-            ("account", ev.account.as_deref()),
-            ("affectedAccount", ev.detail.affected_account.as_deref()),
-        ] {
-            if let Some(acc) = value.filter(|a| *a != self.scope.account) {
-                summary.ignored.push(format!(
-                    "event {what} {acc} is not this function's account {}",
-                    self.scope.account
-                ));
-            }
-        }
-        for (what, value) in [
-            ("region", ev.region.as_deref()),
-            ("eventRegion", ev.detail.event_region.as_deref()),
-        ] {
-            if let Some(r) = value.filter(|r| *r != self.scope.region && *r != "global") {
-                summary.ignored.push(format!(
-                    "event {what} {r} is not this function's Region {}",
-                    self.scope.region
-                ));
-            }
-        }
-        if !summary.ignored.is_empty() {
-            return Ok(summary);
-        }
-
         let mut ids: Vec<String> = Vec::new();
         for candidate in ev.candidate_refs() {
             match JobRef::parse(candidate, &self.scope) {

@@ -67,6 +67,10 @@ impl<M: MacieJobs, N: Notifier, J: Journal> ExpiryFunction<M, N, J> {
             tracing::error!(error = %e, "invocation failed");
         })?;
         emit_metrics(&metrics(&summary), "expiry-guard", "Decisions");
+        if summary.elsewhere.is_some() {
+            // Said once, at DEBUG, by the guard.
+            return Ok(serde_json::to_value(&summary).unwrap_or(Value::Null));
+        }
         tracing::info!(
             trigger = %summary.trigger,
             jobs = summary.jobs.len(),

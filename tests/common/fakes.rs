@@ -27,6 +27,7 @@ pub enum UpdateAnswer {
 struct Jobs {
     jobs: BTreeMap<String, JobSnapshot>,
     updates: Vec<(String, Target)>,
+    reads: usize,
     scripted: HashMap<String, VecDeque<UpdateAnswer>>,
     describe_fails: Vec<String>,
     page_size: usize,
@@ -96,6 +97,12 @@ impl FakeJobs {
     pub fn updates(&self) -> Vec<(String, Target)> {
         self.state.lock().unwrap().updates.clone()
     }
+
+    /// Every call made to this Macie: lists, reads and updates.
+    pub fn calls(&self) -> usize {
+        let s = self.state.lock().unwrap();
+        s.reads + s.updates.len()
+    }
 }
 
 fn failed(op: &'static str, id: &str) -> Error {
@@ -110,7 +117,8 @@ fn failed(op: &'static str, id: &str) -> Error {
 
 impl MacieJobs for FakeJobs {
     async fn list_paused(&self, next_token: Option<String>) -> Result<Page> {
-        let s = self.state.lock().unwrap();
+        let mut s = self.state.lock().unwrap();
+        s.reads += 1;
         let paused: Vec<&JobSnapshot> = s
             .jobs
             .values()
@@ -132,7 +140,8 @@ impl MacieJobs for FakeJobs {
     }
 
     async fn describe(&self, job_id: &str) -> Result<Option<DescribedJob>> {
-        let s = self.state.lock().unwrap();
+        let mut s = self.state.lock().unwrap();
+        s.reads += 1;
         if s.describe_fails.iter().any(|i| i == job_id) {
             return Err(failed("DescribeClassificationJob", job_id));
         }

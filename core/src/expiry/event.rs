@@ -136,6 +136,36 @@ pub struct HealthEvent {
 }
 
 impl HealthEvent {
+    /// Why this event is about another account or Region than `scope`'s, if it is: a copy in
+    /// a backup Region, or the organizational view of another account's event. Such events are
+    /// not this function's to act on, nor to report.
+    pub fn elsewhere(&self, scope: &Scope) -> Option<String> {
+        let mut reasons = Vec::new();
+        for (what, value) in [
+            ("account", self.account.as_deref()),
+            ("affectedAccount", self.detail.affected_account.as_deref()),
+        ] {
+            if let Some(acc) = value.filter(|a| *a != scope.account) {
+                reasons.push(format!(
+                    "event {what} {acc} is not this function's account {}",
+                    scope.account
+                ));
+            }
+        }
+        for (what, value) in [
+            ("region", self.region.as_deref()),
+            ("eventRegion", self.detail.event_region.as_deref()),
+        ] {
+            if let Some(r) = value.filter(|r| *r != scope.region && *r != "global") {
+                reasons.push(format!(
+                    "event {what} {r} is not this function's Region {}",
+                    scope.region
+                ));
+            }
+        }
+        (!reasons.is_empty()).then(|| reasons.join("; "))
+    }
+
     /// Every string that may name a job: the envelope's `resources`, then the entities'
     /// `entityValue`s. The format of neither is documented, so each is checked later.
     pub fn candidate_refs(&self) -> Vec<&str> {

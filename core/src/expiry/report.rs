@@ -148,6 +148,10 @@ pub struct Summary {
     pub jobs: Vec<JobReport>,
     /// Events or references that were not for this function, and why.
     pub ignored: Vec<String>,
+    /// Why the event, about another account or Region, was left alone without a word (one
+    /// DEBUG line, no notification, no call).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub elsewhere: Option<String>,
     /// Paused jobs looked at (listed) during a sweep.
     pub scanned: usize,
     /// Jobs in the window left for the next sweep: the invocation's time budget ran out.
@@ -167,6 +171,7 @@ impl Summary {
             dry_run,
             jobs: Vec::new(),
             ignored: Vec::new(),
+            elsewhere: None,
             scanned: 0,
             deferred: 0,
             recovered: 0,
@@ -431,6 +436,9 @@ pub fn summary_text(s: &Summary) -> String {
     }
     for i in &s.ignored {
         out.push_str(&format!("  [ignored     ] {}\n", safe(i)));
+    }
+    if let Some(e) = &s.elsewhere {
+        out.push_str(&format!("  [elsewhere   ] {}\n", safe(e)));
     }
     if s.deferred > 0 {
         out.push_str(&format!(
