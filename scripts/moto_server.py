@@ -10,6 +10,7 @@ import logging
 import signal
 import sys
 import threading
+import warnings
 
 from moto.server import ThreadedMotoServer
 
@@ -33,6 +34,33 @@ def atomic_dynamodb_writes() -> None:
         setattr(DynamoDBBackend, name, locked(getattr(DynamoDBBackend, name)))
 
 
+def assume_role_needs_the_role() -> None:
+    """AWS refuses AssumeRole unless the role exists in its account (and trusts the caller);
+    moto issues credentials for any ARN. For the roles macie-guard's stack creates (names
+    starting `macie-guard-`), refuse as AWS does when the role does not exist in moto's IAM of
+    its account, so that an account without the stack is unreachable, as it would be."""
+    from moto.iam.models import iam_backends
+    from moto.sts.exceptions import STSClientError
+    from moto.sts.models import STSBackend
+
+    original = STSBackend.assume_role
+
+    def assume_role(self, region_name, role_session_name, role_arn, *args, **kwargs):
+        parts = role_arn.split(":")
+        if len(parts) == 6 and parts[5].startswith("role/macie-guard-"):
+            account, name = parts[4], parts[5].split("/")[-1]
+            partition = parts[1]
+            roles = iam_backends[account][partition].roles.values()
+            if not any(r.name == name for r in roles):
+                raise STSClientError(
+                    "AccessDenied",
+                    f"User is not authorized to perform: sts:AssumeRole on resource: {role_arn}",
+                )
+        return original(self, region_name, role_session_name, role_arn, *args, **kwargs)
+
+    STSBackend.assume_role = assume_role
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--host", default="127.0.0.1")
@@ -46,6 +74,9 @@ def main() -> None:
     # One line per request drowns the test output; errors still show.
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     atomic_dynamodb_writes()
+    assume_role_needs_the_role()
+    # moto warns that STS's model has no AccessDenied shape; AWS answers that code all the same.
+    warnings.filterwarnings("ignore", message=".*does not match an error shape.*")
 
     server = ThreadedMotoServer(ip_address=args.host, port=args.port, verbose=False)
     server.start()

@@ -156,3 +156,7 @@ pub fn sns(conf: &SdkConfig) -> aws_sdk_sns::Client {
 pub fn dynamodb(conf: &SdkConfig) -> aws_sdk_dynamodb::Client {
     aws_sdk_dynamodb::Client::new(conf)
 }
+
+pub fn eventbridge(conf: &SdkConfig) -> aws_sdk_eventbridge::Client {
+    aws_sdk_eventbridge::Client::new(conf)
+}

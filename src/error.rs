@@ -30,6 +30,9 @@ pub enum Error {
     #[error("publishing to SNS topic {topic} failed: {message}; check the topic exists and the function may sns:Publish to it")]
     Notify { topic: String, message: String },
 
+    #[error("putting macie-guard's events on the {bus} event bus failed: {message}; check the function may events:PutEvents on it (source macie-guard)")]
+    Events { bus: String, message: String },
+
     /// Some jobs failed; the others were handled and reported. The Lambda adapter fails the
     /// invocation so that it is retried, and a retry re-reads each job before acting.
     #[error("{failed} of {total} job(s) failed: {first}; the others were handled (see the report), and a retry re-reads each job before acting")]
@@ -113,6 +116,7 @@ impl Error {
             Error::Config { .. } => "Configuration",
             Error::Aws { .. } => "AwsCallFailed",
             Error::Notify { .. } => "NotificationFailed",
+            Error::Events { .. } => "EventsFailed",
             Error::Partial { .. } => "PartialFailure",
         }
     }

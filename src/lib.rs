@@ -4,7 +4,8 @@
 //! The decisions over plain data live in `macie-guard-core` (re-exported here: [`config`],
 //! [`dispatch`], [`envelope`], [`metrics`], [`scope`], [`text`] and the pure half of each
 //! guard). This crate holds the ports and their adapters over the AWS SDK clients
-//! ([`expiry::jobs`], [`export::sources`], [`journal`], [`notify`], built in [`aws`]; the CLI's own read in [`cli`]), the
+//! ([`expiry::jobs`], [`export::sources`], [`journal`], [`notify`], built in [`aws`]; the CLI's own read in [`cli`] and
+//! its organization view in [`org`]), the
 //! orchestration the Lambda functions and the CLI share ([`expiry::guard`],
 //! [`export::guard`]), and the Lambda adapters ([`expiry::lambda`], [`export::lambda`]).
 
@@ -18,5 +19,6 @@ pub mod export;
 pub mod journal;
 pub mod logging;
 pub mod notify;
+pub mod org;
 
 pub use error::{Error, Result};

@@ -1,19 +1,32 @@
-//! Telling people: SNS when a topic is configured, printed otherwise (the CLI, local runs).
-//! The message itself ([`Notification`]) is plain data from the core.
+//! Telling people: SNS when a topic is configured, printed otherwise (the CLI, local runs);
+//! and, in the functions, macie-guard's own events on the account's default EventBridge bus.
+//! The message ([`Notification`]) and the events ([`GuardEvent`]) are plain data from the core.
 
 use aws_sdk_sns::types::MessageAttributeValue;
 use std::future::Future;
 
 use crate::error::{describe_sdk_error, Error, Result};
+use macie_guard_core::events::batches;
+pub use macie_guard_core::events::{GuardEvent, EXPORT_FINDING, JOB_DECISION, SOURCE};
 pub use macie_guard_core::notification::{Notification, MAX_BODY_BYTES};
 
 pub trait Notifier: Send + Sync {
+    /// Sends the message to people.
     fn publish(&self, n: &Notification) -> impl Future<Output = Result<()>> + Send;
+    /// Puts the run's events on the account's default bus; a notifier without a bus has
+    /// nothing to do.
+    fn announce(&self, events: &[GuardEvent]) -> impl Future<Output = Result<()>> + Send {
+        let _ = events;
+        async { Ok(()) }
+    }
 }
 
 impl<T: Notifier> Notifier for &T {
     fn publish(&self, n: &Notification) -> impl Future<Output = Result<()>> + Send {
         (**self).publish(n)
+    }
+    fn announce(&self, events: &[GuardEvent]) -> impl Future<Output = Result<()>> + Send {
+        (**self).announce(events)
     }
 }
 
@@ -87,4 +100,109 @@ impl Notifier for AnyNotifier {
 /// The notifier: SNS to `topic` (NOTIFICATION_TOPIC_ARN, --topic-arn), or printed without one.
 pub fn for_topic(conf: &aws_config::SdkConfig, topic: Option<String>) -> AnyNotifier {
     AnyNotifier::new(topic.as_ref().map(|_| crate::aws::sns(conf)), topic)
+}
+
+/// The account's default EventBridge bus, where the functions put their events (source
+/// `macie-guard`; rules forward them, for example to a central bus).
+pub struct DefaultBus {
+    pub client: aws_sdk_eventbridge::Client,
+}
+
+/// The bus a PutEvents without `EventBusName` reaches.
+const DEFAULT_BUS: &str = "default";
+
+impl DefaultBus {
+    /// Puts every event, in requests of at most 10 entries and 256 KiB. Entries EventBridge
+    /// refuses (`FailedEntryCount`) are sent once more; any still refused fail the call with
+    /// the first refusal's code and message.
+    pub async fn put(&self, events: &[GuardEvent]) -> Result<()> {
+        for batch in batches(events) {
+            let mut pending: Vec<&GuardEvent> = batch.iter().collect();
+            let mut attempt = 0;
+            loop {
+                attempt += 1;
+                let entries = pending.iter().map(|e| {
+                    aws_sdk_eventbridge::types::PutEventsRequestEntry::builder()
+                        .source(SOURCE)
+                        .detail_type(e.detail_type)
+                        .detail(e.detail_json())
+                        .set_resources(Some(e.resources.clone()))
+                        .build()
+                });
+                let out = self
+                    .client
+                    .put_events()
+                    .set_entries(Some(entries.collect()))
+                    .send()
+                    .await
+                    .map_err(|e| Error::Events {
+                        bus: DEFAULT_BUS.into(),
+                        message: describe_sdk_error(&e),
+                    })?;
+                if out.failed_entry_count() == 0 {
+                    break;
+                }
+                // Results come in the order of the entries; refused ones carry an error code.
+                let refused: Vec<(&GuardEvent, String)> = pending
+                    .iter()
+                    .zip(out.entries())
+                    .filter_map(|(e, r)| {
+                        r.error_code().map(|code| {
+                            (*e, format!("{code}: {}", r.error_message().unwrap_or("")))
+                        })
+                    })
+                    .collect();
+                if attempt == 2 || refused.is_empty() {
+                    return Err(Error::Events {
+                        bus: DEFAULT_BUS.into(),
+                        message: format!(
+                            "{} of {} event(s) refused: {}",
+                            out.failed_entry_count(),
+                            pending.len(),
+                            refused
+                                .first()
+                                .map(|r| r.1.as_str())
+                                .unwrap_or("no reason given")
+                        ),
+                    });
+                }
+                tracing::warn!(refused = refused.len(), first = %refused[0].1, "events refused, sending them once more");
+                pending = refused.into_iter().map(|r| r.0).collect();
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A notifier that also puts the run's events on the default bus (the functions, when
+/// `PUT_EVENTS` is `true`).
+pub struct WithEvents<N> {
+    pub notifier: N,
+    pub bus: Option<DefaultBus>,
+}
+
+impl<N: Notifier> Notifier for WithEvents<N> {
+    async fn publish(&self, n: &Notification) -> Result<()> {
+        self.notifier.publish(n).await
+    }
+    async fn announce(&self, events: &[GuardEvent]) -> Result<()> {
+        match &self.bus {
+            Some(bus) if !events.is_empty() => bus.put(events).await,
+            _ => Ok(()),
+        }
+    }
+}
+
+/// The functions' notifier: `for_topic`, and the default bus when `put_events` is set.
+pub fn for_function(
+    conf: &aws_config::SdkConfig,
+    topic: Option<String>,
+    put_events: bool,
+) -> WithEvents<AnyNotifier> {
+    WithEvents {
+        notifier: for_topic(conf, topic),
+        bus: put_events.then(|| DefaultBus {
+            client: crate::aws::eventbridge(conf),
+        }),
+    }
 }

@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 use testkit::workspace_root;
 
 /// SDK method -> IAM action.
-const OPERATIONS: [(&str, &str); 16] = [
+const OPERATIONS: [(&str, &str); 19] = [
     ("query", "dynamodb:Query"),
     ("get_item", "dynamodb:GetItem"),
     ("put_item", "dynamodb:PutItem"),
@@ -34,6 +34,9 @@ const OPERATIONS: [(&str, &str); 16] = [
     ("describe_key", "kms:DescribeKey"),
     ("get_key_policy", "kms:GetKeyPolicy"),
     ("publish", "sns:Publish"),
+    ("put_events", "events:PutEvents"),
+    ("assume_role", "sts:AssumeRole"),
+    ("list_accounts", "organizations:ListAccounts"),
 ];
 
 /// Actions a role needs without a direct SDK call: publishing to the KMS-encrypted topic.
@@ -339,6 +342,7 @@ fn the_expiry_guard_role_cannot_touch_other_accounts_or_regions_and_the_export_g
                 .iter()
                 .any(|v| verb.starts_with(v))
                 || a == "sns:Publish"
+                || a == "events:PutEvents"
                 || FOR_THE_ENCRYPTED_TOPIC.contains(&a.as_str()),
             "the export guard only reads: {a}"
         );
@@ -352,4 +356,34 @@ fn no_wildcard_action_anywhere() {
     for a in actions {
         assert!(a != "*" && !a.ends_with(":*"), "wildcard action {a}");
     }
+}
+
+/// The organization view's role may read exactly what the two ports read (jobs: list and
+/// describe; the export facts) and nothing else: no update, no publish. The view itself calls
+/// only STS and Organizations with the operator's own credentials (README "The organization
+/// view").
+#[test]
+fn the_organization_views_role_may_read_exactly_what_the_view_reads() {
+    let template = read("template.yaml");
+    let start = template.find("\n  ReadRole:\n").expect("ReadRole");
+    let block = between(&template[start..], "Policies:", "\n\n");
+    let reads: BTreeSet<String> = calls_in(&read("src/expiry/jobs.rs"))
+        .union(&calls_in(&read("src/export/sources.rs")))
+        .filter(|a| a.as_str() != "macie2:UpdateClassificationJob")
+        .cloned()
+        .collect();
+    assert!(
+        reads.contains("macie2:DescribeClassificationJob") && reads.contains("kms:GetKeyPolicy")
+    );
+    assert_eq!(actions_in(block), reads);
+    assert_eq!(
+        calls_in(&read("src/org.rs")),
+        BTreeSet::from([
+            "sts:AssumeRole".to_string(),
+            "organizations:ListAccounts".to_string()
+        ])
+    );
+    let (_, expiry) = reachable_code("src/bin/expiry-guard.rs");
+    let (_, export) = reachable_code("src/bin/export-guard.rs");
+    assert!(!expiry.contains("src/org.rs") && !export.contains("src/org.rs"));
 }

@@ -66,6 +66,8 @@ async fn every_event_through_the_local_runtime() {
         testkit::journal_table("local-runtime").await,
     ));
     env.push(("RUST_LOG".into(), "warn".into()));
+    // As deployed: the functions put their events on the default bus (moto's).
+    env.push(("PUT_EVENTS".into(), "true".into()));
     let watch = start_watch(env);
     let dir = workspace_root().join("events");
     let file = |name: &str| dir.join(name);

@@ -337,3 +337,38 @@ async fn each_region_is_checked_once_in_the_order_given() {
         );
     }
 }
+
+/// Tells people, but the bus refuses the run's events.
+struct EventsRefused;
+
+impl macie_guard::notify::Notifier for EventsRefused {
+    async fn publish(&self, _: &macie_guard::notify::Notification) -> macie_guard::Result<()> {
+        Ok(())
+    }
+    async fn announce(&self, _: &[macie_guard::notify::GuardEvent]) -> macie_guard::Result<()> {
+        Err(Error::Events {
+            bus: "default".into(),
+            message: "refused".into(),
+        })
+    }
+}
+
+/// The events are part of the report: a change whose events did not get out fails the run and
+/// is reported again (message and events) by the next one, without being made twice.
+#[tokio::test]
+async fn a_change_whose_events_were_refused_is_reported_again_by_the_next_run() {
+    let jobs = FakeJobs::new(Utc::now()).paused(A, JobType::OneTime, 29.0, Some("resume"));
+    let journal = macie_guard::journal::MemoryJournal::new();
+    let first = guard(&jobs, EventsRefused, ExpiryConfig::default()).with_journal(&journal);
+    let err = common::sweep(&first).await.unwrap_err();
+    assert_eq!(err.kind(), "EventsFailed", "{err}");
+    assert_eq!(jobs.updates(), [(A.to_string(), Target::Running)]);
+
+    let second = guard(&jobs, PrintNotifier, ExpiryConfig::default()).with_journal(&journal);
+    let s = common::sweep(&second).await.unwrap();
+    assert_eq!(s.recovered, 1, "{s:?}");
+    assert_eq!(outcome(&s, A), Outcome::Done);
+    assert_eq!(jobs.updates().len(), 1, "not made twice");
+    let third = guard(&jobs, PrintNotifier, ExpiryConfig::default()).with_journal(&journal);
+    assert_eq!(common::sweep(&third).await.unwrap().recovered, 0);
+}

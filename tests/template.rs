@@ -16,25 +16,7 @@ use std::process::Command;
 use testkit::workspace_root;
 
 fn template(expand: bool) -> Value {
-    let root = workspace_root();
-    let python = root.join(".venv-sam/bin/python");
-    assert!(
-        python.exists(),
-        "{} is missing: run scripts/setup-venv.sh --sam (the test command does)",
-        python.display()
-    );
-    let mut cmd = Command::new(python);
-    cmd.current_dir(&root).arg("scripts/template_json.py");
-    if expand {
-        cmd.arg("--expand");
-    }
-    let out = cmd.output().expect("template_json.py runs");
-    assert!(
-        out.status.success(),
-        "template_json.py: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).expect("JSON")
+    testkit::template_json("template.yaml", expand)
 }
 
 /// Whether CloudFormation accepts `v` for parameter `p`.
@@ -356,7 +338,64 @@ fn every_dead_letter_path_can_deliver_including_the_queue_key() {
             _ => {}
         }
     }
-    assert_eq!(paths, 6, "2 functions, 2 rules, 2 schedules");
+    assert_eq!(
+        paths, 7,
+        "2 functions, 3 rules (Health, CloudTrail, forwarding to the central bus), 2 schedules"
+    );
+}
+
+/// Both functions may put events on their own account's default bus, with source macie-guard
+/// only; the forwarding rule takes exactly those events to the central bus, through a role
+/// that may put on that bus alone, and exists only when a bus is given.
+#[test]
+fn events_go_to_the_default_bus_and_to_the_central_bus_only_when_asked() {
+    let t = template(false);
+    let r = &t["Resources"];
+    for function in ["ExpiryGuardFunction", "ExportGuardFunction"] {
+        let f = &r[function]["Properties"];
+        assert_eq!(f["Environment"]["Variables"]["PUT_EVENTS"], "true");
+        let statements: Vec<Value> = list(&f["Policies"])
+            .iter()
+            .flat_map(|p| list(&p["Statement"]))
+            .filter(|s| list(&s["Action"]).contains(&Value::from("events:PutEvents")))
+            .collect();
+        assert_eq!(statements.len(), 1, "{function}");
+        assert_eq!(
+            statements[0]["Resource"]["Fn::Sub"],
+            "arn:${AWS::Partition}:events:${AWS::Region}:${AWS::AccountId}:event-bus/default"
+        );
+        assert_eq!(
+            statements[0]["Condition"]["StringEquals"]["events:source"],
+            macie_guard::notify::SOURCE
+        );
+    }
+    let rule = &r["ForwardToCentralBusRule"];
+    assert_eq!(rule["Condition"], "ForwardToCentralBus");
+    assert_eq!(
+        r["ForwardToCentralBusRole"]["Condition"],
+        "ForwardToCentralBus"
+    );
+    assert_eq!(
+        t["Conditions"]["ForwardToCentralBus"],
+        serde_json::json!({"Fn::Not": [{"Fn::Equals": [{"Ref": "CentralEventBusArn"}, ""]}]})
+    );
+    assert_eq!(
+        rule["Properties"]["EventPattern"],
+        serde_json::json!({"source": [macie_guard::notify::SOURCE], "detail-type": [
+            macie_guard::notify::JOB_DECISION, macie_guard::notify::EXPORT_FINDING]})
+    );
+    let target = &list(&rule["Properties"]["Targets"])[0];
+    assert_eq!(
+        target["Arn"],
+        serde_json::json!({"Ref": "CentralEventBusArn"})
+    );
+    let role = role_statements(&t, "ForwardToCentralBusRole");
+    assert_eq!(role.len(), 1);
+    assert_eq!(role[0]["Action"], "events:PutEvents");
+    assert_eq!(
+        role[0]["Resource"],
+        serde_json::json!({"Ref": "CentralEventBusArn"})
+    );
 }
 
 /// The journal table the stack creates has the keys and the TTL attribute the code writes.
@@ -493,18 +532,7 @@ fn the_stacksets_template_is_the_sam_template_without_a_transform() {
 /// only over TLS.
 #[test]
 fn the_artifact_bucket_is_readable_by_the_organization_only() {
-    let root = workspace_root();
-    let out = Command::new(root.join(".venv-sam/bin/python"))
-        .current_dir(&root)
-        .args(["scripts/template_json.py", "stacksets/artifact-bucket.yaml"])
-        .output()
-        .expect("template_json.py runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let t: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let t = testkit::template_json("stacksets/artifact-bucket.yaml", false);
     assert!(t.get("Transform").is_none());
     let statements =
         list(&t["Resources"]["ArtifactBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"]);

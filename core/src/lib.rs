@@ -9,10 +9,12 @@ pub mod config;
 pub mod dispatch;
 pub mod envelope;
 pub mod error;
+pub mod events;
 pub mod expiry;
 pub mod export;
 pub mod metrics;
 pub mod notification;
+pub mod org;
 pub mod scope;
 pub mod text;
 

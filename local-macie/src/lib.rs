@@ -2,6 +2,7 @@
 //! configuration API, speaking Macie2 REST-JSON as the AWS SDKs expect it. For tests and
 //! demos only; it is never part of a Lambda artifact.
 
+pub mod accounts;
 pub mod error;
 pub mod model;
 pub mod server;

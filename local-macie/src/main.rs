@@ -54,10 +54,9 @@ async fn main() {
     if account.len() != 12 || !account.bytes().all(|b| b.is_ascii_digit()) {
         fail(format!("account {account:?} must be 12 digits"));
     }
-    let mut state = State::new(account, region);
-    if let Err(e) = scenario.apply(&mut state) {
-        fail(format!("scenario: {}", e.message));
-    }
+    let macie = scenario
+        .build(State::new(account, region))
+        .unwrap_or_else(|e| fail(format!("scenario: {}", e.message)));
     let listener = tokio::net::TcpListener::bind(&args.listen)
         .await
         .unwrap_or_else(|e| fail(format!("cannot listen on {}: {e}", args.listen)));
@@ -70,7 +69,7 @@ async fn main() {
             std::process::exit(0);
         });
     }
-    let app = router(Arc::new(Mutex::new(state)));
+    let app = router(Arc::new(Mutex::new(macie)));
     println!("listening on http://{addr}");
     let _ = std::io::stdout().flush();
     if let Err(e) = axum::serve(listener, app).await {

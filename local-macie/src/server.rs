@@ -2,7 +2,7 @@
 
 use axum::body::Bytes;
 use axum::extract::{Path, State as AxState};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
@@ -11,13 +11,14 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use std::sync::{Arc, Mutex, MutexGuard};
 
+use crate::accounts::Macie;
 use crate::error::{ApiError, ErrorKind};
 use crate::model::{timestamp, JobStatus};
 use crate::state::{FaultPlan, JobSeed, State};
 
-pub type Shared = Arc<Mutex<State>>;
+pub type Shared = Arc<Mutex<Macie>>;
 
-fn lock(state: &Shared) -> MutexGuard<'_, State> {
+fn lock(state: &Shared) -> MutexGuard<'_, Macie> {
     // A panic while holding the lock leaves consistent data (every mutation is one step).
     state
         .lock()
@@ -41,18 +42,22 @@ fn parse_body(body: &Bytes) -> Result<Value, ApiError> {
         .map_err(|e| ApiError::validation(format!("the request body is not valid JSON: {e}")))
 }
 
-/// Runs one API operation: count it, serve any planned fault, then do it under the lock.
+/// Runs one API operation in the account and Region the request is signed for: count it,
+/// serve any planned fault, then do it under the lock.
 fn operation(
     state: &Shared,
+    headers: &HeaderMap,
     name: &str,
     body: Option<&Bytes>,
     f: impl FnOnce(&mut State, Value) -> Result<Response, ApiError>,
 ) -> Response {
-    let mut st = lock(state);
-    let result = st
-        .enter(name)
-        .and_then(|()| body.map(parse_body).unwrap_or(Ok(Value::Null)))
-        .and_then(|v| f(&mut st, v));
+    let mut macie = lock(state);
+    let authorization = headers.get("authorization").and_then(|v| v.to_str().ok());
+    let result = macie.select(authorization).and_then(|st| {
+        st.enter(name)
+            .and_then(|()| body.map(parse_body).unwrap_or(Ok(Value::Null)))
+            .and_then(|v| f(st, v))
+    });
     result.unwrap_or_else(IntoResponse::into_response)
 }
 
@@ -85,73 +90,100 @@ async fn unknown() -> Response {
     .into_response()
 }
 
-async fn create_job(AxState(s): AxState<Shared>, body: Bytes) -> Response {
-    operation(&s, "CreateClassificationJob", Some(&body), |st, v| {
-        st.create_job(&v).map(ok)
-    })
+async fn create_job(AxState(s): AxState<Shared>, headers: HeaderMap, body: Bytes) -> Response {
+    operation(
+        &s,
+        &headers,
+        "CreateClassificationJob",
+        Some(&body),
+        |st, v| st.create_job(&v).map(ok),
+    )
 }
 
-async fn list_jobs(AxState(s): AxState<Shared>, body: Bytes) -> Response {
-    operation(&s, "ListClassificationJobs", Some(&body), |st, v| {
-        st.list_jobs(&v).map(ok)
-    })
+async fn list_jobs(AxState(s): AxState<Shared>, headers: HeaderMap, body: Bytes) -> Response {
+    operation(
+        &s,
+        &headers,
+        "ListClassificationJobs",
+        Some(&body),
+        |st, v| st.list_jobs(&v).map(ok),
+    )
 }
 
-async fn describe_job(AxState(s): AxState<Shared>, Path(job_id): Path<String>) -> Response {
-    operation(&s, "DescribeClassificationJob", None, |st, _| {
+async fn describe_job(
+    AxState(s): AxState<Shared>,
+    headers: HeaderMap,
+    Path(job_id): Path<String>,
+) -> Response {
+    operation(&s, &headers, "DescribeClassificationJob", None, |st, _| {
         st.describe_job(&job_id).map(ok)
     })
 }
 
 async fn update_job(
     AxState(s): AxState<Shared>,
+    headers: HeaderMap,
     Path(job_id): Path<String>,
     body: Bytes,
 ) -> Response {
-    operation(&s, "UpdateClassificationJob", Some(&body), |st, v| {
-        st.update_job(&job_id, &v).map(|()| ok(json!({})))
-    })
-}
-
-async fn get_export(AxState(s): AxState<Shared>) -> Response {
-    operation(&s, "GetClassificationExportConfiguration", None, |st, _| {
-        Ok(ok(st.get_export_configuration()))
-    })
-}
-
-async fn put_export(AxState(s): AxState<Shared>, body: Bytes) -> Response {
     operation(
         &s,
+        &headers,
+        "UpdateClassificationJob",
+        Some(&body),
+        |st, v| st.update_job(&job_id, &v).map(|()| ok(json!({}))),
+    )
+}
+
+async fn get_export(AxState(s): AxState<Shared>, headers: HeaderMap) -> Response {
+    operation(
+        &s,
+        &headers,
+        "GetClassificationExportConfiguration",
+        None,
+        |st, _| Ok(ok(st.get_export_configuration())),
+    )
+}
+
+async fn put_export(AxState(s): AxState<Shared>, headers: HeaderMap, body: Bytes) -> Response {
+    operation(
+        &s,
+        &headers,
         "PutClassificationExportConfiguration",
         Some(&body),
         |st, v| st.put_export_configuration(&v).map(ok),
     )
 }
 
-async fn administrator_account(AxState(s): AxState<Shared>) -> Response {
-    operation(&s, "GetAdministratorAccount", None, |st, _| {
+async fn administrator_account(AxState(s): AxState<Shared>, headers: HeaderMap) -> Response {
+    operation(&s, &headers, "GetAdministratorAccount", None, |st, _| {
         Ok(ok(st.administrator_account()))
     })
 }
 
-async fn macie_session(AxState(s): AxState<Shared>) -> Response {
-    operation(&s, "GetMacieSession", None, |st, _| {
+async fn macie_session(AxState(s): AxState<Shared>, headers: HeaderMap) -> Response {
+    operation(&s, &headers, "GetMacieSession", None, |st, _| {
         Ok(ok(st.macie_session()))
     })
 }
 
-async fn list_tags(AxState(s): AxState<Shared>, Path(arn): Path<String>) -> Response {
-    operation(&s, "ListTagsForResource", None, |st, _| {
+async fn list_tags(
+    AxState(s): AxState<Shared>,
+    headers: HeaderMap,
+    Path(arn): Path<String>,
+) -> Response {
+    operation(&s, &headers, "ListTagsForResource", None, |st, _| {
         st.list_tags(&arn).map(ok)
     })
 }
 
 async fn tag_resource(
     AxState(s): AxState<Shared>,
+    headers: HeaderMap,
     Path(arn): Path<String>,
     body: Bytes,
 ) -> Response {
-    operation(&s, "TagResource", Some(&body), |st, v| {
+    operation(&s, &headers, "TagResource", Some(&body), |st, v| {
         st.tag_resource(&arn, &v)
             .map(|()| StatusCode::NO_CONTENT.into_response())
     })
@@ -180,7 +212,8 @@ async fn seed_jobs(AxState(s): AxState<Shared>, body: Bytes) -> Response {
             Seeds::Many { jobs } => jobs,
             Seeds::One(seed) => vec![*seed],
         };
-        let mut st = lock(&s);
+        let mut macie = lock(&s);
+        let st = &mut macie.own;
         let mut ids = Vec::new();
         for seed in &seeds {
             ids.extend(st.seed_job(seed)?);
@@ -204,7 +237,7 @@ async fn force_status(
         let status = JobStatus::parse(&req.job_status).ok_or_else(|| {
             ApiError::validation(format!("jobStatus {:?} is unknown", req.job_status))
         })?;
-        lock(&s).force_status(&job_id, status)
+        lock(&s).own.force_status(&job_id, status)
     })
 }
 
@@ -213,7 +246,7 @@ fn clock_body(st: &State) -> Value {
 }
 
 async fn get_clock(AxState(s): AxState<Shared>) -> Response {
-    control(|| Ok(clock_body(&lock(&s))))
+    control(|| Ok(clock_body(&lock(&s).own)))
 }
 
 async fn set_clock(AxState(s): AxState<Shared>, body: Bytes) -> Response {
@@ -226,7 +259,8 @@ async fn set_clock(AxState(s): AxState<Shared>, body: Bytes) -> Response {
     }
     control(|| {
         let req: Req = parse_as(&body)?;
-        let mut st = lock(&s);
+        let mut macie = lock(&s);
+        let st = &mut macie.own;
         if let Some(now) = req.now {
             st.set_clock(now);
         }
@@ -237,7 +271,7 @@ async fn set_clock(AxState(s): AxState<Shared>, body: Bytes) -> Response {
             ));
         }
         st.advance_clock(Duration::milliseconds((secs * 1000.0) as i64));
-        Ok(clock_body(&st))
+        Ok(clock_body(st))
     })
 }
 
@@ -247,9 +281,9 @@ async fn get_calls(AxState(s): AxState<Shared>) -> Response {
 
 async fn reset_calls(AxState(s): AxState<Shared>) -> Response {
     control(|| {
-        let mut st = lock(&s);
-        st.reset_calls();
-        Ok(st.calls())
+        let mut macie = lock(&s);
+        macie.reset_calls();
+        Ok(macie.calls())
     })
 }
 
@@ -291,7 +325,8 @@ async fn set_faults(AxState(s): AxState<Shared>, body: Bytes) -> Response {
             rate: req.rate,
             rate_error: req.error.as_deref().map(fault).transpose()?.flatten(),
         };
-        let mut st = lock(&s);
+        let mut macie = lock(&s);
+        let st = &mut macie.own;
         if let Some(seed) = req.seed {
             st.seed_rng(seed);
         }
@@ -302,7 +337,7 @@ async fn set_faults(AxState(s): AxState<Shared>, body: Bytes) -> Response {
 
 async fn clear_faults(AxState(s): AxState<Shared>) -> Response {
     control(|| {
-        lock(&s).clear_faults();
+        lock(&s).own.clear_faults();
         Ok(json!({}))
     })
 }
@@ -321,6 +356,10 @@ pub struct Scenario {
     pub export_configuration: Option<Value>,
     /// The Macie administrator account this account is a member of.
     pub administrator: Option<String>,
+    /// Other accounts and Regions behind the same server, each a scenario with its `account`
+    /// and `region` (requests reach them by the access key they are signed with).
+    #[serde(default)]
+    pub accounts: Vec<Scenario>,
 }
 
 fn enabled() -> bool {
@@ -337,6 +376,7 @@ impl Default for Scenario {
             jobs: Vec::new(),
             export_configuration: None,
             administrator: None,
+            accounts: Vec::new(),
         }
     }
 }
@@ -355,5 +395,26 @@ impl Scenario {
         }
         st.set_administrator(self.administrator.clone());
         Ok(())
+    }
+
+    /// The server's accounts: `own`, with this scenario applied, and each of `accounts`.
+    pub fn build(&self, own: State) -> Result<Macie, ApiError> {
+        let mut own = own;
+        self.apply(&mut own)?;
+        let mut macie = Macie::new(own);
+        for other in &self.accounts {
+            let (Some(account), Some(region)) = (&other.account, &other.region) else {
+                return Err(ApiError::validation(
+                    "each entry of accounts needs its account and region",
+                ));
+            };
+            if !other.accounts.is_empty() {
+                return Err(ApiError::validation("accounts do not nest"));
+            }
+            let mut st = State::new(account.clone(), region.clone());
+            other.apply(&mut st)?;
+            macie.add(st);
+        }
+        Ok(macie)
     }
 }

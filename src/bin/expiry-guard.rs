@@ -17,7 +17,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
         fallback_account: env.string("MACIE_GUARD_ACCOUNT_ID"),
         region: aws::region_of(&sdk)?,
         macie: aws::macie(&sdk),
-        notifier: notify::for_topic(&sdk, topic),
+        notifier: notify::for_function(&sdk, topic, env.bool("PUT_EVENTS", false)?),
         journal: journal::open(&sdk, env.string("JOURNAL_TABLE")),
         config,
     };

@@ -17,7 +17,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let function = ExportFunction {
         fallback_account: env.string("MACIE_GUARD_ACCOUNT_ID"),
         regions: config.regions(&aws::region_of(&sdk)?),
-        notifier: notify::for_topic(&sdk, topic),
+        notifier: notify::for_function(&sdk, topic, env.bool("PUT_EVENTS", false)?),
         sources: AwsSources::new(sdk),
     };
     let function = &function;

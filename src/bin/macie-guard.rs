@@ -12,6 +12,7 @@ use macie_guard::export::sources::AwsSources;
 use macie_guard::export::{ExportEvent, ExportGuard, ExportReport, Severity};
 use macie_guard::journal::AnyJournal;
 use macie_guard::notify::AnyNotifier;
+use macie_guard::org::{self, OrgView, DEFAULT_ROLE_NAME};
 use macie_guard::scope::is_account;
 use macie_guard::text::safe;
 use macie_guard::{aws, journal, logging, notify, Error};
@@ -72,6 +73,32 @@ enum Command {
         #[arg(long, value_enum)]
         function: Option<FunctionArg>,
     },
+    /// The organization view: every account (Organizations ListAccounts, or --accounts) and
+    /// every --region, read through the read-only role each stack creates when its
+    /// OperatorAccountId is this account. Reads only.
+    Org {
+        #[command(subcommand)]
+        view: OrgCommand,
+        /// Accounts to read, comma-separated [default: every account of the organization].
+        #[arg(long, value_delimiter = ',', global = true)]
+        accounts: Vec<String>,
+        /// The role to assume in each account; {region} becomes the Region.
+        #[arg(long, default_value = DEFAULT_ROLE_NAME, global = true)]
+        role_name: String,
+        /// Accounts-and-Regions read at once (1-64).
+        #[arg(long, default_value_t = 8, global = true, value_parser = clap::value_parser!(u16).range(1..=64))]
+        concurrency: u16,
+    },
+}
+
+#[derive(Subcommand, Clone, Copy)]
+enum OrgCommand {
+    /// Paused jobs of every account and Region: days left, policy, plan (exit 1 if any
+    /// account-Region could not be read).
+    Jobs,
+    /// The export check of every account and Region (exit 2 critical, 1 warning or any
+    /// account-Region that could not be read, 0 clean).
+    CheckExport,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -198,10 +225,81 @@ async fn jobs(cli: &Cli, e: Env) -> Result<ExitCode, Error> {
     Ok(ExitCode::SUCCESS)
 }
 
+async fn run_org(
+    cli: &Cli,
+    view: OrgCommand,
+    accounts: &[String],
+    role_name: &str,
+    concurrency: u16,
+) -> Result<ExitCode, Error> {
+    let mut config = expiry_config(&process_env())?;
+    if let Some(p) = cli.default_policy {
+        config.default_policy = p;
+    }
+    // Bad arguments change nothing and cost nothing: checked before any call.
+    let given = org::given_accounts(accounts)?;
+    let sdk = aws::load(cli.region.first().map(String::as_str), aws::Trust::Platform).await;
+    let regions = if cli.region.is_empty() {
+        vec![aws::region_of(&sdk)?]
+    } else {
+        distinct(cli.region.iter().cloned())
+    };
+    let accounts = if given.is_empty() {
+        org::list_accounts(&sdk).await?
+    } else {
+        given
+    };
+    let view_of = OrgView {
+        sdk,
+        role_name: role_name.to_string(),
+        concurrency: usize::from(concurrency),
+        progress: true,
+    };
+    match view {
+        OrgCommand::Jobs => {
+            let rows = view_of.jobs(&accounts, &regions, &config, Utc::now()).await;
+            if cli.json {
+                print_json(&rows);
+            } else {
+                print!("{}", org::jobs_table(&rows));
+            }
+            Ok(if org::unreachable(&rows) > 0 {
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
+            })
+        }
+        OrgCommand::CheckExport => {
+            let rows = view_of.check_export(&accounts, &regions).await;
+            if cli.json {
+                print_json(&rows);
+            } else {
+                print!("{}", org::export_table(&rows));
+            }
+            Ok(match org::worst(&rows) {
+                Some(Severity::Critical) => ExitCode::from(2),
+                Some(Severity::Warning) => ExitCode::from(1),
+                _ if org::unreachable(&rows) > 0 => ExitCode::from(1),
+                _ => ExitCode::SUCCESS,
+            })
+        }
+    }
+}
+
 async fn run(cli: Cli) -> Result<ExitCode, Error> {
+    if let Command::Org {
+        view,
+        accounts,
+        role_name,
+        concurrency,
+    } = &cli.command
+    {
+        return run_org(&cli, *view, accounts, role_name, *concurrency).await;
+    }
     // Read the event before any AWS call: a bad file changes nothing and costs nothing.
     let routed = match &cli.command {
         Command::Jobs => None,
+        Command::Org { .. } => unreachable!("handled above"),
         Command::Sweep => Some(Routed::Expiry(ExpiryEvent::Sweep {
             trigger: "cli".into(),
         })),

@@ -11,7 +11,7 @@ use super::policy::{
     Plan, Policy, PolicySource,
 };
 use super::report::{
-    label, notification, plan_report, when, JobReport, Outcome, PausedJob, Summary,
+    events, label, notification, plan_report, when, JobReport, Outcome, PausedJob, Summary,
 };
 use crate::error::{Error, Result};
 use crate::journal::{Claim, Entry, Journal, MemoryJournal};
@@ -797,9 +797,15 @@ impl<M: MacieJobs, N: Notifier, J: Journal> ExpiryGuard<M, N, J> {
             tracing::warn!(reason = %reason, "ignored");
         }
         let note = notification(&summary);
+        // The message, then the same decisions as events on the default bus: a change whose
+        // report did not get out through both is handed to the next invocation.
         let published = match &note {
             None => Ok(()),
             Some(n) => self.notifier.publish(n).await,
+        };
+        let published = match published {
+            Ok(()) => self.notifier.announce(&events(&summary)).await,
+            failed => failed,
         };
         // The outbox: an entry goes once its change was reported. A failed change, or one whose
         // report could not be sent, is handed to the next invocation at once.

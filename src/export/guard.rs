@@ -3,7 +3,7 @@
 
 use super::checks::{check, ConfigFact, Destination, Severity};
 use super::event::{Change, Changed, ExportEvent};
-use super::report::{notification, ExportReport, RegionReport};
+use super::report::{events, notification, ExportReport, RegionReport};
 use super::sources::{gather, ExportSources};
 use crate::error::Result;
 use crate::notify::Notifier;
@@ -78,6 +78,11 @@ impl<S: ExportSources, N: Notifier> ExportGuard<S, N> {
             ));
         }
         None
+    }
+
+    /// Each Region's check, telling nobody and logging nothing (the organization view).
+    pub async fn check(&self) -> Vec<RegionReport> {
+        self.check_regions(&self.regions).await
     }
 
     async fn check_regions(&self, regions: &[String]) -> Vec<RegionReport> {
@@ -155,6 +160,7 @@ impl<S: ExportSources, N: Notifier> ExportGuard<S, N> {
             self.notifier.publish(&n).await?;
             report.notified = true;
         }
+        self.notifier.announce(&events(&report)).await?;
         Ok(report)
     }
 }

@@ -308,6 +308,9 @@ pub async fn stand_in_config(macie: &str) -> aws_config::SdkConfig {
         ("S3".into(), moto.clone()),
         ("KMS".into(), moto.clone()),
         ("SNS".into(), moto.clone()),
+        ("EVENTBRIDGE".into(), moto.clone()),
+        ("STS".into(), moto.clone()),
+        ("ORGANIZATIONS".into(), moto.clone()),
         ("DYNAMODB".into(), moto),
     ]);
     sdk_config()
@@ -346,6 +349,147 @@ pub async fn sns_client(endpoint: &str) -> aws_sdk_sns::Client {
     aws_sdk_sns::Client::from_conf(conf)
 }
 
+/// A template read as CloudFormation reads it (scripts/template_json.py in .venv-sam):
+/// intrinsic tags as `{"Ref": ...}` / `{"Fn::...": ...}`; with `expand`, after the SAM
+/// transform.
+pub fn template_json(path: &str, expand: bool) -> Value {
+    let root = workspace_root();
+    let python = root.join(".venv-sam/bin/python");
+    assert!(
+        python.exists(),
+        "{} is missing: run scripts/setup-venv.sh --sam (the test command does)",
+        python.display()
+    );
+    let mut cmd = Command::new(python);
+    cmd.current_dir(&root).arg("scripts/template_json.py");
+    if expand {
+        cmd.arg("--expand");
+    }
+    let out = cmd.arg(path).output().expect("template_json.py runs");
+    assert!(
+        out.status.success(),
+        "template_json.py {path}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("JSON")
+}
+
+pub async fn eventbridge_client(conf: &aws_config::SdkConfig) -> aws_sdk_eventbridge::Client {
+    let conf = aws_sdk_eventbridge::config::Builder::from(conf)
+        .endpoint_url(&moto().url)
+        .build();
+    aws_sdk_eventbridge::Client::from_conf(conf)
+}
+
+/// The test configuration signed as another account of moto: credentials from moto's STS
+/// AssumeRole of a role in `account` (moto tells accounts apart by the access key a request
+/// is signed with). Its clients still need their endpoints (see [`stand_in_config`]).
+pub async fn as_account(conf: &aws_config::SdkConfig, account: &str) -> aws_config::SdkConfig {
+    let sts = aws_sdk_sts::Client::from_conf(
+        aws_sdk_sts::config::Builder::from(conf)
+            .endpoint_url(&moto().url)
+            .build(),
+    );
+    let c = sts
+        .assume_role()
+        .role_arn(format!("arn:aws:iam::{account}:role/testkit"))
+        .role_session_name("testkit")
+        .send()
+        .await
+        .expect("moto's STS assumes any role")
+        .credentials
+        .expect("credentials");
+    conf.clone()
+        .into_builder()
+        .credentials_provider(
+            aws_credential_types::provider::SharedCredentialsProvider::new(
+                aws_sdk_macie2::config::Credentials::new(
+                    c.access_key_id,
+                    c.secret_access_key,
+                    Some(c.session_token),
+                    None,
+                    "testkit-assumed",
+                ),
+            ),
+        )
+        .build()
+}
+
+/// The access key a configuration signs with.
+pub async fn access_key_of(conf: &aws_config::SdkConfig) -> String {
+    use aws_credential_types::provider::ProvideCredentials;
+    conf.credentials_provider()
+        .expect("a credentials provider")
+        .provide_credentials()
+        .await
+        .expect("credentials")
+        .access_key_id()
+        .to_string()
+}
+
+/// One call of moto's SQS (JSON protocol) signed as `access_key`'s account: queues to read
+/// what EventBridge rules delivered, without an SQS client.
+pub fn sqs(access_key: &str, operation: &str, body: Value) -> Value {
+    let auth = format!(
+        "AWS4-HMAC-SHA256 Credential={access_key}/20260101/{REGION}/sqs/aws4_request, SignedHeaders=host, Signature=0"
+    );
+    let mut response = ureq::post(&moto().url)
+        .header("X-Amz-Target", &format!("AmazonSQS.{operation}"))
+        .header("Content-Type", "application/x-amz-json-1.0")
+        .header("Authorization", &auth)
+        .send(body.to_string())
+        .unwrap_or_else(|e| panic!("SQS {operation}: {e}"));
+    let text = response.body_mut().read_to_string().expect("SQS answer");
+    if text.trim().is_empty() {
+        return Value::Null;
+    }
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("SQS {operation}: {e}: {text}"))
+}
+
+/// Creates an IAM role in `access_key`'s account of moto (IAM query API): the role a stack
+/// would create there.
+pub fn iam_create_role(access_key: &str, name: &str, trust_policy: &Value) {
+    let auth = format!(
+        "AWS4-HMAC-SHA256 Credential={access_key}/20260101/us-east-1/iam/aws4_request, SignedHeaders=host, Signature=0"
+    );
+    let policy = trust_policy.to_string();
+    ureq::post(&moto().url)
+        .header("Authorization", &auth)
+        .send_form([
+            ("Action", "CreateRole"),
+            ("Version", "2010-05-08"),
+            ("RoleName", name),
+            ("AssumeRolePolicyDocument", policy.as_str()),
+        ])
+        .unwrap_or_else(|e| panic!("IAM CreateRole {name}: {e}"));
+}
+
+/// Every message waiting in the queue, deleted as read.
+pub fn sqs_drain(access_key: &str, queue_url: &str) -> Vec<Value> {
+    let mut out = Vec::new();
+    loop {
+        let got = sqs(
+            access_key,
+            "ReceiveMessage",
+            serde_json::json!({"QueueUrl": queue_url, "MaxNumberOfMessages": 10, "VisibilityTimeout": 60}),
+        );
+        let messages = got["Messages"].as_array().cloned().unwrap_or_default();
+        if messages.is_empty() {
+            return out;
+        }
+        for m in messages {
+            sqs(
+                access_key,
+                "DeleteMessage",
+                serde_json::json!({"QueueUrl": queue_url, "ReceiptHandle": m["ReceiptHandle"]}),
+            );
+            out.push(
+                serde_json::from_str(m["Body"].as_str().unwrap_or("null")).unwrap_or(Value::Null),
+            );
+        }
+    }
+}
+
 /// The SDK's per-service endpoint variables for a process (a Lambda binary, the CLI) that
 /// should talk to these stand-ins.
 pub fn endpoint_env(macie: &str, moto: &str) -> Vec<(String, String)> {
@@ -355,6 +499,9 @@ pub fn endpoint_env(macie: &str, moto: &str) -> Vec<(String, String)> {
         ("AWS_ENDPOINT_URL_KMS", moto),
         ("AWS_ENDPOINT_URL_SNS", moto),
         ("AWS_ENDPOINT_URL_DYNAMODB", moto),
+        ("AWS_ENDPOINT_URL_EVENTBRIDGE", moto),
+        ("AWS_ENDPOINT_URL_STS", moto),
+        ("AWS_ENDPOINT_URL_ORGANIZATIONS", moto),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_string(), v.to_string()))

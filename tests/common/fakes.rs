@@ -75,6 +75,14 @@ impl FakeJobs {
         self
     }
 
+    /// Renames a job.
+    pub fn named(self, id: &str, name: &str) -> Self {
+        if let Some(j) = self.state.lock().unwrap().jobs.get_mut(id) {
+            j.name = name.to_string();
+        }
+        self
+    }
+
     pub fn answer_next_update(&self, id: &str, answer: UpdateAnswer) {
         self.state
             .lock()

@@ -9,8 +9,10 @@ use serde_json::{json, Value};
 use super::policy::{
     days_left, fate, JobSnapshot, JobStatus, JobType, Plan, Policy, PolicySource, POLICY_TAG,
 };
+use crate::events::{GuardEvent, JOB_DECISION, SCHEMA_VERSION};
 use crate::metrics::Counts;
 use crate::notification::Notification;
+use crate::scope::Scope;
 use crate::text::{safe, safe_short};
 
 /// How one job's handling ended.
@@ -341,14 +343,14 @@ pub fn notification(s: &Summary) -> Option<Notification> {
             counts.insert(outcome.as_str().into(), json!(n));
         }
     }
-    let severity =
-        if s.count(Outcome::Failed) + s.count(Outcome::Lost) + s.count(Outcome::Notified) > 0 {
-            "critical"
-        } else if s.count(Outcome::Warned) + s.count(Outcome::NotFound) + s.deferred > 0 {
-            "warning"
-        } else {
-            "info"
-        };
+    let any = |level: &str| told.iter().any(|j| j.outcome.severity() == level);
+    let severity = if any("critical") {
+        "critical"
+    } else if any("warning") || s.deferred > 0 {
+        "warning"
+    } else {
+        "info"
+    };
     if s.deferred > 0 {
         parts.push(format!("{} left for the next sweep", s.deferred));
         counts.insert("deferred".into(), json!(s.deferred));
@@ -404,6 +406,57 @@ pub fn notification(s: &Summary) -> Option<Notification> {
         kind: "expiry",
         severity,
     })
+}
+
+impl Outcome {
+    /// How much a job's outcome matters to people: `critical` (failed, lost, expiring with no
+    /// action), `warning` (a warning, a job not found) or `info`.
+    pub fn severity(self) -> &'static str {
+        match self {
+            Outcome::Failed | Outcome::Lost | Outcome::Notified => "critical",
+            Outcome::Warned | Outcome::NotFound => "warning",
+            _ => "info",
+        }
+    }
+}
+
+/// The run's events for the default bus: one `Macie Guard Job Decision` per job the
+/// notification names (the same jobs, the same facts, values exact and JSON-escaped).
+pub fn events(s: &Summary) -> Vec<GuardEvent> {
+    let scope = Scope::new(s.account.as_str(), s.region.as_str());
+    s.jobs
+        .iter()
+        .filter(|j| j.outcome.tells_people())
+        .map(|j| {
+            let arn = scope.job_arn(&j.job_id);
+            let mut detail = json!({
+                "schemaVersion": SCHEMA_VERSION,
+                "account": s.account,
+                "region": s.region,
+                "trigger": s.trigger,
+                "dryRun": s.dry_run,
+                "jobId": j.job_id,
+                "jobArn": arn,
+                "jobName": j.name,
+                "jobType": j.job_type,
+                "status": j.status,
+                "pausedAt": j.paused_at,
+                "expiresAt": j.expires_at,
+                "daysLeft": j.days_left,
+                "policy": j.policy,
+                "policySource": j.policy_source,
+                "action": j.action,
+                "outcome": j.outcome,
+                "severity": j.outcome.severity(),
+                // The sentence people read, escaped as in the message; the values above exact.
+                "message": safe(&j.message),
+            });
+            if let Some(d) = &j.definition {
+                detail["definition"] = d.clone();
+            }
+            GuardEvent::new(JOB_DECISION, vec![arn], detail)
+        })
+        .collect()
 }
 
 /// The decisions as metrics (EMF, namespace MacieGuard): one count per action and outcome.

@@ -6,6 +6,7 @@ use serde::Serialize;
 use serde_json::json;
 
 use super::checks::{ConfigFact, Finding, Severity};
+use crate::events::{GuardEvent, EXPORT_FINDING, SCHEMA_VERSION};
 use crate::metrics::Counts;
 use crate::notification::Notification;
 use crate::text::{quoted, safe};
@@ -180,6 +181,38 @@ pub fn report_text(r: &ExportReport) -> String {
                     out.push_str(&format!("        {line}\n"));
                 }
             }
+        }
+    }
+    out
+}
+
+/// The check's events for the default bus: one `Macie Guard Export Finding` per finding, of
+/// every Region checked (values exact and JSON-escaped). A clean check sends none.
+pub fn events(r: &ExportReport) -> Vec<GuardEvent> {
+    let mut out = Vec::new();
+    for region in &r.regions {
+        for f in &region.findings {
+            let mut detail = json!({
+                "schemaVersion": SCHEMA_VERSION,
+                "account": r.account,
+                "region": region.region,
+                "trigger": r.trigger,
+                "code": f.code,
+                "severity": f.severity,
+                "resource": f.resource,
+                // The sentences people read, escaped as in the message; the values above exact.
+                "message": safe(&f.message),
+                "fix": safe(&f.fix),
+            });
+            if let Some(st) = &f.statement {
+                detail["statement"] = st.clone();
+            }
+            let resources = if f.resource.starts_with("arn:") {
+                vec![f.resource.clone()]
+            } else {
+                Vec::new()
+            };
+            out.push(GuardEvent::new(EXPORT_FINDING, resources, detail));
         }
     }
     out

@@ -1,0 +1,291 @@
+//! The operator's organization view (`macie-guard org ...`): for each account (Organizations
+//! ListAccounts, or a list) and each Region, assume the read-only role the stack creates there
+//! (`OperatorAccountId`), read what the guards would read, and make one row of it. At most
+//! `concurrency` accounts-and-Regions at once; an account that cannot be reached is a row
+//! saying why. Reads only: nobody is told, nothing is changed.
+
+use aws_config::{Region, SdkConfig};
+use aws_credential_types::provider::SharedCredentialsProvider;
+use aws_credential_types::Credentials;
+use chrono::{DateTime, Utc};
+use futures_util::stream::{self, StreamExt};
+use std::future::Future;
+use std::io::{IsTerminal, Write};
+
+use crate::error::{describe_sdk_error, Error, Result};
+use crate::expiry::{ExpiryConfig, ExpiryGuard};
+use crate::export::sources::AwsSources;
+use crate::export::ExportGuard;
+use crate::notify::PrintNotifier;
+use crate::scope::{is_account, partition_of, Scope};
+use macie_guard_core::expiry::report::PausedJob;
+use macie_guard_core::export::report::RegionReport;
+pub use macie_guard_core::org::{export_table, jobs_table, sorted, unreachable, worst, Reach, Row};
+
+/// The role name the stack gives its read-only role, `{region}` replaced by the Region.
+pub const DEFAULT_ROLE_NAME: &str = "macie-guard-read-{region}";
+
+/// An account of the organization.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Account {
+    pub id: String,
+    pub name: Option<String>,
+    /// `ACTIVE`, `SUSPENDED`, `PENDING_CLOSURE`, ...; accounts given on the command line are
+    /// taken as active.
+    pub status: String,
+}
+
+/// Every account of the organization (Organizations ListAccounts, all pages): needs
+/// `organizations:ListAccounts` in the management account or a delegated administrator.
+pub async fn list_accounts(sdk: &SdkConfig) -> Result<Vec<Account>> {
+    let client = aws_sdk_organizations::Client::new(sdk);
+    let mut out = Vec::new();
+    let mut pages = client.list_accounts().into_paginator().send();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| Error::aws("Organizations", "ListAccounts", None, &e))?;
+        for a in page.accounts() {
+            let Some(id) = a.id() else { continue };
+            out.push(Account {
+                id: id.to_string(),
+                name: a.name().map(str::to_string),
+                status: a
+                    .state()
+                    .map(|s| s.as_str().to_string())
+                    .or_else(|| a.status().map(|s| s.as_str().to_string()))
+                    .unwrap_or_else(|| "ACTIVE".into()),
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// Accounts given on the command line (`--accounts`), each checked to be 12 digits.
+pub fn given_accounts(ids: &[String]) -> Result<Vec<Account>> {
+    ids.iter()
+        .map(|id| {
+            let id = id.trim();
+            if is_account(id) {
+                Ok(Account {
+                    id: id.to_string(),
+                    name: None,
+                    status: "ACTIVE".into(),
+                })
+            } else {
+                Err(Error::Config {
+                    name: "--accounts",
+                    value: id.to_string(),
+                    reason: "use 12-digit account ids, separated by commas".into(),
+                })
+            }
+        })
+        .collect()
+}
+
+/// The view: the operator's configuration and how to reach each account.
+pub struct OrgView {
+    pub sdk: SdkConfig,
+    /// The role to assume in each account, `{region}` replaced by the Region.
+    pub role_name: String,
+    pub concurrency: usize,
+    /// Draw a progress bar on standard error (when it is a terminal).
+    pub progress: bool,
+}
+
+impl OrgView {
+    fn role_arn(&self, account: &str, region: &str) -> String {
+        format!(
+            "arn:{}:iam::{account}:role/{}",
+            partition_of(region),
+            self.role_name.replace("{region}", region)
+        )
+    }
+
+    /// The SDK configuration of the role in `account`, for `region`.
+    async fn session(&self, account: &str, region: &str) -> std::result::Result<SdkConfig, String> {
+        let arn = self.role_arn(account, region);
+        let sts = aws_sdk_sts::Client::new(&self.sdk);
+        let out = sts
+            .assume_role()
+            .role_arn(&arn)
+            .role_session_name("macie-guard-org-view")
+            .duration_seconds(900)
+            .send()
+            .await
+            .map_err(|e| {
+                use aws_sdk_sts::error::ProvideErrorMetadata;
+                format!(
+                    "cannot assume {arn}: {}: {}; deploy macie-guard there with OperatorAccountId set to this account, or check the role's trust policy",
+                    e.code().unwrap_or("Unknown"),
+                    e.message().map(str::to_string).unwrap_or_else(|| describe_sdk_error(&e))
+                )
+            })?;
+        let c = out
+            .credentials()
+            .ok_or_else(|| format!("AssumeRole of {arn} returned no credentials"))?;
+        let credentials = Credentials::new(
+            c.access_key_id(),
+            c.secret_access_key(),
+            Some(c.session_token().to_string()),
+            None,
+            "macie-guard-org-view",
+        );
+        Ok(self
+            .sdk
+            .clone()
+            .into_builder()
+            .region(Region::new(region.to_string()))
+            .credentials_provider(SharedCredentialsProvider::new(credentials))
+            .build())
+    }
+
+    /// Reads every account and Region with `read`, at most `concurrency` at once, one row each,
+    /// sorted by account and Region.
+    async fn each<T, F, Fut>(
+        &self,
+        accounts: &[Account],
+        regions: &[String],
+        read: F,
+    ) -> Vec<Row<T>>
+    where
+        F: Fn(SdkConfig, Scope) -> Fut,
+        Fut: Future<Output = std::result::Result<T, String>>,
+    {
+        let targets: Vec<(&Account, &String)> = accounts
+            .iter()
+            .flat_map(|a| regions.iter().map(move |r| (a, r)))
+            .collect();
+        let total = targets.len();
+        let mut bar = Progress::new(self.progress && std::io::stderr().is_terminal(), total);
+        let read = &read;
+        let mut rows: Vec<Row<T>> = Vec::with_capacity(total);
+        let mut results = stream::iter(targets)
+            .map(|(account, region)| async move {
+                let reach = if account.status != "ACTIVE" {
+                    Reach::Unreachable {
+                        reason: format!("the account is {}, not ACTIVE", account.status),
+                    }
+                } else {
+                    match self.session(&account.id, region).await {
+                        Err(reason) => Reach::Unreachable { reason },
+                        Ok(conf) => {
+                            match read(conf, Scope::new(account.id.as_str(), region.as_str())).await
+                            {
+                                Ok(result) => Reach::Read { result },
+                                Err(reason) => Reach::Unreachable { reason },
+                            }
+                        }
+                    }
+                };
+                Row {
+                    account: account.id.clone(),
+                    name: account.name.clone(),
+                    region: region.clone(),
+                    reach,
+                }
+            })
+            .buffer_unordered(self.concurrency.max(1));
+        while let Some(row) = results.next().await {
+            rows.push(row);
+            bar.step();
+        }
+        bar.done();
+        sorted(rows)
+    }
+
+    /// `org jobs`: every paused job with its days left, policy and plan (the guard's own
+    /// decision under `config`, as of `now`).
+    pub async fn jobs(
+        &self,
+        accounts: &[Account],
+        regions: &[String],
+        config: &ExpiryConfig,
+        now: DateTime<Utc>,
+    ) -> Vec<Row<Vec<PausedJob>>> {
+        self.each(accounts, regions, |conf, scope| async move {
+            ExpiryGuard::new(
+                crate::aws::macie(&conf),
+                PrintNotifier,
+                config.clone(),
+                scope,
+            )
+            .paused_jobs(now)
+            .await
+            .map_err(|e| e.to_string())
+        })
+        .await
+    }
+
+    /// `org check-export`: the export check of each account and Region, telling nobody.
+    pub async fn check_export(
+        &self,
+        accounts: &[Account],
+        regions: &[String],
+    ) -> Vec<Row<RegionReport>> {
+        self.each(accounts, regions, |conf, scope| async move {
+            let guard = ExportGuard {
+                sources: AwsSources::new(conf),
+                notifier: PrintNotifier,
+                account: scope.account.clone(),
+                regions: vec![scope.region.clone()],
+            };
+            let mut reports = guard.check().await;
+            let report = reports.pop().expect("one Region asked, one report");
+            // A configuration Macie would not give is a reason, not a clean row.
+            match &report.configuration {
+                macie_guard_core::export::checks::ConfigFact::Unreadable { reason }
+                    if reason.contains("AccessDenied") =>
+                {
+                    Err(reason.clone())
+                }
+                _ => Ok(report),
+            }
+        })
+        .await
+    }
+}
+
+/// A one-line progress bar on standard error: `[#####.....] 12/40`.
+struct Progress {
+    on: bool,
+    total: usize,
+    done: usize,
+}
+
+impl Progress {
+    fn new(on: bool, total: usize) -> Progress {
+        let p = Progress { on, total, done: 0 };
+        p.draw();
+        p
+    }
+
+    fn step(&mut self) {
+        self.done += 1;
+        self.draw();
+    }
+
+    fn draw(&self) {
+        if !self.on {
+            return;
+        }
+        const WIDTH: usize = 30;
+        let filled = WIDTH * self.done / self.total.max(1);
+        let mut err = std::io::stderr().lock();
+        let _ = write!(
+            err,
+            "\r[{}{}] {}/{} account-Regions",
+            "#".repeat(filled),
+            ".".repeat(WIDTH - filled),
+            self.done,
+            self.total
+        );
+        let _ = err.flush();
+    }
+
+    fn done(&self) {
+        if self.on {
+            let mut err = std::io::stderr().lock();
+            let _ = write!(err, "\r{}\r", " ".repeat(60));
+            let _ = err.flush();
+        }
+    }
+}
