@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The benchmark: builds the artifacts (sam build) and the release binaries, then measures
-# cold start, one Health event, a 10,000-job sweep, the export check and artifact sizes.
+# cold start, one Health event, a 10,000-job sweep, the export check, the organization view
+# (`macie-guard org` over 50 accounts x 4 Regions) and artifact sizes.
 # Results: a table on stdout and bench-results/bench.json. Flags go to the driver:
-#   --runs N (7)  --sweep-jobs N (10000)  --in-window N (1000)  --concurrency N (8)  --out FILE
+#   --runs N (7)  --sweep-jobs N (10000)  --in-window N (1000)  --concurrency N (8)
+#   --org-accounts N (50)  --org-regions N (4, at most 6)  --org-only  --out FILE
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/build.sh > /dev/null 2>&1 || scripts/build.sh

@@ -427,23 +427,29 @@ pub async fn access_key_of(conf: &aws_config::SdkConfig) -> String {
         .to_string()
 }
 
-/// One call of moto's SQS (JSON protocol) signed as `access_key`'s account: queues to read
-/// what EventBridge rules delivered, without an SQS client.
-pub fn sqs(access_key: &str, operation: &str, body: Value) -> Value {
+/// One call of a JSON-protocol service of moto (`target` as in `X-Amz-Target`), signed as
+/// `access_key`'s account.
+pub fn moto_json(access_key: &str, service: &str, target: &str, body: Value) -> Value {
     let auth = format!(
-        "AWS4-HMAC-SHA256 Credential={access_key}/20260101/{REGION}/sqs/aws4_request, SignedHeaders=host, Signature=0"
+        "AWS4-HMAC-SHA256 Credential={access_key}/20260101/{REGION}/{service}/aws4_request, SignedHeaders=host, Signature=0"
     );
     let mut response = ureq::post(&moto().url)
-        .header("X-Amz-Target", &format!("AmazonSQS.{operation}"))
-        .header("Content-Type", "application/x-amz-json-1.0")
+        .header("X-Amz-Target", target)
+        .header("Content-Type", "application/x-amz-json-1.1")
         .header("Authorization", &auth)
         .send(body.to_string())
-        .unwrap_or_else(|e| panic!("SQS {operation}: {e}"));
-    let text = response.body_mut().read_to_string().expect("SQS answer");
+        .unwrap_or_else(|e| panic!("{target}: {e}"));
+    let text = response.body_mut().read_to_string().expect("an answer");
     if text.trim().is_empty() {
         return Value::Null;
     }
-    serde_json::from_str(&text).unwrap_or_else(|e| panic!("SQS {operation}: {e}: {text}"))
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{target}: {e}: {text}"))
+}
+
+/// One call of moto's SQS signed as `access_key`'s account: queues to read what EventBridge
+/// rules delivered, without an SQS client.
+pub fn sqs(access_key: &str, operation: &str, body: Value) -> Value {
+    moto_json(access_key, "sqs", &format!("AmazonSQS.{operation}"), body)
 }
 
 /// Creates an IAM role in `access_key`'s account of moto (IAM query API): the role a stack

@@ -14,6 +14,10 @@ struct Args {
     sweep_jobs: usize,
     in_window: usize,
     concurrency: usize,
+    org_accounts: usize,
+    org_regions: usize,
+    /// Only the organization view (`--org-only`).
+    org_only: bool,
     out: PathBuf,
 }
 
@@ -23,6 +27,9 @@ fn args() -> Args {
         sweep_jobs: 10_000,
         in_window: 1_000,
         concurrency: 8,
+        org_accounts: 50,
+        org_regions: 4,
+        org_only: false,
         out: workspace_root().join("bench-results/bench.json"),
     };
     let mut it = std::env::args().skip(1);
@@ -33,9 +40,12 @@ fn args() -> Args {
             "--sweep-jobs" => a.sweep_jobs = val().parse().expect("--sweep-jobs N"),
             "--in-window" => a.in_window = val().parse().expect("--in-window N"),
             "--concurrency" => a.concurrency = val().parse().expect("--concurrency N"),
+            "--org-accounts" => a.org_accounts = val().parse().expect("--org-accounts N"),
+            "--org-regions" => a.org_regions = val().parse().expect("--org-regions N"),
+            "--org-only" => a.org_only = true,
             "--out" => a.out = PathBuf::from(val()),
             other => panic!(
-                "unknown flag {other}; use --runs, --sweep-jobs, --in-window, --concurrency, --out"
+                "unknown flag {other}; use --runs, --sweep-jobs, --in-window, --concurrency, --org-accounts, --org-regions, --out"
             ),
         }
     }
@@ -300,6 +310,163 @@ async fn export_check(runs: usize, broken: bool, topic_env: &[(String, String)])
            "sns_publish": u32::from(broken)})
 }
 
+/// The organization in moto (this account and `accounts - 1` created ones), with the read-only
+/// role in every account and Region; a local Macie serving every account-Region with three
+/// paused jobs (one in the action window) and no export configuration.
+async fn organization(accounts: usize, regions: &[&str]) -> (LocalMacie, Vec<String>) {
+    let base = testkit::sdk_config().await;
+    let key = testkit::access_key_of(&base).await;
+    let org = |op: &str, body: Value| {
+        testkit::moto_json(
+            &key,
+            "organizations",
+            &format!("AWSOrganizationsV20161128.{op}"),
+            body,
+        )
+    };
+    org("CreateOrganization", json!({"FeatureSet": "ALL"}));
+    for i in 1..accounts {
+        org(
+            "CreateAccount",
+            json!({"AccountName": format!("workload-{i}"), "Email": format!("w{i}@example.com")}),
+        );
+    }
+    let mut ids = Vec::new();
+    let mut token: Option<String> = None;
+    loop {
+        let mut body = json!({});
+        if let Some(t) = &token {
+            body["NextToken"] = json!(t);
+        }
+        let page = org("ListAccounts", body);
+        for a in page["Accounts"].as_array().unwrap() {
+            ids.push(a["Id"].as_str().unwrap().to_string());
+        }
+        match page["NextToken"].as_str() {
+            Some(t) => token = Some(t.to_string()),
+            None => break,
+        }
+    }
+    assert_eq!(ids.len(), accounts);
+    let trust = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+        "Principal": {"AWS": format!("arn:aws:iam::{ACCOUNT}:root")}, "Action": "sts:AssumeRole"}]});
+    let mut tenants = Vec::new();
+    for id in &ids {
+        let k = testkit::access_key_of(&testkit::as_account(&base, id).await).await;
+        for r in regions {
+            testkit::iam_create_role(&k, &format!("macie-guard-read-{r}"), &trust);
+            tenants.push(json!({"account": id, "region": r, "jobs": [
+                {"name": "far", "jobStatus": "USER_PAUSED", "pausedDaysAgo": 10, "count": 2},
+                {"name": "near", "jobStatus": "USER_PAUSED", "pausedDaysAgo": 29, "tags": {"macie-guard:on-expiry": "resume"}}
+            ]}));
+        }
+    }
+    let macie = LocalMacie::start(Some(
+        &json!({"account": "999999999999", "accounts": tenants}),
+    ));
+    (macie, ids)
+}
+
+/// Runs the release CLI to its end, sampling its peak resident memory (VmHWM) as it runs.
+fn run_cli(args: &[&str], env: &[(String, String)]) -> (Duration, f64, std::process::Output) {
+    let started = Instant::now();
+    let child = Command::new(bin("macie-guard"))
+        .args(args)
+        .envs(env.iter().cloned())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("macie-guard runs");
+    let status = format!("/proc/{}/status", child.id());
+    let peak = std::sync::Arc::new(std::sync::Mutex::new(f64::NAN));
+    let sampler = {
+        let peak = peak.clone();
+        std::thread::spawn(move || {
+            while let Ok(text) = std::fs::read_to_string(&status) {
+                if let Some(kb) = text
+                    .lines()
+                    .find_map(|l| l.strip_prefix("VmHWM:"))
+                    .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+                {
+                    *peak.lock().unwrap() = kb / 1024.0;
+                }
+                std::thread::sleep(Duration::from_millis(2));
+            }
+        })
+    };
+    let out = child.wait_with_output().expect("macie-guard ends");
+    let wall = started.elapsed();
+    let _ = sampler.join();
+    let peak = *peak.lock().unwrap();
+    (wall, peak, out)
+}
+
+/// `macie-guard org jobs` and `org check-export` over the organization, as an operator runs
+/// them (default concurrency 8).
+async fn org_view(runs: usize, a: &Args) -> Value {
+    let regions: Vec<&str> = [
+        "us-east-1",
+        "eu-west-1",
+        "ap-southeast-2",
+        "sa-east-1",
+        "eu-central-1",
+        "us-west-2",
+    ][..a.org_regions.min(6)]
+        .to_vec();
+    let (macie, ids) = organization(a.org_accounts, &regions).await;
+    let mut env = endpoint_env(macie.url(), &moto().url);
+    env.push(("RUST_LOG".into(), "error".into()));
+    let mut args: Vec<String> = vec!["org".into(), "jobs".into(), "--json".into()];
+    for r in &regions {
+        args.push("--region".into());
+        args.push(r.to_string());
+    }
+    let mut out = serde_json::Map::new();
+    for view in ["jobs", "check-export"] {
+        args[1] = view.to_string();
+        let argv: Vec<&str> = args.iter().map(String::as_str).collect();
+        let (mut walls, mut rss) = (Vec::new(), Vec::new());
+        let mut rows = 0;
+        macie.reset_calls();
+        for _ in 0..runs {
+            let (wall, peak, o) = run_cli(&argv, &env);
+            let parsed: Vec<Value> = serde_json::from_slice(&o.stdout).unwrap_or_else(|e| {
+                panic!("org {view}: {e}: {}", String::from_utf8_lossy(&o.stderr))
+            });
+            rows = parsed.len();
+            assert!(
+                parsed.iter().all(|r| r["status"] == "read"),
+                "every account-Region is reachable"
+            );
+            walls.push(ms(wall));
+            rss.push(peak);
+        }
+        assert_eq!(rows, ids.len() * regions.len());
+        // Calls per account and Region, per run: Macie's from its counters; STS one AssumeRole.
+        let counters = macie.control("GET", "/_local/calls", None);
+        let mut per: std::collections::BTreeMap<String, f64> = Default::default();
+        for calls in counters["accounts"].as_object().unwrap().values() {
+            for (op, n) in calls.as_object().unwrap() {
+                *per.entry(op.clone()).or_default() += n.as_f64().unwrap();
+            }
+        }
+        let denominator = (rows * runs) as f64;
+        let mut per_row: serde_json::Map<String, Value> = per
+            .into_iter()
+            .map(|(op, n)| (op, json!(n / denominator)))
+            .collect();
+        per_row.insert("sts:AssumeRole".into(), json!(1));
+        out.insert(
+            view.to_string(),
+            json!({"accounts": ids.len(), "regions": regions.len(), "rows": rows, "concurrency": 8,
+                   "median_ms": median(walls.clone()), "runs_ms": walls,
+                   "peak_rss_mib": median(rss.clone()), "runs_rss_mib": rss,
+                   "calls_per_account_region": per_row}),
+        );
+    }
+    Value::Object(out)
+}
+
 fn sizes() -> Value {
     let path = workspace_root().join(".aws-sam/sizes.json");
     std::fs::read_to_string(&path)
@@ -330,8 +497,17 @@ async fn main() {
         return cold_only(&argv[1..]);
     }
     let a = args();
+    if a.org_only {
+        let org = org_view(a.runs.clamp(1, 3), &a).await;
+        println!("{}", serde_json::to_string_pretty(&org).unwrap());
+        return;
+    }
     let topic = testkit::topic("bench").await;
-    let topic_env = vec![("NOTIFICATION_TOPIC_ARN".to_string(), topic)];
+    // As deployed: a topic, and the functions' events on the default bus (moto's).
+    let topic_env = vec![
+        ("NOTIFICATION_TOPIC_ARN".to_string(), topic),
+        ("PUT_EVENTS".to_string(), "true".to_string()),
+    ];
     // The expiry guard as deployed: with its journal table (moto's DynamoDB).
     let mut expiry_env = topic_env.clone();
     expiry_env.push((
@@ -346,6 +522,7 @@ async fn main() {
     let sweep = sweep(a.runs.clamp(1, 5), &a, &topic_env);
     let healthy = export_check(a.runs, false, &topic_env).await;
     let broken = export_check(a.runs, true, &topic_env).await;
+    let org = org_view(a.runs.clamp(1, 3), &a).await;
     let sizes = sizes();
 
     let hello = cold["hello-lambda"]["median_ms"].as_f64().unwrap();
@@ -391,7 +568,7 @@ async fn main() {
     );
 
     let report = json!({"runs": a.runs, "cold_start": cold, "health_event": health, "sweep": sweep, "sweep_with_journal_table": sweep_journal,
-                        "export_check_healthy": healthy, "export_check_broken": broken, "artifacts": sizes, "targets": targets});
+                        "export_check_healthy": healthy, "export_check_broken": broken, "org_view": org, "artifacts": sizes, "targets": targets});
     println!(
         "\nmacie-guard benchmark (medians of {} runs; sweep {} runs)\n",
         a.runs,
@@ -444,6 +621,19 @@ async fn main() {
         broken["median_ms"].as_f64().unwrap(),
         broken["findings"]
     );
+    for view in ["jobs", "check-export"] {
+        let o = &org[view];
+        println!(
+            "{:<44} {:>9.0} ms   peak RSS {:.1} MiB   calls per account-Region {}",
+            format!(
+                "org {view}, {} accounts x {} Regions",
+                o["accounts"], o["regions"]
+            ),
+            o["median_ms"].as_f64().unwrap(),
+            o["peak_rss_mib"].as_f64().unwrap(),
+            o["calls_per_account_region"]
+        );
+    }
     for f in ["expiry-guard", "export-guard"] {
         if let Some(z) = sizes[f]["zip_bytes"].as_f64() {
             println!(
