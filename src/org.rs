@@ -20,7 +20,9 @@ use crate::notify::PrintNotifier;
 use crate::scope::{is_account, partition_of, Scope};
 use macie_guard_core::expiry::report::PausedJob;
 use macie_guard_core::export::report::RegionReport;
-pub use macie_guard_core::org::{export_table, jobs_table, sorted, unreachable, worst, Reach, Row};
+pub use macie_guard_core::org::{
+    export_table, jobs_table, progress_line, sorted, unreachable, worst, Reach, Row,
+};
 
 /// The role name the stack gives its read-only role, `{region}` replaced by the Region.
 pub const DEFAULT_ROLE_NAME: &str = "macie-guard-read-{region}";
@@ -267,17 +269,8 @@ impl Progress {
         if !self.on {
             return;
         }
-        const WIDTH: usize = 30;
-        let filled = WIDTH * self.done / self.total.max(1);
         let mut err = std::io::stderr().lock();
-        let _ = write!(
-            err,
-            "\r[{}{}] {}/{} account-Regions",
-            "#".repeat(filled),
-            ".".repeat(WIDTH - filled),
-            self.done,
-            self.total
-        );
+        let _ = write!(err, "\r{}", progress_line(self.done, self.total));
         let _ = err.flush();
     }
 

@@ -147,9 +147,41 @@ pub fn worst(rows: &[Row<RegionReport>]) -> Option<Severity> {
         .max()
 }
 
+/// The progress bar the CLI draws on a terminal: `[#####.....] 12/40 account-Regions`.
+pub fn progress_line(done: usize, total: usize) -> String {
+    const WIDTH: usize = 30;
+    let filled = WIDTH * done.min(total) / total.max(1);
+    format!(
+        "[{}{}] {done}/{total} account-Regions",
+        "#".repeat(filled),
+        ".".repeat(WIDTH - filled)
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_progress_bar_fills_with_the_rows_read() {
+        assert_eq!(
+            progress_line(0, 200),
+            format!("[{}] 0/200 account-Regions", ".".repeat(30))
+        );
+        assert_eq!(
+            progress_line(100, 200),
+            format!(
+                "[{}{}] 100/200 account-Regions",
+                "#".repeat(15),
+                ".".repeat(15)
+            )
+        );
+        assert!(progress_line(200, 200).starts_with(&format!("[{}]", "#".repeat(30))));
+        assert_eq!(
+            progress_line(0, 0),
+            format!("[{}] 0/0 account-Regions", ".".repeat(30))
+        );
+    }
     use crate::export::checks::ConfigFact;
 
     fn row<T>(account: &str, region: &str, reach: Reach<T>) -> Row<T> {
