@@ -9,7 +9,7 @@
 //! orchestration the Lambda functions and the CLI share ([`expiry::guard`],
 //! [`export::guard`]), and the Lambda adapters ([`expiry::lambda`], [`export::lambda`]).
 
-pub use macie_guard_core::{config, dispatch, envelope, metrics, scope, text};
+pub use macie_guard_core::{asff, config, dispatch, envelope, metrics, scope, text};
 
 pub mod aws;
 pub mod cli;
@@ -20,5 +20,6 @@ pub mod journal;
 pub mod logging;
 pub mod notify;
 pub mod org;
+pub mod securityhub;
 
 pub use error::{Error, Result};

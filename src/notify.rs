@@ -6,6 +6,7 @@ use aws_sdk_sns::types::MessageAttributeValue;
 use std::future::Future;
 
 use crate::error::{describe_sdk_error, Error, Result};
+pub use macie_guard_core::asff::{HubOutcome, HubSync};
 use macie_guard_core::events::batches;
 pub use macie_guard_core::events::{GuardEvent, EXPORT_FINDING, JOB_DECISION, SOURCE};
 pub use macie_guard_core::notification::{Notification, MAX_BODY_BYTES};
@@ -19,6 +20,12 @@ pub trait Notifier: Send + Sync {
         let _ = events;
         async { Ok(()) }
     }
+    /// Imports the run's Security Hub findings and resolves those that are gone; `None`
+    /// where Security Hub is not asked for.
+    fn sync_findings(&self, sync: &HubSync) -> impl Future<Output = Option<HubOutcome>> + Send {
+        let _ = sync;
+        async { None }
+    }
 }
 
 impl<T: Notifier> Notifier for &T {
@@ -27,6 +34,9 @@ impl<T: Notifier> Notifier for &T {
     }
     fn announce(&self, events: &[GuardEvent]) -> impl Future<Output = Result<()>> + Send {
         (**self).announce(events)
+    }
+    fn sync_findings(&self, sync: &HubSync) -> impl Future<Output = Option<HubOutcome>> + Send {
+        (**self).sync_findings(sync)
     }
 }
 
@@ -174,14 +184,15 @@ impl DefaultBus {
     }
 }
 
-/// A notifier that also puts the run's events on the default bus (the functions, when
-/// `PUT_EVENTS` is `true`).
-pub struct WithEvents<N> {
+/// The functions' outbound side: the notifier, and optionally the default bus (`PUT_EVENTS`)
+/// and Security Hub (`SECURITY_HUB`).
+pub struct Outbound<N> {
     pub notifier: N,
     pub bus: Option<DefaultBus>,
+    pub hub: Option<crate::securityhub::SecurityHub>,
 }
 
-impl<N: Notifier> Notifier for WithEvents<N> {
+impl<N: Notifier> Notifier for Outbound<N> {
     async fn publish(&self, n: &Notification) -> Result<()> {
         self.notifier.publish(n).await
     }
@@ -191,18 +202,28 @@ impl<N: Notifier> Notifier for WithEvents<N> {
             _ => Ok(()),
         }
     }
+    async fn sync_findings(&self, sync: &HubSync) -> Option<HubOutcome> {
+        let hub = self.hub.as_ref()?;
+        let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+        // Boxed: the SDK's futures are large, and this one sits inside the guard's.
+        Some(Box::pin(hub.sync(sync, &now)).await)
+    }
 }
 
-/// The functions' notifier: `for_topic`, and the default bus when `put_events` is set.
+/// The functions' outbound side from their configuration: `for_topic`, the default bus and
+/// Security Hub as `outputs` asks.
 pub fn for_function(
     conf: &aws_config::SdkConfig,
     topic: Option<String>,
-    put_events: bool,
-) -> WithEvents<AnyNotifier> {
-    WithEvents {
+    outputs: macie_guard_core::config::Outputs,
+) -> Outbound<AnyNotifier> {
+    Outbound {
         notifier: for_topic(conf, topic),
-        bus: put_events.then(|| DefaultBus {
+        bus: outputs.put_events.then(|| DefaultBus {
             client: crate::aws::eventbridge(conf),
         }),
+        hub: outputs
+            .security_hub
+            .then(|| crate::securityhub::SecurityHub::new(conf)),
     }
 }

@@ -11,7 +11,7 @@ use common::fakes::{FakeJobs, FakeSources};
 use macie_guard::expiry::{ExpiryConfig, ExpiryEvent, JobType};
 use macie_guard::export::checks::{ConfigFact, Membership};
 use macie_guard::export::{ExportEvent, ExportGuard};
-use macie_guard::notify::{DefaultBus, PrintNotifier, WithEvents};
+use macie_guard::notify::{DefaultBus, Outbound, PrintNotifier};
 use serde_json::{json, Value};
 use testkit::{
     access_key_of, as_account, eventbridge_client, sdk_config, sqs, sqs_drain, template_json,
@@ -153,11 +153,12 @@ async fn decisions_and_findings_reach_the_central_bus_of_the_security_account() 
         .send()
         .await
         .unwrap();
-    let notifier = || WithEvents {
+    let notifier = || Outbound {
         notifier: PrintNotifier,
         bus: Some(DefaultBus {
             client: member_events.clone(),
         }),
+        hub: None,
     };
 
     // The expiry guard: one job resumed (info), one expiring with no action (critical); the

@@ -874,3 +874,124 @@ mod s3_answers_moto_cannot_give {
         assert_eq!((here.num_calls(), there.num_calls()), (1, 2));
     }
 }
+
+/// Security Hub (moto's), over the wire: a broken configuration becomes findings with the
+/// ASFF fields; a second run with nothing changed writes the same Ids (no new finding,
+/// creation time kept); the fix resolves them (RESOLVED, ARCHIVED).
+#[tokio::test]
+async fn security_hub_findings_follow_the_configuration() {
+    use macie_guard::notify::Outbound;
+    use macie_guard::securityhub::SecurityHub;
+
+    let region = "ca-central-1";
+    let s = Setup::healthy(region).await;
+    let conf = s
+        .sdk
+        .clone()
+        .into_builder()
+        .region(Region::new(region))
+        .build();
+    let key = testkit::access_key_of(&conf).await;
+    let guard = || ExportGuard {
+        sources: AwsSources::new(s.sdk.clone()),
+        notifier: Outbound {
+            notifier: macie_guard::notify::PrintNotifier,
+            bus: None,
+            hub: Some(SecurityHub::new(&conf)),
+        },
+        account: ACCOUNT.into(),
+        regions: vec![region.to_string()],
+    };
+    let check = || async {
+        guard()
+            .handle(&ExportEvent::Check {
+                trigger: "test".into(),
+            })
+            .await
+            .expect("check")
+    };
+    let ours = || -> Vec<Value> {
+        testkit::securityhub_findings(&key, region)
+            .into_iter()
+            .filter(|f| {
+                f["Id"]
+                    .as_str()
+                    .unwrap()
+                    .starts_with(&format!("macie-guard/export/{ACCOUNT}/{region}/"))
+            })
+            .collect()
+    };
+
+    // Healthy: nothing to import, nothing to resolve.
+    let report = check().await;
+    assert_eq!(
+        serde_json::to_value(&report.security_hub).unwrap(),
+        json!({"state": "synced", "active": 0, "resolved": 0})
+    );
+    assert!(ours().is_empty());
+
+    s.kms(region)
+        .disable_key()
+        .key_id(key_id(&s.key))
+        .send()
+        .await
+        .unwrap();
+    let report = check().await;
+    assert_eq!(codes(&report), vec!["KEY_DISABLED"]);
+    let found = ours();
+    assert_eq!(found.len(), 1, "{found:#?}");
+    let f = &found[0];
+    assert_eq!(
+        f["Id"],
+        format!("macie-guard/export/{ACCOUNT}/{region}/KEY_DISABLED")
+    );
+    assert_eq!(f["SchemaVersion"], "2018-10-08");
+    assert_eq!(
+        f["ProductArn"],
+        format!("arn:aws:securityhub:{region}:{ACCOUNT}:product/{ACCOUNT}/default")
+    );
+    assert_eq!(f["GeneratorId"], "macie-guard/KEY_DISABLED");
+    assert_eq!(f["AwsAccountId"], ACCOUNT);
+    assert_eq!(f["Severity"]["Label"], "CRITICAL");
+    assert_eq!(f["Resources"][0]["Type"], "AwsKmsKey");
+    assert_eq!(f["Resources"][0]["Id"], s.key.as_str());
+    assert!(f["Types"][0]
+        .as_str()
+        .unwrap()
+        .starts_with("Software and Configuration Checks/"));
+    let fix = f["Remediation"]["Recommendation"]["Text"].as_str().unwrap();
+    assert!(fix.contains("Enable the key"), "{fix}");
+    assert_eq!(f["RecordState"], "ACTIVE");
+    assert_eq!(f["Workflow"]["Status"], "NEW");
+    let created = f["CreatedAt"].clone();
+
+    // Again, nothing changed: the same finding, updated in place.
+    check().await;
+    let again = ours();
+    assert_eq!(again.len(), 1);
+    assert_eq!(again[0]["Id"], f["Id"]);
+    assert_eq!(again[0]["CreatedAt"], created, "first seen is kept");
+
+    // Fixed: resolved and archived.
+    s.kms(region)
+        .enable_key()
+        .key_id(key_id(&s.key))
+        .send()
+        .await
+        .unwrap();
+    let report = check().await;
+    assert!(codes(&report).is_empty());
+    assert_eq!(
+        serde_json::to_value(&report.security_hub).unwrap(),
+        json!({"state": "synced", "active": 0, "resolved": 1})
+    );
+    let resolved = ours();
+    assert_eq!(resolved.len(), 1);
+    assert_eq!(resolved[0]["RecordState"], "ARCHIVED");
+    assert_eq!(resolved[0]["Workflow"]["Status"], "RESOLVED");
+    // And a run after that resolves nothing more.
+    assert_eq!(
+        serde_json::to_value(&check().await.security_hub).unwrap(),
+        json!({"state": "synced", "active": 0, "resolved": 0})
+    );
+}

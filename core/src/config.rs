@@ -152,6 +152,37 @@ pub fn export_config<F: Fn(&str) -> Option<String>>(env: &Env<F>) -> Result<Expo
     })
 }
 
+/// Where the functions report besides their log: `PUT_EVENTS` (their events on the default
+/// bus), `SECURITY_HUB` (Security Hub findings), `NOTIFICATION_FORMAT` (`text`: the readable
+/// message; `chat`: the same, plus Amazon Q Developer's custom-notification JSON for chat
+/// channels subscribed to the topic).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Outputs {
+    pub put_events: bool,
+    pub security_hub: bool,
+    pub chat: bool,
+}
+
+/// The functions' outputs from the environment; errors name the variable and the value.
+pub fn outputs<F: Fn(&str) -> Option<String>>(env: &Env<F>) -> Result<Outputs> {
+    let chat = match env.string("NOTIFICATION_FORMAT").as_deref() {
+        None | Some("text") => false,
+        Some("chat") => true,
+        Some(other) => {
+            return Err(Error::Config {
+                name: "NOTIFICATION_FORMAT",
+                value: other.to_string(),
+                reason: "use text or chat".into(),
+            })
+        }
+    };
+    Ok(Outputs {
+        put_events: env.bool("PUT_EVENTS", false)?,
+        security_hub: env.bool("SECURITY_HUB", false)?,
+        chat,
+    })
+}
+
 /// A whole number written plainly: digits only, no sign, no leading zero.
 fn whole(v: &str) -> Option<usize> {
     let plain =

@@ -5,6 +5,7 @@
 //! Each guard has the same shape: `event` (what arrives), the decision (`expiry::policy`,
 //! `export::checks` with `policy_eval` and `regions`), and `report` (what people read).
 
+pub mod asff;
 pub mod config;
 pub mod dispatch;
 pub mod envelope;

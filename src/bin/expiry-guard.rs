@@ -1,7 +1,7 @@
 //! Lambda function: the job expiry guard (Health events and the scheduled sweep).
 
 use lambda_runtime::{service_fn, LambdaEvent};
-use macie_guard::config::{expiry_config, process_env};
+use macie_guard::config::{expiry_config, outputs, process_env};
 use macie_guard::expiry::lambda::ExpiryFunction;
 use macie_guard::{aws, journal, logging, notify};
 use serde_json::Value;
@@ -12,12 +12,13 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let env = process_env();
     let config = expiry_config(&env)?;
     let topic = env.topic("NOTIFICATION_TOPIC_ARN")?;
+    let outputs = outputs(&env)?;
     let sdk = aws::load(None, aws::Trust::Bundled).await;
     let function = ExpiryFunction {
         fallback_account: env.string("MACIE_GUARD_ACCOUNT_ID"),
         region: aws::region_of(&sdk)?,
         macie: aws::macie(&sdk),
-        notifier: notify::for_function(&sdk, topic, env.bool("PUT_EVENTS", false)?),
+        notifier: notify::for_function(&sdk, topic, outputs),
         journal: journal::open(&sdk, env.string("JOURNAL_TABLE")),
         config,
     };

@@ -1,7 +1,7 @@
 //! Lambda function: the export configuration guard (schedule and CloudTrail changes).
 
 use lambda_runtime::{service_fn, LambdaEvent};
-use macie_guard::config::{export_config, process_env};
+use macie_guard::config::{export_config, outputs, process_env};
 use macie_guard::export::lambda::ExportFunction;
 use macie_guard::export::sources::AwsSources;
 use macie_guard::{aws, logging, notify};
@@ -13,11 +13,12 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let env = process_env();
     let config = export_config(&env)?;
     let topic = env.topic("NOTIFICATION_TOPIC_ARN")?;
+    let outputs = outputs(&env)?;
     let sdk = aws::load(None, aws::Trust::Bundled).await;
     let function = ExportFunction {
         fallback_account: env.string("MACIE_GUARD_ACCOUNT_ID"),
         regions: config.regions(&aws::region_of(&sdk)?),
-        notifier: notify::for_function(&sdk, topic, env.bool("PUT_EVENTS", false)?),
+        notifier: notify::for_function(&sdk, topic, outputs),
         sources: AwsSources::new(sdk),
     };
     let function = &function;

@@ -17,6 +17,8 @@ use crate::error::{Error, Result};
 use crate::journal::{Claim, Entry, Journal, MemoryJournal};
 use crate::notify::Notifier;
 use crate::scope::Scope;
+use crate::securityhub::log_hub;
+use macie_guard_core::asff::expiry_sync;
 
 /// How long after the invocation's deadline a lease still holds (clock skew between hosts).
 pub const LEASE_MARGIN_SECS: i64 = 60;
@@ -256,6 +258,8 @@ impl<M: MacieJobs, N: Notifier, J: Journal> ExpiryGuard<M, N, J> {
             .await?;
         let (jobs, deferred) = self.process_all(candidates, now).await;
         summary.jobs = jobs;
+        // Every paused job was looked at, unless the time budget deferred some.
+        summary.swept = deferred == 0;
         summary.deferred = deferred;
         Ok(summary)
     }
@@ -826,6 +830,13 @@ impl<M: MacieJobs, N: Notifier, J: Journal> ExpiryGuard<M, N, J> {
         }
         published?;
         summary.notified = note.is_some();
+        // Security Hub holds state, not messages: what a failed sync missed, the next run
+        // writes; it never holds a change back.
+        summary.security_hub = self
+            .notifier
+            .sync_findings(&expiry_sync(&summary, summary.swept))
+            .await;
+        log_hub(summary.security_hub.as_ref());
         Ok(summary)
     }
 }

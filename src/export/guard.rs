@@ -8,6 +8,8 @@ use super::sources::{gather, ExportSources};
 use crate::error::Result;
 use crate::notify::Notifier;
 use crate::scope::partition_of;
+use crate::securityhub::log_hub;
+use macie_guard_core::asff::export_sync;
 
 pub struct ExportGuard<S, N> {
     pub sources: S,
@@ -26,6 +28,7 @@ impl<S: ExportSources, N: Notifier> ExportGuard<S, N> {
             changed_resource: None,
             ignored: None,
             notified: false,
+            security_hub: None,
         };
         match event {
             ExportEvent::Ignored { reason } => {
@@ -161,6 +164,8 @@ impl<S: ExportSources, N: Notifier> ExportGuard<S, N> {
             report.notified = true;
         }
         self.notifier.announce(&events(&report)).await?;
+        report.security_hub = self.notifier.sync_findings(&export_sync(&report)).await;
+        log_hub(report.security_hub.as_ref());
         Ok(report)
     }
 }

@@ -311,6 +311,7 @@ pub async fn stand_in_config(macie: &str) -> aws_config::SdkConfig {
         ("EVENTBRIDGE".into(), moto.clone()),
         ("STS".into(), moto.clone()),
         ("ORGANIZATIONS".into(), moto.clone()),
+        ("SECURITYHUB".into(), moto.clone()),
         ("DYNAMODB".into(), moto),
     ]);
     sdk_config()
@@ -452,6 +453,35 @@ pub fn sqs(access_key: &str, operation: &str, body: Value) -> Value {
     moto_json(access_key, "sqs", &format!("AmazonSQS.{operation}"), body)
 }
 
+/// Every finding moto's Security Hub holds for the account of `access_key` in `region`
+/// (GetFindings; moto applies no filter).
+pub fn securityhub_findings(access_key: &str, region: &str) -> Vec<Value> {
+    let auth = format!(
+        "AWS4-HMAC-SHA256 Credential={access_key}/20260101/{region}/securityhub/aws4_request, SignedHeaders=host, Signature=0"
+    );
+    let mut out = Vec::new();
+    let mut token: Option<String> = None;
+    loop {
+        let mut body = serde_json::json!({"MaxResults": 100});
+        if let Some(t) = &token {
+            body["NextToken"] = serde_json::json!(t);
+        }
+        let mut response = ureq::post(&format!("{}/findings", moto().url))
+            .header("Authorization", &auth)
+            .header("Content-Type", "application/json")
+            .send(body.to_string())
+            .unwrap_or_else(|e| panic!("GetFindings: {e}"));
+        let page: Value =
+            serde_json::from_str(&response.body_mut().read_to_string().expect("an answer"))
+                .expect("JSON");
+        out.extend(page["Findings"].as_array().cloned().unwrap_or_default());
+        match page["NextToken"].as_str().filter(|t| !t.is_empty()) {
+            Some(t) => token = Some(t.to_string()),
+            None => return out,
+        }
+    }
+}
+
 /// Creates an IAM role in `access_key`'s account of moto (IAM query API): the role a stack
 /// would create there.
 pub fn iam_create_role(access_key: &str, name: &str, trust_policy: &Value) {
@@ -508,6 +538,7 @@ pub fn endpoint_env(macie: &str, moto: &str) -> Vec<(String, String)> {
         ("AWS_ENDPOINT_URL_EVENTBRIDGE", moto),
         ("AWS_ENDPOINT_URL_STS", moto),
         ("AWS_ENDPOINT_URL_ORGANIZATIONS", moto),
+        ("AWS_ENDPOINT_URL_SECURITYHUB", moto),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_string(), v.to_string()))

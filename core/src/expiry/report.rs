@@ -161,6 +161,12 @@ pub struct Summary {
     /// Changes left open by an earlier invocation that died, finished (or reported) by this one.
     pub recovered: usize,
     pub notified: bool,
+    /// What became of the Security Hub findings, when they are asked for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub security_hub: Option<crate::asff::HubOutcome>,
+    /// The run looked at every paused job (a sweep): what it did not find at risk is not.
+    #[serde(skip)]
+    pub swept: bool,
 }
 
 impl Summary {
@@ -178,6 +184,8 @@ impl Summary {
             deferred: 0,
             recovered: 0,
             notified: false,
+            security_hub: None,
+            swept: false,
         }
     }
 

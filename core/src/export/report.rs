@@ -31,6 +31,9 @@ pub struct ExportReport {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ignored: Option<String>,
     pub notified: bool,
+    /// What became of the Security Hub findings, when they are asked for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub security_hub: Option<crate::asff::HubOutcome>,
 }
 
 impl ExportReport {
@@ -245,6 +248,7 @@ mod tests {
             changed_resource: None,
             ignored: None,
             notified: false,
+            security_hub: None,
         };
         let n = notification("123456789012", &report).expect("a warning is told");
         assert!(!n.text.contains('\u{1b}'), "{:?}", n.text);

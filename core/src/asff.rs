@@ -1,0 +1,609 @@
+//! Security Hub findings (AWS Security Finding Format) as plain data: what each export problem
+//! and each paused job at risk becomes, and which findings a run resolves. Importing them is
+//! the `macie-guard` crate's `securityhub` module.
+//!
+//! Ids are stable per account, Region and subject, so a later run updates the same finding:
+//! `macie-guard/export/<account>/<region>/<CODE>` (one per check code and Region: the
+//! configuration has one bucket and one key) and `macie-guard/job/<account>/<region>/<job id>`.
+
+use serde::Serialize;
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+
+use crate::expiry::report::{Outcome, Summary};
+use crate::export::checks::Severity;
+use crate::export::report::ExportReport;
+use crate::scope::{partition_of, Scope};
+use crate::text::safe;
+
+/// ASFF's schema version.
+pub const SCHEMA_VERSION: &str = "2018-10-08";
+/// Every finding macie-guard imports has an Id under this prefix.
+pub const ID_PREFIX: &str = "macie-guard/";
+/// ASFF limits: Title 256 characters, Description 1024, Recommendation.Text 512, a product
+/// field's value 2048 (kept under, in bytes).
+const TITLE_MAX: usize = 256;
+const DESCRIPTION_MAX: usize = 1024;
+const RECOMMENDATION_MAX: usize = 512;
+const FIELD_MAX: usize = 2048;
+
+/// What became of a run's Security Hub sync (in the run's report).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "state", rename_all = "kebab-case")]
+pub enum HubOutcome {
+    /// Imported: `active` findings written or updated, `resolved` findings resolved.
+    Synced { active: usize, resolved: usize },
+    /// Security Hub is not enabled in this account and Region: nothing was imported.
+    NotEnabled { message: String },
+    /// A call failed; the next run writes the same findings again.
+    Failed { message: String },
+}
+
+/// A resource of a finding.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct HubResource {
+    /// `AwsS3Bucket`, `AwsKmsKey` or `Other`.
+    pub kind: String,
+    pub id: String,
+}
+
+/// One Security Hub finding.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct HubFinding {
+    pub id: String,
+    /// `macie-guard/<CODE>`: one generator per check code.
+    pub generator_id: String,
+    pub account: String,
+    pub region: String,
+    pub types: Vec<String>,
+    /// `CRITICAL`, `HIGH`, `MEDIUM`, `LOW` or `INFORMATIONAL`.
+    pub severity: String,
+    pub title: String,
+    pub description: String,
+    pub resources: Vec<HubResource>,
+    pub recommendation: String,
+    pub product_fields: BTreeMap<String, String>,
+    /// When the problem was first seen (RFC 3339): kept from the finding already in Security
+    /// Hub, else the run's time.
+    pub created_at: Option<String>,
+    /// `RESOLVED` and `ARCHIVED` instead of `NEW` and `ACTIVE`.
+    pub resolved: bool,
+}
+
+impl HubFinding {
+    /// The finding in AWS Security Finding Format, as BatchImportFindings takes it;
+    /// `UpdatedAt` is `now`.
+    pub fn to_json(&self, now: &str) -> Value {
+        let partition = partition_of(&self.region);
+        json!({
+            "SchemaVersion": SCHEMA_VERSION,
+            "Id": self.id,
+            "ProductArn": self.product_arn(),
+            "GeneratorId": self.generator_id,
+            "AwsAccountId": self.account,
+            "Region": self.region,
+            "Types": self.types,
+            "CreatedAt": self.created_at.as_deref().unwrap_or(now),
+            "UpdatedAt": now,
+            "Severity": {"Label": self.severity},
+            "Title": self.title,
+            "Description": self.description,
+            "Resources": self.resources.iter().map(|r| json!({
+                "Type": r.kind, "Id": r.id, "Partition": partition, "Region": self.region,
+            })).collect::<Vec<_>>(),
+            "Remediation": {"Recommendation": {"Text": self.recommendation}},
+            "ProductFields": self.product_fields,
+            "Workflow": {"Status": if self.resolved { "RESOLVED" } else { "NEW" }},
+            "RecordState": if self.resolved { "ARCHIVED" } else { "ACTIVE" },
+        })
+    }
+
+    /// A finding as GetFindings returns it; `None` without an Id.
+    pub fn from_json(v: &Value) -> Option<HubFinding> {
+        let s = |k: &str| v[k].as_str().unwrap_or_default().to_string();
+        Some(HubFinding {
+            id: v["Id"].as_str()?.to_string(),
+            generator_id: s("GeneratorId"),
+            account: s("AwsAccountId"),
+            region: s("Region"),
+            types: v["Types"]
+                .as_array()
+                .map(|t| {
+                    t.iter()
+                        .filter_map(|x| x.as_str().map(str::to_string))
+                        .collect()
+                })
+                .unwrap_or_default(),
+            severity: v["Severity"]["Label"]
+                .as_str()
+                .unwrap_or("INFORMATIONAL")
+                .to_string(),
+            title: s("Title"),
+            description: s("Description"),
+            resources: v["Resources"]
+                .as_array()
+                .map(|rs| {
+                    rs.iter()
+                        .map(|r| HubResource {
+                            kind: r["Type"].as_str().unwrap_or("Other").to_string(),
+                            id: r["Id"].as_str().unwrap_or_default().to_string(),
+                        })
+                        .collect()
+                })
+                .unwrap_or_default(),
+            recommendation: v["Remediation"]["Recommendation"]["Text"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string(),
+            product_fields: v["ProductFields"]
+                .as_object()
+                .map(|m| {
+                    m.iter()
+                        .filter_map(|(k, x)| x.as_str().map(|x| (k.clone(), x.to_string())))
+                        .collect()
+                })
+                .unwrap_or_default(),
+            created_at: v["CreatedAt"].as_str().map(str::to_string),
+            resolved: v["Workflow"]["Status"] == "RESOLVED",
+        })
+    }
+
+    /// The product the account's own findings are imported to.
+    pub fn product_arn(&self) -> String {
+        format!(
+            "arn:{}:securityhub:{}:{}:product/{}/default",
+            partition_of(&self.region),
+            self.region,
+            self.account,
+            self.account
+        )
+    }
+}
+
+/// What a run asks of Security Hub: import `findings`, and resolve every active finding whose
+/// Id starts with one of `resolve_under` (or is in `resolve_ids`) and is not among them.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct HubSync {
+    pub findings: Vec<HubFinding>,
+    pub resolve_under: Vec<String>,
+    pub resolve_ids: Vec<String>,
+    /// Ids never resolved by this run (a job another invocation is handling).
+    pub keep_ids: Vec<String>,
+}
+
+impl HubSync {
+    pub fn is_empty(&self) -> bool {
+        self.findings.is_empty() && self.resolve_under.is_empty() && self.resolve_ids.is_empty()
+    }
+
+    /// Whether an active finding with this Id is this run's to look at.
+    pub fn concerns(&self, id: &str) -> bool {
+        self.resolve_under
+            .iter()
+            .any(|p| id.starts_with(p.as_str()))
+            || self.resolve_ids.iter().any(|i| i == id)
+            || self.findings.iter().any(|f| f.id == id)
+    }
+
+    /// What to import, given the active findings Security Hub holds (those this run
+    /// concerns): each finding keeps the CreatedAt of the one it updates; each active finding
+    /// of the run's scope that is not found again is resolved (its own content, RESOLVED,
+    /// ARCHIVED). `now` (RFC 3339) is the creation time of new ones.
+    pub fn plan(&self, active: &[HubFinding], now: &str) -> Vec<HubFinding> {
+        let mut out: Vec<HubFinding> = self
+            .findings
+            .iter()
+            .map(|f| {
+                let created = active
+                    .iter()
+                    .find(|a| a.id == f.id)
+                    .and_then(|a| a.created_at.clone())
+                    .unwrap_or_else(|| now.to_string());
+                HubFinding {
+                    created_at: Some(created),
+                    ..f.clone()
+                }
+            })
+            .collect();
+        for a in active {
+            let gone = !self.findings.iter().any(|f| f.id == a.id);
+            let ours = self
+                .resolve_under
+                .iter()
+                .any(|p| a.id.starts_with(p.as_str()))
+                || self.resolve_ids.contains(&a.id);
+            if gone && ours && !a.resolved && !self.keep_ids.contains(&a.id) {
+                out.push(HubFinding {
+                    resolved: true,
+                    created_at: a.created_at.clone().or_else(|| Some(now.to_string())),
+                    ..a.clone()
+                });
+            }
+        }
+        out
+    }
+}
+
+fn cut(s: &str, max: usize) -> String {
+    if s.len() <= max {
+        return s.to_string();
+    }
+    let mut end = max - 3;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}...", &s[..end])
+}
+
+/// The Security Hub label of a guard severity.
+pub fn label(severity: &str) -> &'static str {
+    match severity {
+        "critical" => "CRITICAL",
+        "warning" => "MEDIUM",
+        _ => "INFORMATIONAL",
+    }
+}
+
+fn resource_of(arn: &str) -> HubResource {
+    let kind = if arn.starts_with("arn:") && arn.contains(":s3:::") {
+        "AwsS3Bucket"
+    } else if arn.contains(":kms:") && arn.contains(":key/") {
+        "AwsKmsKey"
+    } else {
+        "Other"
+    };
+    HubResource {
+        kind: kind.into(),
+        id: arn.to_string(),
+    }
+}
+
+/// The export check's findings (warning and critical; info ones are no problem), and the
+/// prefix under which every Region checked resolves what it no longer finds.
+pub fn export_sync(r: &ExportReport) -> HubSync {
+    let mut sync = HubSync::default();
+    for region in &r.regions {
+        let prefix = format!("{ID_PREFIX}export/{}/{}/", r.account, region.region);
+        for f in &region.findings {
+            if f.severity < Severity::Warning {
+                continue;
+            }
+            let mut fields = BTreeMap::from([
+                ("macie-guard/code".to_string(), f.code.to_string()),
+                (
+                    "macie-guard/severity".to_string(),
+                    f.severity.as_str().to_string(),
+                ),
+            ]);
+            if let Some(st) = &f.statement {
+                fields.insert(
+                    "macie-guard/statement".into(),
+                    cut(&st.to_string(), FIELD_MAX),
+                );
+            }
+            let recommendation = match &f.statement {
+                Some(_) => format!(
+                    "{} The statement to add is in the product field macie-guard/statement.",
+                    safe(&f.fix)
+                ),
+                None => safe(&f.fix),
+            };
+            sync.findings.push(HubFinding {
+                id: format!("{prefix}{}", f.code),
+                generator_id: format!("{ID_PREFIX}{}", f.code),
+                account: r.account.clone(),
+                region: region.region.clone(),
+                types: vec![
+                    "Software and Configuration Checks/AWS Security Best Practices/Macie discovery results".into(),
+                ],
+                severity: label(f.severity.as_str()).into(),
+                title: cut(
+                    &format!("Macie discovery results in {}: {}", region.region, f.code),
+                    TITLE_MAX,
+                ),
+                description: cut(&safe(&f.message), DESCRIPTION_MAX),
+                resources: vec![resource_of(&f.resource)],
+                recommendation: cut(&recommendation, RECOMMENDATION_MAX),
+                product_fields: fields,
+                created_at: None,
+                resolved: false,
+            });
+        }
+        sync.resolve_under.push(prefix);
+    }
+    sync
+}
+
+/// The expiry guard's findings: each paused job at risk (expiring with a warning, with no
+/// action, a failed change, a dry run's would-be change) is a finding; a job whose risk this
+/// run removed (changed, or found already changed) resolves its finding; a sweep, which sees
+/// every paused job, resolves every active one it did not find at risk.
+pub fn expiry_sync(s: &Summary, sweep: bool) -> HubSync {
+    let scope = Scope::new(s.account.as_str(), s.region.as_str());
+    let prefix = format!("{ID_PREFIX}job/{}/{}/", s.account, s.region);
+    let mut sync = HubSync::default();
+    for j in &s.jobs {
+        let id = format!("{prefix}{}", j.job_id);
+        let code = match j.outcome {
+            Outcome::Warned => "PAUSED_JOB_EXPIRING",
+            Outcome::Notified => "PAUSED_JOB_EXPIRING_NO_ACTION",
+            Outcome::Failed => "PAUSED_JOB_ACTION_FAILED",
+            Outcome::DryRun => "PAUSED_JOB_EXPIRING_DRY_RUN",
+            Outcome::Lost => {
+                // The risk happened: the at-risk finding is resolved, and the loss is a
+                // finding of its own that stays until a person archives it.
+                sync.resolve_ids.push(id.clone());
+                "PAUSED_JOB_LOST"
+            }
+            Outcome::Done | Outcome::AlreadyDone | Outcome::NotFound => {
+                sync.resolve_ids.push(id);
+                continue;
+            }
+            Outcome::Busy => {
+                sync.keep_ids.push(id);
+                continue;
+            }
+            _ => continue,
+        };
+        let severity = match j.outcome {
+            Outcome::DryRun => "warning",
+            o => o.severity(),
+        };
+        let arn = scope.job_arn(&j.job_id);
+        let (id, recommendation) = if j.outcome == Outcome::Lost {
+            (
+                format!("{ID_PREFIX}lost/{}/{}/{}", s.account, s.region, j.job_id),
+                "Recreate the job from its definition (in the notification and in the function's result), then archive this finding.",
+            )
+        } else {
+            (
+                id,
+                "Resume the job before it expires, or tag it macie-guard:on-expiry=resume, keep-paused or cancel so that macie-guard acts on it (README: Policies).",
+            )
+        };
+        sync.findings.push(HubFinding {
+            id,
+            generator_id: format!("{ID_PREFIX}{code}"),
+            account: s.account.clone(),
+            region: s.region.clone(),
+            types: vec![
+                "Software and Configuration Checks/AWS Security Best Practices/Macie paused jobs"
+                    .into(),
+            ],
+            severity: label(severity).into(),
+            title: cut(
+                &if j.outcome == Outcome::Lost {
+                    format!("Paused Macie job {} expired and was lost", safe(&j.name))
+                } else {
+                    format!(
+                        "Paused Macie job {} expires {}",
+                        safe(&j.name),
+                        j.expires_at
+                            .map(|e| e.format("%Y-%m-%d %H:%M UTC").to_string())
+                            .unwrap_or_else(|| "soon".into())
+                    )
+                },
+                TITLE_MAX,
+            ),
+            description: cut(&safe(&j.message), DESCRIPTION_MAX),
+            resources: vec![HubResource {
+                kind: "Other".into(),
+                id: arn,
+            }],
+            recommendation: cut(recommendation, RECOMMENDATION_MAX),
+            product_fields: BTreeMap::from([
+                ("macie-guard/code".to_string(), code.to_string()),
+                ("macie-guard/job-id".to_string(), j.job_id.clone()),
+                ("macie-guard/action".to_string(), j.action.clone()),
+                (
+                    "macie-guard/outcome".to_string(),
+                    j.outcome.as_str().to_string(),
+                ),
+            ]),
+            created_at: None,
+            resolved: false,
+        });
+    }
+    if sweep {
+        sync.resolve_under.push(prefix);
+    }
+    sync
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::export::checks::{ConfigFact, Finding};
+    use crate::export::report::RegionReport;
+
+    fn finding(code: &'static str, severity: Severity, resource: &str) -> Finding {
+        Finding {
+            code,
+            severity,
+            resource: resource.into(),
+            message: format!("{code}\nbroken\u{1b}[2J"),
+            fix: "fix it".into(),
+            statement: None,
+        }
+    }
+
+    fn report() -> ExportReport {
+        ExportReport {
+            trigger: "test".into(),
+            account: "111122223333".into(),
+            regions: vec![RegionReport {
+                region: "eu-west-1".into(),
+                configuration: ConfigFact::NotSet,
+                findings: vec![
+                    finding(
+                        "KEY_DISABLED",
+                        Severity::Critical,
+                        "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+                    ),
+                    finding("BUCKET_POLICY_UNVERIFIED", Severity::Warning, "arn:aws:s3:::results"),
+                    finding("EXPORT_CONFIG_MISSING", Severity::Info, "arn:aws:macie2:eu-west-1:111122223333:export-configuration"),
+                ],
+            }],
+            changed_resource: None,
+            ignored: None,
+            notified: false,
+            security_hub: None,
+        }
+    }
+
+    #[test]
+    fn export_problems_become_findings_with_stable_ids_and_info_does_not() {
+        let sync = export_sync(&report());
+        let ids: Vec<&str> = sync.findings.iter().map(|f| f.id.as_str()).collect();
+        assert_eq!(
+            ids,
+            [
+                "macie-guard/export/111122223333/eu-west-1/KEY_DISABLED",
+                "macie-guard/export/111122223333/eu-west-1/BUCKET_POLICY_UNVERIFIED"
+            ]
+        );
+        let key = &sync.findings[0];
+        assert_eq!(key.generator_id, "macie-guard/KEY_DISABLED");
+        assert_eq!(
+            (key.severity.as_str(), sync.findings[1].severity.as_str()),
+            ("CRITICAL", "MEDIUM")
+        );
+        assert_eq!(key.resources[0].kind, "AwsKmsKey");
+        assert_eq!(sync.findings[1].resources[0].kind, "AwsS3Bucket");
+        assert!(!key.description.contains('\n') && !key.description.contains('\u{1b}'));
+        assert_eq!(
+            key.product_arn(),
+            "arn:aws:securityhub:eu-west-1:111122223333:product/111122223333/default"
+        );
+        assert_eq!(
+            sync.resolve_under,
+            ["macie-guard/export/111122223333/eu-west-1/"]
+        );
+        // The same report twice: the same findings.
+        assert_eq!(export_sync(&report()), sync);
+    }
+
+    #[test]
+    fn a_finding_reads_back_as_it_was_written() {
+        let sync = export_sync(&report());
+        let f = HubFinding {
+            created_at: Some("2026-01-01T00:00:00.000Z".into()),
+            ..sync.findings[0].clone()
+        };
+        let json = f.to_json("2026-11-25T00:00:00.000Z");
+        assert_eq!(json["SchemaVersion"], "2018-10-08");
+        assert_eq!(json["UpdatedAt"], "2026-11-25T00:00:00.000Z");
+        assert_eq!(json["Resources"][0]["Partition"], "aws");
+        assert_eq!(json["Workflow"]["Status"], "NEW");
+        assert_eq!(HubFinding::from_json(&json), Some(f.clone()));
+        let resolved = HubFinding {
+            resolved: true,
+            ..f
+        };
+        let json = resolved.to_json("2026-11-25T00:00:00.000Z");
+        assert_eq!(
+            (
+                json["Workflow"]["Status"].as_str(),
+                json["RecordState"].as_str()
+            ),
+            (Some("RESOLVED"), Some("ARCHIVED"))
+        );
+        assert_eq!(HubFinding::from_json(&json), Some(resolved));
+    }
+
+    #[test]
+    fn a_plan_keeps_creation_times_and_resolves_what_is_gone_in_its_scope_only() {
+        let sync = export_sync(&report());
+        let old = |id: &str, created: &str| HubFinding {
+            id: id.into(),
+            created_at: Some(created.into()),
+            ..sync.findings[0].clone()
+        };
+        let active = vec![
+            old(
+                "macie-guard/export/111122223333/eu-west-1/KEY_DISABLED",
+                "2026-01-01T00:00:00Z",
+            ),
+            old(
+                "macie-guard/export/111122223333/eu-west-1/BUCKET_NOT_FOUND",
+                "2026-02-01T00:00:00Z",
+            ),
+            old(
+                "macie-guard/export/111122223333/us-east-1/BUCKET_NOT_FOUND",
+                "2026-02-01T00:00:00Z",
+            ),
+        ];
+        let plan = sync.plan(&active, "2026-11-25T00:00:00Z");
+        let by_id = |id: &str| plan.iter().find(|f| f.id.ends_with(id)).unwrap();
+        assert_eq!(
+            by_id("eu-west-1/KEY_DISABLED").created_at.as_deref(),
+            Some("2026-01-01T00:00:00Z")
+        );
+        assert!(!by_id("eu-west-1/KEY_DISABLED").resolved);
+        assert_eq!(
+            by_id("BUCKET_POLICY_UNVERIFIED").created_at.as_deref(),
+            Some("2026-11-25T00:00:00Z")
+        );
+        let gone = by_id("eu-west-1/BUCKET_NOT_FOUND");
+        assert!(gone.resolved);
+        assert_eq!(gone.created_at.as_deref(), Some("2026-02-01T00:00:00Z"));
+        assert!(
+            !plan.iter().any(|f| f.id.contains("us-east-1")),
+            "another Region's finding is not this run's to resolve"
+        );
+        assert_eq!(plan.len(), 3);
+    }
+
+    #[test]
+    fn jobs_at_risk_are_findings_changed_jobs_resolve_them_and_a_lost_job_stays() {
+        use crate::expiry::policy::{JobSnapshot, JobStatus, JobType};
+        use crate::expiry::report::JobReport;
+        let job = |id: &str| JobSnapshot {
+            job_id: id.into(),
+            name: format!("job {id}"),
+            status: JobStatus::UserPaused,
+            job_type: JobType::OneTime,
+            paused_at: None,
+            expires_at: None,
+            health_event_arn: None,
+            tags: None,
+        };
+        let now = chrono::Utc::now();
+        let mut s = Summary::new("schedule", "111122223333", "us-east-1", false);
+        for (id, outcome) in [
+            ("a", Outcome::Warned),
+            ("b", Outcome::Done),
+            ("c", Outcome::Lost),
+            ("d", Outcome::Nothing),
+        ] {
+            s.jobs
+                .push(JobReport::new(&job(id), now, "x", outcome, "m".into()));
+        }
+        let sync = expiry_sync(&s, true);
+        let ids: Vec<&str> = sync.findings.iter().map(|f| f.id.as_str()).collect();
+        assert_eq!(
+            ids,
+            [
+                "macie-guard/job/111122223333/us-east-1/a",
+                "macie-guard/lost/111122223333/us-east-1/c"
+            ]
+        );
+        assert_eq!(sync.findings[0].severity, "MEDIUM");
+        assert_eq!(sync.findings[1].severity, "CRITICAL");
+        assert_eq!(
+            sync.resolve_ids,
+            [
+                "macie-guard/job/111122223333/us-east-1/b",
+                "macie-guard/job/111122223333/us-east-1/c"
+            ]
+        );
+        assert_eq!(
+            sync.resolve_under,
+            ["macie-guard/job/111122223333/us-east-1/"]
+        );
+        assert!(
+            expiry_sync(&s, false).resolve_under.is_empty(),
+            "a Health event sees one job"
+        );
+    }
+}
