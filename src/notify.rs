@@ -45,6 +45,9 @@ impl<T: Notifier> Notifier for &T {
 pub struct SnsNotifier {
     pub client: aws_sdk_sns::Client,
     pub topic_arn: String,
+    /// Also Amazon Q Developer's custom notification, for chat channels subscribed to the
+    /// topic (`NOTIFICATION_FORMAT=chat`): one message in both forms (MessageStructure json).
+    pub chat: bool,
 }
 
 impl Notifier for SnsNotifier {
@@ -56,11 +59,16 @@ impl Notifier for SnsNotifier {
                 .build()
                 .expect("data_type is set")
         };
-        self.client
-            .publish()
-            .topic_arn(&self.topic_arn)
+        let publish = self.client.publish().topic_arn(&self.topic_arn);
+        let publish = if self.chat {
+            publish
+                .message_structure("json")
+                .message(n.sns_json_message())
+        } else {
+            publish.message(n.body())
+        };
+        publish
             .subject(n.sns_subject())
-            .message(n.body())
             .message_attributes("kind", attr(n.kind))
             .message_attributes("severity", attr(n.severity))
             .send()
@@ -90,9 +98,17 @@ pub enum AnyNotifier {
 }
 
 impl AnyNotifier {
-    pub fn new(client: Option<aws_sdk_sns::Client>, topic_arn: Option<String>) -> AnyNotifier {
+    pub fn new(
+        client: Option<aws_sdk_sns::Client>,
+        topic_arn: Option<String>,
+        chat: bool,
+    ) -> AnyNotifier {
         match (client, topic_arn) {
-            (Some(client), Some(topic_arn)) => AnyNotifier::Sns(SnsNotifier { client, topic_arn }),
+            (Some(client), Some(topic_arn)) => AnyNotifier::Sns(SnsNotifier {
+                client,
+                topic_arn,
+                chat,
+            }),
             _ => AnyNotifier::Print(PrintNotifier),
         }
     }
@@ -107,9 +123,10 @@ impl Notifier for AnyNotifier {
     }
 }
 
-/// The notifier: SNS to `topic` (NOTIFICATION_TOPIC_ARN, --topic-arn), or printed without one.
-pub fn for_topic(conf: &aws_config::SdkConfig, topic: Option<String>) -> AnyNotifier {
-    AnyNotifier::new(topic.as_ref().map(|_| crate::aws::sns(conf)), topic)
+/// The notifier: SNS to `topic` (NOTIFICATION_TOPIC_ARN, --topic-arn), in both forms when
+/// `chat` (NOTIFICATION_FORMAT=chat), or printed without a topic.
+pub fn for_topic(conf: &aws_config::SdkConfig, topic: Option<String>, chat: bool) -> AnyNotifier {
+    AnyNotifier::new(topic.as_ref().map(|_| crate::aws::sns(conf)), topic, chat)
 }
 
 /// The account's default EventBridge bus, where the functions put their events (source
@@ -218,7 +235,7 @@ pub fn for_function(
     outputs: macie_guard_core::config::Outputs,
 ) -> Outbound<AnyNotifier> {
     Outbound {
-        notifier: for_topic(conf, topic),
+        notifier: for_topic(conf, topic, outputs.chat),
         bus: outputs.put_events.then(|| DefaultBus {
             client: crate::aws::eventbridge(conf),
         }),

@@ -575,6 +575,7 @@ async fn the_lambda_handler_rejects_malformed_events_before_any_call() {
         notifier: SnsNotifier {
             client: sns_client(&moto().url).await,
             topic_arn: rig.topic.clone(),
+            chat: false,
         },
         config: ExpiryConfig {
             default_policy: Policy::Resume,

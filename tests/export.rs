@@ -189,6 +189,7 @@ impl Setup {
             notifier: SnsNotifier {
                 client: sns_client(&moto().url).await,
                 topic_arn: self.topic.clone(),
+                chat: false,
             },
             account: ACCOUNT.into(),
             regions: vec![self.region.clone()],
@@ -584,6 +585,7 @@ async fn an_aws_managed_key_through_smithy_mocks() {
         notifier: SnsNotifier {
             client: sns_client(&moto().url).await,
             topic_arn: s.topic.clone(),
+            chat: false,
         },
         account: ACCOUNT.into(),
         regions: vec!["us-east-1".into()],
@@ -606,6 +608,7 @@ async fn the_lambda_handler_and_extra_regions() {
         notifier: SnsNotifier {
             client: sns_client(&moto().url).await,
             topic_arn: s.topic.clone(),
+            chat: false,
         },
         regions: vec!["us-east-1".into(), "eu-west-1".into()],
         fallback_account: None,
@@ -689,6 +692,7 @@ async fn a_missing_configuration_matters_unless_the_administrator_runs_every_job
             notifier: SnsNotifier {
                 client: sns_client(&moto().url).await,
                 topic_arn: topic_arn.clone(),
+                chat: false,
             },
             account: ACCOUNT.into(),
             regions: vec!["us-east-1".into()],
@@ -768,6 +772,7 @@ mod s3_answers_moto_cannot_give {
             notifier: SnsNotifier {
                 client: sns_client(&moto().url).await,
                 topic_arn: s.topic.clone(),
+                chat: false,
             },
             account: ACCOUNT.into(),
             regions: vec!["us-east-1".into()],

@@ -30,6 +30,7 @@ async fn guard(
     let notifier = SnsNotifier {
         client: sns_client(sns).await,
         topic_arn: topic_arn.into(),
+        chat: false,
     };
     common::guard(macie_client(macie).await, notifier, config)
 }
@@ -215,6 +216,7 @@ async fn s3_and_kms_down_are_cannot_verify_findings_never_a_pass() {
         notifier: SnsNotifier {
             client: sns_client(&moto().url).await,
             topic_arn: topic("faults").await,
+            chat: false,
         },
         account: ACCOUNT.into(),
         regions: vec![REGION.into()],

@@ -136,6 +136,7 @@ impl Rig {
         SnsNotifier {
             client: sns_client(&moto().url).await,
             topic_arn: self.topic.clone(),
+            chat: false,
         }
     }
 
@@ -311,6 +312,7 @@ async fn when_the_report_cannot_be_sent_the_retry_sends_it_and_changes_nothing()
     let broken = SnsNotifier {
         client: sns_client(&moto().url).await,
         topic_arn: format!("arn:aws:sns:{REGION}:{ACCOUNT}:no-such-topic"),
+        chat: false,
     };
     let g = ExpiryGuard::new(
         rig.client.clone(),

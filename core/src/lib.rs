@@ -6,6 +6,7 @@
 //! `export::checks` with `policy_eval` and `regions`), and `report` (what people read).
 
 pub mod asff;
+pub mod chat;
 pub mod config;
 pub mod dispatch;
 pub mod envelope;

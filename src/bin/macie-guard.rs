@@ -134,7 +134,8 @@ async fn env(cli: &Cli) -> Result<Env, Error> {
         Some(t) => Some(t.clone()),
         None => process_env().topic("NOTIFICATION_TOPIC_ARN")?,
     };
-    let notifier = notify::for_topic(&sdk, topic);
+    let chat = macie_guard::config::outputs(&process_env())?.chat;
+    let notifier = notify::for_topic(&sdk, topic, chat);
     Ok(Env {
         sdk,
         macie,

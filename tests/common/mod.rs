@@ -30,6 +30,7 @@ pub async fn sns(topic_arn: &str) -> SnsNotifier {
     SnsNotifier {
         client: sns_client(&moto().url).await,
         topic_arn: topic_arn.to_string(),
+        chat: false,
     }
 }
 

@@ -407,12 +407,40 @@ pub fn notification(s: &Summary) -> Option<Notification> {
         "counts": counts, "jobs": listed, "jobsNotListed": told.len() - listed.len(),
         "deferred": s.deferred, "recovered": s.recovered,
     });
+    let has = |o: Outcome| told.iter().any(|j| j.outcome == o);
+    let mut next_steps = Vec::new();
+    if has(Outcome::Notified) || has(Outcome::Warned) {
+        next_steps.push(format!("Resume the jobs you want to keep, or tag them {POLICY_TAG}=resume, keep-paused or cancel so that macie-guard acts on them."));
+    }
+    if has(Outcome::Lost) {
+        next_steps.push("Recreate each lost job from its definition (in the e-mail's details and the function's result).".to_string());
+    }
+    if has(Outcome::Failed) {
+        next_steps.push(
+            "See why the failed jobs failed in the function's log; the next run tries them again."
+                .to_string(),
+        );
+    }
+    if has(Outcome::DryRun) {
+        next_steps
+            .push("This was a dry run: set DryRun to false to let macie-guard act.".to_string());
+    }
+    if s.deferred > 0 {
+        next_steps.push(
+            "The next sweep takes the jobs left over; if this repeats, raise SweepConcurrency."
+                .to_string(),
+        );
+    }
+    let scope = Scope::new(s.account.as_str(), s.region.as_str());
     Some(Notification {
         subject,
         text,
         facts,
         kind: "expiry",
         severity,
+        thread: format!("macie-guard/expiry/{}/{}", s.account, s.region),
+        next_steps,
+        resources: listed.iter().map(|j| scope.job_arn(&j.job_id)).collect(),
     })
 }
 

@@ -108,12 +108,26 @@ pub fn notification(account: &str, report: &ExportReport) -> Option<Notification
         "changedResource": report.changed_resource,
         "findings": told.iter().map(|(region, f)| json!({"region": region, "finding": f})).collect::<Vec<_>>(),
     });
+    let mut next_steps: Vec<String> = Vec::new();
+    let mut resources: Vec<String> = Vec::new();
+    for (_, f) in &told {
+        let fix = safe(&f.fix);
+        if !next_steps.contains(&fix) {
+            next_steps.push(fix);
+        }
+        if f.resource.starts_with("arn:") && !resources.contains(&f.resource) {
+            resources.push(f.resource.clone());
+        }
+    }
     Some(Notification {
         subject,
         text,
         facts,
         kind: "export",
         severity,
+        thread: format!("macie-guard/export/{account}"),
+        next_steps,
+        resources,
     })
 }
 

@@ -1,0 +1,184 @@
+//! Chat-ready notifications: the custom-notification JSON that Amazon Q Developer in chat
+//! applications shows in Slack, Microsoft Teams and Amazon Chime channels subscribed to an
+//! SNS topic (Administrator Guide, "Custom notifications"): `version` `1.0`, `source`
+//! `custom`, `content` (client-markdown title, description, next steps, keywords) and
+//! `metadata` (thread, summary, event type, related resources, additional context).
+//!
+//! Everything shown is markdown-safe: values are escaped as in every message (`text::safe`:
+//! no control character, no newline), then `&`, `<` and `>` become entities (so no
+//! `<!channel>`, `<@user>` or `<url|label>` can ping or link) and markdown's characters
+//! stand behind a backslash (so a job named `*urgent*` is shown as written).
+
+use serde_json::{json, Value};
+
+use crate::notification::Notification;
+use crate::text::safe;
+
+/// At most this many characters of description (the rest is in the e-mail and the log).
+pub const DESCRIPTION_MAX: usize = 3_500;
+/// At most this many next steps, each at most this long.
+const STEPS_MAX: usize = 5;
+const STEP_MAX: usize = 300;
+/// At most this many related resources.
+const RESOURCES_MAX: usize = 20;
+
+/// `s` for client-markdown: escaped, entities for `& < >`, the characters that format text
+/// in a line (`\ * _ ~ ` [ ] |`) behind a backslash. Newlines are kept only where `keep_lines` (our own line breaks).
+pub fn markdown(s: &str, keep_lines: bool) -> String {
+    let mut out = String::with_capacity(s.len() + 16);
+    let lines: Vec<String> = if keep_lines {
+        s.lines().map(safe).collect()
+    } else {
+        vec![safe(s)]
+    };
+    for (i, line) in lines.iter().enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        for c in line.chars() {
+            match c {
+                '&' => out.push_str("&amp;"),
+                '<' => out.push_str("&lt;"),
+                '>' => out.push_str("&gt;"),
+                // Characters that format text in the middle of a line; values never start
+                // a line (a newline in a value is escaped by `safe`).
+                '\\' | '*' | '_' | '~' | '`' | '[' | ']' | '|' => {
+                    out.push('\\');
+                    out.push(c);
+                }
+                c => out.push(c),
+            }
+        }
+    }
+    out
+}
+
+fn cut_chars(s: &str, max: usize, more: &str) -> String {
+    if s.chars().count() <= max {
+        return s.to_string();
+    }
+    let kept: String = s
+        .chars()
+        .take(max.saturating_sub(more.chars().count()))
+        .collect();
+    // Never end inside an escape: drop a trailing lone backslash.
+    let kept = kept.strip_suffix('\\').unwrap_or(&kept).to_string();
+    format!("{kept}{more}")
+}
+
+/// The custom notification for `n`.
+pub fn custom_notification(n: &Notification) -> Value {
+    let description = cut_chars(
+        &markdown(n.text.trim_end(), true),
+        DESCRIPTION_MAX,
+        "\n… (more in the e-mail and the function's log)",
+    );
+    let steps: Vec<String> = n
+        .next_steps
+        .iter()
+        .take(STEPS_MAX)
+        .map(|s| cut_chars(&markdown(s, false), STEP_MAX, "…"))
+        .collect();
+    let title = cut_chars(&markdown(&n.subject, false), 250, "…");
+    json!({
+        "version": "1.0",
+        "source": "custom",
+        "id": n.thread,
+        "content": {
+            "textType": "client-markdown",
+            "title": title,
+            "description": description,
+            "nextSteps": steps,
+            "keywords": ["macie-guard", n.kind, n.severity],
+        },
+        "metadata": {
+            "threadId": n.thread,
+            "summary": title,
+            "eventType": format!("macie-guard-{}", n.kind),
+            "relatedResources": n.resources.iter().take(RESOURCES_MAX).map(|r| safe(r)).collect::<Vec<_>>(),
+            "additionalContext": {"severity": n.severity, "kind": n.kind},
+        },
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn note(text: &str) -> Notification {
+        Notification {
+            subject: "Macie paused jobs in 123456789012 us-east-1: 1 expiring, no action".into(),
+            text: text.into(),
+            facts: json!({}),
+            kind: "expiry",
+            severity: "critical",
+            thread: "macie-guard/expiry/123456789012/us-east-1".into(),
+            next_steps: vec!["Resume it, or tag it macie-guard:on-expiry=resume.".into()],
+            resources: vec!["arn:aws:macie2:us-east-1:123456789012:classification-job/abc".into()],
+        }
+    }
+
+    #[test]
+    fn the_format_is_amazon_q_developers_custom_notification() {
+        let v = custom_notification(&note("line one\nline two"));
+        assert_eq!(v["version"], "1.0");
+        assert_eq!(v["source"], "custom");
+        assert_eq!(v["content"]["textType"], "client-markdown");
+        assert_eq!(v["content"]["description"], "line one\nline two");
+        assert_eq!(v["content"]["nextSteps"].as_array().unwrap().len(), 1);
+        assert_eq!(
+            v["metadata"]["threadId"],
+            "macie-guard/expiry/123456789012/us-east-1"
+        );
+        assert_eq!(v["metadata"]["eventType"], "macie-guard-expiry");
+        assert_eq!(
+            v["metadata"]["relatedResources"][0],
+            "arn:aws:macie2:us-east-1:123456789012:classification-job/abc"
+        );
+    }
+
+    #[test]
+    fn values_can_neither_ping_nor_link_nor_format() {
+        let hostile = "job <!channel> <@U123> <https://evil.example|click> *bold* _it_ `code` [x](y) ~s~ \u{1b}[31m\u{202e}";
+        let v = custom_notification(&note(&format!("- [notified] \"{hostile}\"")));
+        let d = v["content"]["description"].as_str().unwrap();
+        for raw in [
+            "<!channel>",
+            "<@U123>",
+            "<https:",
+            "*bold*",
+            "_it_",
+            "`code`",
+            "[x](y)",
+            "~s~",
+            "\u{1b}",
+            "\u{202e}",
+        ] {
+            assert!(!d.contains(raw), "{raw:?} in {d}");
+        }
+        assert!(d.contains("&lt;!channel&gt;"), "{d}");
+        assert!(d.contains("\\*bold\\*"), "{d}");
+        assert!(
+            d.contains("\\\\u{1b}"),
+            "the escape sequence is shown as written: {d}"
+        );
+    }
+
+    #[test]
+    fn long_messages_are_cut_with_a_note() {
+        let v = custom_notification(&note(&"x".repeat(10_000)));
+        let d = v["content"]["description"].as_str().unwrap();
+        assert!(d.chars().count() <= DESCRIPTION_MAX);
+        assert!(d.ends_with("(more in the e-mail and the function's log)"));
+        let mut n = note("t");
+        n.next_steps = (0..9)
+            .map(|i| format!("step {i} {}", "y".repeat(400)))
+            .collect();
+        let v = custom_notification(&n);
+        let steps = v["content"]["nextSteps"].as_array().unwrap();
+        assert_eq!(steps.len(), 5);
+        assert!(steps
+            .iter()
+            .all(|s| s.as_str().unwrap().chars().count() <= 300));
+    }
+}

@@ -1,0 +1,167 @@
+//! Chat-ready notifications over the wire: moto's SNS delivers the one message to an `https`
+//! subscription (a loopback listener standing where Amazon Q Developer's endpoint would be)
+//! as the custom-notification JSON, and to an SQS subscription as the readable text, from
+//! the `MessageStructure=json` message macie-guard publishes with `NOTIFICATION_FORMAT=chat`.
+
+mod common;
+
+use chrono::Utc;
+use common::fakes::FakeJobs;
+use macie_guard::expiry::{ExpiryConfig, JobType};
+use macie_guard::notify::SnsNotifier;
+use serde_json::{json, Value};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::sync::{Arc, Mutex};
+use testkit::{access_key_of, moto, sdk_config, sns_client, sqs, sqs_drain, topic};
+
+const JOB: &str = "6c6c6c6c6c6c6c6c6c6c6c6c6c6c6c6c";
+
+/// Collects the bodies POSTed to it.
+fn listener() -> (String, Arc<Mutex<Vec<Value>>>) {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/", listener.local_addr().unwrap());
+    let got = Arc::new(Mutex::new(Vec::new()));
+    let record = got.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(stream) = stream else { return };
+            let mut reader = BufReader::new(stream);
+            let mut length = 0;
+            loop {
+                let mut h = String::new();
+                if reader.read_line(&mut h).unwrap_or(0) == 0 {
+                    break;
+                }
+                if h.trim().is_empty() {
+                    break;
+                }
+                if let Some(v) = h.to_ascii_lowercase().strip_prefix("content-length:") {
+                    length = v.trim().parse().unwrap_or(0);
+                }
+            }
+            let mut buf = vec![0; length];
+            let _ = reader.read_exact(&mut buf);
+            record
+                .lock()
+                .unwrap()
+                .push(serde_json::from_slice(&buf).unwrap_or(Value::Null));
+            let mut stream = reader.into_inner();
+            let _ = write!(
+                stream,
+                "HTTP/1.1 200 OK\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
+            );
+        }
+    });
+    (url, got)
+}
+
+#[tokio::test]
+async fn a_chat_channel_gets_the_custom_notification_and_email_the_text() {
+    let topic_arn = topic("chat").await;
+    let sns = sns_client(&moto().url).await;
+    let (url, posted) = listener();
+    sns.subscribe()
+        .topic_arn(&topic_arn)
+        .protocol("https")
+        .endpoint(&url)
+        .send()
+        .await
+        .unwrap();
+    let key = access_key_of(&sdk_config().await).await;
+    let queue = format!("chat-mail-{}", std::process::id());
+    let queue_url = sqs(&key, "CreateQueue", json!({"QueueName": queue}))["QueueUrl"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let queue_arn = sqs(
+        &key,
+        "GetQueueAttributes",
+        json!({"QueueUrl": queue_url, "AttributeNames": ["QueueArn"]}),
+    )["Attributes"]["QueueArn"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    sns.subscribe()
+        .topic_arn(&topic_arn)
+        .protocol("sqs")
+        .endpoint(&queue_arn)
+        .send()
+        .await
+        .unwrap();
+
+    let hostile = "payroll <!channel> *now* [x](https://evil.example)\n\u{1b}[2J";
+    let jobs = FakeJobs::new(Utc::now())
+        .paused(JOB, JobType::OneTime, 29.0, Some("notify"))
+        .named(JOB, hostile);
+    let guard = common::guard(
+        &jobs,
+        SnsNotifier {
+            client: sns.clone(),
+            topic_arn: topic_arn.clone(),
+            chat: true,
+        },
+        ExpiryConfig::default(),
+    );
+    let s = common::sweep(&guard).await.unwrap();
+    assert!(s.notified);
+
+    // The chat channel's subscription: the custom notification.
+    let posted = posted.lock().unwrap().clone();
+    assert_eq!(posted.len(), 1, "{posted:#?}");
+    let chat: Value = serde_json::from_str(posted[0]["Message"].as_str().unwrap())
+        .expect("the https message is the custom notification JSON");
+    assert_eq!(chat["version"], "1.0");
+    assert_eq!(chat["source"], "custom");
+    assert_eq!(chat["content"]["textType"], "client-markdown");
+    let title = chat["content"]["title"].as_str().unwrap();
+    assert!(title.starts_with("Macie paused jobs in"), "{title}");
+    let description = chat["content"]["description"].as_str().unwrap();
+    assert!(description.contains(JOB), "{description}");
+    for raw in ["<!channel>", "*now*", "[x](", "\u{1b}", "\n\u{1b}"] {
+        assert!(
+            !description.contains(raw),
+            "{raw:?} reached the channel: {description}"
+        );
+    }
+    assert!(
+        description.contains("&lt;!channel&gt; \\*now\\* \\[x\\]"),
+        "{description}"
+    );
+    assert!(chat["content"]["nextSteps"][0]
+        .as_str()
+        .unwrap()
+        .contains("macie-guard:on-expiry"));
+    assert_eq!(
+        chat["metadata"]["threadId"],
+        format!(
+            "macie-guard/expiry/{}/{}",
+            testkit::ACCOUNT,
+            testkit::REGION
+        )
+    );
+    assert_eq!(
+        chat["metadata"]["relatedResources"][0],
+        format!(
+            "arn:aws:macie2:{}:{}:classification-job/{JOB}",
+            testkit::REGION,
+            testkit::ACCOUNT
+        )
+    );
+
+    // Every other subscription (e-mail, a queue): the readable message, as before.
+    let mail = sqs_drain(&key, &queue_url);
+    assert_eq!(mail.len(), 1);
+    let text = mail[0]["Message"].as_str().unwrap();
+    assert!(
+        text.starts_with("macie-guard looked at paused Amazon Macie jobs"),
+        "{text}"
+    );
+    assert!(text.contains("---- details (JSON) ----"));
+    assert!(!text.contains('\u{1b}'));
+    assert_eq!(
+        mail[0]["Subject"]
+            .as_str()
+            .map(|s| s.starts_with("Macie paused jobs")),
+        Some(true)
+    );
+}
