@@ -229,6 +229,7 @@ impl OrgView {
                 notifier: PrintNotifier,
                 account: scope.account.clone(),
                 regions: vec![scope.region.clone()],
+                results_grace: crate::config::DEFAULT_RESULTS_GRACE,
             };
             let mut reports = guard.check().await;
             let report = reports.pop().expect("one Region asked, one report");

@@ -202,6 +202,7 @@ async fn decisions_and_findings_reach_the_central_bus_of_the_security_account() 
         notifier: notifier(),
         account: ACCOUNT.into(),
         regions: vec!["us-east-1".into(), "eu-west-1".into()],
+        results_grace: macie_guard::config::DEFAULT_RESULTS_GRACE,
     }
     .handle(&ExportEvent::Check {
         trigger: "test".into(),

@@ -193,6 +193,7 @@ impl Setup {
             },
             account: ACCOUNT.into(),
             regions: vec![self.region.clone()],
+            results_grace: macie_guard::config::DEFAULT_RESULTS_GRACE,
         }
     }
 
@@ -589,6 +590,7 @@ async fn an_aws_managed_key_through_smithy_mocks() {
         },
         account: ACCOUNT.into(),
         regions: vec!["us-east-1".into()],
+        results_grace: macie_guard::config::DEFAULT_RESULTS_GRACE,
     };
     let report = guard
         .handle(&ExportEvent::Check {
@@ -611,6 +613,7 @@ async fn the_lambda_handler_and_extra_regions() {
             chat: false,
         },
         regions: vec!["us-east-1".into(), "eu-west-1".into()],
+        results_grace: macie_guard::config::DEFAULT_RESULTS_GRACE,
         fallback_account: None,
     };
     let ctx = || {
@@ -696,6 +699,7 @@ async fn a_missing_configuration_matters_unless_the_administrator_runs_every_job
             },
             account: ACCOUNT.into(),
             regions: vec!["us-east-1".into()],
+            results_grace: macie_guard::config::DEFAULT_RESULTS_GRACE,
         };
         let report = guard
             .handle(&ExportEvent::Check {
@@ -776,6 +780,7 @@ mod s3_answers_moto_cannot_give {
             },
             account: ACCOUNT.into(),
             regions: vec!["us-east-1".into()],
+            results_grace: macie_guard::config::DEFAULT_RESULTS_GRACE,
         };
         codes(
             &guard
@@ -785,6 +790,40 @@ mod s3_answers_moto_cannot_give {
                 .await
                 .unwrap(),
         )
+    }
+
+    /// Results that cannot be listed are "cannot verify", never a pass.
+    #[tokio::test]
+    async fn results_that_cannot_be_listed_are_never_a_pass() {
+        let mut s = Setup::healthy("us-east-1").await;
+        s.macie = LocalMacie::start(Some(&json!({
+            "region": "us-east-1",
+            "exportConfiguration": {"s3Destination": {"bucketName": s.bucket, "keyPrefix": s.prefix, "kmsKeyArn": s.key}},
+            "jobs": [{"name": "ran", "jobStatus": "COMPLETE", "lastRunAt": chrono::Utc::now() - chrono::Duration::days(1)}]
+        })));
+        s.sdk = stand_in_config(s.macie.url()).await;
+        let head = mock!(aws_sdk_s3::Client::head_bucket).then_output(|| {
+            HeadBucketOutput::builder()
+                .bucket_region("us-east-1")
+                .build()
+        });
+        let policy = policy_rule(&s);
+        let denied = mock!(aws_sdk_s3::Client::list_objects_v2)
+            .match_requests(|r| {
+                r.prefix().is_some_and(|p| p.contains("/Macie/us-east-1/"))
+                    && r.expected_bucket_owner() == Some(ACCOUNT)
+            })
+            .then_http_response(|| {
+                HttpResponse::new(
+                    403.try_into().unwrap(),
+                    SdkBody::from(
+                        "<Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>",
+                    ),
+                )
+            });
+        let client = mock_client!(aws_sdk_s3, RuleMode::MatchAny, [&head, &policy, &denied]);
+        let codes = check_with(&s, vec![("us-east-1", client)]).await;
+        assert_eq!(codes, vec!["RESULTS_UNVERIFIED"]);
     }
 
     fn policy_rule(s: &Setup) -> aws_smithy_mocks::Rule {
@@ -906,6 +945,7 @@ async fn security_hub_findings_follow_the_configuration() {
         },
         account: ACCOUNT.into(),
         regions: vec![region.to_string()],
+        results_grace: macie_guard::config::DEFAULT_RESULTS_GRACE,
     };
     let check = || async {
         guard()
@@ -999,4 +1039,119 @@ async fn security_hub_findings_follow_the_configuration() {
         serde_json::to_value(&check().await.security_hub).unwrap(),
         json!({"state": "synced", "active": 0, "resolved": 0})
     );
+}
+
+/// Evidence that results arrive: the local Macie holds the job's latest run, moto the results
+/// bucket and its objects.
+mod evidence {
+    use super::*;
+    use chrono::{DateTime, Duration, Utc};
+
+    const JOB: &str = "e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1";
+
+    /// The healthy setup, with one job whose latest run started at `run_at`.
+    async fn with_run(s: &mut Setup, run_at: DateTime<Utc>) {
+        s.macie = LocalMacie::start(Some(&json!({
+            "region": s.region,
+            "exportConfiguration": {"s3Destination": {"bucketName": s.bucket, "keyPrefix": s.prefix, "kmsKeyArn": s.key}},
+            "jobs": [{"jobId": JOB, "name": "weekly-scan", "jobStatus": "COMPLETE", "lastRunAt": run_at}]
+        })));
+        s.sdk = stand_in_config(s.macie.url()).await;
+    }
+
+    async fn put_result(s: &Setup) {
+        s.s3(&s.region)
+            .put_object()
+            .bucket(&s.bucket)
+            .key(format!(
+                "{}AWSLogs/{ACCOUNT}/Macie/{}/{JOB}/bucket/object.jsonl.gz",
+                s.prefix, s.region
+            ))
+            .body(aws_sdk_s3::primitives::ByteStream::from_static(b"{}"))
+            .send()
+            .await
+            .unwrap();
+    }
+
+    async fn check(s: &Setup, grace_hours: i64) -> ExportReport {
+        ExportGuard {
+            sources: AwsSources::new(s.sdk.clone()),
+            notifier: macie_guard::notify::PrintNotifier,
+            account: ACCOUNT.into(),
+            regions: vec![s.region.clone()],
+            results_grace: Duration::hours(grace_hours),
+        }
+        .handle(&ExportEvent::Check {
+            trigger: "test".into(),
+        })
+        .await
+        .unwrap()
+    }
+
+    fn evidence(r: &ExportReport) -> Value {
+        serde_json::to_value(&r.regions[0].evidence).unwrap()
+    }
+
+    #[tokio::test]
+    async fn results_written_after_the_run_are_verified_by_evidence() {
+        let mut s = Setup::healthy("eu-north-1").await;
+        with_run(&mut s, Utc::now() - Duration::days(1)).await;
+        put_result(&s).await;
+        let r = check(&s, 6).await;
+        assert_eq!(evidence(&r)["state"], "verified", "{}", evidence(&r));
+        assert_eq!(evidence(&r)["job_id"], JOB);
+        assert!(codes(&r).is_empty(), "{:?}", codes(&r));
+        assert!(
+            macie_guard::export::report::report_text(&r).contains("Evidence: verified by evidence")
+        );
+    }
+
+    #[tokio::test]
+    async fn a_run_after_the_newest_results_is_macie_ran_but_wrote_no_results() {
+        let mut s = Setup::healthy("eu-north-1").await;
+        put_result(&s).await;
+        // The job ran after that object was written; with no grace, its results are due.
+        tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+        with_run(&mut s, Utc::now()).await;
+        let r = check(&s, 0).await;
+        assert_eq!(codes(&r), vec!["RESULTS_MISSING"]);
+        let f = &r.regions[0].findings[0];
+        assert_eq!(f.severity, macie_guard::export::Severity::Critical);
+        assert!(
+            f.message.contains("Macie ran but wrote no results"),
+            "{}",
+            f.message
+        );
+        assert!(
+            f.message.contains("weekly-scan") && f.message.contains(" from "),
+            "{}",
+            f.message
+        );
+        assert_eq!(evidence(&r)["state"], "missing");
+        // Within the default grace period the same run is too recent to judge.
+        let r = check(&s, 6).await;
+        assert!(codes(&r).is_empty());
+        assert_eq!(evidence(&r)["state"], "pending");
+    }
+
+    #[tokio::test]
+    async fn a_job_that_ran_and_never_wrote_a_result_is_critical() {
+        let mut s = Setup::healthy("eu-north-1").await;
+        with_run(&mut s, Utc::now() - Duration::days(1)).await;
+        let r = check(&s, 6).await;
+        assert_eq!(codes(&r), vec!["RESULTS_MISSING"]);
+        assert!(r.regions[0].findings[0].message.contains("none at all"));
+        assert!(
+            r.notified
+                || r.regions[0].findings[0].severity == macie_guard::export::Severity::Critical
+        );
+    }
+
+    #[tokio::test]
+    async fn no_job_run_means_nothing_to_compare() {
+        let s = Setup::healthy("eu-north-1").await;
+        let r = check(&s, 6).await;
+        assert!(codes(&r).is_empty());
+        assert_eq!(evidence(&r)["state"], "no-run");
+    }
 }

@@ -45,6 +45,7 @@ async fn handlers() -> Handlers {
         sources: AwsSources::new(stand_in_config(macie.url()).await),
         notifier: PrintNotifier,
         regions: vec![REGION.into()],
+        results_grace: macie_guard::config::DEFAULT_RESULTS_GRACE,
         fallback_account: None,
     };
     Handlers {

@@ -168,6 +168,7 @@ async fn check_with(server: &Canned) -> macie_guard::export::ExportReport {
         notifier: outbound(SecurityHub::new(&conf)),
         account: ACCOUNT.into(),
         regions: vec![REGION.into()],
+        results_grace: macie_guard::config::DEFAULT_RESULTS_GRACE,
     }
     .handle(&ExportEvent::Check {
         trigger: "test".into(),

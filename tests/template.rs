@@ -56,7 +56,7 @@ fn code_accepts(var: &str, value: &str) -> bool {
         | "DRY_RUN"
         | "SWEEP_CONCURRENCY"
         | "EXCLUDE_JOBS" => expiry_config(&env).is_ok(),
-        "EXPORT_REGIONS" => export_config(&env).is_ok(),
+        "EXPORT_REGIONS" | "RESULTS_GRACE_HOURS" => export_config(&env).is_ok(),
         "NOTIFICATION_TOPIC_ARN" => env.topic("NOTIFICATION_TOPIC_ARN").is_ok(),
         "SECURITY_HUB" | "NOTIFICATION_FORMAT" => macie_guard::config::outputs(&env).is_ok(),
         other => panic!("no parser known for {other}: add it here"),

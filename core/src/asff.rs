@@ -432,6 +432,7 @@ mod tests {
             trigger: "test".into(),
             account: "111122223333".into(),
             regions: vec![RegionReport {
+                evidence: None,
                 region: "eu-west-1".into(),
                 configuration: ConfigFact::NotSet,
                 findings: vec![

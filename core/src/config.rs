@@ -132,10 +132,24 @@ pub fn distinct<I: IntoIterator<Item = String>>(values: I) -> Vec<String> {
 }
 
 /// The export guard's settings (environment variables of the function).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ExportConfig {
     /// EXPORT_REGIONS: Regions checked besides the function's own.
     pub extra_regions: Vec<String>,
+    /// RESULTS_GRACE_HOURS: how long after a job's run its results may still be on their way.
+    pub results_grace: Duration,
+}
+
+/// A job's results are due this long after its run starts (RESULTS_GRACE_HOURS, default 6).
+pub const DEFAULT_RESULTS_GRACE: Duration = Duration::hours(6);
+
+impl Default for ExportConfig {
+    fn default() -> Self {
+        ExportConfig {
+            extra_regions: Vec::new(),
+            results_grace: DEFAULT_RESULTS_GRACE,
+        }
+    }
 }
 
 impl ExportConfig {
@@ -147,8 +161,22 @@ impl ExportConfig {
 
 /// The export guard's settings from the environment; errors name the variable and the value.
 pub fn export_config<F: Fn(&str) -> Option<String>>(env: &Env<F>) -> Result<ExportConfig> {
+    let results_grace = match env.get("RESULTS_GRACE_HOURS") {
+        None => DEFAULT_RESULTS_GRACE,
+        Some(v) => match whole(&v).filter(|h| *h <= 72) {
+            Some(h) => Duration::hours(h as i64),
+            None => {
+                return Err(Error::Config {
+                    name: "RESULTS_GRACE_HOURS",
+                    value: v,
+                    reason: "use whole hours from 0 to 72".into(),
+                })
+            }
+        },
+    };
     Ok(ExportConfig {
         extra_regions: env.regions("EXPORT_REGIONS")?,
+        results_grace,
     })
 }
 

@@ -211,6 +211,7 @@ mod tests {
                         region: "eu-west-1".into(),
                         configuration: ConfigFact::NotSet,
                         findings: vec![],
+                        evidence: None,
                     },
                 },
             ),

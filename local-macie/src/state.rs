@@ -135,6 +135,9 @@ pub struct JobSeed {
     pub paused_from: String,
     #[serde(default)]
     pub created_days_ago: Option<f64>,
+    /// When the job's latest run started (default: its creation).
+    #[serde(default)]
+    pub last_run_at: Option<DateTime<Utc>>,
     #[serde(default)]
     pub tags: BTreeMap<String, String>,
     #[serde(default)]
@@ -666,7 +669,7 @@ impl State {
                 tags: seed.tags.clone(),
                 definition: definition.clone(),
                 pause: None,
-                last_run_time: Some(created),
+                last_run_time: Some(seed.last_run_at.unwrap_or(created)),
                 number_of_runs: 1,
             };
             if status == JobStatus::UserPaused {

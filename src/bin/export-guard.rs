@@ -18,6 +18,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let function = ExportFunction {
         fallback_account: env.string("MACIE_GUARD_ACCOUNT_ID"),
         regions: config.regions(&aws::region_of(&sdk)?),
+        results_grace: config.results_grace,
         notifier: notify::for_function(&sdk, topic, outputs),
         sources: AwsSources::new(sdk),
     };

@@ -3,7 +3,7 @@
 use chrono::Utc;
 use clap::{Parser, Subcommand, ValueEnum};
 use macie_guard::cli::session_account;
-use macie_guard::config::{distinct, expiry_config, process_env};
+use macie_guard::config::{distinct, expiry_config, export_config, process_env};
 use macie_guard::dispatch::{self, Routed};
 use macie_guard::expiry::report::{jobs_table, summary_text};
 use macie_guard::expiry::{ExpiryEvent, ExpiryGuard, Policy};
@@ -167,14 +167,16 @@ fn expiry_guard(
     .with_journal(journal::open(&e.sdk, table)))
 }
 
-fn export_guard(cli: &Cli, e: Env) -> ExportGuard<AwsSources, AnyNotifier> {
+fn export_guard(cli: &Cli, e: Env) -> Result<ExportGuard<AwsSources, AnyNotifier>, Error> {
     let regions = distinct(std::iter::once(e.region.clone()).chain(cli.region.iter().cloned()));
-    ExportGuard {
+    let grace = export_config(&process_env())?.results_grace;
+    Ok(ExportGuard {
         sources: AwsSources::new(e.sdk),
         notifier: e.notifier,
         account: e.account,
         regions,
-    }
+        results_grace: grace,
+    })
 }
 
 fn export_exit(r: &ExportReport) -> ExitCode {
@@ -207,7 +209,7 @@ async fn run_expiry(cli: &Cli, e: Env, event: ExpiryEvent) -> Result<ExitCode, E
 }
 
 async fn run_export(cli: &Cli, e: Env, event: ExportEvent) -> Result<ExitCode, Error> {
-    let report = export_guard(cli, e).handle(&event).await?;
+    let report = export_guard(cli, e)?.handle(&event).await?;
     if cli.json {
         print_json(&report);
     } else {

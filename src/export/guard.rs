@@ -3,6 +3,7 @@
 
 use super::checks::{check, ConfigFact, Destination, Severity};
 use super::event::{Change, Changed, ExportEvent};
+use super::evidence::weigh;
 use super::report::{events, notification, ExportReport, RegionReport};
 use super::sources::{gather, ExportSources};
 use crate::error::Result;
@@ -17,6 +18,8 @@ pub struct ExportGuard<S, N> {
     pub account: String,
     /// The function's Region first, then any extra Regions.
     pub regions: Vec<String>,
+    /// How long after a job's run its results may still be on their way (RESULTS_GRACE_HOURS).
+    pub results_grace: chrono::Duration,
 }
 
 impl<S: ExportSources, N: Notifier> ExportGuard<S, N> {
@@ -98,10 +101,12 @@ impl<S: ExportSources, N: Notifier> ExportGuard<S, N> {
     }
 
     async fn check_with(&self, region: &str, config: ConfigFact) -> RegionReport {
-        let facts = gather(&self.sources, &self.account, region, config).await;
+        let clock = (chrono::Utc::now(), self.results_grace);
+        let facts = gather(&self.sources, &self.account, region, config, clock).await;
         let findings = check(&facts);
         RegionReport {
             region: region.to_string(),
+            evidence: facts.evidence.as_ref().map(weigh),
             configuration: facts.config,
             findings,
         }

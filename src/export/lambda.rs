@@ -20,6 +20,8 @@ pub struct ExportFunction<S, N> {
     pub regions: Vec<String>,
     /// MACIE_GUARD_ACCOUNT_ID: the account when the context has no real function ARN.
     pub fallback_account: Option<String>,
+    /// RESULTS_GRACE_HOURS.
+    pub results_grace: chrono::Duration,
 }
 
 impl<S: ExportSources, N: Notifier> ExportFunction<S, N> {
@@ -39,6 +41,7 @@ impl<S: ExportSources, N: Notifier> ExportFunction<S, N> {
             notifier: &self.notifier,
             account: scope.account,
             regions: self.regions.clone(),
+            results_grace: self.results_grace,
         };
         let report = guard
             .handle(&parsed)

@@ -13,7 +13,9 @@ use super::checks::{
     bucket_name_problem, parse_key_arn, BucketFact, ConfigFact, Destination, ExportFacts, KeyFact,
     KeyInfo, Membership, Owner, PolicyFact,
 };
+use super::evidence::{results_prefix, EvidenceFacts, ResultsFact, RunFact};
 use crate::error::describe_sdk_error;
+use chrono::{DateTime, Utc};
 
 /// The reads the export guard makes. Every answer is a fact: a refusal or a failure is
 /// "cannot verify", never an error that stops the check.
@@ -35,6 +37,16 @@ pub trait ExportSources: Send + Sync {
         bucket: &str,
     ) -> impl Future<Output = PolicyFact> + Send;
     fn key(&self, key_region: &str, key_arn: &str) -> impl Future<Output = KeyFact> + Send;
+    /// The latest run among the account's most recently created jobs in `region`.
+    fn latest_run(&self, region: &str) -> impl Future<Output = RunFact> + Send;
+    /// One bounded listing of `prefix` in `bucket` (in `bucket_region`), as `expected_owner`'s.
+    fn results(
+        &self,
+        bucket_region: &str,
+        bucket: &str,
+        prefix: &str,
+        expected_owner: &str,
+    ) -> impl Future<Output = ResultsFact> + Send;
     fn key_policy(
         &self,
         key_region: &str,
@@ -64,6 +76,18 @@ impl<T: ExportSources> ExportSources for &T {
     ) -> impl Future<Output = PolicyFact> + Send {
         (**self).bucket_policy(bucket_region, bucket)
     }
+    fn latest_run(&self, region: &str) -> impl Future<Output = RunFact> + Send {
+        (**self).latest_run(region)
+    }
+    fn results(
+        &self,
+        bucket_region: &str,
+        bucket: &str,
+        prefix: &str,
+        expected_owner: &str,
+    ) -> impl Future<Output = ResultsFact> + Send {
+        (**self).results(bucket_region, bucket, prefix, expected_owner)
+    }
     fn key(&self, key_region: &str, key_arn: &str) -> impl Future<Output = KeyFact> + Send {
         (**self).key(key_region, key_arn)
     }
@@ -83,6 +107,7 @@ pub async fn gather<S: ExportSources>(
     account: &str,
     region: &str,
     config: ConfigFact,
+    clock: (DateTime<Utc>, chrono::Duration),
 ) -> ExportFacts {
     let mut facts = ExportFacts {
         account: account.to_string(),
@@ -93,6 +118,7 @@ pub async fn gather<S: ExportSources>(
         key: None,
         key_policy: None,
         membership: None,
+        evidence: None,
     };
     if facts.config == ConfigFact::NotSet {
         facts.membership = Some(src.membership(region).await);
@@ -105,7 +131,7 @@ pub async fn gather<S: ExportSources>(
         bucket_name,
         kms_key_arn,
         expected_bucket_owner,
-        ..
+        key_prefix,
     } = dest.clone();
     let bucket = bucket_name.filter(|b| bucket_name_problem(b).is_none());
     let key = kms_key_arn.and_then(|k| parse_key_arn(&k).ok().map(|(_, r, _, _)| (r, k)));
@@ -141,12 +167,41 @@ pub async fn gather<S: ExportSources>(
             }
         }
     );
+    // Evidence: only where the bucket was found; one bounded list of jobs (and a describe of
+    // each), one bounded listing of the latest run's results.
+    if let (
+        Some(b),
+        Some(BucketFact::Found {
+            region: bucket_region,
+            ..
+        }),
+    ) = (&bucket, &bucket_fact)
+    {
+        let (now, grace) = clock;
+        let run = src.latest_run(region).await;
+        let results = match &run {
+            RunFact::Ran { job_id, .. } => {
+                let prefix = results_prefix(key_prefix.as_deref(), account, region, job_id);
+                Some(src.results(bucket_region, b, &prefix, &owner).await)
+            }
+            _ => None,
+        };
+        facts.evidence = Some(EvidenceFacts {
+            now,
+            grace_hours: grace.num_hours(),
+            run,
+            results,
+        });
+    }
     facts.bucket = bucket_fact;
     facts.key = key_fact;
     facts.bucket_policy = bucket_policy;
     facts.key_policy = key_policy;
     facts
 }
+
+/// How many of the most recently created jobs the evidence looks at (one describe each).
+const RECENT_JOBS: i32 = 10;
 
 /// Clients per Region, built on first use from one SDK configuration.
 struct PerRegion<C> {
@@ -263,6 +318,102 @@ impl ExportSources for AwsSources {
                 }),
             },
             Err(e) => ConfigFact::Unreadable {
+                reason: why(&e, || describe_sdk_error(&e)),
+            },
+        }
+    }
+
+    async fn latest_run(&self, region: &str) -> RunFact {
+        use aws_sdk_macie2::types::{ListJobsSortAttributeName, ListJobsSortCriteria, OrderBy};
+        let client = self.macie.get(&self.sdk, region);
+        // Bounded: the ten most recently created jobs, each described for its last run.
+        let listed = client
+            .list_classification_jobs()
+            .max_results(RECENT_JOBS)
+            .sort_criteria(
+                ListJobsSortCriteria::builder()
+                    .attribute_name(ListJobsSortAttributeName::CreatedAt)
+                    .order_by(OrderBy::Desc)
+                    .build(),
+            )
+            .send()
+            .await;
+        let items = match listed {
+            Ok(out) => out.items().to_vec(),
+            Err(e) => {
+                return RunFact::Unverified {
+                    reason: why(&e, || describe_sdk_error(&e)),
+                }
+            }
+        };
+        let mut latest: Option<RunFact> = None;
+        for item in items.iter().take(RECENT_JOBS as usize) {
+            let Some(id) = item.job_id() else { continue };
+            let job = match client.describe_classification_job().job_id(id).send().await {
+                Ok(j) => j,
+                Err(e) => {
+                    return RunFact::Unverified {
+                        reason: why(&e, || describe_sdk_error(&e)),
+                    }
+                }
+            };
+            // lastRunTime is the creation time of a job that never ran.
+            let runs = job
+                .statistics()
+                .and_then(|s| s.number_of_runs())
+                .unwrap_or(0.0);
+            let Some(at) = job.last_run_time().filter(|_| runs >= 1.0) else {
+                continue;
+            };
+            let Ok(at) = DateTime::<Utc>::from_timestamp(at.secs(), at.subsec_nanos()).ok_or(())
+            else {
+                continue;
+            };
+            let newer = match &latest {
+                Some(RunFact::Ran { at: seen, .. }) => at > *seen,
+                _ => true,
+            };
+            if newer {
+                latest = Some(RunFact::Ran {
+                    job_id: id.to_string(),
+                    name: job.name().unwrap_or_default().to_string(),
+                    at,
+                });
+            }
+        }
+        latest.unwrap_or(RunFact::NoRun)
+    }
+
+    async fn results(
+        &self,
+        bucket_region: &str,
+        bucket: &str,
+        prefix: &str,
+        expected_owner: &str,
+    ) -> ResultsFact {
+        let out = self
+            .s3
+            .get(&self.sdk, bucket_region)
+            .list_objects_v2()
+            .bucket(bucket)
+            .prefix(prefix)
+            .max_keys(1000)
+            .expected_bucket_owner(expected_owner)
+            .send()
+            .await;
+        match out {
+            Ok(o) => ResultsFact::Listed {
+                prefix: prefix.to_string(),
+                newest: o
+                    .contents()
+                    .iter()
+                    .filter_map(|c| c.last_modified())
+                    .filter_map(|t| DateTime::<Utc>::from_timestamp(t.secs(), t.subsec_nanos()))
+                    .max(),
+                objects: o.contents().len(),
+                truncated: o.is_truncated().unwrap_or(false),
+            },
+            Err(e) => ResultsFact::Unverified {
                 reason: why(&e, || describe_sdk_error(&e)),
             },
         }

@@ -8,6 +8,7 @@ use macie_guard::error::{Error, Result};
 use macie_guard::expiry::jobs::{DescribedJob, MacieJobs, Page, Target, UpdateError};
 use macie_guard::expiry::{JobSnapshot, JobStatus, JobType};
 use macie_guard::export::checks::{BucketFact, ConfigFact, KeyFact, Membership, PolicyFact};
+use macie_guard::export::evidence::{ResultsFact, RunFact};
 use macie_guard::export::sources::ExportSources;
 use serde_json::json;
 use std::collections::{BTreeMap, HashMap, VecDeque};
@@ -213,6 +214,10 @@ pub struct FakeSources {
     pub bucket_policies: HashMap<String, PolicyFact>,
     pub keys: HashMap<String, KeyFact>,
     pub key_policies: HashMap<String, PolicyFact>,
+    /// Per Region; none given: no job has run.
+    pub runs: HashMap<String, RunFact>,
+    /// Per results prefix; none given: cannot be listed.
+    pub results: HashMap<String, ResultsFact>,
     pub reads: Mutex<Vec<String>>,
 }
 
@@ -227,6 +232,27 @@ fn unverified() -> String {
 }
 
 impl ExportSources for FakeSources {
+    async fn latest_run(&self, region: &str) -> RunFact {
+        self.read(format!("latest run {region}"));
+        self.runs.get(region).cloned().unwrap_or(RunFact::NoRun)
+    }
+
+    async fn results(
+        &self,
+        _region: &str,
+        bucket: &str,
+        prefix: &str,
+        _owner: &str,
+    ) -> ResultsFact {
+        self.read(format!("results {bucket}/{prefix}"));
+        self.results
+            .get(prefix)
+            .cloned()
+            .unwrap_or(ResultsFact::Unverified {
+                reason: unverified(),
+            })
+    }
+
     async fn configuration(&self, region: &str) -> ConfigFact {
         self.read(format!("configuration {region}"));
         self.configs

@@ -141,6 +141,8 @@ pub struct ExportFacts {
     pub key_policy: Option<PolicyFact>,
     /// Read when there is no configuration (see [`Membership`]).
     pub membership: Option<Membership>,
+    /// Whether results arrive, read when the bucket was found (see [`crate::export::evidence`]).
+    pub evidence: Option<crate::export::evidence::EvidenceFacts>,
 }
 
 /// S3 general purpose bucket naming rules; the reason when broken.
@@ -373,7 +375,99 @@ pub fn check(f: &ExportFacts) -> Vec<Finding> {
     if matches!(f.bucket, Some(BucketFact::Found { .. })) {
         check_bucket_policy(&mut c, f, dest, &fields);
     }
+    check_evidence(&mut c, f);
     c.out
+}
+
+/// "Cannot verify" findings that results written after a run answer: Macie could use the
+/// key and write to the bucket then.
+const ANSWERED_BY_RESULTS: [&str; 4] = [
+    "KEY_POLICY_UNVERIFIED",
+    "BUCKET_POLICY_UNVERIFIED",
+    "KEY_UNVERIFIED",
+    "KEY_USAGE_UNVERIFIED",
+];
+
+/// Evidence: results that arrive turn "cannot verify" into "verified by evidence"; a run
+/// with no results after it is critical; results that cannot be listed are never a pass.
+fn check_evidence(c: &mut Ctx, f: &ExportFacts) {
+    use crate::export::evidence::{weigh, Evidence};
+    let Some(facts) = &f.evidence else { return };
+    let bucket = c.bucket_arn.clone();
+    let prefix = match &facts.results {
+        Some(crate::export::evidence::ResultsFact::Listed { prefix, .. }) => prefix.clone(),
+        _ => String::new(),
+    };
+    match weigh(facts) {
+        Evidence::Verified {
+            job_id,
+            run_at,
+            newest,
+        } => {
+            for finding in c
+                .out
+                .iter_mut()
+                .filter(|x| ANSWERED_BY_RESULTS.contains(&x.code))
+            {
+                finding.severity = Severity::Info;
+                finding.message = format!(
+                    "verified by evidence: Macie wrote discovery results at {} after job {job_id} started at {}, so it could use this key and bucket then; {}",
+                    newest.format("%Y-%m-%d %H:%M UTC"),
+                    run_at.format("%Y-%m-%d %H:%M UTC"),
+                    finding.message
+                );
+            }
+        }
+        Evidence::Missing {
+            job_id,
+            name,
+            run_at,
+            newest,
+        } => {
+            let causes: Vec<&str> = c
+                .out
+                .iter()
+                .filter(|x| x.severity >= Severity::Warning)
+                .map(|x| x.code)
+                .collect();
+            let likely = if causes.is_empty() {
+                "No check found a cause: see the job's lastRunErrorStatus (it may have analyzed no objects), and whether the bucket or key changed since.".to_string()
+            } else {
+                format!("Likely causes, from the other checks here: {}.", causes.join(", "))
+            };
+            c.push(
+                "RESULTS_MISSING",
+                Severity::Critical,
+                &bucket,
+                format!(
+                    "Macie ran but wrote no results: job {} ({job_id}) started at {}, more than {} hour(s) ago, and the newest result object under s3://{}/{prefix} is {}",
+                    crate::text::safe(&name),
+                    run_at.format("%Y-%m-%d %H:%M UTC"),
+                    facts.grace_hours,
+                    bucket.rsplit(':').next().unwrap_or_default(),
+                    newest
+                        .map(|n| format!("from {}", n.format("%Y-%m-%d %H:%M UTC")))
+                        .unwrap_or_else(|| "none at all".into())
+                ),
+                format!("{likely} Fix what the other findings name, then run the job again."),
+            );
+        }
+        Evidence::Unverified { reason } => c.push(
+            "RESULTS_UNVERIFIED",
+            Severity::Warning,
+            &bucket,
+            format!("cannot verify that Macie's discovery results arrive: {reason}"),
+            "Allow the export guard's role s3:ListBucket on the results bucket (and, for a bucket of another account, its bucket policy too) so that it can see the results Macie writes.".into(),
+        ),
+        Evidence::Inconclusive { job_id, objects } => c.push(
+            "RESULTS_INCONCLUSIVE",
+            Severity::Info,
+            &bucket,
+            format!("job {job_id} has more result objects than one listing returns ({objects} listed, none newer than its latest run): whether its latest run wrote results is not known"),
+            "Nothing to do; the next check looks again.".into(),
+        ),
+        Evidence::Pending { .. } | Evidence::NoRun => {}
+    }
 }
 
 /// What the configuration's own fields say, for the checks of the bucket and the key.

@@ -4,6 +4,7 @@
 
 pub mod checks;
 pub mod event;
+pub mod evidence;
 pub mod policy_eval;
 pub mod regions;
 pub mod report;

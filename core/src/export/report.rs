@@ -17,6 +17,9 @@ pub struct RegionReport {
     pub region: String,
     pub configuration: ConfigFact,
     pub findings: Vec<Finding>,
+    /// Whether results arrive, when it could be looked at.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub evidence: Option<crate::export::evidence::Evidence>,
 }
 
 /// What one check did: the handler's return value and the CLI's JSON.
@@ -181,6 +184,24 @@ pub fn report_text(r: &ExportReport) -> String {
         if region.findings.is_empty() {
             out.push_str("  OK: Macie can store its discovery results here.\n");
         }
+        if let Some(e) = &region.evidence {
+            use crate::export::evidence::Evidence;
+            let line = match e {
+                Evidence::Verified { newest, .. } => format!(
+                    "verified by evidence: results written {}",
+                    newest.format("%Y-%m-%d %H:%M UTC")
+                ),
+                Evidence::Missing { .. } => "Macie ran but wrote no results".into(),
+                Evidence::Pending { run_at, .. } => format!(
+                    "the latest run ({}) is too recent to judge",
+                    run_at.format("%Y-%m-%d %H:%M UTC")
+                ),
+                Evidence::NoRun => "no job has run: no results to look for".into(),
+                Evidence::Inconclusive { .. } => "inconclusive (too many result objects)".into(),
+                Evidence::Unverified { .. } => "cannot verify that results arrive".into(),
+            };
+            out.push_str(&format!("  Evidence: {line}\n"));
+        }
         for f in &region.findings {
             out.push_str(&format!(
                 "  [{}] {}  {}\n",
@@ -248,6 +269,7 @@ mod tests {
             trigger: "schedule".into(),
             account: "123456789012".into(),
             regions: vec![RegionReport {
+                evidence: None,
                 region: "us-east-1".into(),
                 configuration: ConfigFact::NotSet,
                 findings: vec![Finding {

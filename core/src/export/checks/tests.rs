@@ -63,6 +63,7 @@ fn healthy(region: &str) -> ExportFacts {
             text: key_policy(&principal, region),
         }),
         membership: None,
+        evidence: None,
     }
 }
 
@@ -878,4 +879,64 @@ fn policies_in_other_accounts_get_advice_that_can_work() {
         .unwrap()
         .fix;
     assert!(bucket_fix.contains("888888888888"), "{bucket_fix}");
+}
+
+/// Results written after the latest run answer a "cannot verify": the finding stays, as info,
+/// saying so; a run without results after it is critical and names the likely causes.
+#[test]
+fn evidence_turns_cannot_verify_into_verified_and_names_causes_when_results_are_missing() {
+    use crate::export::evidence::{EvidenceFacts, ResultsFact, RunFact};
+    let now = chrono::Utc::now();
+    let run = |hours: i64| RunFact::Ran {
+        job_id: "j1".into(),
+        name: "weekly".into(),
+        at: now - chrono::Duration::hours(hours),
+    };
+    let listed = |newest_hours: Option<i64>| ResultsFact::Listed {
+        prefix: "macie/AWSLogs/123456789012/Macie/us-east-1/j1/".into(),
+        newest: newest_hours.map(|h| now - chrono::Duration::hours(h)),
+        objects: usize::from(newest_hours.is_some()),
+        truncated: false,
+    };
+    let mut f = healthy("us-east-1");
+    f.key_policy = Some(PolicyFact::Unverified {
+        reason: "AccessDeniedException".into(),
+    });
+    f.evidence = Some(EvidenceFacts {
+        now,
+        grace_hours: 6,
+        run: run(24),
+        results: Some(listed(Some(20))),
+    });
+    let findings = check(&f);
+    assert_eq!(findings.len(), 1);
+    assert_eq!(findings[0].code, "KEY_POLICY_UNVERIFIED");
+    assert_eq!(findings[0].severity, Severity::Info);
+    assert!(findings[0]
+        .message
+        .starts_with("verified by evidence: Macie wrote discovery results at"));
+
+    f.evidence = Some(EvidenceFacts {
+        now,
+        grace_hours: 6,
+        run: run(24),
+        results: Some(listed(Some(30))),
+    });
+    let findings = check(&f);
+    let codes: Vec<&str> = findings.iter().map(|x| x.code).collect();
+    assert_eq!(codes, ["KEY_POLICY_UNVERIFIED", "RESULTS_MISSING"]);
+    let missing = &findings[1];
+    assert_eq!(missing.severity, Severity::Critical);
+    assert!(
+        missing
+            .fix
+            .contains("Likely causes, from the other checks here: KEY_POLICY_UNVERIFIED"),
+        "{}",
+        missing.fix
+    );
+    assert_eq!(
+        findings[0].severity,
+        Severity::Warning,
+        "not verified: still a warning"
+    );
 }
