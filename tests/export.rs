@@ -1054,7 +1054,8 @@ mod evidence {
         s.macie = LocalMacie::start(Some(&json!({
             "region": s.region,
             "exportConfiguration": {"s3Destination": {"bucketName": s.bucket, "keyPrefix": s.prefix, "kmsKeyArn": s.key}},
-            "jobs": [{"jobId": JOB, "name": "weekly-scan", "jobStatus": "COMPLETE", "lastRunAt": run_at}]
+            "jobs": [{"jobId": JOB, "name": "weekly-scan", "jobStatus": "COMPLETE", "lastRunAt": run_at}],
+            "automatedDiscovery": true
         })));
         s.sdk = stand_in_config(s.macie.url()).await;
     }
@@ -1100,6 +1101,7 @@ mod evidence {
         let r = check(&s, 6).await;
         assert_eq!(evidence(&r)["state"], "verified", "{}", evidence(&r));
         assert_eq!(evidence(&r)["job_id"], JOB);
+        assert_eq!(evidence(&r)["automated_discovery"], true);
         assert!(codes(&r).is_empty(), "{:?}", codes(&r));
         assert!(
             macie_guard::export::report::report_text(&r).contains("Evidence: verified by evidence")

@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 use testkit::workspace_root;
 
 /// SDK method -> IAM action.
-const OPERATIONS: [(&str, &str); 20] = [
+const OPERATIONS: [(&str, &str); 21] = [
     ("query", "dynamodb:Query"),
     ("get_item", "dynamodb:GetItem"),
     ("put_item", "dynamodb:PutItem"),
@@ -31,6 +31,10 @@ const OPERATIONS: [(&str, &str); 20] = [
     ),
     ("head_bucket", "s3:ListBucket"),
     ("list_objects_v2", "s3:ListBucket"),
+    (
+        "get_automated_discovery_configuration",
+        "macie2:GetAutomatedDiscoveryConfiguration",
+    ),
     ("get_bucket_policy", "s3:GetBucketPolicy"),
     ("describe_key", "kms:DescribeKey"),
     ("get_key_policy", "kms:GetKeyPolicy"),

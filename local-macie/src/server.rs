@@ -72,6 +72,10 @@ pub fn router(state: Shared) -> Router {
         )
         .route("/macie", get(macie_session))
         .route("/administrator", get(administrator_account))
+        .route(
+            "/automated-discovery/configuration",
+            get(automated_discovery),
+        )
         .route("/tags/{arn}", get(list_tags).post(tag_resource))
         .route("/_local/jobs", post(seed_jobs))
         .route("/_local/jobs/{job_id}/status", post(force_status))
@@ -159,6 +163,16 @@ async fn administrator_account(AxState(s): AxState<Shared>, headers: HeaderMap) 
     operation(&s, &headers, "GetAdministratorAccount", None, |st, _| {
         Ok(ok(st.administrator_account()))
     })
+}
+
+async fn automated_discovery(AxState(s): AxState<Shared>, headers: HeaderMap) -> Response {
+    operation(
+        &s,
+        &headers,
+        "GetAutomatedDiscoveryConfiguration",
+        None,
+        |st, _| Ok(ok(st.automated_discovery())),
+    )
 }
 
 async fn macie_session(AxState(s): AxState<Shared>, headers: HeaderMap) -> Response {
@@ -356,6 +370,9 @@ pub struct Scenario {
     pub export_configuration: Option<Value>,
     /// The Macie administrator account this account is a member of.
     pub administrator: Option<String>,
+    /// Whether automated sensitive data discovery is on.
+    #[serde(default)]
+    pub automated_discovery: bool,
     /// Other accounts and Regions behind the same server, each a scenario with its `account`
     /// and `region` (requests reach them by the access key they are signed with).
     #[serde(default)]
@@ -376,6 +393,7 @@ impl Default for Scenario {
             jobs: Vec::new(),
             export_configuration: None,
             administrator: None,
+            automated_discovery: false,
             accounts: Vec::new(),
         }
     }
@@ -394,6 +412,7 @@ impl Scenario {
             st.seed_export_configuration(config)?;
         }
         st.set_administrator(self.administrator.clone());
+        st.set_automated_discovery(self.automated_discovery);
         Ok(())
     }
 

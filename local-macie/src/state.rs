@@ -32,6 +32,7 @@ pub struct State {
     jobs: HashMap<String, Job>,
     client_tokens: HashMap<String, String>,
     export_configuration: Option<Value>,
+    automated_discovery: bool,
     /// The Macie administrator account this account is a member of, if any.
     administrator: Option<String>,
     calls: BTreeMap<String, u64>,
@@ -174,6 +175,7 @@ impl State {
             client_tokens: HashMap::new(),
             export_configuration: None,
             administrator: None,
+            automated_discovery: false,
             calls: BTreeMap::new(),
             faults_served: BTreeMap::new(),
             faults: HashMap::new(),
@@ -548,6 +550,15 @@ impl State {
     }
 
     /// Makes this account a member of `administrator`'s organization in Macie (scenarios).
+    pub fn set_automated_discovery(&mut self, on: bool) {
+        self.automated_discovery = on;
+    }
+
+    /// GetAutomatedDiscoveryConfiguration's answer.
+    pub fn automated_discovery(&self) -> Value {
+        json!({"status": if self.automated_discovery { "ENABLED" } else { "DISABLED" }})
+    }
+
     pub fn set_administrator(&mut self, administrator: Option<String>) {
         self.administrator = administrator;
     }

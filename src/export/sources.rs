@@ -39,6 +39,8 @@ pub trait ExportSources: Send + Sync {
     fn key(&self, key_region: &str, key_arn: &str) -> impl Future<Output = KeyFact> + Send;
     /// The latest run among the account's most recently created jobs in `region`.
     fn latest_run(&self, region: &str) -> impl Future<Output = RunFact> + Send;
+    /// Whether automated sensitive data discovery is on in `region` (`None`: unknown).
+    fn automated_discovery(&self, region: &str) -> impl Future<Output = Option<bool>> + Send;
     /// One bounded listing of `prefix` in `bucket` (in `bucket_region`), as `expected_owner`'s.
     fn results(
         &self,
@@ -78,6 +80,9 @@ impl<T: ExportSources> ExportSources for &T {
     }
     fn latest_run(&self, region: &str) -> impl Future<Output = RunFact> + Send {
         (**self).latest_run(region)
+    }
+    fn automated_discovery(&self, region: &str) -> impl Future<Output = Option<bool>> + Send {
+        (**self).automated_discovery(region)
     }
     fn results(
         &self,
@@ -178,7 +183,8 @@ pub async fn gather<S: ExportSources>(
     ) = (&bucket, &bucket_fact)
     {
         let (now, grace) = clock;
-        let run = src.latest_run(region).await;
+        let (run, automated_discovery) =
+            tokio::join!(src.latest_run(region), src.automated_discovery(region));
         let results = match &run {
             RunFact::Ran { job_id, .. } => {
                 let prefix = results_prefix(key_prefix.as_deref(), account, region, job_id);
@@ -191,6 +197,7 @@ pub async fn gather<S: ExportSources>(
             grace_hours: grace.num_hours(),
             run,
             results,
+            automated_discovery,
         });
     }
     facts.bucket = bucket_fact;
@@ -382,6 +389,23 @@ impl ExportSources for AwsSources {
             }
         }
         latest.unwrap_or(RunFact::NoRun)
+    }
+
+    async fn automated_discovery(&self, region: &str) -> Option<bool> {
+        use aws_sdk_macie2::types::AutomatedDiscoveryStatus;
+        match self
+            .macie
+            .get(&self.sdk, region)
+            .get_automated_discovery_configuration()
+            .send()
+            .await
+        {
+            Ok(out) => Some(out.status() == Some(&AutomatedDiscoveryStatus::Enabled)),
+            Err(e) => {
+                tracing::warn!(region, error = %why(&e, || describe_sdk_error(&e)), "cannot read the automated discovery configuration");
+                None
+            }
+        }
     }
 
     async fn results(

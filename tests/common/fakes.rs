@@ -237,6 +237,11 @@ impl ExportSources for FakeSources {
         self.runs.get(region).cloned().unwrap_or(RunFact::NoRun)
     }
 
+    async fn automated_discovery(&self, region: &str) -> Option<bool> {
+        self.read(format!("automated discovery {region}"));
+        Some(false)
+    }
+
     async fn results(
         &self,
         _region: &str,

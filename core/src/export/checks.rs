@@ -391,15 +391,22 @@ const ANSWERED_BY_RESULTS: [&str; 4] = [
 /// Evidence: results that arrive turn "cannot verify" into "verified by evidence"; a run
 /// with no results after it is critical; results that cannot be listed are never a pass.
 fn check_evidence(c: &mut Ctx, f: &ExportFacts) {
-    use crate::export::evidence::{weigh, Evidence};
+    use crate::export::evidence::{weigh, Verdict};
     let Some(facts) = &f.evidence else { return };
     let bucket = c.bucket_arn.clone();
     let prefix = match &facts.results {
         Some(crate::export::evidence::ResultsFact::Listed { prefix, .. }) => prefix.clone(),
         _ => String::new(),
     };
-    match weigh(facts) {
-        Evidence::Verified {
+    let evidence = weigh(facts);
+    let automated = match evidence.automated_discovery {
+        Some(true) => {
+            " Automated sensitive data discovery is on here too; its results are not compared."
+        }
+        _ => "",
+    };
+    match evidence.verdict {
+        Verdict::Verified {
             job_id,
             run_at,
             newest,
@@ -418,7 +425,7 @@ fn check_evidence(c: &mut Ctx, f: &ExportFacts) {
                 );
             }
         }
-        Evidence::Missing {
+        Verdict::Missing {
             job_id,
             name,
             run_at,
@@ -449,24 +456,24 @@ fn check_evidence(c: &mut Ctx, f: &ExportFacts) {
                         .map(|n| format!("from {}", n.format("%Y-%m-%d %H:%M UTC")))
                         .unwrap_or_else(|| "none at all".into())
                 ),
-                format!("{likely} Fix what the other findings name, then run the job again."),
+                format!("{likely} Fix what the other findings name, then run the job again.{automated}"),
             );
         }
-        Evidence::Unverified { reason } => c.push(
+        Verdict::Unverified { reason } => c.push(
             "RESULTS_UNVERIFIED",
             Severity::Warning,
             &bucket,
             format!("cannot verify that Macie's discovery results arrive: {reason}"),
             "Allow the export guard's role s3:ListBucket on the results bucket (and, for a bucket of another account, its bucket policy too) so that it can see the results Macie writes.".into(),
         ),
-        Evidence::Inconclusive { job_id, objects } => c.push(
+        Verdict::Inconclusive { job_id, objects } => c.push(
             "RESULTS_INCONCLUSIVE",
             Severity::Info,
             &bucket,
             format!("job {job_id} has more result objects than one listing returns ({objects} listed, none newer than its latest run): whether its latest run wrote results is not known"),
             "Nothing to do; the next check looks again.".into(),
         ),
-        Evidence::Pending { .. } | Evidence::NoRun => {}
+        Verdict::Pending { .. } | Verdict::NoRun => {}
     }
 }
 

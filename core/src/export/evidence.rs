@@ -50,12 +50,24 @@ pub struct EvidenceFacts {
     pub run: RunFact,
     /// Listed only when a job ran and the bucket was found.
     pub results: Option<ResultsFact>,
+    /// GetAutomatedDiscoveryConfiguration's status; `None` when it could not be read.
+    pub automated_discovery: Option<bool>,
 }
 
-/// What the evidence says.
+/// What the evidence says, and whether automated sensitive data discovery is on.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Evidence {
+    #[serde(flatten)]
+    pub verdict: Verdict,
+    /// Automated sensitive data discovery writes its results to the same repository; where
+    /// is not documented, so they are not compared. `None`: could not be read.
+    pub automated_discovery: Option<bool>,
+}
+
+/// The verdict on the latest job run.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "state", rename_all = "kebab-case")]
-pub enum Evidence {
+pub enum Verdict {
     /// Results newer than the latest run's start: Macie could write them.
     Verified {
         job_id: String,
@@ -101,10 +113,17 @@ pub fn results_prefix(
 
 /// Weighs the facts.
 pub fn weigh(f: &EvidenceFacts) -> Evidence {
+    Evidence {
+        verdict: verdict(f),
+        automated_discovery: f.automated_discovery,
+    }
+}
+
+fn verdict(f: &EvidenceFacts) -> Verdict {
     let (job_id, name, at) = match &f.run {
-        RunFact::NoRun => return Evidence::NoRun,
+        RunFact::NoRun => return Verdict::NoRun,
         RunFact::Unverified { reason } => {
-            return Evidence::Unverified {
+            return Verdict::Unverified {
                 reason: format!("the jobs' latest run could not be read: {reason}"),
             }
         }
@@ -115,27 +134,27 @@ pub fn weigh(f: &EvidenceFacts) -> Evidence {
         Some(ResultsFact::Listed {
             newest: Some(newest),
             ..
-        }) if *newest >= at => Evidence::Verified {
+        }) if *newest >= at => Verdict::Verified {
             job_id,
             run_at: at,
             newest: *newest,
         },
-        _ if pending => Evidence::Pending { job_id, run_at: at },
-        None => Evidence::Unverified {
+        _ if pending => Verdict::Pending { job_id, run_at: at },
+        None => Verdict::Unverified {
             reason: "the results bucket could not be listed".into(),
         },
-        Some(ResultsFact::Unverified { reason }) => Evidence::Unverified {
+        Some(ResultsFact::Unverified { reason }) => Verdict::Unverified {
             reason: format!("the results could not be listed: {reason}"),
         },
         Some(ResultsFact::Listed {
             truncated: true,
             objects,
             ..
-        }) => Evidence::Inconclusive {
+        }) => Verdict::Inconclusive {
             job_id,
             objects: *objects,
         },
-        Some(ResultsFact::Listed { newest, .. }) => Evidence::Missing {
+        Some(ResultsFact::Listed { newest, .. }) => Verdict::Missing {
             job_id,
             name,
             run_at: at,
@@ -158,6 +177,7 @@ mod tests {
                 name: "n".into(),
                 at: now - Duration::hours(run_hours_ago),
             },
+            automated_discovery: Some(false),
             results: Some(ResultsFact::Listed {
                 prefix: "p/".into(),
                 newest: newest_hours_ago.map(|h| now - Duration::hours(h)),
@@ -170,35 +190,35 @@ mod tests {
     #[test]
     fn results_after_the_run_verify_and_a_run_without_results_is_missing() {
         assert!(matches!(
-            weigh(&facts(24, Some(20), false)),
-            Evidence::Verified { .. }
+            verdict(&facts(24, Some(20), false)),
+            Verdict::Verified { .. }
         ));
         assert!(matches!(
-            weigh(&facts(24, Some(30), false)),
-            Evidence::Missing {
+            verdict(&facts(24, Some(30), false)),
+            Verdict::Missing {
                 newest: Some(_),
                 ..
             }
         ));
         assert!(matches!(
-            weigh(&facts(24, None, false)),
-            Evidence::Missing { newest: None, .. }
+            verdict(&facts(24, None, false)),
+            Verdict::Missing { newest: None, .. }
         ));
         assert!(
-            matches!(weigh(&facts(2, None, false)), Evidence::Pending { .. }),
+            matches!(verdict(&facts(2, None, false)), Verdict::Pending { .. }),
             "within the grace period"
         );
         assert!(
-            matches!(weigh(&facts(2, Some(1), false)), Evidence::Verified { .. }),
+            matches!(verdict(&facts(2, Some(1), false)), Verdict::Verified { .. }),
             "early results count"
         );
         assert!(matches!(
-            weigh(&facts(24, Some(30), true)),
-            Evidence::Inconclusive { .. }
+            verdict(&facts(24, Some(30), true)),
+            Verdict::Inconclusive { .. }
         ));
         let mut f = facts(24, None, false);
         f.grace_hours = 48;
-        assert!(matches!(weigh(&f), Evidence::Pending { .. }));
+        assert!(matches!(verdict(&f), Verdict::Pending { .. }));
     }
 
     #[test]
@@ -208,18 +228,19 @@ mod tests {
             reason: "AccessDenied".into(),
         });
         assert!(
-            matches!(weigh(&f), Evidence::Unverified { reason } if reason.contains("AccessDenied"))
+            matches!(verdict(&f), Verdict::Unverified { reason } if reason.contains("AccessDenied"))
         );
         f.results = None;
-        assert!(matches!(weigh(&f), Evidence::Unverified { .. }));
+        assert!(matches!(verdict(&f), Verdict::Unverified { .. }));
         f.run = RunFact::Unverified {
             reason: "throttled".into(),
         };
         assert!(
-            matches!(weigh(&f), Evidence::Unverified { reason } if reason.contains("throttled"))
+            matches!(verdict(&f), Verdict::Unverified { reason } if reason.contains("throttled"))
         );
         f.run = RunFact::NoRun;
-        assert_eq!(weigh(&f), Evidence::NoRun);
+        assert_eq!(verdict(&f), Verdict::NoRun);
+        assert_eq!(weigh(&f).automated_discovery, Some(false));
     }
 
     #[test]

@@ -185,22 +185,27 @@ pub fn report_text(r: &ExportReport) -> String {
             out.push_str("  OK: Macie can store its discovery results here.\n");
         }
         if let Some(e) = &region.evidence {
-            use crate::export::evidence::Evidence;
-            let line = match e {
-                Evidence::Verified { newest, .. } => format!(
+            use crate::export::evidence::Verdict;
+            let line = match &e.verdict {
+                Verdict::Verified { newest, .. } => format!(
                     "verified by evidence: results written {}",
                     newest.format("%Y-%m-%d %H:%M UTC")
                 ),
-                Evidence::Missing { .. } => "Macie ran but wrote no results".into(),
-                Evidence::Pending { run_at, .. } => format!(
+                Verdict::Missing { .. } => "Macie ran but wrote no results".into(),
+                Verdict::Pending { run_at, .. } => format!(
                     "the latest run ({}) is too recent to judge",
                     run_at.format("%Y-%m-%d %H:%M UTC")
                 ),
-                Evidence::NoRun => "no job has run: no results to look for".into(),
-                Evidence::Inconclusive { .. } => "inconclusive (too many result objects)".into(),
-                Evidence::Unverified { .. } => "cannot verify that results arrive".into(),
+                Verdict::NoRun => "no job has run: no results to look for".into(),
+                Verdict::Inconclusive { .. } => "inconclusive (too many result objects)".into(),
+                Verdict::Unverified { .. } => "cannot verify that results arrive".into(),
             };
-            out.push_str(&format!("  Evidence: {line}\n"));
+            let automated = match e.automated_discovery {
+                Some(true) => "; automated sensitive data discovery is on (not compared)",
+                Some(false) => "; automated sensitive data discovery is off",
+                None => "",
+            };
+            out.push_str(&format!("  Evidence: {line}{automated}\n"));
         }
         for f in &region.findings {
             out.push_str(&format!(

@@ -907,6 +907,7 @@ fn evidence_turns_cannot_verify_into_verified_and_names_causes_when_results_are_
         grace_hours: 6,
         run: run(24),
         results: Some(listed(Some(20))),
+        automated_discovery: Some(true),
     });
     let findings = check(&f);
     assert_eq!(findings.len(), 1);
@@ -921,6 +922,7 @@ fn evidence_turns_cannot_verify_into_verified_and_names_causes_when_results_are_
         grace_hours: 6,
         run: run(24),
         results: Some(listed(Some(30))),
+        automated_discovery: Some(true),
     });
     let findings = check(&f);
     let codes: Vec<&str> = findings.iter().map(|x| x.code).collect();
@@ -939,4 +941,7 @@ fn evidence_turns_cannot_verify_into_verified_and_names_causes_when_results_are_
         Severity::Warning,
         "not verified: still a warning"
     );
+    assert!(missing
+        .fix
+        .contains("Automated sensitive data discovery is on here too"));
 }
