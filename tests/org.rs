@@ -1,8 +1,9 @@
 //! The operator's organization view over the wire: moto's Organizations lists the accounts,
 //! moto's STS issues each account's role credentials (and refuses a role that does not exist,
 //! as AWS does), and one local Macie serves every account and Region, telling them apart by
-//! the access key each request is signed with. Four accounts × two Regions: one account has
-//! no stack (its role cannot be assumed), one Region of another has no Macie.
+//! the access key each request is signed with. Five accounts × two Regions: one account has
+//! no stack (its role cannot be assumed), one Region of another has no Macie, one account is
+//! closed (SUSPENDED).
 
 mod common;
 
@@ -16,8 +17,9 @@ use testkit::{
 
 const REGIONS: [&str; 2] = ["us-east-1", "eu-west-1"];
 
-/// The organization in moto: this (management) account and three created ones, by id.
-async fn organization() -> Vec<String> {
+/// The organization in moto: this (management) account and three created ones, by id; and a
+/// fourth, closed (SUSPENDED), which ListAccounts still lists.
+async fn organization() -> (Vec<String>, String) {
     let conf = stand_in_config(&moto().url).await;
     let org = aws_sdk_organizations::Client::new(&conf);
     if org.describe_organization().send().await.is_err() {
@@ -29,6 +31,25 @@ async fn organization() -> Vec<String> {
         .iter()
         .filter(|a| a.name().is_some_and(|n| n.starts_with("workload-")))
         .count();
+    if !existing
+        .accounts()
+        .iter()
+        .any(|a| a.name() == Some("closed-0"))
+    {
+        let created = org
+            .create_account()
+            .account_name("closed-0")
+            .email("closed-0@example.com")
+            .send()
+            .await
+            .unwrap();
+        let id = created
+            .create_account_status()
+            .and_then(|s| s.account_id())
+            .unwrap()
+            .to_string();
+        org.close_account().account_id(id).send().await.unwrap();
+    }
     while have < 3 {
         org.create_account()
             .account_name(format!("workload-{have}"))
@@ -38,11 +59,15 @@ async fn organization() -> Vec<String> {
             .unwrap();
         have += 1;
     }
-    let mut ids: Vec<(String, String)> = org
-        .list_accounts()
-        .send()
-        .await
+    let listed = org.list_accounts().send().await.unwrap();
+    let closed = listed
+        .accounts()
+        .iter()
+        .find(|a| a.name() == Some("closed-0"))
+        .and_then(|a| a.id())
         .unwrap()
+        .to_string();
+    let mut ids: Vec<(String, String)> = listed
         .accounts()
         .iter()
         .filter(|a| a.status() == Some(&AccountStatus::Active))
@@ -56,7 +81,7 @@ async fn organization() -> Vec<String> {
     ids.sort();
     let ids: Vec<String> = ids.into_iter().map(|(_, id)| id).collect();
     assert_eq!(ids.len(), 4, "{ids:?}");
-    ids
+    (ids, closed)
 }
 
 fn paused(name: &str, days: f64, tag: &str) -> Value {
@@ -66,7 +91,7 @@ fn paused(name: &str, days: f64, tag: &str) -> Value {
 
 #[tokio::test]
 async fn the_organization_view_reads_every_account_and_region_and_names_the_unreachable() {
-    let accounts = organization().await;
+    let (accounts, closed) = organization().await;
     let others: Vec<&String> = accounts.iter().filter(|a| *a != ACCOUNT).collect();
     let (one, two, no_stack) = (others[0], others[1], others[2]);
 
@@ -133,7 +158,7 @@ async fn the_organization_view_reads_every_account_and_region_and_names_the_unre
         "an unreachable row makes it 1: {stderr}"
     );
     let rows: Vec<Value> = serde_json::from_slice(&out.stdout).expect("JSON rows");
-    assert_eq!(rows.len(), 8, "4 accounts x 2 Regions: {rows:#?}");
+    assert_eq!(rows.len(), 10, "5 accounts x 2 Regions: {rows:#?}");
     let by: BTreeMap<(String, String), &Value> = rows
         .iter()
         .map(|r| {
@@ -179,6 +204,11 @@ async fn the_organization_view_reads_every_account_and_region_and_names_the_unre
                 && reason.contains(&format!("role/macie-guard-read-{region}")),
             "{reason}"
         );
+    }
+    for region in REGIONS {
+        let r = at(&closed, region);
+        assert_eq!(r["status"], "unreachable");
+        assert_eq!(r["reason"], "the account is SUSPENDED, not ACTIVE");
     }
     let refused = at(two, "eu-west-1");
     assert_eq!(refused["status"], "unreachable");
@@ -231,11 +261,11 @@ async fn the_organization_view_reads_every_account_and_region_and_names_the_unre
     );
     assert_eq!(
         text.lines().filter(|l| l.contains("unreachable:")).count(),
-        3,
+        5,
         "{text}"
     );
     assert!(
-        text.contains("4 paused job(s) in 8 account-Region(s), 3 unreachable"),
+        text.contains("4 paused job(s) in 10 account-Region(s), 5 unreachable"),
         "{text}"
     );
 
