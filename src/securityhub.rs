@@ -25,8 +25,28 @@ use std::time::SystemTime;
 use crate::error::describe_sdk_error;
 pub use macie_guard_core::asff::{HubFinding, HubOutcome, HubResource, HubSync, ID_PREFIX};
 
-/// BatchImportFindings takes at most 100 findings per request.
+/// BatchImportFindings takes at most 100 findings and 240 KB per request.
 const BATCH: usize = 100;
+const BATCH_BYTES: usize = 200 * 1024;
+
+/// The findings in requests of at most [`BATCH`] findings and [`BATCH_BYTES`] of JSON.
+fn batches(findings: &[Value]) -> Vec<&[Value]> {
+    let mut out = Vec::new();
+    let (mut start, mut bytes) = (0, 0);
+    for (i, f) in findings.iter().enumerate() {
+        let size = f.to_string().len();
+        if i > start && (i - start == BATCH || bytes + size > BATCH_BYTES) {
+            out.push(&findings[start..i]);
+            start = i;
+            bytes = 0;
+        }
+        bytes += size;
+    }
+    if start < findings.len() {
+        out.push(&findings[start..]);
+    }
+    out
+}
 /// GetFindings pages hold at most 100 findings.
 const PAGE: usize = 100;
 
@@ -214,8 +234,9 @@ impl SecurityHub {
         };
         let plan = sync.plan(&active, now);
         let resolved = plan.iter().filter(|f| f.resolved).count();
-        for batch in plan.chunks(BATCH) {
-            let findings: Vec<Value> = batch.iter().map(|f| f.to_json(now)).collect();
+        let findings: Vec<Value> = plan.iter().map(|f| f.to_json(now)).collect();
+        for batch in batches(&findings) {
+            let findings = batch.to_vec();
             let out = match self
                 .call(
                     "BatchImportFindings",
@@ -251,11 +272,8 @@ impl SecurityHub {
     /// filtered by Id prefix and record state, and again here).
     async fn active(&self, sync: &HubSync) -> Result<Vec<HubFinding>, String> {
         let prefixes: Vec<Value> = sync
-            .resolve_under
-            .iter()
-            .chain(&sync.resolve_ids)
-            .cloned()
-            .chain(sync.findings.iter().map(|f| f.id.clone()))
+            .filter_prefixes()
+            .into_iter()
             .map(|p| json!({"Value": p, "Comparison": "PREFIX"}))
             .collect();
         let mut out = Vec::new();
@@ -316,5 +334,26 @@ pub fn log_hub(outcome: Option<&HubOutcome>) {
         Some(HubOutcome::Failed { message }) => {
             tracing::error!(message = %message, "Security Hub findings not imported")
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn imports_are_cut_by_count_and_by_size() {
+        let small: Vec<Value> = (0..250).map(|i| json!({"Id": i})).collect();
+        let sizes: Vec<usize> = batches(&small).iter().map(|b| b.len()).collect();
+        assert_eq!(sizes, [100, 100, 50]);
+        let big: Vec<Value> = (0..100)
+            .map(|_| json!({"Description": "x".repeat(4000)}))
+            .collect();
+        let cut = batches(&big);
+        assert!(cut.len() >= 2);
+        for b in &cut {
+            assert!(b.iter().map(|f| f.to_string().len()).sum::<usize>() <= BATCH_BYTES);
+        }
+        assert_eq!(cut.iter().map(|b| b.len()).sum::<usize>(), 100);
     }
 }

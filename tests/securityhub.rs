@@ -199,9 +199,9 @@ async fn a_security_hub_that_is_not_enabled_is_a_warning_not_a_failure() {
     assert_eq!(
         seen[0].1["Filters"]["Id"],
         json!([
-            {"Value": format!("macie-guard/export/{ACCOUNT}/{REGION}/"), "Comparison": "PREFIX"},
-            {"Value": format!("macie-guard/export/{ACCOUNT}/{REGION}/EXPORT_CONFIG_MISSING"), "Comparison": "PREFIX"}
-        ])
+            {"Value": format!("macie-guard/export/{ACCOUNT}/{REGION}/"), "Comparison": "PREFIX"}
+        ]),
+        "one prefix per kind, account and Region, however many findings"
     );
 }
 

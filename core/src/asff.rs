@@ -176,6 +176,30 @@ impl HubSync {
         self.findings.is_empty() && self.resolve_under.is_empty() && self.resolve_ids.is_empty()
     }
 
+    /// The `Id` prefixes to ask GetFindings for: one per kind, account and Region the run
+    /// concerns (`macie-guard/<kind>/<account>/<region>/`), however many findings, so that the
+    /// filter stays within Security Hub's limits; [`concerns`](Self::concerns) narrows the
+    /// answer.
+    pub fn filter_prefixes(&self) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        let ids = self
+            .resolve_under
+            .iter()
+            .chain(&self.resolve_ids)
+            .chain(self.findings.iter().map(|f| &f.id));
+        for id in ids {
+            let parts: Vec<&str> = id.splitn(5, '/').collect();
+            let prefix = match parts.as_slice() {
+                [a, b, c, d, ..] => format!("{a}/{b}/{c}/{d}/"),
+                _ => id.clone(),
+            };
+            if !out.contains(&prefix) {
+                out.push(prefix);
+            }
+        }
+        out
+    }
+
     /// Whether an active finding with this Id is this run's to look at.
     pub fn concerns(&self, id: &str) -> bool {
         self.resolve_under
@@ -482,6 +506,31 @@ mod tests {
         );
         // The same report twice: the same findings.
         assert_eq!(export_sync(&report()), sync);
+    }
+
+    #[test]
+    fn a_thousand_findings_ask_for_a_few_prefixes() {
+        let mut sync = HubSync::default();
+        for i in 0..1000 {
+            sync.findings.push(HubFinding {
+                id: format!("macie-guard/job/111122223333/us-east-1/{i:032x}"),
+                ..export_sync(&report()).findings[0].clone()
+            });
+            sync.resolve_ids.push(format!(
+                "macie-guard/job/111122223333/us-east-1/{:032x}",
+                i + 5000
+            ));
+        }
+        sync.resolve_under
+            .push("macie-guard/job/111122223333/us-east-1/".into());
+        sync.findings[0].id = "macie-guard/lost/111122223333/us-east-1/abc".into();
+        assert_eq!(
+            sync.filter_prefixes(),
+            [
+                "macie-guard/job/111122223333/us-east-1/",
+                "macie-guard/lost/111122223333/us-east-1/"
+            ]
+        );
     }
 
     #[test]
