@@ -128,16 +128,22 @@ pub fn region_of(conf: &SdkConfig) -> Result<String> {
 /// Whether S3 has an endpoint override (`AWS_ENDPOINT_URL_S3`, `AWS_ENDPOINT_URL`, or the
 /// profile's `services` section), as the S3 client itself reads it.
 fn custom_s3_endpoint(conf: &SdkConfig) -> bool {
+    conf.endpoint_url().is_some() || endpoint_override(conf, "S3").is_some()
+}
+
+/// The service's own endpoint override (`AWS_ENDPOINT_URL_<SERVICE>`, `AWS_ENDPOINT_URL`, or
+/// the profile's `services` section), as the SDK's clients read it; `service_id` as the SDK
+/// names the service (`S3`, `SecurityHub`).
+pub fn endpoint_override(conf: &SdkConfig, service_id: &str) -> Option<String> {
     let key = ServiceConfigKey::builder()
-        .service_id("S3")
+        .service_id(service_id)
         .env("AWS_ENDPOINT_URL")
         .profile("endpoint_url")
         .build();
-    let overridden = match (conf.service_config(), key) {
-        (Some(sc), Ok(key)) => sc.load_config(key).is_some(),
-        _ => false,
-    };
-    conf.endpoint_url().is_some() || overridden
+    match (conf.service_config(), key) {
+        (Some(sc), Ok(key)) => sc.load_config(key),
+        _ => None,
+    }
 }
 
 pub fn macie(conf: &SdkConfig) -> aws_sdk_macie2::Client {

@@ -18,12 +18,12 @@ use aws_smithy_runtime_api::client::orchestrator::{HttpRequest, HttpResponse, Or
 use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::body::SdkBody;
 use aws_smithy_types::retry::RetryConfig;
-use aws_types::service_config::ServiceConfigKey;
 use serde_json::{json, Value};
 use std::time::SystemTime;
 
 use crate::error::describe_sdk_error;
-pub use macie_guard_core::asff::{HubFinding, HubOutcome, HubResource, HubSync, ID_PREFIX};
+pub use macie_guard_core::asff::{HubFinding, HubOutcome, HubSync};
+use macie_guard_core::events::batches_within;
 
 /// BatchImportFindings takes at most 100 findings and 240 KB per request.
 const BATCH: usize = 100;
@@ -31,22 +31,9 @@ const BATCH_BYTES: usize = 200 * 1024;
 
 /// The findings in requests of at most [`BATCH`] findings and [`BATCH_BYTES`] of JSON.
 fn batches(findings: &[Value]) -> Vec<&[Value]> {
-    let mut out = Vec::new();
-    let (mut start, mut bytes) = (0, 0);
-    for (i, f) in findings.iter().enumerate() {
-        let size = f.to_string().len();
-        if i > start && (i - start == BATCH || bytes + size > BATCH_BYTES) {
-            out.push(&findings[start..i]);
-            start = i;
-            bytes = 0;
-        }
-        bytes += size;
-    }
-    if start < findings.len() {
-        out.push(&findings[start..]);
-    }
-    out
+    batches_within(findings, BATCH, BATCH_BYTES, |f| f.to_string().len())
 }
+
 /// GetFindings pages hold at most 100 findings.
 const PAGE: usize = 100;
 
@@ -82,15 +69,7 @@ impl SecurityHub {
             .region()
             .map(|r| r.to_string())
             .unwrap_or_else(|| "us-east-1".into());
-        let key = ServiceConfigKey::builder()
-            .service_id("SecurityHub")
-            .env("AWS_ENDPOINT_URL")
-            .profile("endpoint_url")
-            .build();
-        let overridden = match (sdk.service_config(), key) {
-            (Some(sc), Ok(key)) => sc.load_config(key),
-            _ => None,
-        };
+        let overridden = crate::aws::endpoint_override(sdk, "SecurityHub");
         let suffix = if region.starts_with("cn-") {
             "amazonaws.com.cn"
         } else {

@@ -78,20 +78,36 @@ fn detail_len(v: &Value) -> usize {
 /// Cuts `events` into PutEvents requests: at most [`MAX_ENTRIES`] each and at most
 /// [`MAX_REQUEST_BYTES`] together, in order.
 pub fn batches(events: &[GuardEvent]) -> Vec<&[GuardEvent]> {
+    batches_within(
+        events,
+        MAX_ENTRIES,
+        MAX_REQUEST_BYTES,
+        GuardEvent::entry_size,
+    )
+}
+
+/// Cuts `items` into consecutive requests of at most `max_items` items and `max_bytes`
+/// bytes by `size`, in order (an item larger than `max_bytes` goes alone): for APIs that
+/// limit both, such as PutEvents and BatchImportFindings.
+pub fn batches_within<T>(
+    items: &[T],
+    max_items: usize,
+    max_bytes: usize,
+    size: impl Fn(&T) -> usize,
+) -> Vec<&[T]> {
     let mut out = Vec::new();
-    let mut start = 0;
-    let mut bytes = 0;
-    for (i, e) in events.iter().enumerate() {
-        let size = e.entry_size();
-        if i > start && (i - start == MAX_ENTRIES || bytes + size > MAX_REQUEST_BYTES) {
-            out.push(&events[start..i]);
+    let (mut start, mut bytes) = (0, 0);
+    for (i, item) in items.iter().enumerate() {
+        let n = size(item);
+        if i > start && (i - start == max_items || bytes + n > max_bytes) {
+            out.push(&items[start..i]);
             start = i;
             bytes = 0;
         }
-        bytes += size;
+        bytes += n;
     }
-    if start < events.len() {
-        out.push(&events[start..]);
+    if start < items.len() {
+        out.push(&items[start..]);
     }
     out
 }

@@ -49,6 +49,10 @@ fn head(r: &Row<impl Sized>) -> String {
     format!("{:<12}  {:<14}", r.account, safe_short(&r.region, 14))
 }
 
+fn unreachable_line<T>(r: &Row<T>, reason: &str) -> String {
+    format!("{}  unreachable: {}\n", head(r), safe_short(reason, 400))
+}
+
 /// `org jobs`: one line per paused job, in every account and Region; every value escaped.
 pub fn jobs_table(rows: &[Row<Vec<PausedJob>>]) -> String {
     let mut out = format!(
@@ -58,11 +62,7 @@ pub fn jobs_table(rows: &[Row<Vec<PausedJob>>]) -> String {
     let mut jobs = 0;
     for r in rows {
         match &r.reach {
-            Reach::Unreachable { reason } => out.push_str(&format!(
-                "{}  unreachable: {}\n",
-                head(r),
-                safe_short(reason, 400)
-            )),
+            Reach::Unreachable { reason } => out.push_str(&unreachable_line(r, reason)),
             Reach::Read { result } if result.is_empty() => {
                 out.push_str(&format!("{}  no paused jobs\n", head(r)))
             }
@@ -106,11 +106,7 @@ pub fn export_table(rows: &[Row<RegionReport>]) -> String {
     );
     for r in rows {
         match &r.reach {
-            Reach::Unreachable { reason } => out.push_str(&format!(
-                "{}  unreachable: {}\n",
-                head(r),
-                safe_short(reason, 400)
-            )),
+            Reach::Unreachable { reason } => out.push_str(&unreachable_line(r, reason)),
             Reach::Read { result } if result.findings.is_empty() => {
                 out.push_str(&format!("{}  clean\n", head(r)))
             }

@@ -428,12 +428,18 @@ pub async fn access_key_of(conf: &aws_config::SdkConfig) -> String {
         .to_string()
 }
 
+/// An `Authorization` header moto reads the account from (the access key) and routes by
+/// (the service); it checks no signature.
+fn signed_as(access_key: &str, region: &str, service: &str) -> String {
+    format!(
+        "AWS4-HMAC-SHA256 Credential={access_key}/20260101/{region}/{service}/aws4_request, SignedHeaders=host, Signature=0"
+    )
+}
+
 /// One call of a JSON-protocol service of moto (`target` as in `X-Amz-Target`), signed as
 /// `access_key`'s account.
 pub fn moto_json(access_key: &str, service: &str, target: &str, body: Value) -> Value {
-    let auth = format!(
-        "AWS4-HMAC-SHA256 Credential={access_key}/20260101/{REGION}/{service}/aws4_request, SignedHeaders=host, Signature=0"
-    );
+    let auth = signed_as(access_key, REGION, service);
     let mut response = ureq::post(&moto().url)
         .header("X-Amz-Target", target)
         .header("Content-Type", "application/x-amz-json-1.1")
@@ -456,9 +462,7 @@ pub fn sqs(access_key: &str, operation: &str, body: Value) -> Value {
 /// Every finding moto's Security Hub holds for the account of `access_key` in `region`
 /// (GetFindings; moto applies no filter).
 pub fn securityhub_findings(access_key: &str, region: &str) -> Vec<Value> {
-    let auth = format!(
-        "AWS4-HMAC-SHA256 Credential={access_key}/20260101/{region}/securityhub/aws4_request, SignedHeaders=host, Signature=0"
-    );
+    let auth = signed_as(access_key, region, "securityhub");
     let mut out = Vec::new();
     let mut token: Option<String> = None;
     loop {
@@ -485,9 +489,7 @@ pub fn securityhub_findings(access_key: &str, region: &str) -> Vec<Value> {
 /// Creates an IAM role in `access_key`'s account of moto (IAM query API): the role a stack
 /// would create there.
 pub fn iam_create_role(access_key: &str, name: &str, trust_policy: &Value) {
-    let auth = format!(
-        "AWS4-HMAC-SHA256 Credential={access_key}/20260101/us-east-1/iam/aws4_request, SignedHeaders=host, Signature=0"
-    );
+    let auth = signed_as(access_key, "us-east-1", "iam");
     let policy = trust_policy.to_string();
     ureq::post(&moto().url)
         .header("Authorization", &auth)
