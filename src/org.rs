@@ -217,11 +217,13 @@ impl OrgView {
         .await
     }
 
-    /// `org check-export`: the export check of each account and Region, telling nobody.
+    /// `org check-export`: the export check of each account and Region, telling nobody;
+    /// `results_grace` as RESULTS_GRACE_HOURS.
     pub async fn check_export(
         &self,
         accounts: &[Account],
         regions: &[String],
+        results_grace: chrono::Duration,
     ) -> Vec<Row<RegionReport>> {
         self.each(accounts, regions, |conf, scope| async move {
             let guard = ExportGuard {
@@ -229,7 +231,7 @@ impl OrgView {
                 notifier: PrintNotifier,
                 account: scope.account.clone(),
                 regions: vec![scope.region.clone()],
-                results_grace: crate::config::DEFAULT_RESULTS_GRACE,
+                results_grace,
             };
             let mut reports = guard.check().await;
             let report = reports.pop().expect("one Region asked, one report");

@@ -269,8 +269,9 @@ async fn the_organization_view_reads_every_account_and_region_and_names_the_unre
         "{text}"
     );
 
-    // org check-export over a list of accounts: critical where there is no configuration.
-    let list = format!("{ACCOUNT},{one},{no_stack}");
+    // org check-export over a list of accounts: critical where there is no configuration; a
+    // Region without Macie is unreachable, as in the jobs view.
+    let list = format!("{ACCOUNT},{one},{two},{no_stack}");
     let out = common::cli(
         &macie,
         &[
@@ -292,7 +293,7 @@ async fn the_organization_view_reads_every_account_and_region_and_names_the_unre
         String::from_utf8_lossy(&out.stderr)
     );
     let rows: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(rows.len(), 6);
+    assert_eq!(rows.len(), 8);
     let finding = |a: &str, r: &str| -> (String, String) {
         let row = rows
             .iter()
@@ -315,7 +316,19 @@ async fn the_organization_view_reads_every_account_and_region_and_names_the_unre
     );
     assert_eq!(
         rows.iter().filter(|r| r["status"] == "unreachable").count(),
-        2
+        3
+    );
+    let not_enabled = rows
+        .iter()
+        .find(|x| x["account"] == two.as_str() && x["region"] == "eu-west-1")
+        .unwrap();
+    assert_eq!(not_enabled["status"], "unreachable", "{not_enabled}");
+    assert!(
+        not_enabled["reason"]
+            .as_str()
+            .unwrap()
+            .contains("Macie is not enabled"),
+        "{not_enabled}"
     );
 
     // A malformed list changes nothing and costs nothing.

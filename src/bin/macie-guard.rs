@@ -273,7 +273,8 @@ async fn run_org(
             })
         }
         OrgCommand::CheckExport => {
-            let rows = view_of.check_export(&accounts, &regions).await;
+            let grace = export_config(&process_env())?.results_grace;
+            let rows = view_of.check_export(&accounts, &regions, grace).await;
             if cli.json {
                 print_json(&rows);
             } else {
