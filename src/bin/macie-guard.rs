@@ -239,6 +239,7 @@ async fn run_org(
     if let Some(p) = cli.default_policy {
         config.default_policy = p;
     }
+    let grace = export_config(&process_env())?.results_grace;
     // Bad arguments change nothing and cost nothing: checked before any call.
     let given = org::given_accounts(accounts)?;
     let sdk = aws::load(cli.region.first().map(String::as_str), aws::Trust::Platform).await;
@@ -273,7 +274,6 @@ async fn run_org(
             })
         }
         OrgCommand::CheckExport => {
-            let grace = export_config(&process_env())?.results_grace;
             let rows = view_of.check_export(&accounts, &regions, grace).await;
             if cli.json {
                 print_json(&rows);
