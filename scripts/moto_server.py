@@ -1,8 +1,9 @@
 """Runs moto's server (S3, KMS, SNS, DynamoDB, ...) on loopback for macie-guard's tests and demo.
 
-Binds 127.0.0.1 on a free port, prints exactly one line `listening on http://HOST:PORT`
-once it accepts connections, and stops when standard input closes (the parent process
-ended, even by a crash) or on SIGTERM/SIGINT.
+AWS's rules for the calls the project makes are enforced in front of moto (`strict_moto.py`).
+Binds 127.0.0.1 on a free port, prints exactly one line `listening on http://HOST:PORT` once it
+accepts connections, and stops when standard input closes (the parent process ended, even by a
+crash) or on SIGTERM/SIGINT.
 """
 
 import argparse
@@ -14,51 +15,26 @@ import warnings
 
 from moto.server import ThreadedMotoServer
 
-
-def atomic_dynamodb_writes() -> None:
-    """DynamoDB evaluates a write's condition and applies it atomically. moto's threaded server
-    does not: two conditional writes to one item can both pass. One lock around moto's item
-    writes restores the guarantee the journal relies on."""
-    from moto.dynamodb.models import DynamoDBBackend
-
-    lock = threading.Lock()
-
-    def locked(method):
-        def wrapper(*args, **kwargs):
-            with lock:
-                return method(*args, **kwargs)
-
-        return wrapper
-
-    for name in ("put_item", "update_item", "delete_item", "get_item", "transact_write_items"):
-        setattr(DynamoDBBackend, name, locked(getattr(DynamoDBBackend, name)))
+import strict_moto
 
 
-def assume_role_needs_the_role() -> None:
-    """AWS refuses AssumeRole unless the role exists in its account (and trusts the caller);
-    moto issues credentials for any ARN. For the roles macie-guard's stack creates (names
-    starting `macie-guard-`), refuse as AWS does when the role does not exist in moto's IAM of
-    its account, so that an account without the stack is unreachable, as it would be."""
-    from moto.iam.models import iam_backends
-    from moto.sts.exceptions import STSClientError
-    from moto.sts.models import STSBackend
+class StrictMotoServer(ThreadedMotoServer):
+    """moto's threaded server with the strictness layer (`strict_moto.Strict`) in front."""
 
-    original = STSBackend.assume_role
+    def _server_entry(self) -> None:
+        from moto.moto_server.werkzeug_app import (
+            DomainDispatcherApplication,
+            MotoRequestHandler,
+            create_backend_app,
+        )
+        from werkzeug.serving import make_server
 
-    def assume_role(self, region_name, role_session_name, role_arn, *args, **kwargs):
-        parts = role_arn.split(":")
-        if len(parts) == 6 and parts[5].startswith("role/macie-guard-"):
-            account, name = parts[4], parts[5].split("/")[-1]
-            partition = parts[1]
-            roles = iam_backends[account][partition].roles.values()
-            if not any(r.name == name for r in roles):
-                raise STSClientError(
-                    "AccessDenied",
-                    f"User is not authorized to perform: sts:AssumeRole on resource: {role_arn}",
-                )
-        return original(self, region_name, role_session_name, role_arn, *args, **kwargs)
-
-    STSBackend.assume_role = assume_role
+        app = strict_moto.Strict(DomainDispatcherApplication(create_backend_app))
+        self._server = make_server(
+            self._ip_address, self._port, app, True, request_handler=MotoRequestHandler
+        )
+        self._server_ready_event.set()
+        self._server.serve_forever()
 
 
 def main() -> None:
@@ -73,12 +49,11 @@ def main() -> None:
     args = parser.parse_args()
     # One line per request drowns the test output; errors still show.
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    atomic_dynamodb_writes()
-    assume_role_needs_the_role()
+    strict_moto.install()
     # moto warns that STS's model has no AccessDenied shape; AWS answers that code all the same.
     warnings.filterwarnings("ignore", message=".*does not match an error shape.*")
 
-    server = ThreadedMotoServer(ip_address=args.host, port=args.port, verbose=False)
+    server = StrictMotoServer(ip_address=args.host, port=args.port, verbose=False)
     server.start()
     host, port = server.get_host_and_port()
     print(f"listening on http://{host}:{port}", flush=True)

@@ -6,8 +6,9 @@
 #   3. the template: cfn-lint, sam validate --lint, checkov
 #   4. sam build: both functions cross-compiled for arm64 with cargo-lambda, sizes printed;
 #      the StackSets package made from them (scripts/package.sh) and checked
-#   5. each cargo-fuzz target for FUZZ_SECONDS (20) seconds
-#   6. every test: unit; integration over HTTP against moto and the local Macie (started on
+#   5. the strictness layer in front of moto, each rule on its own (Python, boto3)
+#   6. each cargo-fuzz target for FUZZ_SECONDS (20) seconds
+#   7. every test: unit; integration over HTTP against moto and the local Macie (started on
 #      free loopback ports and stopped, also on failure); each Lambda binary under
 #      cargo-lambda's local runtime with every file in events/
 set -euo pipefail
@@ -34,6 +35,9 @@ step "package for StackSets"
 pkg=$(mktemp -d)
 scripts/package.sh "$pkg/dist"
 rm -rf "$pkg"
+
+step "the stand-ins refuse what AWS refuses (scripts/test_strict_moto.py)"
+.venv/bin/python -m unittest discover -s scripts -p 'test_*.py'
 
 step "fuzzing, bounded"
 FUZZ_SECONDS=${FUZZ_SECONDS:-20} scripts/fuzz.sh

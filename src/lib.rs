@@ -16,6 +16,7 @@ pub mod cli;
 pub mod error;
 pub mod expiry;
 pub mod export;
+pub mod invocation;
 pub mod journal;
 pub mod logging;
 pub mod notify;

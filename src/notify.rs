@@ -3,6 +3,7 @@
 //! The message ([`Notification`]) and the events ([`GuardEvent`]) are plain data from the core.
 
 use aws_sdk_sns::types::MessageAttributeValue;
+use chrono::{DateTime, Utc};
 use std::future::Future;
 
 use crate::error::{describe_sdk_error, Error, Result};
@@ -20,10 +21,15 @@ pub trait Notifier: Send + Sync {
         let _ = events;
         async { Ok(()) }
     }
-    /// Imports the run's Security Hub findings and resolves those that are gone; `None`
-    /// where Security Hub is not asked for.
-    fn sync_findings(&self, sync: &HubSync) -> impl Future<Output = Option<HubOutcome>> + Send {
-        let _ = sync;
+    /// Imports the run's Security Hub findings and resolves those that are gone, ending
+    /// before `deadline` (the invocation's; `None`: the CLI); `None` where Security Hub is not
+    /// asked for.
+    fn sync_findings(
+        &self,
+        sync: &HubSync,
+        deadline: Option<DateTime<Utc>>,
+    ) -> impl Future<Output = Option<HubOutcome>> + Send {
+        let _ = (sync, deadline);
         async { None }
     }
 }
@@ -35,8 +41,12 @@ impl<T: Notifier> Notifier for &T {
     fn announce(&self, events: &[GuardEvent]) -> impl Future<Output = Result<()>> + Send {
         (**self).announce(events)
     }
-    fn sync_findings(&self, sync: &HubSync) -> impl Future<Output = Option<HubOutcome>> + Send {
-        (**self).sync_findings(sync)
+    fn sync_findings(
+        &self,
+        sync: &HubSync,
+        deadline: Option<DateTime<Utc>>,
+    ) -> impl Future<Output = Option<HubOutcome>> + Send {
+        (**self).sync_findings(sync, deadline)
     }
 }
 
@@ -219,11 +229,35 @@ impl<N: Notifier> Notifier for Outbound<N> {
             _ => Ok(()),
         }
     }
-    async fn sync_findings(&self, sync: &HubSync) -> Option<HubOutcome> {
+    async fn sync_findings(
+        &self,
+        sync: &HubSync,
+        deadline: Option<DateTime<Utc>>,
+    ) -> Option<HubOutcome> {
         let hub = self.hub.as_ref()?;
-        let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+        let now = Utc::now();
+        let until = tokio::time::Instant::now() + hub_budget(deadline, now);
+        let now = now.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
         // Boxed: the SDK's futures are large, and this one sits inside the guard's.
-        Some(Box::pin(hub.sync(sync, &now)).await)
+        Some(Box::pin(hub.sync(sync, &now, until)).await)
+    }
+}
+
+/// The longest a Security Hub sync may take without a deadline (the CLI).
+pub const HUB_MAX: std::time::Duration = std::time::Duration::from_secs(120);
+/// Time kept back before the invocation's deadline, after the Security Hub sync, to return.
+pub const HUB_RESERVE: std::time::Duration = std::time::Duration::from_secs(3);
+
+/// How long a Security Hub sync may take: until [`HUB_RESERVE`] before the deadline, at most
+/// [`HUB_MAX`]; nothing when the deadline is that close.
+pub fn hub_budget(deadline: Option<DateTime<Utc>>, now: DateTime<Utc>) -> std::time::Duration {
+    match deadline {
+        None => HUB_MAX,
+        Some(d) => (d - now)
+            .to_std()
+            .unwrap_or_default()
+            .saturating_sub(HUB_RESERVE)
+            .min(HUB_MAX),
     }
 }
 

@@ -232,6 +232,7 @@ impl OrgView {
                 account: scope.account.clone(),
                 regions: vec![scope.region.clone()],
                 results_grace,
+                deadline: None,
             };
             let mut reports = guard.check().await;
             let report = reports.pop().expect("one Region asked, one report");

@@ -163,3 +163,29 @@ fn a_partial_failure_prints_every_jobs_report_in_text_mode() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("1 of 2 job(s) failed"), "{err}");
 }
+
+#[test]
+fn the_cli_keeps_security_hub_findings_when_asked() {
+    let macie = scenario();
+    let key = "AKIDLOCAL";
+    testkit::enable_security_hub(key, testkit::REGION);
+    let out = cli(&macie, &["sweep", "--dry-run"]);
+    assert!(
+        !String::from_utf8_lossy(&out.stdout).contains("Security Hub"),
+        "not without --security-hub"
+    );
+    assert!(testkit::securityhub_findings(key, testkit::REGION).is_empty());
+
+    let out = cli(&macie, &["sweep", "--security-hub"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}");
+    assert!(
+        text.contains("Security Hub: synced, 1 finding(s) active"),
+        "{text}"
+    );
+    let found = testkit::securityhub_findings(key, testkit::REGION);
+    assert_eq!(found.len(), 1, "the job warned about: {found:#?}");
+    assert_eq!(found[0]["GeneratorId"], "macie-guard/PAUSED_JOB_EXPIRING");
+    let json = json_out(&cli(&macie, &["sweep", "--security-hub", "--json"]));
+    assert_eq!(json["security_hub"]["state"], "synced");
+}

@@ -203,6 +203,7 @@ async fn decisions_and_findings_reach_the_central_bus_of_the_security_account() 
         account: ACCOUNT.into(),
         regions: vec!["us-east-1".into(), "eu-west-1".into()],
         results_grace: macie_guard::config::DEFAULT_RESULTS_GRACE,
+        deadline: None,
     }
     .handle(&ExportEvent::Check {
         trigger: "test".into(),

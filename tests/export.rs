@@ -194,6 +194,7 @@ impl Setup {
             account: ACCOUNT.into(),
             regions: vec![self.region.clone()],
             results_grace: macie_guard::config::DEFAULT_RESULTS_GRACE,
+            deadline: None,
         }
     }
 
@@ -591,6 +592,7 @@ async fn an_aws_managed_key_through_smithy_mocks() {
         account: ACCOUNT.into(),
         regions: vec!["us-east-1".into()],
         results_grace: macie_guard::config::DEFAULT_RESULTS_GRACE,
+        deadline: None,
     };
     let report = guard
         .handle(&ExportEvent::Check {
@@ -700,6 +702,7 @@ async fn a_missing_configuration_matters_unless_the_administrator_runs_every_job
             account: ACCOUNT.into(),
             regions: vec!["us-east-1".into()],
             results_grace: macie_guard::config::DEFAULT_RESULTS_GRACE,
+            deadline: None,
         };
         let report = guard
             .handle(&ExportEvent::Check {
@@ -781,6 +784,7 @@ mod s3_answers_moto_cannot_give {
             account: ACCOUNT.into(),
             regions: vec!["us-east-1".into()],
             results_grace: macie_guard::config::DEFAULT_RESULTS_GRACE,
+            deadline: None,
         };
         codes(
             &guard
@@ -919,9 +923,10 @@ mod s3_answers_moto_cannot_give {
     }
 }
 
-/// Security Hub (moto's), over the wire: a broken configuration becomes findings with the
-/// ASFF fields; a second run with nothing changed writes the same Ids (no new finding,
-/// creation time kept); the fix resolves them (RESOLVED, ARCHIVED).
+/// Security Hub (moto's, behind the strictness layer), over the wire: a broken configuration
+/// becomes findings with the ASFF fields; a second run with nothing changed writes the same
+/// Ids (no new finding, creation time kept); the fix archives them (ARCHIVED, and RESOLVED
+/// through BatchUpdateFindings, since an import cannot set Workflow).
 #[tokio::test]
 async fn security_hub_findings_follow_the_configuration() {
     use macie_guard::notify::Outbound;
@@ -936,6 +941,7 @@ async fn security_hub_findings_follow_the_configuration() {
         .region(Region::new(region))
         .build();
     let key = testkit::access_key_of(&conf).await;
+    testkit::enable_security_hub(&key, region);
     let guard = || ExportGuard {
         sources: AwsSources::new(s.sdk.clone()),
         notifier: Outbound {
@@ -946,6 +952,7 @@ async fn security_hub_findings_follow_the_configuration() {
         account: ACCOUNT.into(),
         regions: vec![region.to_string()],
         results_grace: macie_guard::config::DEFAULT_RESULTS_GRACE,
+        deadline: None,
     };
     let check = || async {
         guard()
@@ -1081,6 +1088,7 @@ mod evidence {
             account: ACCOUNT.into(),
             regions: vec![s.region.clone()],
             results_grace: Duration::hours(grace_hours),
+            deadline: None,
         }
         .handle(&ExportEvent::Check {
             trigger: "test".into(),

@@ -221,6 +221,7 @@ async fn s3_and_kms_down_are_cannot_verify_findings_never_a_pass() {
         account: ACCOUNT.into(),
         regions: vec![REGION.into()],
         results_grace: macie_guard::config::DEFAULT_RESULTS_GRACE,
+        deadline: None,
     };
     let report = g
         .handle(&ExportEvent::Check {

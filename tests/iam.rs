@@ -204,16 +204,20 @@ fn between<'a>(text: &'a str, from: &str, to: &str) -> &'a str {
 }
 
 /// Operations called without a generated client (src/securityhub.rs signs its own
-/// requests): the operation's name as the first argument of its `call`.
-const RAW_OPERATIONS: [(&str, &str); 2] = [
+/// requests): the operation's name as the argument of its `call` that follows the Region.
+const RAW_OPERATIONS: [(&str, &str); 3] = [
     ("BatchImportFindings", "securityhub:BatchImportFindings"),
     ("GetFindings", "securityhub:GetFindings"),
+    ("BatchUpdateFindings", "securityhub:BatchUpdateFindings"),
 ];
 
 fn calls_in(code: &str) -> BTreeSet<String> {
     let raw = |name: &str| {
-        code.match_indices(&format!("\"{name}\","))
-            .any(|(at, _)| code[..at].trim_end().ends_with(".call("))
+        code.match_indices(&format!("\"{name}\",")).any(|(at, _)| {
+            let before = code[..at].trim_end();
+            let before = before.strip_suffix("region,").unwrap_or(before);
+            before.trim_end().ends_with(".call(")
+        })
     };
     OPERATIONS
         .iter()
@@ -361,6 +365,7 @@ fn the_expiry_guard_role_cannot_touch_other_accounts_or_regions_and_the_export_g
                 || a == "sns:Publish"
                 || a == "events:PutEvents"
                 || a == "securityhub:BatchImportFindings"
+                || a == "securityhub:BatchUpdateFindings"
                 || FOR_THE_ENCRYPTED_TOPIC.contains(&a.as_str()),
             "the export guard only reads: {a}"
         );

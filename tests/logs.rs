@@ -57,6 +57,7 @@ async fn logs_carry_findings_but_no_policy_contents_or_credentials() {
         account: ACCOUNT.into(),
         regions: vec!["us-east-1".into()],
         results_grace: macie_guard::config::DEFAULT_RESULTS_GRACE,
+        deadline: None,
     };
     let report = guard
         .handle(&macie_guard::export::ExportEvent::Check {

@@ -195,6 +195,7 @@ fn export_guard<'a>(
         account: ACCOUNT.into(),
         regions: regions.iter().map(|r| r.to_string()).collect(),
         results_grace: macie_guard::config::DEFAULT_RESULTS_GRACE,
+        deadline: None,
     }
 }
 

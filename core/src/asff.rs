@@ -27,16 +27,67 @@ const DESCRIPTION_MAX: usize = 1024;
 const RECOMMENDATION_MAX: usize = 512;
 const FIELD_MAX: usize = 2048;
 
-/// What became of a run's Security Hub sync (in the run's report).
+/// What became of a run's Security Hub sync (in the run's report), over every Region it
+/// concerns.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "state", rename_all = "kebab-case")]
 pub enum HubOutcome {
-    /// Imported: `active` findings written or updated, `resolved` findings resolved.
+    /// Imported in every Region: `active` findings written or updated, `resolved` findings
+    /// archived (`RecordState` ARCHIVED; `Workflow` RESOLVED where nobody had set it).
     Synced { active: usize, resolved: usize },
-    /// Security Hub is not enabled in this account and Region: nothing was imported.
+    /// Security Hub is not enabled in (some of) the Regions: nothing was imported there.
     NotEnabled { message: String },
-    /// A call failed; the next run writes the same findings again.
+    /// A call failed (or ran out of time); the next run writes the same findings again.
     Failed { message: String },
+}
+
+impl HubOutcome {
+    /// One line for the CLI's text, escaped.
+    pub fn line(&self) -> String {
+        match self {
+            HubOutcome::Synced { active, resolved } => {
+                format!("Security Hub: synced, {active} finding(s) active, {resolved} resolved")
+            }
+            HubOutcome::NotEnabled { message } => {
+                format!("Security Hub: not enabled: {}", safe(message))
+            }
+            HubOutcome::Failed { message } => format!("Security Hub: failed: {}", safe(message)),
+        }
+    }
+
+    /// One outcome for several Regions' (Region, outcome): failed if any failed, else not
+    /// enabled if any is not, else synced with the sums; messages name their Region.
+    pub fn combine(outcomes: Vec<(String, HubOutcome)>) -> HubOutcome {
+        let (mut active, mut resolved) = (0, 0);
+        let (mut failed, mut not_enabled) = (Vec::new(), Vec::new());
+        for (region, o) in outcomes {
+            match o {
+                HubOutcome::Synced {
+                    active: a,
+                    resolved: r,
+                } => {
+                    active += a;
+                    resolved += r;
+                }
+                HubOutcome::NotEnabled { message } => {
+                    not_enabled.push(format!("{region}: {message}"))
+                }
+                HubOutcome::Failed { message } => failed.push(format!("{region}: {message}")),
+            }
+        }
+        if !failed.is_empty() {
+            failed.extend(not_enabled);
+            HubOutcome::Failed {
+                message: failed.join("; "),
+            }
+        } else if !not_enabled.is_empty() {
+            HubOutcome::NotEnabled {
+                message: not_enabled.join("; "),
+            }
+        } else {
+            HubOutcome::Synced { active, resolved }
+        }
+    }
 }
 
 /// A resource of a finding.
@@ -47,16 +98,37 @@ pub struct HubResource {
     pub id: String,
 }
 
-/// One Security Hub finding.
+/// A finding's record state: the provider's way to say a problem is gone (`ARCHIVED`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum RecordState {
+    Active,
+    Archived,
+}
+
+impl RecordState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RecordState::Active => "ACTIVE",
+            RecordState::Archived => "ARCHIVED",
+        }
+    }
+}
+
+/// One Security Hub finding, as macie-guard writes it (and reads back its own).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct HubFinding {
     pub id: String,
     /// `macie-guard/<CODE>`: one generator per check code.
     pub generator_id: String,
     pub account: String,
+    /// The Region the finding concerns, and the Region it is imported into (its product ARN
+    /// names it: Security Hub takes findings of the request's Region only).
     pub region: String,
     pub types: Vec<String>,
-    /// `CRITICAL`, `HIGH`, `MEDIUM`, `LOW` or `INFORMATIONAL`.
+    /// `CRITICAL`, `HIGH`, `MEDIUM`, `LOW` or `INFORMATIONAL`: sent as the provider's own
+    /// (`FindingProviderFields.Severity`), which Security Hub copies to the top level unless
+    /// a person changed it there.
     pub severity: String,
     pub title: String,
     pub description: String,
@@ -66,26 +138,31 @@ pub struct HubFinding {
     /// When the problem was first seen (RFC 3339): kept from the finding already in Security
     /// Hub, else the run's time.
     pub created_at: Option<String>,
-    /// `RESOLVED` and `ARCHIVED` instead of `NEW` and `ACTIVE`.
-    pub resolved: bool,
+    pub record: RecordState,
+    /// The finding's workflow status as Security Hub holds it (`NEW`, `NOTIFIED`,
+    /// `RESOLVED`, `SUPPRESSED`): people's field, read and never imported.
+    pub workflow: Option<String>,
 }
 
 impl HubFinding {
     /// The finding in AWS Security Finding Format, as BatchImportFindings takes it;
-    /// `UpdatedAt` is `now`.
+    /// `UpdatedAt` is `now`. No `Workflow` (people's; ignored on an update anyway), no
+    /// `Region` (Security Hub fills it in from the request); `Severity` and `Types` at the top
+    /// level for a new finding and in `FindingProviderFields`, where a provider updates them.
     pub fn to_json(&self, now: &str) -> Value {
         let partition = partition_of(&self.region);
+        let severity = json!({"Label": self.severity});
         json!({
             "SchemaVersion": SCHEMA_VERSION,
             "Id": self.id,
             "ProductArn": self.product_arn(),
             "GeneratorId": self.generator_id,
             "AwsAccountId": self.account,
-            "Region": self.region,
             "Types": self.types,
             "CreatedAt": self.created_at.as_deref().unwrap_or(now),
             "UpdatedAt": now,
-            "Severity": {"Label": self.severity},
+            "Severity": severity,
+            "FindingProviderFields": {"Severity": severity, "Types": self.types},
             "Title": self.title,
             "Description": self.description,
             "Resources": self.resources.iter().map(|r| json!({
@@ -93,29 +170,37 @@ impl HubFinding {
             })).collect::<Vec<_>>(),
             "Remediation": {"Recommendation": {"Text": self.recommendation}},
             "ProductFields": self.product_fields,
-            "Workflow": {"Status": if self.resolved { "RESOLVED" } else { "NEW" }},
-            "RecordState": if self.resolved { "ARCHIVED" } else { "ACTIVE" },
+            "RecordState": self.record.as_str(),
         })
     }
 
-    /// A finding as GetFindings returns it; `None` without an Id.
+    /// A finding as GetFindings returns it; `None` without an Id. The severity is the
+    /// provider's (`FindingProviderFields`), whatever a person set at the top level.
     pub fn from_json(v: &Value) -> Option<HubFinding> {
         let s = |k: &str| v[k].as_str().unwrap_or_default().to_string();
-        Some(HubFinding {
-            id: v["Id"].as_str()?.to_string(),
-            generator_id: s("GeneratorId"),
-            account: s("AwsAccountId"),
-            region: s("Region"),
-            types: v["Types"]
-                .as_array()
+        let provided = &v["FindingProviderFields"];
+        let strings = |t: &Value| -> Vec<String> {
+            t.as_array()
                 .map(|t| {
                     t.iter()
                         .filter_map(|x| x.as_str().map(str::to_string))
                         .collect()
                 })
-                .unwrap_or_default(),
-            severity: v["Severity"]["Label"]
+                .unwrap_or_default()
+        };
+        Some(HubFinding {
+            id: v["Id"].as_str()?.to_string(),
+            generator_id: s("GeneratorId"),
+            account: s("AwsAccountId"),
+            region: s("Region"),
+            types: if provided["Types"].is_array() {
+                strings(&provided["Types"])
+            } else {
+                strings(&v["Types"])
+            },
+            severity: provided["Severity"]["Label"]
                 .as_str()
+                .or(v["Severity"]["Label"].as_str())
                 .unwrap_or("INFORMATIONAL")
                 .to_string(),
             title: s("Title"),
@@ -139,24 +224,60 @@ impl HubFinding {
                 .as_object()
                 .map(|m| {
                     m.iter()
+                        .filter(|(k, _)| k.starts_with(ID_PREFIX))
                         .filter_map(|(k, x)| x.as_str().map(|x| (k.clone(), x.to_string())))
                         .collect()
                 })
                 .unwrap_or_default(),
             created_at: v["CreatedAt"].as_str().map(str::to_string),
-            resolved: v["Workflow"]["Status"] == "RESOLVED",
+            record: if v["RecordState"] == "ARCHIVED" {
+                RecordState::Archived
+            } else {
+                RecordState::Active
+            },
+            workflow: v["Workflow"]["Status"].as_str().map(str::to_string),
         })
     }
 
-    /// The product the account's own findings are imported to.
+    /// The product the account's own findings are imported to, in the finding's Region.
     pub fn product_arn(&self) -> String {
-        format!(
-            "arn:{}:securityhub:{}:{}:product/{}/default",
-            partition_of(&self.region),
-            self.region,
-            self.account,
-            self.account
-        )
+        product_arn(&self.account, &self.region)
+    }
+}
+
+/// The account's own product (`product/<account>/default`) in a Region.
+pub fn product_arn(account: &str, region: &str) -> String {
+    format!(
+        "arn:{}:securityhub:{region}:{account}:product/{account}/default",
+        partition_of(region),
+    )
+}
+
+/// The Region named in one of macie-guard's finding Ids or Id prefixes
+/// (`macie-guard/<kind>/<account>/<region>/...`).
+pub fn region_of_id(id: &str) -> Option<&str> {
+    let mut parts = id.strip_prefix(ID_PREFIX)?.split('/');
+    let (_kind, _account, region) = (parts.next()?, parts.next()?, parts.next()?);
+    (!region.is_empty()).then_some(region)
+}
+
+/// What to send to one Region's Security Hub.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct HubPlan {
+    /// BatchImportFindings: each finding found again (ACTIVE), and each one gone (ARCHIVED).
+    pub import: Vec<HubFinding>,
+    /// BatchUpdateFindings `Workflow` RESOLVED: the gone ones whose workflow nobody changed
+    /// (`NEW`). A person's NOTIFIED, RESOLVED or SUPPRESSED is never overwritten.
+    pub resolve_workflow: Vec<String>,
+}
+
+impl HubPlan {
+    /// How many findings the plan archives.
+    pub fn archived(&self) -> usize {
+        self.import
+            .iter()
+            .filter(|f| f.record == RecordState::Archived)
+            .count()
     }
 }
 
@@ -174,6 +295,40 @@ pub struct HubSync {
 impl HubSync {
     pub fn is_empty(&self) -> bool {
         self.findings.is_empty() && self.resolve_under.is_empty() && self.resolve_ids.is_empty()
+    }
+
+    /// The Regions the sync concerns, in their first order: each is synced with that
+    /// Region's Security Hub.
+    pub fn regions(&self) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        let named = self.findings.iter().map(|f| f.region.as_str()).chain(
+            self.resolve_under
+                .iter()
+                .chain(&self.resolve_ids)
+                .filter_map(|i| region_of_id(i)),
+        );
+        for r in named {
+            if !out.iter().any(|o| o == r) {
+                out.push(r.to_string());
+            }
+        }
+        out
+    }
+
+    /// The part of the sync that concerns `region`.
+    pub fn for_region(&self, region: &str) -> HubSync {
+        let here = |i: &&String| region_of_id(i) == Some(region);
+        HubSync {
+            findings: self
+                .findings
+                .iter()
+                .filter(|f| f.region == region)
+                .cloned()
+                .collect(),
+            resolve_under: self.resolve_under.iter().filter(here).cloned().collect(),
+            resolve_ids: self.resolve_ids.iter().filter(here).cloned().collect(),
+            keep_ids: self.keep_ids.iter().filter(here).cloned().collect(),
+        }
     }
 
     /// The `Id` prefixes to ask GetFindings for: one per kind, account and Region the run
@@ -209,26 +364,26 @@ impl HubSync {
             || self.findings.iter().any(|f| f.id == id)
     }
 
-    /// What to import, given the active findings Security Hub holds (those this run
+    /// What to send, given the active findings Security Hub holds (those this run
     /// concerns): each finding keeps the CreatedAt of the one it updates; each active finding
-    /// of the run's scope that is not found again is resolved (its own content, RESOLVED,
-    /// ARCHIVED). `now` (RFC 3339) is the creation time of new ones.
-    pub fn plan(&self, active: &[HubFinding], now: &str) -> Vec<HubFinding> {
-        let mut out: Vec<HubFinding> = self
-            .findings
-            .iter()
-            .map(|f| {
-                let created = active
-                    .iter()
-                    .find(|a| a.id == f.id)
-                    .and_then(|a| a.created_at.clone())
-                    .unwrap_or_else(|| now.to_string());
-                HubFinding {
-                    created_at: Some(created),
-                    ..f.clone()
-                }
-            })
-            .collect();
+    /// of the run's scope that is not found again is archived with its own content, and its
+    /// workflow resolved where nobody changed it. `now` (RFC 3339) is the creation time of new
+    /// ones.
+    pub fn plan(&self, active: &[HubFinding], now: &str) -> HubPlan {
+        let mut plan = HubPlan::default();
+        for f in &self.findings {
+            let created = active
+                .iter()
+                .find(|a| a.id == f.id)
+                .and_then(|a| a.created_at.clone())
+                .unwrap_or_else(|| now.to_string());
+            plan.import.push(HubFinding {
+                created_at: Some(created),
+                record: RecordState::Active,
+                workflow: None,
+                ..f.clone()
+            });
+        }
         for a in active {
             let gone = !self.findings.iter().any(|f| f.id == a.id);
             let ours = self
@@ -236,15 +391,19 @@ impl HubSync {
                 .iter()
                 .any(|p| a.id.starts_with(p.as_str()))
                 || self.resolve_ids.contains(&a.id);
-            if gone && ours && !a.resolved && !self.keep_ids.contains(&a.id) {
-                out.push(HubFinding {
-                    resolved: true,
+            if gone && ours && a.record == RecordState::Active && !self.keep_ids.contains(&a.id) {
+                plan.import.push(HubFinding {
+                    record: RecordState::Archived,
                     created_at: a.created_at.clone().or_else(|| Some(now.to_string())),
+                    workflow: None,
                     ..a.clone()
                 });
+                if a.workflow.as_deref().unwrap_or("NEW") == "NEW" {
+                    plan.resolve_workflow.push(a.id.clone());
+                }
             }
         }
-        out
+        plan
     }
 }
 
@@ -330,7 +489,8 @@ pub fn export_sync(r: &ExportReport) -> HubSync {
                 recommendation: cut(&recommendation, RECOMMENDATION_MAX),
                 product_fields: fields,
                 created_at: None,
-                resolved: false,
+                record: RecordState::Active,
+                workflow: None,
             });
         }
         sync.resolve_under.push(prefix);
@@ -425,7 +585,8 @@ pub fn expiry_sync(s: &Summary, sweep: bool) -> HubSync {
                 ),
             ]),
             created_at: None,
-            resolved: false,
+            record: RecordState::Active,
+            workflow: None,
         });
     }
     if sweep {
@@ -533,8 +694,17 @@ mod tests {
         );
     }
 
+    /// A finding as Security Hub answers GetFindings for it: what was imported, plus the
+    /// Region of the request and a workflow status.
+    fn as_stored(f: &HubFinding, workflow: &str) -> Value {
+        let mut v = f.to_json("2026-11-25T00:00:00.000Z");
+        v["Region"] = json!(f.region);
+        v["Workflow"] = json!({"Status": workflow});
+        v
+    }
+
     #[test]
-    fn a_finding_reads_back_as_it_was_written() {
+    fn a_finding_is_written_as_a_provider_writes_it_and_reads_back() {
         let sync = export_sync(&report());
         let f = HubFinding {
             created_at: Some("2026-01-01T00:00:00.000Z".into()),
@@ -544,64 +714,171 @@ mod tests {
         assert_eq!(json["SchemaVersion"], "2018-10-08");
         assert_eq!(json["UpdatedAt"], "2026-11-25T00:00:00.000Z");
         assert_eq!(json["Resources"][0]["Partition"], "aws");
-        assert_eq!(json["Workflow"]["Status"], "NEW");
-        assert_eq!(HubFinding::from_json(&json), Some(f.clone()));
-        let resolved = HubFinding {
-            resolved: true,
+        assert_eq!(json["RecordState"], "ACTIVE");
+        assert_eq!(
+            json["FindingProviderFields"]["Severity"]["Label"],
+            "CRITICAL"
+        );
+        assert_eq!(json["FindingProviderFields"]["Types"], json["Types"]);
+        for people in [
+            "Workflow",
+            "Note",
+            "UserDefinedFields",
+            "VerificationState",
+            "Region",
+        ] {
+            assert!(
+                json.get(people).is_none(),
+                "{people} is not the provider's to send"
+            );
+        }
+        let back = HubFinding::from_json(&as_stored(&f, "NOTIFIED")).unwrap();
+        assert_eq!(back.workflow.as_deref(), Some("NOTIFIED"));
+        assert_eq!(
+            HubFinding {
+                workflow: None,
+                ..back
+            },
+            f
+        );
+        // A person's severity at the top level does not change what the guard reads back.
+        let mut changed = as_stored(&f, "NEW");
+        changed["Severity"] = json!({"Label": "LOW"});
+        assert_eq!(
+            HubFinding::from_json(&changed).unwrap().severity,
+            "CRITICAL"
+        );
+        let archived = HubFinding {
+            record: RecordState::Archived,
             ..f
         };
-        let json = resolved.to_json("2026-11-25T00:00:00.000Z");
         assert_eq!(
-            (
-                json["Workflow"]["Status"].as_str(),
-                json["RecordState"].as_str()
-            ),
-            (Some("RESOLVED"), Some("ARCHIVED"))
+            archived.to_json("2026-11-25T00:00:00.000Z")["RecordState"],
+            "ARCHIVED"
         );
-        assert_eq!(HubFinding::from_json(&json), Some(resolved));
     }
 
     #[test]
-    fn a_plan_keeps_creation_times_and_resolves_what_is_gone_in_its_scope_only() {
+    fn a_plan_archives_what_is_gone_in_its_scope_and_resolves_only_untouched_workflows() {
         let sync = export_sync(&report());
-        let old = |id: &str, created: &str| HubFinding {
-            id: id.into(),
-            created_at: Some(created.into()),
-            ..sync.findings[0].clone()
+        let old = |id: &str, created: &str, workflow: &str| {
+            HubFinding::from_json(&as_stored(
+                &HubFinding {
+                    id: id.into(),
+                    created_at: Some(created.into()),
+                    ..sync.findings[0].clone()
+                },
+                workflow,
+            ))
+            .unwrap()
         };
         let active = vec![
             old(
                 "macie-guard/export/111122223333/eu-west-1/KEY_DISABLED",
                 "2026-01-01T00:00:00Z",
+                "SUPPRESSED",
             ),
             old(
                 "macie-guard/export/111122223333/eu-west-1/BUCKET_NOT_FOUND",
                 "2026-02-01T00:00:00Z",
+                "NEW",
+            ),
+            old(
+                "macie-guard/export/111122223333/eu-west-1/KEY_NOT_FOUND",
+                "2026-02-01T00:00:00Z",
+                "RESOLVED",
+            ),
+            old(
+                "macie-guard/export/111122223333/eu-west-1/KEY_PENDING_DELETION",
+                "2026-02-01T00:00:00Z",
+                "NOTIFIED",
             ),
             old(
                 "macie-guard/export/111122223333/us-east-1/BUCKET_NOT_FOUND",
                 "2026-02-01T00:00:00Z",
+                "NEW",
             ),
         ];
         let plan = sync.plan(&active, "2026-11-25T00:00:00Z");
-        let by_id = |id: &str| plan.iter().find(|f| f.id.ends_with(id)).unwrap();
+        let by_id = |id: &str| plan.import.iter().find(|f| f.id.ends_with(id)).unwrap();
+        let kept = by_id("eu-west-1/KEY_DISABLED");
+        assert_eq!(kept.created_at.as_deref(), Some("2026-01-01T00:00:00Z"));
         assert_eq!(
-            by_id("eu-west-1/KEY_DISABLED").created_at.as_deref(),
-            Some("2026-01-01T00:00:00Z")
+            kept.record,
+            RecordState::Active,
+            "a suppressed problem that stands stays active"
         );
-        assert!(!by_id("eu-west-1/KEY_DISABLED").resolved);
         assert_eq!(
             by_id("BUCKET_POLICY_UNVERIFIED").created_at.as_deref(),
             Some("2026-11-25T00:00:00Z")
         );
-        let gone = by_id("eu-west-1/BUCKET_NOT_FOUND");
-        assert!(gone.resolved);
-        assert_eq!(gone.created_at.as_deref(), Some("2026-02-01T00:00:00Z"));
+        for gone in [
+            "eu-west-1/BUCKET_NOT_FOUND",
+            "eu-west-1/KEY_NOT_FOUND",
+            "eu-west-1/KEY_PENDING_DELETION",
+        ] {
+            assert_eq!(by_id(gone).record, RecordState::Archived, "{gone}");
+        }
+        assert_eq!(
+            by_id("eu-west-1/BUCKET_NOT_FOUND").created_at.as_deref(),
+            Some("2026-02-01T00:00:00Z")
+        );
+        assert_eq!(
+            plan.resolve_workflow,
+            ["macie-guard/export/111122223333/eu-west-1/BUCKET_NOT_FOUND"],
+            "only the workflow nobody touched becomes RESOLVED"
+        );
         assert!(
-            !plan.iter().any(|f| f.id.contains("us-east-1")),
+            !plan.import.iter().any(|f| f.id.contains("us-east-1")),
             "another Region's finding is not this run's to resolve"
         );
-        assert_eq!(plan.len(), 3);
+        assert_eq!((plan.import.len(), plan.archived()), (5, 3));
+    }
+
+    #[test]
+    fn a_sync_is_split_by_the_region_each_finding_concerns() {
+        let mut r = report();
+        let mut second = r.regions[0].clone();
+        second.region = "ap-south-1".into();
+        r.regions.push(second);
+        let sync = export_sync(&r);
+        assert_eq!(sync.regions(), ["eu-west-1", "ap-south-1"]);
+        let south = sync.for_region("ap-south-1");
+        assert!(south.findings.iter().all(|f| f.region == "ap-south-1"));
+        assert!(south
+            .findings
+            .iter()
+            .all(|f| f.product_arn().contains(":securityhub:ap-south-1:")));
+        assert_eq!(
+            south.resolve_under,
+            ["macie-guard/export/111122223333/ap-south-1/"]
+        );
+        assert_eq!(
+            region_of_id("macie-guard/job/111122223333/us-east-1/abc"),
+            Some("us-east-1")
+        );
+        assert_eq!(region_of_id("other/x"), None);
+        let combined = HubOutcome::combine(vec![
+            (
+                "eu-west-1".into(),
+                HubOutcome::Synced {
+                    active: 2,
+                    resolved: 1,
+                },
+            ),
+            (
+                "ap-south-1".into(),
+                HubOutcome::NotEnabled {
+                    message: "not subscribed".into(),
+                },
+            ),
+        ]);
+        assert_eq!(
+            combined,
+            HubOutcome::NotEnabled {
+                message: "ap-south-1: not subscribed".into()
+            }
+        );
     }
 
     #[test]

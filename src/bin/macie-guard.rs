@@ -11,7 +11,7 @@ use macie_guard::export::report::report_text;
 use macie_guard::export::sources::AwsSources;
 use macie_guard::export::{ExportEvent, ExportGuard, ExportReport, Severity};
 use macie_guard::journal::AnyJournal;
-use macie_guard::notify::AnyNotifier;
+use macie_guard::notify::{AnyNotifier, Outbound};
 use macie_guard::org::{self, OrgView, DEFAULT_ROLE_NAME};
 use macie_guard::scope::is_account;
 use macie_guard::text::safe;
@@ -50,6 +50,11 @@ struct Cli {
     /// [env: JOURNAL_TABLE]; without one, this run's own.
     #[arg(long, global = true)]
     journal_table: Option<String>,
+    /// Also keep Security Hub findings, as the functions do with SecurityHubFindings: each
+    /// problem imported in the account and Region it concerns, archived when it is gone
+    /// [env: SECURITY_HUB=true].
+    #[arg(long, global = true)]
+    security_hub: bool,
     /// Log what happens (RUST_LOG overrides).
     #[arg(long, short, global = true)]
     verbose: bool,
@@ -112,7 +117,7 @@ struct Env {
     macie: aws_sdk_macie2::Client,
     region: String,
     account: String,
-    notifier: AnyNotifier,
+    notifier: Outbound<AnyNotifier>,
 }
 
 async fn env(cli: &Cli) -> Result<Env, Error> {
@@ -134,8 +139,13 @@ async fn env(cli: &Cli) -> Result<Env, Error> {
         Some(t) => Some(t.clone()),
         None => process_env().topic("NOTIFICATION_TOPIC_ARN")?,
     };
-    let chat = macie_guard::config::outputs(&process_env())?.chat;
-    let notifier = notify::for_topic(&sdk, topic, chat);
+    let outputs = macie_guard::config::outputs(&process_env())?;
+    let notifier = Outbound {
+        notifier: notify::for_topic(&sdk, topic, outputs.chat),
+        bus: None,
+        hub: (cli.security_hub || outputs.security_hub)
+            .then(|| macie_guard::securityhub::SecurityHub::new(&sdk)),
+    };
     Ok(Env {
         sdk,
         macie,
@@ -148,7 +158,7 @@ async fn env(cli: &Cli) -> Result<Env, Error> {
 fn expiry_guard(
     cli: &Cli,
     e: Env,
-) -> Result<ExpiryGuard<aws_sdk_macie2::Client, AnyNotifier, AnyJournal>, Error> {
+) -> Result<ExpiryGuard<aws_sdk_macie2::Client, Outbound<AnyNotifier>, AnyJournal>, Error> {
     let mut config = expiry_config(&process_env())?;
     if let Some(p) = cli.default_policy {
         config.default_policy = p;
@@ -167,7 +177,10 @@ fn expiry_guard(
     .with_journal(journal::open(&e.sdk, table)))
 }
 
-fn export_guard(cli: &Cli, e: Env) -> Result<ExportGuard<AwsSources, AnyNotifier>, Error> {
+fn export_guard(
+    cli: &Cli,
+    e: Env,
+) -> Result<ExportGuard<AwsSources, Outbound<AnyNotifier>>, Error> {
     let regions = distinct(std::iter::once(e.region.clone()).chain(cli.region.iter().cloned()));
     let grace = export_config(&process_env())?.results_grace;
     Ok(ExportGuard {
@@ -176,6 +189,7 @@ fn export_guard(cli: &Cli, e: Env) -> Result<ExportGuard<AwsSources, AnyNotifier
         account: e.account,
         regions,
         results_grace: grace,
+        deadline: None,
     })
 }
 

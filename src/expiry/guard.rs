@@ -834,7 +834,7 @@ impl<M: MacieJobs, N: Notifier, J: Journal> ExpiryGuard<M, N, J> {
         // writes; it never holds a change back.
         summary.security_hub = self
             .notifier
-            .sync_findings(&expiry_sync(&summary, summary.swept))
+            .sync_findings(&expiry_sync(&summary, summary.swept), self.deadline)
             .await;
         log_hub(summary.security_hub.as_ref());
         Ok(summary)

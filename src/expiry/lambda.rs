@@ -40,14 +40,10 @@ impl<M: MacieJobs, N: Notifier, J: Journal> ExpiryFunction<M, N, J> {
             &self.region,
             self.fallback_account.as_deref(),
         )?;
-        // Lambda's deadline (milliseconds since the epoch): leases last until it, plus a
-        // margin, and a sweep stops taking jobs before it. A deadline already past is no
-        // deadline (cargo-lambda's local runtime sends its timeout, 600000, in that field).
+        // A sweep stops taking jobs before Lambda's deadline, and Security Hub's sync ends
+        // before it.
         let started = Utc::now();
-        let deadline = i64::try_from(context.deadline)
-            .ok()
-            .and_then(chrono::DateTime::from_timestamp_millis)
-            .filter(|d| *d > started);
+        let deadline = crate::invocation::deadline_of(&context, started);
         let guard = ExpiryGuard {
             macie: &self.macie,
             notifier: &self.notifier,

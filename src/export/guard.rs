@@ -20,6 +20,9 @@ pub struct ExportGuard<S, N> {
     pub regions: Vec<String>,
     /// How long after a job's run its results may still be on their way (RESULTS_GRACE_HOURS).
     pub results_grace: chrono::Duration,
+    /// When the invocation must be over (Lambda's deadline); `None`: the CLI. Security Hub's
+    /// sync ends before it.
+    pub deadline: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 impl<S: ExportSources, N: Notifier> ExportGuard<S, N> {
@@ -169,7 +172,10 @@ impl<S: ExportSources, N: Notifier> ExportGuard<S, N> {
             report.notified = true;
         }
         self.notifier.announce(&events(&report)).await?;
-        report.security_hub = self.notifier.sync_findings(&export_sync(&report)).await;
+        report.security_hub = self
+            .notifier
+            .sync_findings(&export_sync(&report), self.deadline)
+            .await;
         log_hub(report.security_hub.as_ref());
         Ok(report)
     }

@@ -42,6 +42,7 @@ impl<S: ExportSources, N: Notifier> ExportFunction<S, N> {
             account: scope.account,
             regions: self.regions.clone(),
             results_grace: self.results_grace,
+            deadline: crate::invocation::deadline_of(&context, chrono::Utc::now()),
         };
         let report = guard
             .handle(&parsed)

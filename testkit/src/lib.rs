@@ -459,10 +459,62 @@ pub fn sqs(access_key: &str, operation: &str, body: Value) -> Value {
     moto_json(access_key, "sqs", &format!("AmazonSQS.{operation}"), body)
 }
 
-/// Every finding moto's Security Hub holds for the account of `access_key` in `region`
-/// (GetFindings; moto applies no filter).
-pub fn securityhub_findings(access_key: &str, region: &str) -> Vec<Value> {
+/// One Security Hub call to moto (REST-JSON) as `access_key`'s account in `region`: what a
+/// person or the console sends (`POST /accounts` enables Security Hub, `PATCH
+/// /findings/batchupdate` is BatchUpdateFindings). Panics unless it answers 2xx.
+pub fn securityhub(access_key: &str, region: &str, method: &str, path: &str, body: Value) -> Value {
     let auth = signed_as(access_key, region, "securityhub");
+    let url = format!("{}{path}", moto().url);
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let text = body.to_string();
+    let request = |m: &str| {
+        ureq::http::Request::builder()
+            .method(m)
+            .uri(&url)
+            .header("Authorization", &auth)
+            .header("Content-Type", "application/json")
+            .body(text.clone())
+            .expect("a request")
+    };
+    let mut response = agent
+        .run(request(method))
+        .unwrap_or_else(|e| panic!("{method} {path}: {e}"));
+    let status = response.status().as_u16();
+    let answer = response.body_mut().read_to_string().unwrap_or_default();
+    assert!(
+        (200..300).contains(&status),
+        "{method} {path} answered {status}: {answer}"
+    );
+    serde_json::from_str(&answer).unwrap_or(Value::Null)
+}
+
+/// Enables Security Hub for `access_key`'s account in `region` (idempotent).
+pub fn enable_security_hub(access_key: &str, region: &str) {
+    securityhub(
+        access_key,
+        region,
+        "POST",
+        "/accounts",
+        serde_json::json!({}),
+    );
+}
+
+/// Asks the strictness layer in front of moto (`scripts/strict_moto.py`) to fail or stall
+/// the calls `fault` matches (`service`, `action`, and optionally `account`, `region`,
+/// `match`, `times`, `code`, `status`, `message`, `stall`).
+pub fn strict_fault(fault: Value) {
+    let mut response = ureq::post(&format!("{}/_strict/faults", moto().url))
+        .send(fault.to_string())
+        .unwrap_or_else(|e| panic!("POST /_strict/faults: {e}"));
+    let _ = response.body_mut().read_to_string();
+}
+
+/// Every finding moto's Security Hub holds for the account of `access_key` in `region`
+/// (GetFindings without a filter: active and archived).
+pub fn securityhub_findings(access_key: &str, region: &str) -> Vec<Value> {
     let mut out = Vec::new();
     let mut token: Option<String> = None;
     loop {
@@ -470,14 +522,7 @@ pub fn securityhub_findings(access_key: &str, region: &str) -> Vec<Value> {
         if let Some(t) = &token {
             body["NextToken"] = serde_json::json!(t);
         }
-        let mut response = ureq::post(&format!("{}/findings", moto().url))
-            .header("Authorization", &auth)
-            .header("Content-Type", "application/json")
-            .send(body.to_string())
-            .unwrap_or_else(|e| panic!("GetFindings: {e}"));
-        let page: Value =
-            serde_json::from_str(&response.body_mut().read_to_string().expect("an answer"))
-                .expect("JSON");
+        let page = securityhub(access_key, region, "POST", "/findings", body);
         out.extend(page["Findings"].as_array().cloned().unwrap_or_default());
         match page["NextToken"].as_str().filter(|t| !t.is_empty()) {
             Some(t) => token = Some(t.to_string()),

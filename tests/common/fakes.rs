@@ -317,3 +317,16 @@ impl ExportSources for FakeSources {
             })
     }
 }
+
+/// A notifier that keeps the subject of every message published.
+#[derive(Default)]
+pub struct Recording {
+    pub subjects: Mutex<Vec<String>>,
+}
+
+impl macie_guard::notify::Notifier for Recording {
+    async fn publish(&self, n: &macie_guard::notify::Notification) -> Result<()> {
+        self.subjects.lock().unwrap().push(n.subject.clone());
+        Ok(())
+    }
+}

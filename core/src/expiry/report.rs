@@ -535,6 +535,9 @@ pub fn summary_text(s: &Summary) -> String {
             s.deferred
         ));
     }
+    if let Some(h) = &s.security_hub {
+        out.push_str(&format!("{}\n", h.line()));
+    }
     out
 }
 

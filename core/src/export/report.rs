@@ -226,6 +226,9 @@ pub fn report_text(r: &ExportReport) -> String {
             }
         }
     }
+    if let Some(h) = &r.security_hub {
+        out.push_str(&format!("{}\n", h.line()));
+    }
     out
 }
 
