@@ -18,7 +18,7 @@ import threading
 import time
 from datetime import datetime, timezone
 from typing import Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, unquote_plus
 
 # ---------------------------------------------------------------------------------------
 # Faults: a test asks for an error (or a stall) on the next N calls of an operation.
@@ -95,7 +95,8 @@ def _fault_for(service: str, action: str, account: str, region: str, body: bytes
                 continue
             if f.get("region") not in (None, region):
                 continue
-            if f.get("match") and f["match"].encode() not in body:
+            if f.get("match") and f["match"] not in unquote_plus(body.decode("utf-8", "replace")):
+                # The body as sent, its form encoding undone (query protocols).
                 continue
             if f.get("times", -1) == 0:
                 continue
@@ -111,8 +112,10 @@ class Strict:
 
     - `POST /_strict/faults` with `{"service", "action", "code", "status", "message"` and
       optionally `"account"` (the caller's), `"region"`, `"match"` (a substring of the
-      request body), `"times"` (default: every call), `"stall"` (seconds to wait before
-      answering, with no error unless `code` is given)}: the matching calls fail so.
+      request body, form encoding undone), `"times"` (default: every call), `"stall"` (seconds to wait before
+      answering, with no error unless `code` is given), `"answer"` (a JSON body to answer
+      with, status 200 unless `status` says otherwise: a partial failure, say)}: the matching
+      calls fail so.
     - `DELETE /_strict/faults`: no more faults. `GET /_strict/calls`: calls per operation.
     """
 
@@ -140,6 +143,12 @@ class Strict:
                     service, fault["code"], int(fault.get("status", 400)), fault.get("message", "")
                 )
                 start_response(f"{status} Error", headers + [("Content-Length", str(len(out)))])
+                return [out]
+            if "answer" in fault:
+                # A success the service could give, as JSON (a partial failure, say).
+                out = json.dumps(fault["answer"]).encode()
+                kind = "application/x-amz-json-1.1" if service in _JSON else "application/json"
+                start_response(f"{int(fault.get('status', 200))} OK", [("Content-Type", kind), ("Content-Length", str(len(out)))])
                 return [out]
         return self.app(environ, start_response)
 

@@ -384,6 +384,10 @@ class StsAndOrganizations(unittest.TestCase):
         with self.assertRaises(ClientError) as e:
             client("securityhub", "sa-east-1").get_findings()
         self.assertEqual(code(e.exception), "TooManyRequestsException")
+        control("POST", "/_strict/faults", {"service": "events", "action": "PutEvents", "times": 1,
+                                            "answer": {"FailedEntryCount": 1, "Entries": [{"ErrorCode": "InternalFailure", "ErrorMessage": "refused"}]}})
+        out = client("events").put_events(Entries=[{"Source": "macie-guard", "DetailType": "x", "Detail": "{}"}])
+        self.assertEqual((out["FailedEntryCount"], out["Entries"][0]["ErrorCode"]), (1, "InternalFailure"))
         control("DELETE", "/_strict/faults")
 
     def test_list_accounts_only_for_the_management_account_or_a_delegated_administrator(self) -> None:

@@ -1,9 +1,14 @@
 //! The expiry guard's journal: one small durable entry per job that an invocation is about to
 //! change. It carries the three promises that no single Macie call can:
 //!
-//! - **a lease**: an entry is claimed with a conditional write; while its lease runs (until
-//!   the invocation's deadline plus a margin) no other invocation touches that job, so
-//!   overlapping sweeps and Health events change each job once;
+//! - **a lease**: an entry is claimed with a conditional write; while its lease runs no other
+//!   invocation touches that job, so overlapping sweeps and Health events change each job
+//!   once. Leases are short ([`LEASE_SECS`]) and renewed by a heartbeat while their run lives,
+//!   so a run that dies lets go of its jobs within about a minute;
+//! - **an attempt**: an entry's owner is a run's attempt (`<request id>#<attempt>`), not its
+//!   request id: Lambda retries a failed invocation with the same request id, and the retry
+//!   takes over what its earlier attempt left at once (Lambda starts a retry only after the
+//!   attempt before it ended);
 //! - **an intent**: the entry says which change was decided for which pause (`jobPausedAt`)
 //!   before the first UpdateClassificationJob call; an invocation that dies half way (between
 //!   keep-paused's resume and pause, or after a change and before its report) leaves the entry
@@ -73,14 +78,45 @@ pub enum Claim {
 /// How long a closed entry (its receipt) is kept: longer than a pause can last.
 pub const RECEIPT_DAYS: i64 = 45;
 
+/// A lease's length from its last renewal, and the margin added for clocks that disagree.
+pub const LEASE_SECS: i64 = 45;
+pub const LEASE_MARGIN_SECS: i64 = 10;
+/// How often a living run renews its leases.
+pub const HEARTBEAT_SECS: u64 = 15;
+
+/// The request an owner (`<request id>#<attempt>`) is an attempt of.
+pub fn request_of(owner: &str) -> &str {
+    owner.split('#').next().unwrap_or(owner)
+}
+
+/// An owner for one attempt of `request` (a Lambda request id, or the CLI's own run id):
+/// unique to this attempt, whatever process or warm environment runs it.
+pub fn attempt_of(request: &str) -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let t = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or_default();
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    format!("{}#{:x}-{t:x}-{n}", request_of(request), std::process::id())
+}
+
+/// Whether `other` is an earlier attempt of the request `owner` is an attempt of: its run is
+/// over (Lambda retries only after an attempt ended), so its entries are this attempt's to
+/// finish, lease or not.
+pub fn earlier_attempt(other: &str, owner: &str) -> bool {
+    other != owner && other.contains('#') && request_of(other) == request_of(owner)
+}
+
 /// Where the expiry guard keeps its open changes.
 pub trait Journal: Send + Sync {
     /// Every entry of `scope` (`ACCOUNT#REGION`).
     /// Every open entry of `scope` (`ACCOUNT#REGION`).
     fn entries(&self, scope: &str) -> impl Future<Output = Result<Vec<Entry>>> + Send;
     /// Writes `entry` if the job has no open entry, or its lease ended before `now`, or it is
-    /// already `entry.owner`'s, and the same decision was not carried out before.
-    /// Conditional: of two invocations, one wins.
+    /// already `entry.owner`'s or an earlier attempt's of the same request, and the same
+    /// decision was not carried out before. Conditional: of two invocations, one wins.
     fn claim(
         &self,
         scope: &str,
@@ -104,6 +140,15 @@ pub trait Journal: Send + Sync {
         job_id: &str,
         owner: &str,
     ) -> impl Future<Output = Result<()>> + Send;
+    /// Extends `owner`'s lease on the entry to `until` (the heartbeat); `false` when the entry
+    /// is no longer `owner`'s.
+    fn renew(
+        &self,
+        scope: &str,
+        job_id: &str,
+        owner: &str,
+        until: i64,
+    ) -> impl Future<Output = Result<bool>> + Send;
 }
 
 impl<T: Journal> Journal for &T {
@@ -135,13 +180,22 @@ impl<T: Journal> Journal for &T {
     ) -> impl Future<Output = Result<()>> + Send {
         (**self).hand_over(scope, job_id, owner)
     }
+    fn renew(
+        &self,
+        scope: &str,
+        job_id: &str,
+        owner: &str,
+        until: i64,
+    ) -> impl Future<Output = Result<bool>> + Send {
+        (**self).renew(scope, job_id, owner, until)
+    }
 }
 
 /// Whether `existing` may be taken by a claim from `owner` at `now`.
 fn claimable(existing: Option<&Entry>, owner: &str, now: i64) -> bool {
     match existing {
         None => true,
-        Some(e) => e.owner == owner || e.lease_until < now,
+        Some(e) => e.owner == owner || e.lease_until < now || earlier_attempt(&e.owner, owner),
     }
 }
 
@@ -223,6 +277,17 @@ impl Journal for MemoryJournal {
             }
         }
         Ok(())
+    }
+
+    async fn renew(&self, scope: &str, job_id: &str, owner: &str, until: i64) -> Result<bool> {
+        let mut map = self.lock();
+        match map.get_mut(&(scope.to_string(), job_id.to_string())) {
+            Some(e) if e.owner == owner => {
+                e.lease_until = until;
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
     }
 }
 
@@ -309,13 +374,15 @@ impl Journal for DynamoJournal {
                 "SET #o = :me, leaseUntil = :until, #a = :a, #p = :pol, pausedAt = :p, #n = :n, decidedAt = :d, expiresAt = :ttl",
             )
             .condition_expression(
-                "(attribute_not_exists(#o) OR #o = :me OR leaseUntil < :now) AND (attribute_not_exists(donePausedAt) OR donePausedAt <> :p OR doneAction <> :a)",
+                "(attribute_not_exists(#o) OR #o = :me OR leaseUntil < :now OR begins_with(#o, :request)) AND (attribute_not_exists(donePausedAt) OR donePausedAt <> :p OR doneAction <> :a)",
             )
             .expression_attribute_names("#o", "owner")
             .expression_attribute_names("#a", "action")
             .expression_attribute_names("#p", "policy")
             .expression_attribute_names("#n", "name")
             .expression_attribute_values(":me", s(&entry.owner))
+            // An earlier attempt of the same request (the owner's prefix up to `#`).
+            .expression_attribute_values(":request", s(&format!("{}#", request_of(&entry.owner))))
             .expression_attribute_values(":until", AttributeValue::N(entry.lease_until.to_string()))
             .expression_attribute_values(":a", s(entry.action.as_str()))
             .expression_attribute_values(":pol", s(entry.policy.as_str()))
@@ -398,6 +465,27 @@ impl Journal for DynamoJournal {
         }
     }
 
+    async fn renew(&self, scope: &str, job_id: &str, owner: &str, until: i64) -> Result<bool> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key("scope", s(scope))
+            .key("jobId", s(job_id))
+            .update_expression("SET leaseUntil = :until")
+            .condition_expression("#o = :me")
+            .expression_attribute_names("#o", "owner")
+            .expression_attribute_values(":me", s(owner))
+            .expression_attribute_values(":until", AttributeValue::N(until.to_string()))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(e) if e.code() == Some("ConditionalCheckFailedException") => Ok(false),
+            Err(e) => Err(dynamo_error("UpdateItem", &self.table, &e)),
+        }
+    }
+
     async fn hand_over(&self, scope: &str, job_id: &str, owner: &str) -> Result<()> {
         let result = self
             .client
@@ -451,6 +539,12 @@ impl Journal for AnyJournal {
             AnyJournal::Memory(j) => j.hand_over(scope, job_id, owner).await,
         }
     }
+    async fn renew(&self, scope: &str, job_id: &str, owner: &str, until: i64) -> Result<bool> {
+        match self {
+            AnyJournal::Dynamo(j) => j.renew(scope, job_id, owner, until).await,
+            AnyJournal::Memory(j) => j.renew(scope, job_id, owner, until).await,
+        }
+    }
 }
 
 /// The expiry guard's journal: the DynamoDB table named by `table` (JOURNAL_TABLE), or, with
@@ -485,6 +579,13 @@ mod tests {
         }
     }
 
+    fn entry_for(job: &str, owner: &str, until: i64) -> Entry {
+        Entry {
+            job_id: job.into(),
+            ..entry(owner, until)
+        }
+    }
+
     #[tokio::test]
     async fn leases_exclude_others_until_they_end() {
         let j = MemoryJournal::new();
@@ -514,6 +615,31 @@ mod tests {
         assert_eq!(j.all()[0].lease_until, 0);
         j.release("s", "j", "b", true).await.unwrap();
         assert!(j.all().is_empty());
+        // An earlier attempt of the same request is taken over at once, lease or not.
+        let a1 = attempt_of("req-1");
+        let a2 = attempt_of("req-1");
+        assert!(earlier_attempt(&a1, &a2) && !earlier_attempt(&a2, &a2));
+        assert!(!earlier_attempt(&attempt_of("req-2"), &a2));
+        let mut first = entry(&a1, 10_000);
+        first.job_id = "k".into();
+        j.claim("s", &first, 100).await.unwrap();
+        assert!(matches!(
+            j.claim("s", &entry_for("k", &attempt_of("req-3"), 20_000), 100)
+                .await
+                .unwrap(),
+            Claim::Busy { .. }
+        ));
+        assert_eq!(
+            j.claim("s", &entry_for("k", &a2, 20_000), 100)
+                .await
+                .unwrap(),
+            Claim::Granted {
+                previous: Some(first)
+            }
+        );
+        assert!(j.renew("s", "k", &a2, 30_000).await.unwrap());
+        assert!(!j.renew("s", "k", &a1, 40_000).await.unwrap());
+        j.release("s", "k", &a2, false).await.unwrap();
         // The decision carried out cannot be claimed again; another one can.
         assert_eq!(
             j.claim("s", &entry("c", 500), 400).await.unwrap(),

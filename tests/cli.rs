@@ -189,3 +189,81 @@ fn the_cli_keeps_security_hub_findings_when_asked() {
     let json = json_out(&cli(&macie, &["sweep", "--security-hub", "--json"]));
     assert_eq!(json["security_hub"]["state"], "synced");
 }
+
+/// Ctrl-C during a sweep: the CLI takes no new job, finishes the ones in flight (a keep-paused
+/// job is paused again, never left running) and reports what it left for the next sweep.
+#[test]
+fn ctrl_c_finishes_the_jobs_in_flight_and_takes_no_new_one() {
+    let jobs: Vec<Value> = (0..12)
+        .map(|i| {
+            json!({"jobId": format!("{i:032x}"), "name": format!("keep-{i}"), "jobStatus": "USER_PAUSED",
+                   "pausedDaysAgo": 29.0, "tags": {"macie-guard:on-expiry": "keep-paused"}})
+        })
+        .collect();
+    let macie = LocalMacie::start(Some(&json!({ "jobs": jobs })));
+    macie.control(
+        "POST",
+        "/_local/latency",
+        Some(&json!({"operation": "UpdateClassificationJob", "ms": 300})),
+    );
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_macie-guard"));
+    cmd.args(["sweep", "--json"])
+        .current_dir(testkit::workspace_root())
+        .env("SWEEP_CONCURRENCY", "2")
+        .envs(testkit::endpoint_env(macie.url(), &testkit::moto().url))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    for var in [
+        "NOTIFICATION_TOPIC_ARN",
+        "JOURNAL_TABLE",
+        "DEFAULT_POLICY",
+        "DRY_RUN",
+    ] {
+        cmd.env_remove(var);
+    }
+    let child = cmd.spawn().expect("run macie-guard");
+    // Once the first resume is under way, the operator presses Ctrl-C.
+    let started = std::time::Instant::now();
+    while macie.calls("UpdateClassificationJob") == 0 {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(30),
+            "no update"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    let killed = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill -INT");
+    assert!(killed.success());
+    let out = child.wait_with_output().expect("the CLI ends");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.contains("stopping"), "{stderr}");
+    let summary: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(summary["stopped"], true, "{summary}");
+    let done = summary["jobs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|j| j["outcome"] == "done")
+        .count();
+    let deferred = summary["deferred"].as_u64().unwrap() as usize;
+    assert!(done >= 1 && deferred >= 1, "{summary}");
+    assert_eq!(done + deferred, 12, "{summary}");
+    for i in 0..12 {
+        let (code, _, body) = macie.raw("GET", &format!("/jobs/{i:032x}"), "");
+        assert_eq!(code, 200);
+        let job: Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(
+            job["jobStatus"], "USER_PAUSED",
+            "job {i} left {}",
+            job["jobStatus"]
+        );
+    }
+    assert_eq!(
+        macie.calls("UpdateClassificationJob"),
+        2 * done as u64,
+        "each job in flight resumed and paused again, no other touched"
+    );
+}

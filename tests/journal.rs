@@ -87,6 +87,10 @@ impl<T: Journal> Journal for Crashing<T> {
         self.trip.step().await;
         self.inner.hand_over(scope, job_id, owner).await
     }
+    async fn renew(&self, scope: &str, job_id: &str, owner: &str, until: i64) -> Result<bool> {
+        self.trip.step().await;
+        self.inner.renew(scope, job_id, owner, until).await
+    }
 }
 
 impl<T: Notifier> Notifier for Crashing<T> {
@@ -621,4 +625,235 @@ async fn an_open_entry_whose_change_was_never_made_is_decided_again() {
     assert_eq!(rig.updates(), 2, "resumed and paused again, once");
     assert_eq!(rig.status(KEEP).await.0, "USER_PAUSED");
     assert!(journal.all().is_empty());
+}
+
+/// Macie that never answers the pause of keep-paused: the run dies between the resume and the
+/// pause (a Lambda timeout, an out-of-memory kill, a CLI killed).
+struct DiesBeforePause<'a> {
+    inner: &'a aws_sdk_macie2::Client,
+    died: Arc<Notify>,
+}
+
+impl MacieJobs for DiesBeforePause<'_> {
+    async fn list_paused(&self, t: Option<String>) -> Result<Page> {
+        self.inner.list_paused(t).await
+    }
+    async fn describe(&self, id: &str) -> Result<Option<DescribedJob>> {
+        self.inner.describe(id).await
+    }
+    async fn update(&self, id: &str, to: Target) -> std::result::Result<(), UpdateError> {
+        if to == Target::UserPaused {
+            self.died.notify_one();
+            std::future::pending::<()>().await;
+        }
+        self.inner.update(id, to).await
+    }
+}
+
+/// A keep-paused run killed between its two calls holds the job for less than a minute, and
+/// only while it could still be alive: another run meanwhile names the job, who holds it and
+/// until when; the next run after the lease pauses it again; a retry of the same request (a
+/// new attempt) takes it over at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_killed_keep_paused_run_lets_go_within_a_minute_and_is_named_meanwhile() {
+    use macie_guard::journal::{attempt_of, LEASE_MARGIN_SECS, LEASE_SECS};
+    for retry_of_the_same_request in [false, true] {
+        let rig = Rig::new(json!([paused(
+            KEEP,
+            "keep me",
+            "ONE_TIME",
+            29.0,
+            "keep-paused"
+        )]))
+        .await;
+        let died = Arc::new(Notify::new());
+        let first_owner = attempt_of("request-1");
+        let first = ExpiryGuard::new(
+            DiesBeforePause {
+                inner: &rig.client,
+                died: died.clone(),
+            },
+            rig.notifier().await,
+            config(),
+            Scope::new(ACCOUNT, REGION),
+        )
+        .with_journal(rig.journal().await)
+        .with_owner(first_owner.clone());
+        let t0 = Utc::now();
+        let ev = sweep();
+        tokio::select! {
+            _ = first.handle(&ev, t0) => panic!("the run was to die before the pause"),
+            _ = died.notified() => {}
+        }
+        drop(first);
+        assert_eq!(
+            rig.status(KEEP).await.0,
+            "RUNNING",
+            "resumed, not paused again"
+        );
+        let open = rig.open_entries().await;
+        assert_eq!(open.len(), 1);
+        let lease = open[0].lease_until - t0.timestamp();
+        assert!(
+            lease <= LEASE_SECS + LEASE_MARGIN_SECS + 1,
+            "a short lease: {lease} s"
+        );
+
+        if retry_of_the_same_request {
+            // Lambda's retry: the same request id, a new attempt, 30 s later; the lease runs
+            // still, and is taken over at once.
+            let retry = rig
+                .guard(rig.journal().await)
+                .await
+                .with_owner(attempt_of("request-1"));
+            let s = retry
+                .handle(&sweep(), t0 + Duration::seconds(30))
+                .await
+                .unwrap();
+            assert_eq!(s.recovered, 1, "{s:?}");
+            assert_eq!(s.jobs[0].outcome, Outcome::Done);
+        } else {
+            // Another run 30 s later leaves it and says so, in its report and message.
+            let other = rig
+                .guard(rig.journal().await)
+                .await
+                .with_owner(attempt_of("request-2"));
+            let s = other
+                .handle(&sweep(), t0 + Duration::seconds(30))
+                .await
+                .unwrap();
+            let held = &s.jobs[0];
+            assert_eq!(held.outcome, Outcome::Busy, "{s:?}");
+            assert_eq!(held.name, "keep me");
+            assert_eq!(held.held_by.as_deref(), Some(first_owner.as_str()));
+            assert_eq!(
+                held.held_until.map(|t| t.timestamp()),
+                Some(open[0].lease_until)
+            );
+            assert!(
+                held.message.contains("If that run dies"),
+                "{}",
+                held.message
+            );
+            let told = sns_messages(&rig.topic).last().unwrap().message.clone();
+            assert!(
+                told.contains("keep me") && told.contains(&first_owner),
+                "{told}"
+            );
+            assert_eq!(rig.status(KEEP).await.0, "RUNNING");
+            // A minute after the kill, the lease is over: the next run pauses the job again.
+            let next = rig
+                .guard(rig.journal().await)
+                .await
+                .with_owner(attempt_of("request-3"));
+            let s = next
+                .handle(&sweep(), t0 + Duration::seconds(60))
+                .await
+                .unwrap();
+            assert_eq!(s.recovered, 1, "{s:?}");
+        }
+        let (status, left) = rig.status(KEEP).await;
+        assert_eq!(status, "USER_PAUSED");
+        assert!(left.unwrap() >= 29, "paused again, its clock restarted");
+        assert_eq!(rig.updates(), 2, "one resume, one pause");
+        assert_eq!(rig.reported_done().get(KEEP), Some(&1));
+        assert!(rig.open_entries().await.is_empty());
+    }
+}
+
+/// One attempt of an invocation, as Lambda makes it: a fresh `expiry-guard` process, the
+/// event under request id `request`; its answer.
+fn attempt(env: &[(String, String)], request: &str, event: &Value) -> testkit::runtime_api::Answer {
+    let api = testkit::runtime_api::RuntimeApi::start();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_expiry-guard"))
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("AWS_LAMBDA_RUNTIME_API", &api.addr)
+        .env("AWS_LAMBDA_FUNCTION_NAME", "expiry-guard")
+        .env("AWS_LAMBDA_FUNCTION_VERSION", "1")
+        .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
+        .env("RUST_LOG", "error")
+        .envs(env.iter().cloned())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("start expiry-guard");
+    api.push_as(request, event.to_string());
+    let answer = api.wait_answer(request, std::time::Duration::from_secs(60));
+    let _ = child.kill();
+    let _ = child.wait();
+    answer.expect("the attempt answered")
+}
+
+/// Lambda retries a failed asynchronous invocation with the same request id. The retry, a new
+/// process, finishes and reports what the failed attempt left: a refused publish, and events
+/// refused twice.
+#[tokio::test]
+async fn lambdas_retry_with_the_same_request_id_reports_what_its_attempt_left() {
+    for (case, fault) in [
+        (
+            "publish refused",
+            json!({"service": "sns", "action": "Publish", "code": "AuthorizationError",
+                   "status": 403, "message": "not authorized", "times": 1}),
+        ),
+        (
+            "events refused twice",
+            json!({"service": "events", "action": "PutEvents", "times": 2, "answer":
+                   {"FailedEntryCount": 1, "Entries": [{"ErrorCode": "InternalFailure", "ErrorMessage": "refused"}]}}),
+        ),
+    ] {
+        let rig = Rig::new(json!([paused(
+            CANCEL,
+            "lost soon",
+            "ONE_TIME",
+            29.0,
+            "cancel"
+        )]))
+        .await;
+        let mut fault = fault;
+        // Only this case's calls: its topic, its job.
+        fault["match"] = json!(if case.starts_with("publish") {
+            rig.topic.clone()
+        } else {
+            CANCEL.to_string()
+        });
+        testkit::strict_fault(fault);
+        let mut env = testkit::endpoint_env(rig.macie.url(), &moto().url);
+        env.extend([
+            ("MACIE_GUARD_ACCOUNT_ID".to_string(), ACCOUNT.to_string()),
+            ("JOURNAL_TABLE".to_string(), rig.table.clone()),
+            ("NOTIFICATION_TOPIC_ARN".to_string(), rig.topic.clone()),
+            ("PUT_EVENTS".to_string(), "true".to_string()),
+        ]);
+        let event = json!({"action": "sweep"});
+        let request = format!("retried-{}", case.replace(' ', "-"));
+
+        let failed = attempt(&env, &request, &event);
+        assert!(
+            !failed.ok,
+            "{case}: the first attempt fails: {}",
+            failed.body
+        );
+        assert_eq!(rig.status(CANCEL).await.0, "CANCELLED", "{case}");
+        assert_eq!(
+            rig.open_entries().await.len(),
+            1,
+            "{case}: the change waits"
+        );
+
+        let retried = attempt(&env, &request, &event);
+        assert!(retried.ok, "{case}: the retry succeeds: {}", retried.body);
+        let summary: Value = serde_json::from_str(&retried.body).unwrap();
+        assert_eq!(summary["recovered"], 1, "{case}: {summary}");
+        assert_eq!(summary["jobs"][0]["outcome"], "done", "{case}: {summary}");
+        assert!(
+            rig.reported_done().get(CANCEL).copied().unwrap_or(0) >= 1,
+            "{case}: the change reached people"
+        );
+        assert_eq!(rig.updates(), 1, "{case}: made once");
+        assert!(
+            rig.open_entries().await.is_empty(),
+            "{case}: nothing left open"
+        );
+    }
 }

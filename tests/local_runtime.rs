@@ -130,6 +130,17 @@ async fn every_event_through_the_local_runtime() {
         "RUNNING"
     );
 
+    // The journal watch: nothing was left open, so nothing is done and nothing is read but
+    // the journal.
+    let before = testkit::LocalMacie::calls(&macie, "ListClassificationJobs");
+    let r = run("expiry-guard", "journal-watch.json");
+    assert_eq!(
+        (r["trigger"].as_str(), r["jobs"].as_array().map(Vec::len)),
+        (Some("recover"), Some(0)),
+        "{r}"
+    );
+    assert_eq!(macie.calls("ListClassificationJobs"), before, "no listing");
+
     let r = run("expiry-guard", "sweep.json");
     assert_eq!(r["trigger"], "action");
     assert!(

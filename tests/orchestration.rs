@@ -374,3 +374,81 @@ async fn a_change_whose_events_were_refused_is_reported_again_by_the_next_run() 
     let third = guard(&jobs, PrintNotifier, ExpiryConfig::default()).with_journal(&journal);
     assert_eq!(common::sweep(&third).await.unwrap().recovered, 0);
 }
+
+/// A Macie whose pause takes a while: a run caught between keep-paused's two calls.
+struct SlowPause<'a> {
+    jobs: &'a FakeJobs,
+    pause: std::time::Duration,
+}
+
+impl macie_guard::expiry::jobs::MacieJobs for SlowPause<'_> {
+    async fn list_paused(
+        &self,
+        t: Option<String>,
+    ) -> macie_guard::Result<macie_guard::expiry::jobs::Page> {
+        self.jobs.list_paused(t).await
+    }
+    async fn describe(
+        &self,
+        id: &str,
+    ) -> macie_guard::Result<Option<macie_guard::expiry::jobs::DescribedJob>> {
+        self.jobs.describe(id).await
+    }
+    async fn update(
+        &self,
+        id: &str,
+        to: Target,
+    ) -> std::result::Result<(), macie_guard::expiry::jobs::UpdateError> {
+        if to == Target::UserPaused {
+            tokio::time::sleep(self.pause).await;
+        }
+        self.jobs.update(id, to).await
+    }
+}
+
+/// Real time as the guard reads it, moved on by the test.
+static SKEW_SECS: std::sync::atomic::AtomicI64 = std::sync::atomic::AtomicI64::new(0);
+
+fn skewed_clock() -> chrono::DateTime<Utc> {
+    Utc::now() + chrono::Duration::seconds(SKEW_SECS.load(std::sync::atomic::Ordering::SeqCst))
+}
+
+/// While a run lives, its heartbeat renews the leases it holds, so that a run that takes long
+/// keeps its jobs; when it ends, nothing is held.
+#[tokio::test]
+async fn a_living_run_renews_its_leases() {
+    use macie_guard::journal::{MemoryJournal, LEASE_MARGIN_SECS, LEASE_SECS};
+    let jobs = FakeJobs::new(Utc::now()).paused(A, JobType::OneTime, 29.0, Some("keep-paused"));
+    let journal = MemoryJournal::new();
+    let slow = SlowPause {
+        jobs: &jobs,
+        pause: std::time::Duration::from_millis(400),
+    };
+    let mut g = guard(&slow, PrintNotifier, ExpiryConfig::default())
+        .with_journal(&journal)
+        .with_clock(skewed_clock);
+    g.heartbeat = std::time::Duration::from_millis(20);
+    let watch = async {
+        // Caught between the resume and the pause: the entry is open.
+        while journal.all().is_empty() {
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+        let first = journal.all()[0].lease_until;
+        // Ten minutes pass (as the guard's clock tells): the heartbeat moves the lease on.
+        SKEW_SECS.store(600, std::sync::atomic::Ordering::SeqCst);
+        tokio::time::sleep(std::time::Duration::from_millis(150)).await;
+        let renewed = journal.all()[0].lease_until;
+        (first, renewed)
+    };
+    let (summary, (first, renewed)) = tokio::join!(common::sweep(&g), watch);
+    let summary = summary.unwrap();
+    assert_eq!(outcome(&summary, A), Outcome::Done);
+    assert!(
+        renewed >= first + 590
+            && renewed <= skewed_clock().timestamp() + LEASE_SECS + LEASE_MARGIN_SECS,
+        "renewed from {first} to {renewed}"
+    );
+    assert!(journal.all().is_empty(), "released when the run ended");
+    assert_eq!(jobs.status(A), JobStatus::UserPaused);
+    SKEW_SECS.store(0, std::sync::atomic::Ordering::SeqCst);
+}

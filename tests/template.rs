@@ -340,8 +340,8 @@ fn every_dead_letter_path_can_deliver_including_the_queue_key() {
         }
     }
     assert_eq!(
-        paths, 7,
-        "2 functions, 3 rules (Health, CloudTrail, forwarding to the central bus), 2 schedules"
+        paths, 8,
+        "2 functions, 3 rules (Health, CloudTrail, forwarding to the central bus), 3 schedules (sweep, journal watch, export check)"
     );
 }
 

@@ -22,6 +22,9 @@ const ACCOUNT_OFFSET: u64 = 549_755_813_888;
 pub struct Macie {
     pub own: State,
     others: BTreeMap<(String, String), State>,
+    /// Milliseconds each answer of an operation is held back (`/_local/latency`): a slow
+    /// Macie, for tests that need a run to be caught in the middle.
+    pub latency: BTreeMap<String, u64>,
 }
 
 impl Macie {
@@ -29,6 +32,7 @@ impl Macie {
         Macie {
             own,
             others: BTreeMap::new(),
+            latency: BTreeMap::new(),
         }
     }
 

@@ -82,6 +82,7 @@ pub fn router(state: Shared) -> Router {
         .route("/_local/clock", get(get_clock).post(set_clock))
         .route("/_local/calls", get(get_calls).delete(reset_calls))
         .route("/_local/faults", post(set_faults).delete(clear_faults))
+        .route("/_local/latency", post(set_latency))
         .fallback(unknown)
         .with_state(state)
 }
@@ -114,11 +115,20 @@ async fn list_jobs(AxState(s): AxState<Shared>, headers: HeaderMap, body: Bytes)
     )
 }
 
+/// Waits the latency set for `operation`, without holding the lock.
+async fn slow(state: &Shared, operation: &str) {
+    let ms = lock(state).latency.get(operation).copied().unwrap_or(0);
+    if ms > 0 {
+        tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
+    }
+}
+
 async fn describe_job(
     AxState(s): AxState<Shared>,
     headers: HeaderMap,
     Path(job_id): Path<String>,
 ) -> Response {
+    slow(&s, "DescribeClassificationJob").await;
     operation(&s, &headers, "DescribeClassificationJob", None, |st, _| {
         st.describe_job(&job_id).map(ok)
     })
@@ -130,6 +140,7 @@ async fn update_job(
     Path(job_id): Path<String>,
     body: Bytes,
 ) -> Response {
+    slow(&s, "UpdateClassificationJob").await;
     operation(
         &s,
         &headers,
@@ -346,6 +357,25 @@ async fn set_faults(AxState(s): AxState<Shared>, body: Bytes) -> Response {
         }
         st.set_faults(req.operation.clone(), plan);
         Ok(json!({ "operation": req.operation }))
+    })
+}
+
+/// `{"operation": "UpdateClassificationJob", "ms": 200}`: that operation answers that much
+/// later (0: at once).
+async fn set_latency(AxState(s): AxState<Shared>, body: Bytes) -> Response {
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Req {
+        operation: String,
+        ms: u64,
+    }
+    control(|| {
+        let req: Req = parse_as(&body)?;
+        if req.ms > 60_000 {
+            return Err(ApiError::validation("ms is at most 60000"));
+        }
+        lock(&s).latency.insert(req.operation.clone(), req.ms);
+        Ok(json!({ "operation": req.operation, "ms": req.ms }))
     })
 }
 

@@ -206,7 +206,22 @@ fn print_json<T: serde::Serialize>(v: &T) {
 }
 
 async fn run_expiry(cli: &Cli, e: Env, event: ExpiryEvent) -> Result<ExitCode, Error> {
-    let summary = expiry_guard(cli, e)?.handle(&event, Utc::now()).await?;
+    let guard = expiry_guard(cli, e)?;
+    // Ctrl-C: take no new job, finish the ones in flight (a keep-paused job is paused again)
+    // and report; a second Ctrl-C quits at once, and the leases of its jobs end within a
+    // minute for the next run to finish them.
+    let stop = guard.stop.clone();
+    tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            stop.store(true, std::sync::atomic::Ordering::Relaxed);
+            eprintln!("macie-guard: stopping: finishing the jobs in flight, taking no new one (Ctrl-C again to quit at once)");
+            if tokio::signal::ctrl_c().await.is_ok() {
+                eprintln!("macie-guard: quit; the jobs in flight are finished by the next run once their leases end (within a minute)");
+                std::process::exit(130);
+            }
+        }
+    });
+    let summary = Box::pin(guard.handle(&event, Utc::now())).await?;
     // Every job's report first, also when some failed; then the failure.
     if cli.json {
         print_json(&summary);

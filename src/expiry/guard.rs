@@ -2,7 +2,9 @@
 
 use chrono::{DateTime, Utc};
 use futures_util::stream::{self, StreamExt};
-use std::collections::HashSet;
+use std::collections::{BTreeSet, HashSet};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 
 use super::event::{ExpiryEvent, HealthEvent, HealthKind, JobRef};
 use super::jobs::{DescribedJob, MacieJobs, Target, UpdateError};
@@ -14,16 +16,15 @@ use super::report::{
     events, label, notification, plan_report, when, JobReport, Outcome, PausedJob, Summary,
 };
 use crate::error::{Error, Result};
-use crate::journal::{Claim, Entry, Journal, MemoryJournal};
+use crate::journal::{
+    earlier_attempt, Claim, Entry, Journal, MemoryJournal, HEARTBEAT_SECS, LEASE_MARGIN_SECS,
+    LEASE_SECS,
+};
 use crate::notify::Notifier;
 use crate::scope::Scope;
 use crate::securityhub::log_hub;
 use macie_guard_core::asff::expiry_sync;
 
-/// How long after the invocation's deadline a lease still holds (clock skew between hosts).
-pub const LEASE_MARGIN_SECS: i64 = 60;
-/// The lease of an invocation without a deadline (the CLI).
-pub const CLI_LEASE_SECS: i64 = 15 * 60;
 /// Time kept back at the end of an invocation to finish the jobs in flight and report.
 pub const RESERVE_SECS: i64 = 60;
 
@@ -40,18 +41,22 @@ pub struct ExpiryGuard<M, N, J = MemoryJournal> {
     pub deadline: Option<DateTime<Utc>>,
     /// When the invocation started (the time budget is measured from here).
     pub started: DateTime<Utc>,
-    /// Real time, for the time budget and the CLI's leases (a run's decisions use the `now`
-    /// they are given); tests pass their own.
+    /// Real time, for the time budget and the leases (a run's decisions use the `now` they
+    /// are given); tests pass their own.
     pub clock: fn() -> DateTime<Utc>,
+    /// How often the leases this run holds are renewed while it lives.
+    pub heartbeat: std::time::Duration,
+    /// Set to stop taking new jobs (the CLI's Ctrl-C): the jobs in flight are finished and
+    /// reported.
+    pub stop: Arc<AtomicBool>,
+    /// The jobs whose journal entries this run holds (renewed by the heartbeat).
+    held: Mutex<BTreeSet<String>>,
 }
 
-/// An id for an invocation that has none of its own (the CLI).
+/// An owner for a run that has no request id of its own (the CLI): an attempt of a request
+/// of its own.
 pub fn invocation_id() -> String {
-    let t = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_nanos())
-        .unwrap_or_default();
-    format!("pid{}-{t:x}", std::process::id())
+    crate::journal::attempt_of(&format!("cli-{}", std::process::id()))
 }
 
 impl<M: MacieJobs, N: Notifier> ExpiryGuard<M, N, MemoryJournal> {
@@ -67,6 +72,9 @@ impl<M: MacieJobs, N: Notifier> ExpiryGuard<M, N, MemoryJournal> {
             deadline: None,
             started: Utc::now(),
             clock: Utc::now,
+            heartbeat: std::time::Duration::from_secs(HEARTBEAT_SECS),
+            stop: Arc::default(),
+            held: Mutex::default(),
         }
     }
 }
@@ -84,6 +92,9 @@ impl<M: MacieJobs, N: Notifier, J: Journal> ExpiryGuard<M, N, J> {
             deadline: self.deadline,
             started: self.started,
             clock: self.clock,
+            heartbeat: self.heartbeat,
+            stop: self.stop,
+            held: self.held,
         }
     }
 
@@ -105,23 +116,28 @@ impl<M: MacieJobs, N: Notifier, J: Journal> ExpiryGuard<M, N, J> {
         self
     }
 
+    /// The time leases are measured by: real time, or the run's `now` when later.
+    fn real_now(&self, now: DateTime<Utc>) -> i64 {
+        now.max((self.clock)()).timestamp()
+    }
+
     fn journal_scope(&self) -> String {
         format!("{}#{}", self.scope.account, self.scope.region)
     }
 
+    /// A lease from now (real time, or the run's `now` when later): short, and renewed by the
+    /// heartbeat while the run lives.
     fn lease_until(&self, now: DateTime<Utc>) -> i64 {
-        let end = match self.deadline {
-            Some(d) => d.max(now),
-            // No deadline: from the moment of the claim, however long the run has taken.
-            None => now.max((self.clock)()) + chrono::Duration::seconds(CLI_LEASE_SECS),
-        };
-        end.timestamp() + LEASE_MARGIN_SECS
+        now.max((self.clock)()).timestamp() + LEASE_SECS + LEASE_MARGIN_SECS
     }
 
     /// Whether there is time to start another job (real time against the deadline): the last
     /// RESERVE_SECS, or the last quarter of a shorter budget, are kept to finish the jobs in
-    /// flight and report.
+    /// flight and report. None once the run was told to stop.
     fn time_left(&self) -> bool {
+        if self.stop.load(Ordering::Relaxed) {
+            return false;
+        }
         match self.deadline {
             None => true,
             Some(d) => {
@@ -137,6 +153,70 @@ impl<M: MacieJobs, N: Notifier, J: Journal> ExpiryGuard<M, N, J> {
     /// First, changes that an earlier invocation left open (it died between two calls, or its
     /// report could not be sent) are finished and reported; then the event is handled.
     pub async fn handle(&self, event: &ExpiryEvent, now: DateTime<Utc>) -> Result<Summary> {
+        // The heartbeat renews this run's leases while the run lives; when it dies, they end
+        // within LEASE_SECS (plus the margin) of its last beat.
+        let beat = async {
+            loop {
+                tokio::time::sleep(self.heartbeat).await;
+                self.renew_held().await;
+            }
+        };
+        // Boxed: the run's future is deep, and this one sits inside the runtime's.
+        let work = Box::pin(self.handle_event(event, now));
+        tokio::select! {
+            done = work => done,
+            never = beat => never,
+        }
+    }
+
+    /// Renews the lease of every entry this run holds, `concurrency` at a time (a long sweep
+    /// holds each change it made until its report is out).
+    async fn renew_held(&self) {
+        let held: Vec<String> = self.lock_held().iter().cloned().collect();
+        let until = self.lease_until((self.clock)());
+        let scope = self.journal_scope();
+        let scope = &scope;
+        let results: Vec<(String, Result<bool>)> = stream::iter(held)
+            .map(|job| async move {
+                let r = self.journal.renew(scope, &job, &self.owner, until).await;
+                (job, r)
+            })
+            .buffer_unordered(self.config.concurrency.max(1))
+            .collect()
+            .await;
+        for (job, result) in results {
+            match result {
+                Ok(true) => {}
+                Ok(false) => {
+                    tracing::warn!(job_id = %job, "lease lost: another run took the job over");
+                    self.lock_held().remove(&job);
+                }
+                Err(e) => tracing::warn!(job_id = %job, error = %e, "lease not renewed"),
+            }
+        }
+    }
+
+    fn lock_held(&self) -> std::sync::MutexGuard<'_, BTreeSet<String>> {
+        self.held.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Closes this run's entry of `job_id` (see [`Journal::release`]).
+    async fn release(&self, job_id: &str, made: bool) -> Result<()> {
+        self.lock_held().remove(job_id);
+        self.journal
+            .release(&self.journal_scope(), job_id, &self.owner, made)
+            .await
+    }
+
+    /// Hands this run's entry of `job_id` to the next run (see [`Journal::hand_over`]).
+    async fn hand_over(&self, job_id: &str) -> Result<()> {
+        self.lock_held().remove(job_id);
+        self.journal
+            .hand_over(&self.journal_scope(), job_id, &self.owner)
+            .await
+    }
+
+    async fn handle_event(&self, event: &ExpiryEvent, now: DateTime<Utc>) -> Result<Summary> {
         if let ExpiryEvent::Ignored { reason } = event {
             tracing::info!(reason = %reason, "event ignored");
             let mut s = self.summary("ignored");
@@ -152,10 +232,11 @@ impl<M: MacieJobs, N: Notifier, J: Journal> ExpiryGuard<M, N, J> {
                 return Ok(s);
             }
         }
-        let recovered = self.recover(now).await?;
+        let (recovered, held_elsewhere) = self.recover(now).await?;
         let handled = match event {
             ExpiryEvent::Sweep { trigger } => self.sweep(trigger, now).await,
             ExpiryEvent::Health(h) => self.health(h, now).await,
+            ExpiryEvent::Recover { trigger } => Ok(self.summary(trigger)),
             ExpiryEvent::Ignored { .. } => unreachable!("returned above"),
         };
         let mut summary = match handled {
@@ -172,26 +253,34 @@ impl<M: MacieJobs, N: Notifier, J: Journal> ExpiryGuard<M, N, J> {
             }
         };
         summary.recovered = recovered.len();
-        if !recovered.is_empty() {
-            let mut jobs = recovered;
-            jobs.append(&mut summary.jobs);
-            summary.jobs = jobs;
+        let mut jobs = recovered;
+        jobs.append(&mut summary.jobs);
+        // Jobs another living run holds that this run did not meet itself are named too.
+        for h in held_elsewhere {
+            if !jobs.iter().any(|j| j.job_id == h.job_id) {
+                jobs.push(h);
+            }
         }
+        summary.jobs = jobs;
         self.finish(summary).await
     }
 
-    /// Finishes every change an earlier invocation left open whose lease has ended.
-    async fn recover(&self, now: DateTime<Utc>) -> Result<Vec<JobReport>> {
+    /// Finishes every change an earlier invocation left open whose lease has ended, and
+    /// every one an earlier attempt of this very request left (Lambda's retry). The open
+    /// changes of runs whose leases still run come back as `busy` reports: who holds each job,
+    /// until when, and what happens then.
+    async fn recover(&self, now: DateTime<Utc>) -> Result<(Vec<JobReport>, Vec<JobReport>)> {
         if self.config.dry_run {
-            return Ok(Vec::new());
+            return Ok((Vec::new(), Vec::new()));
         }
-        let open: Vec<Entry> = self
+        let real = now.max((self.clock)()).timestamp();
+        let (open, held): (Vec<Entry>, Vec<Entry>) = self
             .journal
             .entries(&self.journal_scope())
             .await?
             .into_iter()
-            .filter(|e| e.owner != self.owner && e.lease_until < now.timestamp())
-            .collect();
+            .filter(|e| e.owner != self.owner)
+            .partition(|e| e.lease_until < real || earlier_attempt(&e.owner, &self.owner));
         let mut out = Vec::new();
         for left in open {
             tracing::warn!(job_id = %left.job_id, action = left.action.as_str(), owner = %left.owner, "finishing a change an earlier invocation left open");
@@ -201,7 +290,11 @@ impl<M: MacieJobs, N: Notifier, J: Journal> ExpiryGuard<M, N, J> {
             let report = self.leased(entry, None, now).await;
             out.push(report);
         }
-        Ok(out)
+        let held = held
+            .into_iter()
+            .map(|e| busy(&e.job_id, &e.name, e.action, &e.owner, e.lease_until))
+            .collect();
+        Ok((out, held))
     }
 
     fn summary(&self, trigger: &str) -> Summary {
@@ -281,7 +374,11 @@ impl<M: MacieJobs, N: Notifier, J: Journal> ExpiryGuard<M, N, J> {
             .await;
         let deferred = total - taken.load(std::sync::atomic::Ordering::Relaxed);
         if deferred > 0 {
-            tracing::warn!(deferred, "time budget: jobs left for the next sweep");
+            tracing::warn!(
+                deferred,
+                stopped = self.stop.load(Ordering::Relaxed),
+                "jobs left for the next sweep"
+            );
         }
         reports.sort_by(|a, b| {
             a.expires_at
@@ -450,28 +547,41 @@ impl<M: MacieJobs, N: Notifier, J: Journal> ExpiryGuard<M, N, J> {
     ) -> JobReport {
         let scope = self.journal_scope();
         let job_id = entry.job_id.clone();
-        let previous = match self.journal.claim(&scope, &entry, now.timestamp()).await {
-            Ok(Claim::Granted { previous }) => previous,
+        let previous = match self.journal.claim(&scope, &entry, self.real_now(now)).await {
+            Ok(Claim::Granted { previous }) => {
+                self.lock_held().insert(job_id.clone());
+                previous
+            }
             Ok(Claim::Done) => {
                 let mut r = JobReport::unknown(
                     &job_id,
                     entry.action.as_str(),
                     Outcome::AlreadyDone,
-                    format!("job {job_id}: another invocation already made this change ({})", entry.action.as_str()),
+                    format!(
+                        "job {job_id}: another invocation already made this change ({})",
+                        entry.action.as_str()
+                    ),
                 );
                 r.name = entry.name.clone();
                 return r;
             }
             Ok(Claim::Busy { owner, until }) => {
-                return JobReport::unknown(
-                    &job_id,
-                    entry.action.as_str(),
-                    Outcome::Busy,
-                    format!(
-                        "job {job_id} is being changed by another invocation ({owner}, lease until {}); left to it",
-                        DateTime::from_timestamp(until, 0).map(when).unwrap_or_default()
-                    ),
-                )
+                let mut r = busy(&job_id, &entry.name, entry.action, &owner, until);
+                if let Some(j) = &read {
+                    let named = JobReport::new(
+                        &j.snapshot,
+                        now,
+                        entry.action.as_str(),
+                        Outcome::Busy,
+                        r.message.clone(),
+                    );
+                    r = JobReport {
+                        held_by: r.held_by,
+                        held_until: r.held_until,
+                        ..named
+                    };
+                }
+                return r;
             }
             Err(e) => {
                 return JobReport::unknown(
@@ -492,10 +602,7 @@ impl<M: MacieJobs, N: Notifier, J: Journal> ExpiryGuard<M, N, J> {
         let fresh = match described {
             Ok(Some(j)) => j,
             Ok(None) => {
-                let _ = self
-                    .journal
-                    .release(&scope, &job_id, &self.owner, false)
-                    .await;
+                let _ = self.release(&job_id, false).await;
                 let mut r = JobReport::unknown(
                     &job_id,
                     entry.action.as_str(),
@@ -533,13 +640,14 @@ impl<M: MacieJobs, N: Notifier, J: Journal> ExpiryGuard<M, N, J> {
                 if (intent.action, &intent.paused_at, intent.policy)
                     != (open.action, &open.paused_at, open.policy)
                 {
-                    match self.journal.claim(&scope, &intent, now.timestamp()).await {
+                    match self
+                        .journal
+                        .claim(&scope, &intent, self.real_now(now))
+                        .await
+                    {
                         Ok(Claim::Granted { .. }) => {}
                         Ok(Claim::Done) => {
-                            let _ = self
-                                .journal
-                                .release(&scope, &job_id, &self.owner, false)
-                                .await;
+                            let _ = self.release(&job_id, false).await;
                             return JobReport::new(
                                 &fresh.snapshot,
                                 now,
@@ -566,10 +674,7 @@ impl<M: MacieJobs, N: Notifier, J: Journal> ExpiryGuard<M, N, J> {
                     .with_policy(policy, source)
             }
             _ => {
-                let _ = self
-                    .journal
-                    .release(&scope, &job_id, &self.owner, false)
-                    .await;
+                let _ = self.release(&job_id, false).await;
                 plan_report(
                     &fresh.snapshot,
                     &plan,
@@ -658,7 +763,6 @@ impl<M: MacieJobs, N: Notifier, J: Journal> ExpiryGuard<M, N, J> {
     ) -> JobReport {
         let snap = &job.snapshot;
         let who = label(snap);
-        let scope = self.journal_scope();
         let report = |snap: &JobSnapshot, outcome, message: String, held: bool| {
             let mut r = JobReport::new(snap, now, action.as_str(), outcome, message);
             r.held = held;
@@ -687,7 +791,7 @@ impl<M: MacieJobs, N: Notifier, J: Journal> ExpiryGuard<M, N, J> {
             let again = match self.macie.describe(&snap.job_id).await {
                 Ok(Some(j)) => j,
                 Ok(None) => {
-                    let _ = self.journal.release(&scope, &snap.job_id, &self.owner, false).await;
+                    let _ = self.release(&snap.job_id, false).await;
                     return report(snap, Outcome::NotFound, format!("{who} disappeared while being changed"), false);
                 }
                 Err(e) => return report(snap, Outcome::Failed, format!("{who}: Macie refused the change ({code}: {message}) and re-reading failed: {e}"), true),
@@ -711,10 +815,7 @@ impl<M: MacieJobs, N: Notifier, J: Journal> ExpiryGuard<M, N, J> {
                 }
                 _ => {
                     // Nothing to make: the job is already there, or moved away.
-                    let _ = self
-                        .journal
-                        .release(&scope, &snap.job_id, &self.owner, false)
-                        .await;
+                    let _ = self.release(&snap.job_id, false).await;
                     let (outcome, message) = if wanted(action, fresh) {
                         (
                             Outcome::AlreadyDone,
@@ -783,6 +884,7 @@ impl<M: MacieJobs, N: Notifier, J: Journal> ExpiryGuard<M, N, J> {
     /// were reported. Jobs that failed stay in the summary ([`Summary::failures`]): the
     /// Lambda adapter fails the invocation for them, the CLI exits with status 1.
     async fn finish(&self, mut summary: Summary) -> Result<Summary> {
+        summary.stopped = summary.deferred > 0 && self.stop.load(Ordering::Relaxed);
         for j in &summary.jobs {
             tracing::info!(
                 job_id = %j.job_id,
@@ -813,15 +915,12 @@ impl<M: MacieJobs, N: Notifier, J: Journal> ExpiryGuard<M, N, J> {
         };
         // The outbox: an entry goes once its change was reported. A failed change, or one whose
         // report could not be sent, is handed to the next invocation at once.
-        let scope = self.journal_scope();
         for j in summary.jobs.iter().filter(|j| j.held) {
             let result = if published.is_ok() && j.outcome != Outcome::Failed {
                 let made = j.outcome == Outcome::Done;
-                self.journal
-                    .release(&scope, &j.job_id, &self.owner, made)
-                    .await
+                self.release(&j.job_id, made).await
             } else {
-                self.journal.hand_over(&scope, &j.job_id, &self.owner).await
+                self.hand_over(&j.job_id).await
             };
             if let Err(e) = result {
                 // The lease runs out by itself; the change is then reported (again).
@@ -839,6 +938,27 @@ impl<M: MacieJobs, N: Notifier, J: Journal> ExpiryGuard<M, N, J> {
         log_hub(summary.security_hub.as_ref());
         Ok(summary)
     }
+}
+
+/// A job left to another run that holds its journal entry: named, with who holds it, until
+/// when, and what happens if that run dies.
+fn busy(job_id: &str, name: &str, action: Action, owner: &str, until: i64) -> JobReport {
+    let until = DateTime::from_timestamp(until, 0);
+    let who = if name.is_empty() {
+        format!("job {job_id}")
+    } else {
+        format!("job \"{name}\" ({job_id})")
+    };
+    let message = format!(
+        "{who} is being changed ({}) by another run ({owner}), which holds it until {} and renews that while it lives; left to it. If that run dies, the next run after then finishes the change and reports it",
+        action.as_str(),
+        until.map(when).unwrap_or_else(|| "an unknown time".into())
+    );
+    let mut r = JobReport::unknown(job_id, action.as_str(), Outcome::Busy, message);
+    r.name = name.to_string();
+    r.held_by = Some(owner.to_string());
+    r.held_until = until;
+    r
 }
 
 fn update_error_text(e: &UpdateError) -> String {

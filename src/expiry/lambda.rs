@@ -44,27 +44,28 @@ impl<M: MacieJobs, N: Notifier, J: Journal> ExpiryFunction<M, N, J> {
         // before it.
         let started = Utc::now();
         let deadline = crate::invocation::deadline_of(&context, started);
-        let guard = ExpiryGuard {
-            macie: &self.macie,
-            notifier: &self.notifier,
-            config: self.config.clone(),
-            scope,
-            journal: &self.journal,
-            owner: if context.request_id.is_empty() {
-                super::guard::invocation_id()
-            } else {
-                context.request_id.clone()
-            },
-            deadline,
-            started,
-            clock: Utc::now,
+        let request = if context.request_id.is_empty() {
+            super::guard::invocation_id()
+        } else {
+            context.request_id.clone()
         };
-        let summary = guard.handle(&parsed, started).await.inspect_err(|e| {
-            tracing::error!(error = %e, "invocation failed");
-        })?;
+        let guard = ExpiryGuard::new(&self.macie, &self.notifier, self.config.clone(), scope)
+            .with_journal(&self.journal)
+            // The attempt, not the request id: Lambda's retry has the same request id, and
+            // finishes what this attempt leaves.
+            .with_owner(crate::journal::attempt_of(&request))
+            .with_deadline(deadline);
+        // Boxed: the run's future is large and deep, and this one sits inside the runtime's.
+        let summary = Box::pin(guard.handle(&parsed, started))
+            .await
+            .inspect_err(|e| {
+                tracing::error!(error = %e, "invocation failed");
+            })?;
         emit_metrics(&metrics(&summary), "expiry-guard", "Decisions");
-        if summary.elsewhere.is_some() {
-            // Said once, at DEBUG, by the guard.
+        let quiet_watch = matches!(parsed, ExpiryEvent::Recover { .. }) && summary.jobs.is_empty();
+        if summary.elsewhere.is_some() || quiet_watch {
+            // Said once, at DEBUG, by the guard; the journal watch that found nothing open
+            // says nothing (it runs every minute).
             return Ok(serde_json::to_value(&summary).unwrap_or(Value::Null));
         }
         tracing::info!(

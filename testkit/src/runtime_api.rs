@@ -1,5 +1,6 @@
-//! A tiny Lambda Runtime API on loopback, for the benchmark: it hands out the events it is
-//! given and records when the function first asked for work and what it answered.
+//! A tiny Lambda Runtime API on loopback, for the benchmark and the retry tests: it hands out
+//! the events it is given (with request ids of its own or the caller's) and records when the
+//! function first asked for work and what it answered.
 
 use std::collections::VecDeque;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -55,6 +56,16 @@ impl RuntimeApi {
         inner.events.push_back((id.clone(), event));
         cv.notify_all();
         id
+    }
+
+    /// Queues an event under a request id of the caller's (a retry has its attempt's id).
+    pub fn push_as(&self, id: &str, event: String) {
+        let (lock, cv) = &*self.inner;
+        lock.lock()
+            .unwrap()
+            .events
+            .push_back((id.to_string(), event));
+        cv.notify_all();
     }
 
     /// When the function first asked for an event.

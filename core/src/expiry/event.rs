@@ -190,6 +190,11 @@ pub enum ExpiryEvent {
         trigger: String,
     },
     Health(Box<HealthEvent>),
+    /// Only finish the changes that runs which died left open (the journal watch's schedule:
+    /// `{"action": "recover"}`); nothing else is read.
+    Recover {
+        trigger: String,
+    },
     /// Not for this function: logged, answered with success.
     Ignored {
         reason: String,
@@ -199,6 +204,11 @@ pub enum ExpiryEvent {
 impl ExpiryEvent {
     pub fn parse(value: &Value) -> Result<ExpiryEvent, Error> {
         let obj = as_event_object(value)?;
+        if obj.get("action").and_then(Value::as_str) == Some("recover") {
+            return Ok(ExpiryEvent::Recover {
+                trigger: "recover".into(),
+            });
+        }
         if let Some(trigger) = schedule_trigger(obj, "sweep")? {
             return Ok(ExpiryEvent::Sweep { trigger });
         }
@@ -395,6 +405,7 @@ mod tests {
     fn routing() {
         for (value, want) in [
             (json!({"action": "sweep"}), "sweep"),
+            (json!({"action": "recover"}), "recover"),
             (
                 json!({"detail-type": "Scheduled Event", "source": "aws.events", "detail": {}}),
                 "sweep",
@@ -428,6 +439,7 @@ mod tests {
         ] {
             let got = match ExpiryEvent::parse(&value).unwrap() {
                 ExpiryEvent::Sweep { .. } => "sweep",
+                ExpiryEvent::Recover { .. } => "recover",
                 ExpiryEvent::Health(_) => "health",
                 ExpiryEvent::Ignored { .. } => "ignored",
             };
@@ -442,6 +454,7 @@ mod tests {
             (json!("sweep"), "not a string"),
             (json!(null), "not null"),
             (json!({}), "neither an EventBridge event"),
+            (json!({"action": "recover-all"}), "action \"recover-all\""),
             (
                 json!({"action": "delete-everything"}),
                 "action \"delete-everything\"",

@@ -59,11 +59,12 @@ impl Outcome {
         }
     }
 
-    /// Whether a person should hear about it.
+    /// Whether a person should hear about it. A job left to another run is named too: who
+    /// holds it, until when, and what happens if that run dies.
     fn tells_people(self) -> bool {
         !matches!(
             self,
-            Outcome::Nothing | Outcome::Ignored | Outcome::AlreadyDone | Outcome::Busy
+            Outcome::Nothing | Outcome::Ignored | Outcome::AlreadyDone
         )
     }
 }
@@ -86,6 +87,12 @@ pub struct JobReport {
     pub message: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub definition: Option<Value>,
+    /// `busy`: the run that holds the job, and until when its lease runs (it is renewed while
+    /// that run lives).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub held_by: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub held_until: Option<DateTime<Utc>>,
     /// This invocation holds the job's journal entry until the report is out.
     #[serde(skip)]
     pub held: bool,
@@ -113,6 +120,8 @@ impl JobReport {
             outcome,
             message,
             definition: None,
+            held_by: None,
+            held_until: None,
             held: false,
         }
     }
@@ -156,8 +165,12 @@ pub struct Summary {
     pub elsewhere: Option<String>,
     /// Paused jobs looked at (listed) during a sweep.
     pub scanned: usize,
-    /// Jobs in the window left for the next sweep: the invocation's time budget ran out.
+    /// Jobs in the window left for the next sweep: the invocation's time budget ran out, or
+    /// the run was stopped (`stopped`).
     pub deferred: usize,
+    /// The run was told to stop (the CLI's Ctrl-C): it took no new job.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub stopped: bool,
     /// Changes left open by an earlier invocation that died, finished (or reported) by this one.
     pub recovered: usize,
     pub notified: bool,
@@ -182,6 +195,7 @@ impl Summary {
             elsewhere: None,
             scanned: 0,
             deferred: 0,
+            stopped: false,
             recovered: 0,
             notified: false,
             security_hub: None,
@@ -335,6 +349,7 @@ pub fn notification(s: &Summary) -> Option<Notification> {
         (Outcome::DryRun, "would change (dry run)"),
         (Outcome::Warned, "warning"),
         (Outcome::NotFound, "not found"),
+        (Outcome::Busy, "held by another run"),
     ];
     let failed_or_told = s.jobs.iter().any(|j| j.outcome.tells_people());
     let mut told: Vec<&JobReport> = s.jobs.iter().filter(|j| j.outcome.tells_people()).collect();
@@ -392,8 +407,13 @@ pub fn notification(s: &Summary) -> Option<Notification> {
     }
     if s.deferred > 0 {
         text.push_str(&format!(
-            "\n\n{} job(s) in the window were not looked at: the invocation's time budget ran out. The next sweep takes them.",
-            s.deferred
+            "\n\n{} job(s) in the window were not looked at: {}. The next sweep takes them.",
+            s.deferred,
+            if s.stopped {
+                "the run was stopped by its operator"
+            } else {
+                "the invocation's time budget ran out"
+            }
         ));
     }
     if told.len() > listed.len() {
@@ -531,8 +551,9 @@ pub fn summary_text(s: &Summary) -> String {
     }
     if s.deferred > 0 {
         out.push_str(&format!(
-            "  {} job(s) left for the next sweep (time budget)\n",
-            s.deferred
+            "  {} job(s) left for the next sweep ({})\n",
+            s.deferred,
+            if s.stopped { "stopped" } else { "time budget" }
         ));
     }
     if let Some(h) = &s.security_hub {
