@@ -73,7 +73,7 @@ impl Notifier for SnsNotifier {
         let publish = if self.chat {
             publish
                 .message_structure("json")
-                .message(n.sns_json_message())
+                .message(n.sns_json_message(&event_id(&n.thread)))
         } else {
             publish.message(n.body())
         };
@@ -89,6 +89,22 @@ impl Notifier for SnsNotifier {
             })?;
         Ok(())
     }
+}
+
+/// An identifier of one message, unique to it (a retry's message has its own): the thread,
+/// then the time and process it was made in.
+pub fn event_id(thread: &str) -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let t = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or_default();
+    format!(
+        "{thread}/{t:x}-{:x}-{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    )
 }
 
 /// Prints notifications to standard error, where no topic is configured.

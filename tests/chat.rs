@@ -104,10 +104,13 @@ async fn a_chat_channel_gets_the_custom_notification_and_email_the_text() {
     );
     let s = common::sweep(&guard).await.unwrap();
     assert!(s.notified);
+    // A second message, about the same job: its own event id, the same thread.
+    common::sweep(&guard).await.unwrap();
 
     // The chat channel's subscription: the custom notification.
     let posted = posted.lock().unwrap().clone();
-    assert_eq!(posted.len(), 1, "{posted:#?}");
+    assert_eq!(posted.len(), 2, "{posted:#?}");
+    let second: Value = serde_json::from_str(posted[1]["Message"].as_str().unwrap()).unwrap();
     let chat: Value = serde_json::from_str(posted[0]["Message"].as_str().unwrap())
         .expect("the https message is the custom notification JSON");
     assert_eq!(chat["version"], "1.0");
@@ -131,13 +134,24 @@ async fn a_chat_channel_gets_the_custom_notification_and_email_the_text() {
         .as_str()
         .unwrap()
         .contains("macie-guard:on-expiry"));
-    assert_eq!(
-        chat["metadata"]["threadId"],
-        format!(
-            "macie-guard/expiry/{}/{}",
-            testkit::ACCOUNT,
-            testkit::REGION
-        )
+    let thread = format!(
+        "macie-guard/expiry/{}/{}",
+        testkit::ACCOUNT,
+        testkit::REGION
+    );
+    assert_eq!(chat["metadata"]["threadId"], thread.as_str());
+    assert_eq!(second["metadata"]["threadId"], thread.as_str());
+    assert_ne!(chat["id"], second["id"], "each message its own id");
+    assert!(chat["id"].as_str().unwrap().starts_with(&thread));
+    // The channel shows the name as the e-mail does (`\n\u{1b}`): escaped once, each
+    // backslash behind markdown's own.
+    assert!(
+        description.contains("\\\\n\\\\u{1b}"),
+        "the line break and escape shown as in the e-mail, behind markdown's backslash: {description}"
+    );
+    assert!(
+        !description.contains("\\\\\\\\n"),
+        "not escaped twice: {description}"
     );
     assert_eq!(
         chat["metadata"]["relatedResources"][0],
@@ -150,7 +164,7 @@ async fn a_chat_channel_gets_the_custom_notification_and_email_the_text() {
 
     // Every other subscription (e-mail, a queue): the readable message, as before.
     let mail = sqs_drain(&key, &queue_url);
-    assert_eq!(mail.len(), 1);
+    assert_eq!(mail.len(), 2);
     let text = mail[0]["Message"].as_str().unwrap();
     assert!(
         text.starts_with("macie-guard looked at paused Amazon Macie jobs"),
@@ -158,6 +172,10 @@ async fn a_chat_channel_gets_the_custom_notification_and_email_the_text() {
     );
     assert!(text.contains("---- details (JSON) ----"));
     assert!(!text.contains('\u{1b}'));
+    assert!(
+        text.contains("\\n\\u{1b}"),
+        "the e-mail shows the escapes: {text}"
+    );
     assert_eq!(
         mail[0]["Subject"]
             .as_str()

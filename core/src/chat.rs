@@ -4,15 +4,16 @@
 //! `custom`, `content` (client-markdown title, description, next steps, keywords) and
 //! `metadata` (thread, summary, event type, related resources, additional context).
 //!
-//! Everything shown is markdown-safe: values are escaped as in every message (`text::safe`:
-//! no control character, no newline), then `&`, `<` and `>` become entities (so no
-//! `<!channel>`, `<@user>` or `<url|label>` can ping or link) and markdown's characters
-//! stand behind a backslash (so a job named `*urgent*` is shown as written).
+//! Everything shown is markdown-safe: the notification's text, whose values are already
+//! escaped (`text::safe`: no control character, no newline), is escaped once more only for
+//! markdown: `&`, `<` and `>` become entities (so no `<!channel>`, `<@user>` or `<url|label>`
+//! can ping or link) and markdown's characters stand behind a backslash (so a job named
+//! `*urgent*` is shown as written). The channel shows what the e-mail shows.
 
 use serde_json::{json, Value};
 
 use crate::notification::Notification;
-use crate::text::safe;
+use crate::text::{controls_escaped, safe};
 
 /// At most this many characters of description (the rest is in the e-mail and the log).
 pub const DESCRIPTION_MAX: usize = 3_500;
@@ -22,14 +23,16 @@ const STEP_MAX: usize = 300;
 /// At most this many related resources.
 const RESOURCES_MAX: usize = 20;
 
-/// `s` for client-markdown: escaped, entities for `& < >`, the characters that format text
-/// in a line (`\ * _ ~ ` [ ] |`) behind a backslash. Newlines are kept only where `keep_lines` (our own line breaks).
+/// Text for client-markdown, shown as it reads in the e-mail: any control character left is
+/// escaped (values are escaped already), entities for `& < >`, the characters that format
+/// text in a line (`\ * _ ~ ` [ ] |`) behind a backslash. Newlines are kept only where
+/// `keep_lines` (the text's own line breaks).
 pub fn markdown(s: &str, keep_lines: bool) -> String {
     let mut out = String::with_capacity(s.len() + 16);
     let lines: Vec<String> = if keep_lines {
-        s.lines().map(safe).collect()
+        s.lines().map(controls_escaped).collect()
     } else {
-        vec![safe(s)]
+        vec![controls_escaped(s)]
     };
     for (i, line) in lines.iter().enumerate() {
         if i > 0 {
@@ -66,8 +69,10 @@ fn cut_chars(s: &str, max: usize, more: &str) -> String {
     format!("{kept}{more}")
 }
 
-/// The custom notification for `n`.
-pub fn custom_notification(n: &Notification) -> Value {
+/// The custom notification for `n`; `id` is the event's own identifier (Amazon Q Developer:
+/// "a unique event identifier"), one per message, while `threadId` groups an account's
+/// messages.
+pub fn custom_notification(n: &Notification, id: &str) -> Value {
     let description = cut_chars(
         &markdown(n.text.trim_end(), true),
         DESCRIPTION_MAX,
@@ -83,7 +88,7 @@ pub fn custom_notification(n: &Notification) -> Value {
     json!({
         "version": "1.0",
         "source": "custom",
-        "id": n.thread,
+        "id": id,
         "content": {
             "textType": "client-markdown",
             "title": title,
@@ -120,7 +125,8 @@ mod tests {
 
     #[test]
     fn the_format_is_amazon_q_developers_custom_notification() {
-        let v = custom_notification(&note("line one\nline two"));
+        let v = custom_notification(&note("line one\nline two"), "macie-guard/expiry/1");
+        assert_eq!(v["id"], "macie-guard/expiry/1");
         assert_eq!(v["version"], "1.0");
         assert_eq!(v["source"], "custom");
         assert_eq!(v["content"]["textType"], "client-markdown");
@@ -140,7 +146,7 @@ mod tests {
     #[test]
     fn values_can_neither_ping_nor_link_nor_format() {
         let hostile = "job <!channel> <@U123> <https://evil.example|click> *bold* _it_ `code` [x](y) ~s~ \u{1b}[31m\u{202e}";
-        let v = custom_notification(&note(&format!("- [notified] \"{hostile}\"")));
+        let v = custom_notification(&note(&format!("- [notified] \"{hostile}\"")), "i");
         let d = v["content"]["description"].as_str().unwrap();
         for raw in [
             "<!channel>",
@@ -164,9 +170,44 @@ mod tests {
         );
     }
 
+    /// What a channel shows of client-markdown: entities and backslash escapes undone.
+    fn shown(md: &str) -> String {
+        let mut out = String::new();
+        let mut chars = md.chars();
+        while let Some(c) = chars.next() {
+            match c {
+                '\\' => out.extend(chars.next()),
+                c => out.push(c),
+            }
+        }
+        out.replace("&lt;", "<")
+            .replace("&gt;", ">")
+            .replace("&amp;", "&")
+    }
+
+    /// The e-mail's text has the values escaped once; the channel shows the same text, not a
+    /// second escape of it.
+    #[test]
+    fn the_channel_shows_what_the_email_shows() {
+        let name = "a\\b <!channel> *x* & \u{1b}[2J\nnext";
+        let text = format!(
+            "macie-guard looked at paused jobs.\n\n- [notified] job \"{}\" expires soon",
+            safe(name)
+        );
+        let n = note(&text);
+        let v = custom_notification(&n, "i");
+        let description = v["content"]["description"].as_str().unwrap();
+        assert_eq!(shown(description), n.text, "{description}");
+        assert!(
+            shown(description).contains("a\\\\b"),
+            "one escape of the backslash, as in the e-mail"
+        );
+        assert_eq!(shown(v["content"]["title"].as_str().unwrap()), n.subject);
+    }
+
     #[test]
     fn long_messages_are_cut_with_a_note() {
-        let v = custom_notification(&note(&"x".repeat(10_000)));
+        let v = custom_notification(&note(&"x".repeat(10_000)), "i");
         let d = v["content"]["description"].as_str().unwrap();
         assert!(d.chars().count() <= DESCRIPTION_MAX);
         assert!(d.ends_with("(more in the e-mail and the function's log)"));
@@ -174,7 +215,7 @@ mod tests {
         n.next_steps = (0..9)
             .map(|i| format!("step {i} {}", "y".repeat(400)))
             .collect();
-        let v = custom_notification(&n);
+        let v = custom_notification(&n, "i");
         let steps = v["content"]["nextSteps"].as_array().unwrap();
         assert_eq!(steps.len(), 5);
         assert!(steps

@@ -7,7 +7,7 @@ use serde_json::Value;
 /// A message for people: readable text first, the same facts as JSON after it.
 #[derive(Debug, Clone, Serialize)]
 pub struct Notification {
-    /// SNS subjects: at most 100 characters, one line.
+    /// The subject (SNS's is fitted by [`sns_subject`](Self::sns_subject)).
     pub subject: String,
     pub text: String,
     pub facts: Value,
@@ -62,10 +62,10 @@ impl Notification {
 
     /// SNS's `MessageStructure=json` message carrying both forms: the readable body for
     /// e-mail and every other protocol (`default`), Amazon Q Developer's custom notification
-    /// for chat (`https`, how it subscribes). Never over [`MAX_BODY_BYTES`] as a whole: the
-    /// body gives way, as in [`body`](Self::body).
-    pub fn sns_json_message(&self) -> String {
-        let chat = crate::chat::custom_notification(self).to_string();
+    /// for chat (`https`, how it subscribes), whose event identifier is `id`. Never over
+    /// [`MAX_BODY_BYTES`] as a whole: the body gives way, as in [`body`](Self::body).
+    pub fn sns_json_message(&self, id: &str) -> String {
+        let chat = crate::chat::custom_notification(self, id).to_string();
         let mut room = MAX_BODY_BYTES;
         loop {
             let message =
@@ -78,7 +78,8 @@ impl Notification {
         }
     }
 
-    /// The subject fitted to SNS's rules: printable ASCII on one line, at most 100 characters.
+    /// The subject fitted to SNS's rules ("no line breaks or control characters, and less
+    /// than 100 characters long"): printable ASCII on one line, at most 99 characters.
     pub fn sns_subject(&self) -> String {
         let clean: String = self
             .subject
@@ -89,10 +90,10 @@ impl Notification {
                 _ => '?',
             })
             .collect();
-        if clean.len() <= 100 {
+        if clean.len() < 100 {
             clean
         } else {
-            format!("{}...", &clean[..97])
+            format!("{}...", &clean[..96])
         }
     }
 }
@@ -114,7 +115,12 @@ mod tests {
             resources: Vec::new(),
         };
         let s = n.sns_subject();
-        assert!(s.len() <= 100 && !s.contains('\n'), "{s}");
+        assert!(s.len() < 100 && !s.contains('\n'), "{s}");
+        let exactly = Notification {
+            subject: "y".repeat(100),
+            ..n.clone()
+        };
+        assert_eq!(exactly.sns_subject().len(), 99);
         assert!(s.starts_with("job ? x"), "{s}");
         assert!(n
             .body()
@@ -155,7 +161,7 @@ mod tests {
             next_steps: vec!["fix".into()],
             resources: vec![],
         };
-        let m = n.sns_json_message();
+        let m = n.sns_json_message("i");
         assert!(m.len() <= MAX_BODY_BYTES, "{}", m.len());
         let v: serde_json::Value = serde_json::from_str(&m).unwrap();
         assert!(v["default"].as_str().unwrap().contains("(cut: too long"));
@@ -166,7 +172,7 @@ mod tests {
             facts: serde_json::json!({}),
             ..n
         };
-        let v: serde_json::Value = serde_json::from_str(&small.sns_json_message()).unwrap();
+        let v: serde_json::Value = serde_json::from_str(&small.sns_json_message("i")).unwrap();
         assert_eq!(v["default"], small.body());
     }
 }

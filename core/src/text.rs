@@ -23,6 +23,25 @@ pub fn is_unsafe(c: char) -> bool {
             | '\u{fff9}'..='\u{fffb}') // interlinear annotations
 }
 
+/// `s` with every unsafe character escaped as [`safe`] does, and nothing else touched: for
+/// text already made of escaped values (a notification's), where doubling its backslashes
+/// again would show a person something else than the e-mail shows.
+pub fn controls_escaped(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if is_unsafe(c) => {
+                let _ = write!(out, "\\u{{{:x}}}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 /// `s` on one line, every unsafe character escaped, backslashes doubled (so an escape in the
 /// output always came from this function, never from the value).
 pub fn safe(s: &str) -> String {
