@@ -392,7 +392,10 @@ class StsAndOrganizations(unittest.TestCase):
 
     def test_list_accounts_only_for_the_management_account_or_a_delegated_administrator(self) -> None:
         orgs = client("organizations")
-        orgs.create_organization(FeatureSet="ALL")
+        try:
+            orgs.describe_organization()
+        except ClientError:
+            orgs.create_organization(FeatureSet="ALL")
         member = orgs.create_account(AccountName="m", Email="m@example.com")["CreateAccountStatus"]["AccountId"]
         admin = orgs.create_account(AccountName="a", Email="a@example.com")["CreateAccountStatus"]["AccountId"]
         orgs.register_delegated_administrator(AccountId=admin, ServicePrincipal="member.org.stacksets.cloudformation.amazonaws.com")
@@ -413,6 +416,70 @@ class StsAndOrganizations(unittest.TestCase):
         with self.assertRaises(ClientError) as e:
             orgs.list_accounts(MaxResults=21)
         self.assertEqual(code(e.exception), "InvalidInputException")
+
+
+class StackSets(unittest.TestCase):
+    TEMPLATE = json.dumps({"Resources": {"Topic": {"Type": "AWS::SNS::Topic"}}})
+
+    def test_call_as_trusted_access_and_never_the_management_account(self) -> None:
+        # An organization of its own: a management account, a delegated administrator, a member.
+        sts = client("sts")
+        mgmt_key = "testing"  # the default account of the stand-in, as in the other tests
+        orgs = client("organizations", key=mgmt_key)
+        try:
+            orgs.describe_organization()
+        except ClientError:
+            orgs.create_organization(FeatureSet="ALL")
+        management = orgs.describe_organization()["Organization"]["MasterAccountId"]
+        admin = orgs.create_account(AccountName="ss-admin", Email="ss-admin@example.com")["CreateAccountStatus"]["AccountId"]
+        member = orgs.create_account(AccountName="ss-member", Email="ss-member@example.com")["CreateAccountStatus"]["AccountId"]
+        root = orgs.list_roots()["Roots"][0]["Id"]
+
+        def cfn_as(account: str):
+            c = client("sts", key=mgmt_key).assume_role(RoleArn=f"arn:aws:iam::{account}:role/OrganizationAccountAccessRole", RoleSessionName="ss")["Credentials"]
+            return boto3.client("cloudformation", region_name=REGION, endpoint_url=URL, aws_access_key_id=c["AccessKeyId"],
+                                aws_secret_access_key=c["SecretAccessKey"], aws_session_token=c["SessionToken"],
+                                config=Config(retries={"total_max_attempts": 1, "mode": "standard"}))
+
+        def create(cfn, name, call_as):
+            return cfn.create_stack_set(StackSetName=name, TemplateBody=self.TEMPLATE, PermissionModel="SERVICE_MANAGED",
+                                        AutoDeployment={"Enabled": True, "RetainStacksOnAccountRemoval": False}, CallAs=call_as)
+
+        mgmt_cfn = client("cloudformation", key=mgmt_key)
+        with self.assertRaises(ClientError) as e:
+            create(mgmt_cfn, "no-trust", "SELF")
+        self.assertIn("enable organizations access", e.exception.response["Error"]["Message"])
+        orgs.enable_aws_service_access(ServicePrincipal=strict_moto.STACKSETS_PRINCIPAL)
+        with self.assertRaises(ClientError) as e:
+            create(cfn_as(admin), "not-yet", "DELEGATED_ADMIN")
+        self.assertIn("not registered as a delegated administrator", e.exception.response["Error"]["Message"])
+        orgs.register_delegated_administrator(AccountId=admin, ServicePrincipal=strict_moto.STACKSETS_PRINCIPAL)
+        admin_cfn = cfn_as(admin)
+        with self.assertRaises(ClientError) as e:
+            create(admin_cfn, "as-self", "SELF")
+        self.assertIn("DELEGATED_ADMIN", e.exception.response["Error"]["Message"])
+        with self.assertRaises(ClientError):
+            create(cfn_as(member), "member", "SELF")
+        create(admin_cfn, "delegated", "DELEGATED_ADMIN")
+        with self.assertRaises(ClientError) as e:
+            admin_cfn.describe_stack_set(StackSetName="delegated")
+        self.assertEqual(code(e.exception), "StackSetNotFoundException")
+        admin_cfn.create_stack_instances(StackSetName="delegated", DeploymentTargets={"OrganizationalUnitIds": [root]},
+                                         Regions=["us-east-1"], CallAs="DELEGATED_ADMIN")
+        accounts = {i["Account"] for i in admin_cfn.list_stack_instances(StackSetName="delegated", CallAs="DELEGATED_ADMIN")["Summaries"]}
+        self.assertIn(member, accounts)
+        self.assertNotIn(management, accounts, "StackSets never deploy to the management account")
+        create(mgmt_cfn, "own", "SELF")
+        with self.assertRaises(ClientError):
+            mgmt_cfn.describe_stack_set(StackSetName="own", CallAs="DELEGATED_ADMIN")
+
+    def test_a_change_set_without_changes_is_failed_not_refused(self) -> None:
+        cfn = client("cloudformation")
+        cfn.create_stack(StackName="same", TemplateBody=self.TEMPLATE)
+        out = cfn.create_change_set(StackName="same", ChangeSetName="again", TemplateBody=self.TEMPLATE, ChangeSetType="UPDATE")
+        got = cfn.describe_change_set(ChangeSetName=out["Id"])
+        self.assertEqual(got["Status"], "FAILED")
+        self.assertIn("didn't contain changes", got["StatusReason"])
 
 
 if __name__ == "__main__":

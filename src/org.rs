@@ -21,7 +21,8 @@ use crate::scope::{is_account, partition_of, Scope};
 use macie_guard_core::expiry::report::PausedJob;
 use macie_guard_core::export::report::RegionReport;
 pub use macie_guard_core::org::{
-    export_table, jobs_table, progress_line, sorted, unreachable, worst, Reach, Row,
+    assume_role_failure, export_table, jobs_table, progress_line, sorted, unreachable, worst,
+    PlanSettings, Reach, Row,
 };
 
 /// The role name the stack gives its read-only role, `{region}` replaced by the Region.
@@ -61,6 +62,33 @@ pub async fn list_accounts(sdk: &SdkConfig) -> Result<Vec<Account>> {
     Ok(out)
 }
 
+/// The organization's management account (Organizations DescribeOrganization, which any
+/// account of the organization may call), where StackSets never deploy; `None` outside an
+/// organization or when it cannot be read.
+pub async fn management_account(sdk: &SdkConfig) -> Option<String> {
+    let client = aws_sdk_organizations::Client::new(sdk);
+    match client.describe_organization().send().await {
+        Ok(out) => out
+            .organization()
+            .and_then(|o| o.master_account_id())
+            .map(str::to_string),
+        Err(e) => {
+            tracing::info!(error = %describe_sdk_error(&e), "the organization's management account is not known");
+            None
+        }
+    }
+}
+
+/// Each account once, in the order first given (a list with an account twice, or twice
+/// listed, is read once).
+pub fn distinct(accounts: Vec<Account>) -> Vec<Account> {
+    let mut seen = std::collections::HashSet::new();
+    accounts
+        .into_iter()
+        .filter(|a| seen.insert(a.id.clone()))
+        .collect()
+}
+
 /// Accounts given on the command line (`--accounts`), each checked to be 12 digits.
 pub fn given_accounts(ids: &[String]) -> Result<Vec<Account>> {
     ids.iter()
@@ -91,6 +119,9 @@ pub struct OrgView {
     pub concurrency: usize,
     /// Draw a progress bar on standard error (when it is a terminal).
     pub progress: bool,
+    /// The organization's management account: StackSets never deploy there, so a missing
+    /// role is a skipped row, not an unreachable one.
+    pub management: Option<String>,
 }
 
 impl OrgView {
@@ -103,7 +134,11 @@ impl OrgView {
     }
 
     /// The SDK configuration of the role in `account`, for `region`.
-    async fn session(&self, account: &str, region: &str) -> std::result::Result<SdkConfig, String> {
+    async fn session(
+        &self,
+        account: &str,
+        region: &str,
+    ) -> std::result::Result<SdkConfig, Refused> {
         let arn = self.role_arn(account, region);
         let sts = aws_sdk_sts::Client::new(&self.sdk);
         let out = sts
@@ -115,15 +150,21 @@ impl OrgView {
             .await
             .map_err(|e| {
                 use aws_sdk_sts::error::ProvideErrorMetadata;
-                format!(
-                    "cannot assume {arn}: {}: {}; deploy macie-guard there with OperatorAccountId set to this account, or check the role's trust policy",
-                    e.code().unwrap_or("Unknown"),
-                    e.message().map(str::to_string).unwrap_or_else(|| describe_sdk_error(&e))
-                )
+                Refused {
+                    code: e.code().unwrap_or("Unknown").to_string(),
+                    reason: assume_role_failure(
+                        &arn,
+                        e.code().unwrap_or("Unknown"),
+                        &e.message()
+                            .map(str::to_string)
+                            .unwrap_or_else(|| describe_sdk_error(&e)),
+                    ),
+                }
             })?;
-        let c = out
-            .credentials()
-            .ok_or_else(|| format!("AssumeRole of {arn} returned no credentials"))?;
+        let c = out.credentials().ok_or_else(|| Refused {
+            code: "NoCredentials".into(),
+            reason: format!("AssumeRole of {arn} returned no credentials"),
+        })?;
         let credentials = Credentials::new(
             c.access_key_id(),
             c.secret_access_key(),
@@ -168,7 +209,15 @@ impl OrgView {
                     }
                 } else {
                     match self.session(&account.id, region).await {
-                        Err(reason) => Reach::Unreachable { reason },
+                        Err(Refused { code, reason })
+                            if code.starts_with("AccessDenied")
+                                && self.management.as_deref() == Some(account.id.as_str()) =>
+                        {
+                            Reach::Skipped {
+                                reason: format!("the organization's management account: StackSets never deploy there, and it has no macie-guard stack of its own with OperatorAccountId set to this account (README: Deploy to an organization, the management account); {reason}"),
+                            }
+                        }
+                        Err(Refused { reason, .. }) => Reach::Unreachable { reason },
                         Ok(conf) => {
                             match read(conf, Scope::new(account.id.as_str(), region.as_str())).await
                             {
@@ -248,6 +297,12 @@ impl OrgView {
         })
         .await
     }
+}
+
+/// An AssumeRole that failed: STS's code, and the reason with its advice.
+struct Refused {
+    code: String,
+    reason: String,
 }
 
 /// A one-line progress bar on standard error: `[#####.....] 12/40`.

@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 use testkit::workspace_root;
 
 /// SDK method -> IAM action.
-const OPERATIONS: [(&str, &str); 21] = [
+const OPERATIONS: [(&str, &str); 22] = [
     ("query", "dynamodb:Query"),
     ("get_item", "dynamodb:GetItem"),
     ("put_item", "dynamodb:PutItem"),
@@ -42,6 +42,10 @@ const OPERATIONS: [(&str, &str); 21] = [
     ("put_events", "events:PutEvents"),
     ("assume_role", "sts:AssumeRole"),
     ("list_accounts", "organizations:ListAccounts"),
+    (
+        "describe_organization",
+        "organizations:DescribeOrganization",
+    ),
 ];
 
 /// Actions a role needs without a direct SDK call: publishing to the KMS-encrypted topic.
@@ -403,7 +407,8 @@ fn the_organization_views_role_may_read_exactly_what_the_view_reads() {
         calls_in(&read("src/org.rs")),
         BTreeSet::from([
             "sts:AssumeRole".to_string(),
-            "organizations:ListAccounts".to_string()
+            "organizations:ListAccounts".to_string(),
+            "organizations:DescribeOrganization".to_string()
         ])
     );
     let (_, expiry) = reachable_code("src/bin/expiry-guard.rs");

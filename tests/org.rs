@@ -18,8 +18,14 @@ use testkit::{
 const REGIONS: [&str; 2] = ["us-east-1", "eu-west-1"];
 
 /// The organization in moto: this (management) account and three created ones, by id; and a
-/// fourth, closed (SUSPENDED), which ListAccounts still lists.
+/// fourth, closed (SUSPENDED), which ListAccounts still lists. Made once for the tests of this
+/// process, whichever asks first.
 async fn organization() -> (Vec<String>, String) {
+    static ORG: tokio::sync::OnceCell<(Vec<String>, String)> = tokio::sync::OnceCell::const_new();
+    ORG.get_or_init(make_organization).await.clone()
+}
+
+async fn make_organization() -> (Vec<String>, String) {
     let conf = stand_in_config(&moto().url).await;
     let org = aws_sdk_organizations::Client::new(&conf);
     if org.describe_organization().send().await.is_err() {
@@ -157,7 +163,13 @@ async fn the_organization_view_reads_every_account_and_region_and_names_the_unre
         Some(1),
         "an unreachable row makes it 1: {stderr}"
     );
-    let rows: Vec<Value> = serde_json::from_slice(&out.stdout).expect("JSON rows");
+    let answer: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(
+        answer["plans_under"],
+        json!({"source": "operator", "default_policy": "notify", "warning_window_days": 7, "action_window_days": 2}),
+        "the plans say whose settings they are decided under"
+    );
+    let rows: Vec<Value> = answer["rows"].as_array().cloned().expect("JSON rows");
     assert_eq!(rows.len(), 10, "5 accounts x 2 Regions: {rows:#?}");
     let by: BTreeMap<(String, String), &Value> = rows
         .iter()
@@ -268,6 +280,10 @@ async fn the_organization_view_reads_every_account_and_region_and_names_the_unre
         text.contains("4 paused job(s) in 10 account-Region(s), 5 unreachable"),
         "{text}"
     );
+    assert!(
+        text.starts_with("Plans under this operator's settings (default policy notify"),
+        "{text}"
+    );
 
     // org check-export over a list of accounts: critical where there is no configuration; a
     // Region without Macie is unreachable, as in the jobs view.
@@ -341,4 +357,379 @@ async fn the_organization_view_reads_every_account_and_region_and_names_the_unre
         macie.control("GET", "/_local/calls", None)["accounts"][format!("{one}/us-east-1")],
         json!({})
     );
+}
+
+/// The organization path as AWS runs it: the management account, where StackSets never
+/// deploy, is a skipped row (not a failure) until it has a stack of its own; an account given
+/// twice is read once; a refused AssumeRole says why with advice that fits (throttled: run again;
+/// access denied: deploy the stack or fix the trust); a member whose relationship to its Macie
+/// administrator is Removed is not treated as a member.
+#[tokio::test]
+async fn the_management_account_duplicates_refusals_and_former_members() {
+    let (accounts, _closed) = organization().await;
+    let others: Vec<&String> = accounts.iter().filter(|a| *a != ACCOUNT).collect();
+    let (one, two, throttled) = (others[0], others[1], others[2]);
+    // This test's own role name, so that the other test's roles do not count: only `one` has
+    // it.
+    let trust = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+        "Principal": {"AWS": format!("arn:aws:iam::{ACCOUNT}:root")}, "Action": "sts:AssumeRole"}]});
+    let base = sdk_config().await;
+    let key = access_key_of(&as_account(&base, one).await).await;
+    iam_create_role(&key, "macie-guard-view-us-east-1", &trust);
+    // STS throttles every AssumeRole of the third account's role (the SDK retries in vain).
+    testkit::strict_fault(json!({"service": "sts", "action": "AssumeRole",
+        "match": format!("arn:aws:iam::{throttled}:role/macie-guard-view"),
+        "code": "Throttling", "status": 400, "message": "Rate exceeded"}));
+    let macie = LocalMacie::start(Some(&json!({
+        "account": "999999999999",
+        "accounts": [{"account": one, "region": "us-east-1",
+                      "administrator": ACCOUNT, "administratorRelationship": "Removed"}]
+    })));
+
+    // The management account alone: skipped, and nothing needs attention.
+    let view = |args: &[&str]| {
+        let mut all = vec![
+            "org",
+            "check-export",
+            "--role-name",
+            "macie-guard-view-{region}",
+            "--region",
+            "us-east-1",
+            "--json",
+        ];
+        all.extend_from_slice(args);
+        common::cli(&macie, &all)
+    };
+    let out = view(&["--accounts", ACCOUNT]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let rows: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0]["status"], "skipped", "{}", rows[0]);
+    let reason = rows[0]["reason"].as_str().unwrap();
+    assert!(
+        reason.contains("management account") && reason.contains("StackSets never deploy"),
+        "{reason}"
+    );
+
+    // Every other case at once; `one` given twice.
+    let list = format!("{one},{two},{one},{throttled},{ACCOUNT}");
+    let out = view(&["--accounts", &list]);
+    let rows: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(rows.len(), 4, "each account once: {rows:#?}");
+    let row = |a: &str| rows.iter().find(|r| r["account"] == a).unwrap();
+    // The former member: no configuration is critical, as in a standalone account.
+    let f = &row(one)["result"]["findings"][0];
+    assert_eq!(
+        (f["code"].as_str(), f["severity"].as_str()),
+        (Some("EXPORT_CONFIG_MISSING"), Some("critical")),
+        "{f}"
+    );
+    assert!(
+        f["message"]
+            .as_str()
+            .unwrap()
+            .contains("is Removed, not Enabled"),
+        "{f}"
+    );
+    let denied = row(two)["reason"].as_str().unwrap();
+    assert!(
+        denied.contains("AccessDenied") && denied.contains("deploy macie-guard there"),
+        "{denied}"
+    );
+    let slow = row(throttled)["reason"].as_str().unwrap();
+    assert!(
+        slow.contains("Throttling") && slow.contains("run the view again"),
+        "{slow}"
+    );
+    let fault = testkit::strict_faults()
+        .into_iter()
+        .find(|f| f["action"] == "AssumeRole")
+        .unwrap();
+    assert_eq!(fault["seen"], 3, "the SDK tried three times: {fault}");
+    assert_eq!(row(ACCOUNT)["status"], "skipped");
+    assert_eq!(out.status.code(), Some(2), "critical wins");
+    let calls = macie.control("GET", "/_local/calls", None);
+    assert_eq!(
+        calls["accounts"][format!("{one}/us-east-1")]["GetClassificationExportConfiguration"],
+        1,
+        "read once"
+    );
+}
+
+/// `scripts/deploy-org.sh` with the AWS CLI against the stand-ins (CloudFormation StackSets
+/// behind the strictness layer: CallAs, trusted access, never the management account), as
+/// `credentials` (an account's, from moto's STS); its exit status and output.
+fn deploy_org(
+    credentials: &[(String, String)],
+    dist: &std::path::Path,
+    args: &[&str],
+) -> std::process::Output {
+    let root = testkit::workspace_root();
+    let path = format!(
+        "{}:{}",
+        root.join(".venv/bin").display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    std::process::Command::new(root.join("scripts/deploy-org.sh"))
+        .args(["--dist", dist.to_str().unwrap()])
+        .args(args)
+        .env_clear()
+        .env("PATH", path)
+        .env("HOME", std::env::temp_dir())
+        .env("AWS_ENDPOINT_URL", &moto().url)
+        .env("AWS_DEFAULT_REGION", "us-east-1")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .envs(credentials.iter().cloned())
+        .output()
+        .expect("run scripts/deploy-org.sh")
+}
+
+async fn credentials_of(conf: &aws_config::SdkConfig) -> Vec<(String, String)> {
+    use aws_credential_types::provider::ProvideCredentials;
+    let c = conf
+        .credentials_provider()
+        .unwrap()
+        .provide_credentials()
+        .await
+        .unwrap();
+    let mut out = vec![
+        (
+            "AWS_ACCESS_KEY_ID".to_string(),
+            c.access_key_id().to_string(),
+        ),
+        (
+            "AWS_SECRET_ACCESS_KEY".to_string(),
+            c.secret_access_key().to_string(),
+        ),
+    ];
+    if let Some(t) = c.session_token() {
+        out.push(("AWS_SESSION_TOKEN".to_string(), t.to_string()));
+    }
+    out
+}
+
+/// The package the script deploys: the StackSets template as scripts/package.py makes it, the
+/// artifact bucket's template, and two zips (their content does not matter here).
+fn package(dir: &std::path::Path) {
+    let root = testkit::workspace_root();
+    std::fs::create_dir_all(dir.join("artifacts/macie-guard")).unwrap();
+    let made = std::process::Command::new(root.join(".venv-sam/bin/python"))
+        .arg(root.join("scripts/package.py"))
+        .arg(root.join("template.yaml"))
+        .arg(dir.join("macie-guard.template.json"))
+        .current_dir(&root)
+        .status()
+        .expect("scripts/package.py (.venv-sam: scripts/setup-venv.sh --sam)");
+    assert!(made.success());
+    std::fs::copy(
+        root.join("stacksets/artifact-bucket.yaml"),
+        dir.join("artifact-bucket.yaml"),
+    )
+    .unwrap();
+    for zip in ["expiry-guard.zip", "export-guard.zip"] {
+        std::fs::write(dir.join("artifacts/macie-guard").join(zip), b"zip").unwrap();
+    }
+}
+
+/// The StackSets commands work from a delegated administrator (`--call-as DELEGATED_ADMIN`)
+/// and from the management account, and deploy to every account of the targeted OU but the
+/// management account, which StackSets never deploy to.
+#[tokio::test]
+async fn stack_sets_deploy_from_a_delegated_administrator_and_the_management_account() {
+    let (accounts, _closed) = organization().await;
+    let admin = accounts.iter().find(|a| *a != ACCOUNT).unwrap().clone();
+    let mgmt_conf = stand_in_config(&moto().url).await;
+    let org = aws_sdk_organizations::Client::new(&mgmt_conf);
+    let principal = "member.org.stacksets.cloudformation.amazonaws.com";
+    org.enable_aws_service_access()
+        .service_principal(principal)
+        .send()
+        .await
+        .unwrap();
+    let listed = org.list_delegated_administrators().send().await.unwrap();
+    if !listed
+        .delegated_administrators()
+        .iter()
+        .any(|d| d.id() == Some(admin.as_str()))
+    {
+        org.register_delegated_administrator()
+            .account_id(&admin)
+            .service_principal(principal)
+            .send()
+            .await
+            .unwrap();
+    }
+    let root_id = org.list_roots().send().await.unwrap().roots()[0]
+        .id()
+        .unwrap()
+        .to_string();
+    let dir = std::env::temp_dir().join(format!("macie-guard-dist-{}", std::process::id()));
+    package(&dir);
+    let admin_creds = credentials_of(&as_account(&sdk_config().await, &admin).await).await;
+    let mgmt_creds = credentials_of(&mgmt_conf).await;
+    // Each deploying account has buckets of its own (bucket names are global).
+    let common_args = |name: &str, call_as: &str| -> Vec<String> {
+        let prefix = if call_as == "SELF" {
+            "acme-guard-m"
+        } else {
+            "acme-guard"
+        };
+        [
+            "--prefix",
+            prefix,
+            "--org",
+            "o-abcdefghij",
+            "--ou",
+            &root_id,
+            "--regions",
+            "us-east-1,eu-west-1",
+            "--name",
+            name,
+            "--call-as",
+            call_as,
+            "--param",
+            "NotificationEmail=security@example.com",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect()
+    };
+    let run = |creds: &[(String, String)], args: Vec<String>| {
+        let argv: Vec<&str> = args.iter().map(String::as_str).collect();
+        deploy_org(creds, &dir, &argv)
+    };
+    let instances =
+        |creds: &[(String, String)], name: &str, call_as: &str| -> Vec<(String, String)> {
+            let root = testkit::workspace_root();
+            let out = std::process::Command::new(root.join(".venv/bin/aws"))
+                .args([
+                    "cloudformation",
+                    "list-stack-instances",
+                    "--stack-set-name",
+                    name,
+                    "--call-as",
+                    call_as,
+                    "--output",
+                    "json",
+                ])
+                .env_clear()
+                .env("HOME", std::env::temp_dir())
+                .env("AWS_ENDPOINT_URL", &moto().url)
+                .env("AWS_DEFAULT_REGION", "us-east-1")
+                .envs(creds.iter().cloned())
+                .output()
+                .unwrap();
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+            let mut got: Vec<(String, String)> = v["Summaries"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|s| {
+                    (
+                        s["Account"].as_str().unwrap().into(),
+                        s["Region"].as_str().unwrap().into(),
+                    )
+                })
+                .collect();
+            got.sort();
+            got
+        };
+
+    // A delegated administrator that calls as SELF is told what to pass, before anything is made.
+    let out = run(&admin_creds, common_args("macie-guard-delegated", "SELF"));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("--call-as DELEGATED_ADMIN"), "{err}");
+
+    // As DELEGATED_ADMIN: the stack set and its instances in every account of the root but
+    // the management account; a second run updates it.
+    for attempt in ["create", "update"] {
+        let out = run(
+            &admin_creds,
+            common_args("macie-guard-delegated", "DELEGATED_ADMIN"),
+        );
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(out.status.success(), "{attempt}: {text}");
+        assert!(
+            text.contains(&format!("stack set macie-guard-delegated: {attempt}")),
+            "{text}"
+        );
+        assert!(
+            text.contains("StackSets never deploy to the organization's management account"),
+            "{text}"
+        );
+    }
+    let deployed = instances(&admin_creds, "macie-guard-delegated", "DELEGATED_ADMIN");
+    assert!(!deployed.is_empty());
+    assert!(
+        deployed.iter().all(|(a, _)| a != ACCOUNT),
+        "never the management account: {deployed:?}"
+    );
+    for a in accounts.iter().filter(|a| *a != ACCOUNT) {
+        for r in ["eu-west-1", "us-east-1"] {
+            assert!(
+                deployed.contains(&(a.clone(), r.to_string())),
+                "{a} {r}: {deployed:?}"
+            );
+        }
+    }
+    // The CallAs a stack set was made with is the one it answers to.
+    let root = testkit::workspace_root();
+    let wrong = std::process::Command::new(root.join(".venv/bin/aws"))
+        .args([
+            "cloudformation",
+            "describe-stack-set",
+            "--stack-set-name",
+            "macie-guard-delegated",
+        ])
+        .env_clear()
+        .env("HOME", std::env::temp_dir())
+        .env("AWS_ENDPOINT_URL", &moto().url)
+        .env("AWS_DEFAULT_REGION", "us-east-1")
+        .envs(admin_creds.iter().cloned())
+        .output()
+        .unwrap();
+    assert!(
+        !wrong.status.success(),
+        "a delegated administrator's stack set needs DELEGATED_ADMIN"
+    );
+
+    // From the management account, as SELF.
+    let out = run(&mgmt_creds, common_args("macie-guard-self", "SELF"));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let deployed = instances(&mgmt_creds, "macie-guard-self", "SELF");
+    assert!(
+        !deployed.is_empty() && deployed.iter().all(|(a, _)| a != ACCOUNT),
+        "{deployed:?}"
+    );
+    // The artifact buckets hold the zips, in each Region.
+    let s3 = testkit::s3_client(&moto().url).await;
+    for r in ["us-east-1", "eu-west-1"] {
+        let listed = s3
+            .list_objects_v2()
+            .bucket(format!("acme-guard-{r}"))
+            .send()
+            .await
+            .unwrap();
+        let keys: Vec<&str> = listed.contents().iter().filter_map(|o| o.key()).collect();
+        assert!(
+            keys.contains(&"macie-guard/expiry-guard.zip"),
+            "{r}: {keys:?}"
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
 }

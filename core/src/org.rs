@@ -18,6 +18,9 @@ pub enum Reach<T> {
     Read { result: T },
     /// The role could not be assumed, or Macie refused or failed: why, and what to do.
     Unreachable { reason: String },
+    /// Not read, and nothing is wrong: the organization's management account, where
+    /// StackSets never deploy, has no macie-guard stack of its own (why, and what to do).
+    Skipped { reason: String },
 }
 
 /// One account and Region.
@@ -38,7 +41,7 @@ pub fn sorted<T>(mut rows: Vec<Row<T>>) -> Vec<Row<T>> {
     rows
 }
 
-/// How many rows could not be read.
+/// How many rows could not be read (a skipped management account is not one of them).
 pub fn unreachable<T>(rows: &[Row<T>]) -> usize {
     rows.iter()
         .filter(|r| matches!(r.reach, Reach::Unreachable { .. }))
@@ -53,16 +56,73 @@ fn unreachable_line<T>(r: &Row<T>, reason: &str) -> String {
     format!("{}  unreachable: {}\n", head(r), safe_short(reason, 400))
 }
 
+fn skipped_line<T>(r: &Row<T>, reason: &str) -> String {
+    format!("{}  not read: {}\n", head(r), safe_short(reason, 400))
+}
+
+/// Why an AssumeRole of `role_arn` failed, with advice that fits the error: `code` and
+/// `message` as STS answered (after the SDK's retries).
+pub fn assume_role_failure(role_arn: &str, code: &str, message: &str) -> String {
+    let advice = match code {
+        "Throttling" | "ThrottlingException" | "TooManyRequestsException"
+        | "RequestLimitExceeded" => {
+            "STS throttled it, and the SDK's retries did not get through: run the view again later, or with a lower --concurrency"
+        }
+        "AccessDenied" | "AccessDeniedException" => {
+            "deploy macie-guard there with OperatorAccountId set to this account, or check the role's trust policy (it must trust this account) and that your credentials may sts:AssumeRole on it"
+        }
+        "RegionDisabledException" => {
+            "STS is not activated in this Region for that account: activate it (IAM account settings) or read another Region"
+        }
+        "ExpiredToken" | "ExpiredTokenException" | "InvalidClientTokenId" | "SignatureDoesNotMatch" => {
+            "your own credentials were refused: refresh them and run the view again"
+        }
+        _ => "check the role and your credentials, then run the view again",
+    };
+    format!("cannot assume {role_arn}: {code}: {message}; {advice}")
+}
+
+/// The settings the view's plans are decided under: the operator's, not each stack's (a
+/// stack's parameters are not readable through the read-only role).
+#[derive(Debug, Clone, Serialize)]
+pub struct PlanSettings {
+    pub source: &'static str,
+    pub default_policy: &'static str,
+    pub warning_window_days: i64,
+    pub action_window_days: i64,
+}
+
+impl PlanSettings {
+    pub fn of_operator(config: &crate::expiry::policy::ExpiryConfig) -> PlanSettings {
+        PlanSettings {
+            source: "operator",
+            default_policy: config.default_policy.as_str(),
+            warning_window_days: config.windows.warning.num_days(),
+            action_window_days: config.windows.action.num_days(),
+        }
+    }
+
+    /// The line that says so, above the table.
+    pub fn line(&self) -> String {
+        format!(
+            "Plans under this operator's settings (default policy {}, warn {} and act {} day(s) before expiry), not each account's stack's: a job's own tag is read, a stack's DefaultPolicy and windows are not.\n",
+            self.default_policy, self.warning_window_days, self.action_window_days
+        )
+    }
+}
+
 /// `org jobs`: one line per paused job, in every account and Region; every value escaped.
-pub fn jobs_table(rows: &[Row<Vec<PausedJob>>]) -> String {
-    let mut out = format!(
+pub fn jobs_table(rows: &[Row<Vec<PausedJob>>], settings: &PlanSettings) -> String {
+    let mut out = settings.line();
+    out.push_str(&format!(
         "{:<12}  {:<14}  {:<32}  {:<24}  {:>9}  {:<11}  PLAN\n",
         "ACCOUNT", "REGION", "JOB ID", "NAME", "DAYS LEFT", "POLICY"
-    );
+    ));
     let mut jobs = 0;
     for r in rows {
         match &r.reach {
             Reach::Unreachable { reason } => out.push_str(&unreachable_line(r, reason)),
+            Reach::Skipped { reason } => out.push_str(&skipped_line(r, reason)),
             Reach::Read { result } if result.is_empty() => {
                 out.push_str(&format!("{}  no paused jobs\n", head(r)))
             }
@@ -107,6 +167,7 @@ pub fn export_table(rows: &[Row<RegionReport>]) -> String {
     for r in rows {
         match &r.reach {
             Reach::Unreachable { reason } => out.push_str(&unreachable_line(r, reason)),
+            Reach::Skipped { reason } => out.push_str(&skipped_line(r, reason)),
             Reach::Read { result } if result.findings.is_empty() => {
                 out.push_str(&format!("{}  clean\n", head(r)))
             }
@@ -138,7 +199,7 @@ pub fn worst(rows: &[Row<RegionReport>]) -> Option<Severity> {
     rows.iter()
         .filter_map(|r| match &r.reach {
             Reach::Read { result } => result.findings.iter().map(|f| f.severity).max(),
-            Reach::Unreachable { .. } => None,
+            Reach::Unreachable { .. } | Reach::Skipped { .. } => None,
         })
         .max()
 }

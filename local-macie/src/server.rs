@@ -400,6 +400,11 @@ pub struct Scenario {
     pub export_configuration: Option<Value>,
     /// The Macie administrator account this account is a member of.
     pub administrator: Option<String>,
+    /// The relationship to it, as GetAdministratorAccount reports it (botocore's
+    /// RelationshipStatus: Enabled, Paused, Invited, Created, Removed, Resigned,
+    /// EmailVerificationInProgress, EmailVerificationFailed, RegionDisabled,
+    /// AccountSuspended); default Enabled.
+    pub administrator_relationship: Option<String>,
     /// Whether automated sensitive data discovery is on.
     #[serde(default)]
     pub automated_discovery: bool,
@@ -423,6 +428,7 @@ impl Default for Scenario {
             jobs: Vec::new(),
             export_configuration: None,
             administrator: None,
+            administrator_relationship: None,
             automated_discovery: false,
             accounts: Vec::new(),
         }
@@ -441,7 +447,10 @@ impl Scenario {
         if let Some(config) = &self.export_configuration {
             st.seed_export_configuration(config)?;
         }
-        st.set_administrator(self.administrator.clone());
+        st.set_administrator(
+            self.administrator.clone(),
+            self.administrator_relationship.as_deref(),
+        )?;
         st.set_automated_discovery(self.automated_discovery);
         Ok(())
     }

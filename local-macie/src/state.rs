@@ -33,8 +33,9 @@ pub struct State {
     client_tokens: HashMap<String, String>,
     export_configuration: Option<Value>,
     automated_discovery: bool,
-    /// The Macie administrator account this account is a member of, if any.
-    administrator: Option<String>,
+    /// The Macie administrator account this account is a member of, if any, and the
+    /// relationship's status.
+    administrator: Option<(String, String)>,
     calls: BTreeMap<String, u64>,
     faults_served: BTreeMap<String, u64>,
     faults: HashMap<String, FaultPlan>,
@@ -549,7 +550,7 @@ impl State {
             .map(|_| ())
     }
 
-    /// Makes this account a member of `administrator`'s organization in Macie (scenarios).
+    /// Turns automated sensitive data discovery on or off (scenarios).
     pub fn set_automated_discovery(&mut self, on: bool) {
         self.automated_discovery = on;
     }
@@ -559,19 +560,44 @@ impl State {
         json!({"status": if self.automated_discovery { "ENABLED" } else { "DISABLED" }})
     }
 
-    pub fn set_administrator(&mut self, administrator: Option<String>) {
-        self.administrator = administrator;
+    /// Makes this account a member of `administrator`'s organization in Macie (scenarios),
+    /// with the relationship `status` (default Enabled), one of Macie's RelationshipStatus.
+    pub fn set_administrator(
+        &mut self,
+        administrator: Option<String>,
+        status: Option<&str>,
+    ) -> Result<(), ApiError> {
+        const STATUSES: [&str; 10] = [
+            "Enabled",
+            "Paused",
+            "Invited",
+            "Created",
+            "Removed",
+            "Resigned",
+            "EmailVerificationInProgress",
+            "EmailVerificationFailed",
+            "RegionDisabled",
+            "AccountSuspended",
+        ];
+        let status = status.unwrap_or("Enabled");
+        if !STATUSES.contains(&status) {
+            return Err(ApiError::validation(format!(
+                "administratorRelationship {status:?} is not one of {STATUSES:?}"
+            )));
+        }
+        self.administrator = administrator.map(|a| (a, status.to_string()));
+        Ok(())
     }
 
     /// GetAdministratorAccount: the administrator and the relationship, or nothing for an
     /// account that is not a member.
     pub fn administrator_account(&self) -> Value {
         match &self.administrator {
-            Some(a) => json!({"administrator": {
+            Some((a, status)) => json!({"administrator": {
                 "accountId": a,
                 "invitationId": "local-invitation",
                 "invitedAt": timestamp(self.now() - Duration::days(400)),
-                "relationshipStatus": "Enabled",
+                "relationshipStatus": status,
             }}),
             None => json!({}),
         }

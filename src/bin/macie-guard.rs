@@ -277,24 +277,27 @@ async fn run_org(
     } else {
         distinct(cli.region.iter().cloned())
     };
-    let accounts = if given.is_empty() {
+    let accounts = org::distinct(if given.is_empty() {
         org::list_accounts(&sdk).await?
     } else {
         given
-    };
+    });
+    let management = org::management_account(&sdk).await;
     let view_of = OrgView {
         sdk,
         role_name: role_name.to_string(),
         concurrency: usize::from(concurrency),
         progress: true,
+        management,
     };
     match view {
         OrgCommand::Jobs => {
             let rows = view_of.jobs(&accounts, &regions, &config, Utc::now()).await;
+            let settings = org::PlanSettings::of_operator(&config);
             if cli.json {
-                print_json(&rows);
+                print_json(&serde_json::json!({"plans_under": settings, "rows": rows}));
             } else {
-                print!("{}", org::jobs_table(&rows));
+                print!("{}", org::jobs_table(&rows, &settings));
             }
             Ok(if org::unreachable(&rows) > 0 {
                 ExitCode::from(1)

@@ -10,8 +10,8 @@ use std::future::Future;
 use std::sync::Mutex;
 
 use super::checks::{
-    bucket_name_problem, parse_key_arn, BucketFact, ConfigFact, Destination, ExportFacts, KeyFact,
-    KeyInfo, Membership, Owner, PolicyFact,
+    bucket_name_problem, membership_of, parse_key_arn, BucketFact, ConfigFact, Destination,
+    ExportFacts, KeyFact, KeyInfo, Membership, Owner, PolicyFact,
 };
 use super::evidence::{results_prefix, EvidenceFacts, ResultsFact, RunFact};
 use crate::error::describe_sdk_error;
@@ -446,18 +446,22 @@ impl ExportSources for AwsSources {
     async fn membership(&self, region: &str) -> Membership {
         let client = self.macie.get(&self.sdk, region);
         let administrator = match client.get_administrator_account().send().await {
-            Ok(out) => out
-                .administrator()
-                .and_then(|a| a.account_id())
-                .map(str::to_string),
+            Ok(out) => out.administrator().and_then(|a| {
+                let status = a
+                    .relationship_status()
+                    .map(|s| s.as_str().to_string())
+                    .unwrap_or_default();
+                a.account_id().map(|id| (id.to_string(), status))
+            }),
             Err(e) => {
                 return Membership::Unverified {
                     reason: why(&e, || describe_sdk_error(&e)),
                 }
             }
         };
-        let Some(administrator) = administrator else {
-            return Membership::Standalone;
+        let administrator = match membership_of(administrator) {
+            Ok(active) => active,
+            Err(not_a_member) => return not_a_member,
         };
         let own_jobs = match client
             .list_classification_jobs()

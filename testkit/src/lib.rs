@@ -512,6 +512,16 @@ pub fn strict_fault(fault: Value) {
     let _ = response.body_mut().read_to_string();
 }
 
+/// The faults asked of the strictness layer, each with `seen`: how many calls it answered.
+pub fn strict_faults() -> Vec<Value> {
+    let mut response = ureq::get(&format!("{}/_strict/faults", moto().url))
+        .call()
+        .unwrap_or_else(|e| panic!("GET /_strict/faults: {e}"));
+    let v: Value = serde_json::from_str(&response.body_mut().read_to_string().unwrap_or_default())
+        .expect("JSON");
+    v["faults"].as_array().cloned().unwrap_or_default()
+}
+
 /// Every finding moto's Security Hub holds for the account of `access_key` in `region`
 /// (GetFindings without a filter: active and archived).
 pub fn securityhub_findings(access_key: &str, region: &str) -> Vec<Value> {

@@ -117,6 +117,13 @@ pub enum PolicyFact {
 pub enum Membership {
     /// Not a member: the account runs Macie on its own.
     Standalone,
+    /// Associated with an administrator, but the relationship is not `Enabled` (Removed,
+    /// Resigned, Paused, Invited, ...): not an active member, so the account's results need a
+    /// repository of its own.
+    Detached {
+        administrator: String,
+        status: String,
+    },
     /// A member of `administrator`'s organization; `own_jobs`: whether it has jobs of its own
     /// (`None`: cannot tell).
     Member {
@@ -548,7 +555,32 @@ fn missing_configuration(c: &mut Ctx<'_>, f: &ExportFacts, config: &str) {
             format!("{gap}. This account is a member of Macie administrator account {administrator}; whether it has jobs of its own could not be read"),
             fix,
         ),
+        Some(Membership::Detached {
+            administrator,
+            status,
+        }) => c.push(
+            "EXPORT_CONFIG_MISSING",
+            Severity::Critical,
+            config,
+            format!("{gap}. This account's relationship to Macie administrator account {administrator} is {status}, not Enabled: it is not an active member, and its results need a repository of its own"),
+            fix,
+        ),
         _ => c.push("EXPORT_CONFIG_MISSING", Severity::Critical, config, gap, fix),
+    }
+}
+
+/// What GetAdministratorAccount's answer makes of an account: no administrator, standalone;
+/// an administrator with relationship `Enabled`, a member (whose own jobs are read next);
+/// any other relationship (Removed, Resigned, Paused, Invited, ...), not a member (Macie API
+/// Reference, Invitation.relationshipStatus).
+pub fn membership_of(administrator: Option<(String, String)>) -> Result<String, Membership> {
+    match administrator {
+        None => Err(Membership::Standalone),
+        Some((administrator, status)) if status == "Enabled" => Ok(administrator),
+        Some((administrator, status)) => Err(Membership::Detached {
+            administrator,
+            status,
+        }),
     }
 }
 

@@ -113,6 +113,43 @@ fn a_missing_configuration_is_info_only_for_a_member_without_jobs_of_its_own() {
     assert_eq!(missing(None).severity, Severity::Critical);
 }
 
+/// Only an `Enabled` relationship makes a member: a removed, resigned, paused or invited
+/// account runs Macie on its own, and a missing configuration there is critical.
+#[test]
+fn only_an_enabled_relationship_is_membership() {
+    let admin = |status: &str| Some(("111122223333".to_string(), status.to_string()));
+    assert_eq!(
+        membership_of(admin("Enabled")),
+        Ok("111122223333".to_string())
+    );
+    assert_eq!(membership_of(None), Err(Membership::Standalone));
+    for status in [
+        "Paused",
+        "Invited",
+        "Created",
+        "Removed",
+        "Resigned",
+        "EmailVerificationInProgress",
+        "EmailVerificationFailed",
+        "RegionDisabled",
+        "AccountSuspended",
+    ] {
+        let not_a_member = membership_of(admin(status)).unwrap_err();
+        let mut f = healthy("us-east-1");
+        f.config = ConfigFact::NotSet;
+        f.membership = Some(not_a_member);
+        let found = check(&f);
+        assert_eq!(found[0].severity, Severity::Critical, "{status}");
+        assert!(
+            found[0]
+                .message
+                .contains(&format!("is {status}, not Enabled")),
+            "{}",
+            found[0].message
+        );
+    }
+}
+
 fn codes(f: &ExportFacts) -> Vec<&'static str> {
     let mut c: Vec<_> = check(f).iter().map(|f| f.code).collect();
     c.sort();
