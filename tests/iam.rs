@@ -1,6 +1,7 @@
 //! Least privilege, checked: the AWS operations each function's code can call, read from the
 //! source, against the actions its role in template.yaml allows. Neither side may have more.
 
+use serde_json::Value;
 use std::collections::BTreeSet;
 use testkit::workspace_root;
 
@@ -414,4 +415,140 @@ fn the_organization_views_role_may_read_exactly_what_the_view_reads() {
     let (_, expiry) = reachable_code("src/bin/expiry-guard.rs");
     let (_, export) = reachable_code("src/bin/export-guard.rs");
     assert!(!expiry.contains("src/org.rs") && !export.contains("src/org.rs"));
+}
+
+/// The guard rail on who may tell the guard what to do (`policies/`): under IAM's evaluation
+/// rules (the project's evaluator, attached-policy mode), a principal outside the list is
+/// denied each call that sets or removes a `macie-guard:` tag, a principal inside is allowed,
+/// and other tags stay free to everyone; the SCP and the identity-based policy say the same.
+#[test]
+fn only_the_named_principals_may_set_or_remove_the_guards_tags() {
+    use macie_guard::export::policy_eval::{PolicyDoc, Request, Verdict};
+    let job =
+        "arn:aws:macie2:us-east-1:111122223333:classification-job/0123456789abcdef0123456789abcdef";
+    let outsider = "arn:aws:iam::111122223333:role/developer";
+    let insider = "arn:aws:iam::111122223333:role/macie-job-owners";
+    // What a principal's own permissions allow: everything in Macie.
+    let own = serde_json::json!({"Statement": [{"Effect": "Allow", "Action": "macie2:*", "Resource": "*"}]});
+    // The organization's default SCP beside the guard rail.
+    let full_access = serde_json::json!({"Effect": "Allow", "Action": "*", "Resource": "*"});
+    let with = |doc: &str, extra: &Value| -> PolicyDoc {
+        let mut v: Value = serde_json::from_str(&read(doc)).unwrap();
+        v["Statement"].as_array_mut().unwrap().push(extra.clone());
+        PolicyDoc::parse(&v.to_string()).unwrap()
+    };
+    let scp = with("policies/tag-guard-scp.json", &full_access);
+    let iam = with("policies/tag-guard-iam.json", &own["Statement"][0]);
+    let own = PolicyDoc::parse(&own.to_string()).unwrap();
+
+    // (action, tag keys of the request, whether it sets the expiry policy)
+    let guarded = [
+        (
+            "macie2:TagResource",
+            Some(vec!["macie-guard:on-expiry"]),
+            true,
+        ),
+        (
+            "macie2:TagResource",
+            Some(vec!["team", "macie-guard:on-expiry"]),
+            true,
+        ),
+        (
+            "macie2:UntagResource",
+            Some(vec!["macie-guard:on-expiry"]),
+            false,
+        ),
+        (
+            "macie2:CreateClassificationJob",
+            Some(vec!["macie-guard:on-expiry"]),
+            true,
+        ),
+        (
+            "macie2:TagResource",
+            Some(vec!["macie-guard:on-lost"]),
+            false,
+        ),
+    ];
+    let free = [
+        ("macie2:TagResource", Some(vec!["team"]), false),
+        ("macie2:UntagResource", Some(vec!["team"]), false),
+        ("macie2:CreateClassificationJob", None, false),
+        ("macie2:DescribeClassificationJob", None, false),
+    ];
+    let request = |principal: &'static str,
+                   action: &'static str,
+                   keys: &Option<Vec<&'static str>>,
+                   sets: bool| {
+        let mut present: Vec<(&str, Vec<String>)> =
+            vec![("aws:PrincipalArn", vec![principal.to_string()])];
+        let mut absent = Vec::new();
+        match keys {
+            Some(k) => present.push(("aws:TagKeys", k.iter().map(|s| s.to_string()).collect())),
+            None => absent.push("aws:TagKeys"),
+        }
+        if sets {
+            present.push((
+                "aws:RequestTag/macie-guard:on-expiry",
+                vec!["cancel-job".to_string()],
+            ));
+        } else {
+            absent.push("aws:RequestTag/*");
+        }
+        Request {
+            service: "",
+            action,
+            resource: job,
+            present,
+            absent,
+        }
+    };
+    // Allowed when the SCP and the principal's own policy both allow (IAM: an explicit Deny in
+    // either wins; both must allow).
+    let effective =
+        |principal: &'static str,
+         (action, keys, sets): &(&'static str, Option<Vec<&'static str>>, bool)| {
+            let r = request(principal, action, keys, *sets);
+            (
+                scp.evaluate_attached(&r),
+                own.evaluate_attached(&r),
+                iam.evaluate_attached(&r),
+            )
+        };
+    for case in &guarded {
+        let (by_scp, by_own, by_iam) = effective(outsider, case);
+        assert!(
+            matches!(by_scp, Verdict::Denied(_)),
+            "SCP lets the outsider {case:?}: {by_scp:?}"
+        );
+        assert!(
+            matches!(by_iam, Verdict::Denied(_)),
+            "the IAM policy lets the outsider {case:?}: {by_iam:?}"
+        );
+        assert_eq!(
+            by_own,
+            Verdict::Allowed,
+            "the outsider's own permissions would allow it"
+        );
+        let (by_scp, by_own, by_iam) = effective(insider, case);
+        assert_eq!(
+            (&by_scp, &by_own, &by_iam),
+            (&Verdict::Allowed, &Verdict::Allowed, &Verdict::Allowed),
+            "insider {case:?}"
+        );
+    }
+    for case in &free {
+        for who in [outsider, insider] {
+            let (by_scp, _, by_iam) = effective(who, case);
+            assert_eq!(
+                (&by_scp, &by_iam),
+                (&Verdict::Allowed, &Verdict::Allowed),
+                "{who} {case:?}"
+            );
+        }
+    }
+    // Both documents say the same.
+    assert_eq!(
+        serde_json::from_str::<Value>(&read("policies/tag-guard-scp.json")).unwrap(),
+        serde_json::from_str::<Value>(&read("policies/tag-guard-iam.json")).unwrap()
+    );
 }

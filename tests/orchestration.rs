@@ -452,3 +452,29 @@ async fn a_living_run_renews_its_leases() {
     assert_eq!(jobs.status(A), JobStatus::UserPaused);
     SKEW_SECS.store(0, std::sync::atomic::Ordering::SeqCst);
 }
+
+/// A tag asking for a policy the stack does not honour (HONOURED_TAG_POLICIES) is reported as
+/// refused, and nothing changes, however close the expiry.
+#[tokio::test]
+async fn a_tag_asking_for_a_policy_the_stack_does_not_honour_changes_nothing() {
+    let jobs = FakeJobs::new(Utc::now())
+        .paused(A, JobType::Scheduled, 29.5, Some("cancel-job"))
+        .paused(B, JobType::OneTime, 29.5, Some("resume"));
+    let config = ExpiryConfig {
+        honoured: vec![
+            macie_guard::expiry::Policy::Resume,
+            macie_guard::expiry::Policy::Notify,
+        ],
+        ..ExpiryConfig::default()
+    };
+    let s = sweep(&jobs, config).await;
+    let refused = s.jobs.iter().find(|j| j.job_id == A).unwrap();
+    assert_eq!(refused.outcome, Outcome::Notified, "{refused:?}");
+    assert!(
+        refused.message.contains("Refused") && refused.message.contains("cancel-job"),
+        "{}",
+        refused.message
+    );
+    assert_eq!(outcome(&s, B), Outcome::Done, "an honoured tag still acts");
+    assert_eq!(jobs.updates(), [(B.to_string(), Target::Running)]);
+}

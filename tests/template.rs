@@ -55,7 +55,8 @@ fn code_accepts(var: &str, value: &str) -> bool {
         | "ACTION_WINDOW_DAYS"
         | "DRY_RUN"
         | "SWEEP_CONCURRENCY"
-        | "EXCLUDE_JOBS" => expiry_config(&env).is_ok(),
+        | "EXCLUDE_JOBS"
+        | "HONOURED_TAG_POLICIES" => expiry_config(&env).is_ok(),
         "EXPORT_REGIONS" | "RESULTS_GRACE_HOURS" => export_config(&env).is_ok(),
         "NOTIFICATION_TOPIC_ARN" => env.topic("NOTIFICATION_TOPIC_ARN").is_ok(),
         "SECURITY_HUB" | "NOTIFICATION_FORMAT" => macie_guard::config::outputs(&env).is_ok(),
@@ -109,6 +110,14 @@ fn near_misses() -> Vec<String> {
         "a-b",
         "eu-west-100",
         "legal-*,ffff",
+        "resume,notify",
+        "resume,resume",
+        "resume, notify",
+        "resume,,notify",
+        "resume,",
+        ",resume",
+        "resume,cancel-job,ignore",
+        "RESUME,notify",
         "arn:aws:sns:us-east-1:123456789012:alerts",
         "arn:aws-us-gov:sns:us-gov-west-1:123456789012:alerts",
         "arn:aws:sns:us-east-1:123456789012:alerts.fifo",

@@ -83,6 +83,31 @@ impl<F: Fn(&str) -> Option<String>> Env<F> {
         }
     }
 
+    /// The policies a job's tag may ask for: policy names separated by commas, each exactly
+    /// spelled (a name given twice counts once); unset: every policy.
+    pub fn policies(&self, name: &'static str) -> Result<Vec<Policy>> {
+        let Some(v) = self.get(name) else {
+            return Ok(Policy::ALL.to_vec());
+        };
+        let mut out = Vec::new();
+        for part in v.split(',') {
+            let p: Policy = part.parse().ok().filter(|p: &Policy| p.as_str() == part).ok_or_else(|| {
+                Self::bad(
+                    name,
+                    &v,
+                    format!(
+                        "{part:?} is not a policy: use policy names separated by commas, no spaces ({})",
+                        Policy::VALUES
+                    ),
+                )
+            })?;
+            if !out.contains(&p) {
+                out.push(p);
+            }
+        }
+        Ok(out)
+    }
+
     /// An SNS topic ARN, or none (notifications are then printed).
     pub fn topic(&self, name: &'static str) -> Result<Option<String>> {
         match self.get(name) {
@@ -283,6 +308,7 @@ pub fn expiry_config<F: Fn(&str) -> Option<String>>(env: &Env<F>) -> Result<Expi
         dry_run: env.bool("DRY_RUN", false)?,
         concurrency: env.usize_in("SWEEP_CONCURRENCY", 8, 1, 64)?,
         exclusions: Exclusions::parse(&env.string("EXCLUDE_JOBS").unwrap_or_default()),
+        honoured: env.policies("HONOURED_TAG_POLICIES")?,
     })
 }
 

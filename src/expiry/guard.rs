@@ -9,8 +9,8 @@ use std::sync::{Arc, Mutex};
 use super::event::{ExpiryEvent, HealthEvent, HealthKind, JobRef};
 use super::jobs::{DescribedJob, MacieJobs, Target, UpdateError};
 use super::policy::{
-    days_left, decide, fate, resolve_policy, wanted, Action, ExpiryConfig, JobSnapshot, JobStatus,
-    Plan, Policy, PolicySource,
+    days_left, decide, fate, wanted, Action, ExpiryConfig, JobSnapshot, JobStatus, Plan, Policy,
+    PolicySource,
 };
 use super::report::{
     events, label, notification, plan_report, when, JobReport, Outcome, PausedJob, Summary,
@@ -494,11 +494,7 @@ impl<M: MacieJobs, N: Notifier, J: Journal> ExpiryGuard<M, N, J> {
             }
             Err(e) => return JobReport::unknown(job_id, "nothing", Outcome::Failed, e.to_string()),
         };
-        let (policy, source) = resolve_policy(
-            &job.snapshot,
-            self.config.default_policy,
-            &self.config.exclusions,
-        );
+        let (policy, source) = self.config.policy_for(&job.snapshot);
         let plan = decide(&job.snapshot, policy, self.config.windows, now);
         match plan {
             Plan::Act { action } if !self.config.dry_run => {
@@ -628,11 +624,7 @@ impl<M: MacieJobs, N: Notifier, J: Journal> ExpiryGuard<M, N, J> {
             return report;
         }
         // Nothing was changed yet: decide on what the job is now.
-        let (policy, source) = resolve_policy(
-            &fresh.snapshot,
-            self.config.default_policy,
-            &self.config.exclusions,
-        );
+        let (policy, source) = self.config.policy_for(&fresh.snapshot);
         let plan = decide(&fresh.snapshot, policy, self.config.windows, now);
         match plan {
             Plan::Act { action } => {
@@ -997,11 +989,7 @@ impl<M: MacieJobs, N: Notifier, J: Journal> ExpiryGuard<M, N, J> {
         let mut out = Vec::new();
         for d in described {
             let Some(job) = d? else { continue };
-            let (policy, source) = resolve_policy(
-                &job.snapshot,
-                self.config.default_policy,
-                &self.config.exclusions,
-            );
+            let (policy, source) = self.config.policy_for(&job.snapshot);
             let plan = decide(&job.snapshot, policy, self.config.windows, now);
             out.push(PausedJob {
                 days_left: job.snapshot.expires_at.map(|e| days_left(e, now)),

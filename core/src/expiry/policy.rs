@@ -298,6 +298,11 @@ pub enum PolicySource {
     NearMiss {
         what: String,
     },
+    /// The job's tag asks for a policy this stack does not honour from tags
+    /// (`HONOURED_TAG_POLICIES`): nothing is changed, people are told.
+    Refused {
+        asked: Policy,
+    },
 }
 
 /// The policy for a job: excluded jobs are ignored; else the tag; else the default. Where an
@@ -517,6 +522,9 @@ pub struct ExpiryConfig {
     /// Jobs handled at once during a sweep.
     pub concurrency: usize,
     pub exclusions: Exclusions,
+    /// The policies a job's tag may ask for (`HONOURED_TAG_POLICIES`); a tag asking for
+    /// another one is refused: nothing changes, and the report says so.
+    pub honoured: Vec<Policy>,
 }
 
 impl Default for ExpiryConfig {
@@ -527,6 +535,20 @@ impl Default for ExpiryConfig {
             dry_run: false,
             concurrency: 8,
             exclusions: Exclusions::default(),
+            honoured: Policy::ALL.to_vec(),
+        }
+    }
+}
+
+impl ExpiryConfig {
+    /// The policy for `job` under these settings: [`resolve_policy`], then a tag's policy
+    /// that is not honoured is refused (`notify`, with the reason).
+    pub fn policy_for(&self, job: &JobSnapshot) -> (Policy, PolicySource) {
+        match resolve_policy(job, self.default_policy, &self.exclusions) {
+            (asked, PolicySource::Tag) if !self.honoured.contains(&asked) => {
+                (Policy::Notify, PolicySource::Refused { asked })
+            }
+            other => other,
         }
     }
 }
@@ -543,6 +565,65 @@ pub fn wanted(action: Action, job: &JobSnapshot) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_tags_policy_the_stack_does_not_honour_is_refused_and_changes_nothing() {
+        let now = Utc::now();
+        let job = |tag: &str| JobSnapshot {
+            job_id: "0123456789abcdef0123456789abcdef".into(),
+            name: "n".into(),
+            status: JobStatus::UserPaused,
+            job_type: JobType::Scheduled,
+            paused_at: Some(now - Duration::days(29)),
+            expires_at: Some(now + Duration::days(1)),
+            health_event_arn: None,
+            tags: Some(BTreeMap::from([(POLICY_TAG.to_string(), tag.to_string())])),
+        };
+        let config = ExpiryConfig {
+            honoured: vec![
+                Policy::Resume,
+                Policy::KeepPaused,
+                Policy::Notify,
+                Policy::Ignore,
+            ],
+            ..ExpiryConfig::default()
+        };
+        assert_eq!(
+            config.policy_for(&job("cancel-job")),
+            (
+                Policy::Notify,
+                PolicySource::Refused {
+                    asked: Policy::CancelJob
+                }
+            )
+        );
+        let (policy, _) = config.policy_for(&job("cancel-job"));
+        assert!(
+            !matches!(
+                decide(&job("cancel-job"), policy, config.windows, now),
+                Plan::Act { .. }
+            ),
+            "a refused tag changes nothing"
+        );
+        assert_eq!(
+            config.policy_for(&job("resume")),
+            (Policy::Resume, PolicySource::Tag)
+        );
+        // The default is the stack's own choice, not a tag's: never refused.
+        let untagged = JobSnapshot {
+            tags: Some(BTreeMap::new()),
+            ..job("x")
+        };
+        let strict = ExpiryConfig {
+            default_policy: Policy::Cancel,
+            honoured: vec![Policy::Notify],
+            ..ExpiryConfig::default()
+        };
+        assert_eq!(
+            strict.policy_for(&untagged),
+            (Policy::Cancel, PolicySource::Default)
+        );
+    }
 
     fn now() -> DateTime<Utc> {
         "2026-11-22T12:00:00Z".parse().unwrap()

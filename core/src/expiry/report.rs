@@ -286,6 +286,9 @@ pub fn plan_report(
             " Near miss: {what}. macie-guard changes nothing on this job until it is spelled exactly: tag {POLICY_TAG}=<{}>.",
             Policy::VALUES.replace(", ", "|")
         ),
+        PolicySource::Refused { asked } => format!(
+            " Refused: its tag {POLICY_TAG} asks for {asked}, which this stack does not take from tags (HonouredTagPolicies); macie-guard changes nothing on this job. Ask the stack's owners, or change the job yourself."
+        ),
         _ => String::new(),
     };
     let (outcome, message) = match plan {

@@ -262,13 +262,25 @@ impl PolicyDoc {
 
     /// AWS's order: an explicit Deny wins; else an Allow allows; else the implicit deny.
     /// With no statement that could allow the request, it is `NotAllowed` whatever any
-    /// undecidable Deny says; an undecidable Deny beside an Allow is `Unknown`.
+    /// undecidable Deny says; an undecidable Deny beside an Allow is `Unknown`. A resource
+    /// policy's statements name their principals.
     pub fn evaluate(&self, req: &Request<'_>) -> Verdict {
+        self.evaluate_as(req, false)
+    }
+
+    /// The same for a policy attached to the principal making the request (an identity-based
+    /// policy, a permissions boundary, a service control policy): its statements have no
+    /// `Principal` and apply to that principal (IAM User Guide, "Policy evaluation logic").
+    pub fn evaluate_attached(&self, req: &Request<'_>) -> Verdict {
+        self.evaluate_as(req, true)
+    }
+
+    fn evaluate_as(&self, req: &Request<'_>, attached: bool) -> Verdict {
         let mut allowed = false;
         let mut allow_unknown: Option<String> = None;
         let mut deny_unknown: Option<String> = None;
         for s in &self.statements {
-            match (s.allow, s.applies(req)) {
+            match (s.allow, s.applies(req, attached)) {
                 (false, Tri::Yes) => return Verdict::Denied(s.label.clone()),
                 (false, Tri::Unknown(w)) => {
                     deny_unknown.get_or_insert(format!("{}: {w}", s.label));
@@ -321,11 +333,13 @@ fn names_service(p: &Value, service: &str) -> Tri {
 }
 
 impl Statement {
-    fn applies(&self, req: &Request<'_>) -> Tri {
-        let principal = match (
-            names_service(&self.principal, req.service),
-            self.not_principal,
-        ) {
+    fn applies(&self, req: &Request<'_>, attached: bool) -> Tri {
+        let named = match (attached, &self.principal) {
+            (true, Value::Null) => Tri::Yes,
+            (true, _) => Tri::Unknown("a policy attached to a principal has no Principal".into()),
+            (false, p) => names_service(p, req.service),
+        };
+        let principal = match (named, self.not_principal) {
             (t, false) => t,
             // NotPrincipal: everyone but the principals it names.
             (Tri::Yes, true) => Tri::No,
