@@ -115,14 +115,13 @@ impl HttpClient for AtFirstRequest {
 
 /// The Region of a loaded configuration, or an error that says how to set one.
 pub fn region_of(conf: &SdkConfig) -> Result<String> {
-    conf.region()
-        .map(|r| r.to_string())
-        .ok_or_else(|| Error::Config {
-            name: "AWS_REGION",
-            value: String::new(),
-            reason: "no AWS Region is configured: set AWS_REGION, a profile Region, or --region"
-                .into(),
-        })
+    conf.region().map(|r| r.to_string()).ok_or_else(|| {
+        Error::config(
+            "AWS_REGION",
+            "",
+            "no AWS Region is configured: set AWS_REGION, a profile Region, or --region",
+        )
+    })
 }
 
 /// Whether S3 has an endpoint override (`AWS_ENDPOINT_URL_S3`, `AWS_ENDPOINT_URL`, or the

@@ -12,7 +12,7 @@ pub async fn session_account(client: &aws_sdk_macie2::Client) -> Result<String> 
         .map_err(|e| Error::aws("Macie", "GetMacieSession", None, &e))?;
     out.service_role()
         .and_then(|arn| arn.split(':').nth(4))
-        .filter(|a| crate::scope::is_account(a))
+        .filter(|a| macie_guard_core::scope::is_account(a))
         .map(str::to_string)
         .ok_or_else(|| Error::Aws {
             service: "Macie",

@@ -5,17 +5,10 @@ use thiserror::Error;
 
 #[derive(Debug, Error)]
 pub enum Error {
-    /// The event cannot be understood; nothing was touched. Lambda lets it fail so it lands in
-    /// the dead-letter queue.
-    #[error("malformed event: {0}; nothing was changed (check the rule or schedule that sent it)")]
-    MalformedEvent(String),
-
-    #[error("configuration {name}={value:?} is not valid: {reason}")]
-    Config {
-        name: &'static str,
-        value: String,
-        reason: String,
-    },
+    /// Input the core cannot understand: a malformed event (nothing was touched; Lambda lets
+    /// it fail so it lands in the dead-letter queue) or a setting that is not valid.
+    #[error(transparent)]
+    Input(#[from] macie_guard_core::Error),
 
     /// An AWS call failed after the SDK's own retries.
     #[error("{service} {operation}{} failed: {code}: {message}", on.as_ref().map(|r| format!(" on {r}")).unwrap_or_default())]
@@ -43,25 +36,8 @@ pub enum Error {
     },
 }
 
-impl From<macie_guard_core::Error> for Error {
-    fn from(e: macie_guard_core::Error) -> Self {
-        match e {
-            macie_guard_core::Error::MalformedEvent(m) => Error::MalformedEvent(m),
-            macie_guard_core::Error::Config {
-                name,
-                value,
-                reason,
-            } => Error::Config {
-                name,
-                value,
-                reason,
-            },
-        }
-    }
-}
-
-impl From<macie_guard_core::expiry::report::Failures> for Error {
-    fn from(f: macie_guard_core::expiry::report::Failures) -> Self {
+impl From<macie_guard_core::expiry::outcome::Failures> for Error {
+    fn from(f: macie_guard_core::expiry::outcome::Failures) -> Self {
         Error::Partial {
             failed: f.failed,
             total: f.total,
@@ -73,6 +49,24 @@ impl From<macie_guard_core::expiry::report::Failures> for Error {
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
+    /// A setting that is not valid: `name` = `value`, and why (what to do).
+    pub fn config(
+        name: &'static str,
+        value: impl Into<String>,
+        reason: impl Into<String>,
+    ) -> Error {
+        Error::Input(macie_guard_core::Error::Config {
+            name,
+            value: value.into(),
+            reason: reason.into(),
+        })
+    }
+
+    /// An event that cannot be understood: what is wrong with it.
+    pub fn malformed(what: impl Into<String>) -> Error {
+        Error::Input(macie_guard_core::Error::MalformedEvent(what.into()))
+    }
+
     /// Builds [`Error::Aws`] from any SDK error, keeping its error code and message.
     pub fn aws<E>(
         service: &'static str,
@@ -112,8 +106,8 @@ impl Error {
     /// A stable name for the kind of error (Lambda's `errorType`, metrics).
     pub fn kind(&self) -> &'static str {
         match self {
-            Error::MalformedEvent(_) => "MalformedEvent",
-            Error::Config { .. } => "Configuration",
+            Error::Input(macie_guard_core::Error::MalformedEvent(_)) => "MalformedEvent",
+            Error::Input(macie_guard_core::Error::Config { .. }) => "Configuration",
             Error::Aws { .. } => "AwsCallFailed",
             Error::Notify { .. } => "NotificationFailed",
             Error::Events { .. } => "EventsFailed",

@@ -1,15 +1,12 @@
 //! macie-guard: keeps Amazon Macie's paused classification jobs from expiring unnoticed, and
 //! checks that Macie can store its sensitive data discovery results.
 //!
-//! The decisions over plain data live in `macie-guard-core` (re-exported here: [`config`],
-//! [`dispatch`], [`envelope`], [`metrics`], [`scope`], [`text`] and the pure half of each
-//! guard). This crate holds the ports and their adapters over the AWS SDK clients
-//! ([`expiry::jobs`], [`export::sources`], [`journal`], [`notify`], built in [`aws`]; the CLI's own read in [`cli`] and
-//! its organization view in [`org`]), the
-//! orchestration the Lambda functions and the CLI share ([`expiry::guard`],
-//! [`export::guard`]), and the Lambda adapters ([`expiry::lambda`], [`export::lambda`]).
-
-pub use macie_guard_core::{asff, config, dispatch, envelope, metrics, scope, text};
+//! The decisions over plain data live in `macie-guard-core`, and are used from there. This
+//! crate holds the ports and their adapters over the AWS SDK clients ([`expiry::jobs`],
+//! [`export::sources`], [`journal`], [`outbound`], built in [`aws`]; the CLI's own read in
+//! [`cli`] and its organization view in [`org`]), the orchestration the Lambda functions and
+//! the CLI share ([`expiry::guard`], [`export::guard`]), and the Lambda adapters
+//! ([`expiry::lambda`], [`export::lambda`]).
 
 pub mod aws;
 pub mod cli;
@@ -19,8 +16,7 @@ pub mod export;
 pub mod invocation;
 pub mod journal;
 pub mod logging;
-pub mod notify;
 pub mod org;
-pub mod securityhub;
+pub mod outbound;
 
 pub use error::{Error, Result};

@@ -3,7 +3,7 @@
 //! the level is the function's application log level (AWS_LAMBDA_LOG_LEVEL, set in the console
 //! or the template), else RUST_LOG; the CLI reads RUST_LOG.
 
-use macie_guard_core::metrics::{emf_level, Counts};
+use macie_guard_core::tell::metrics::{emf_level, Counts};
 use tracing_subscriber::EnvFilter;
 
 /// Crates whose DEBUG and TRACE output holds request and response bodies (bucket and key

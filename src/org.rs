@@ -13,17 +13,16 @@ use std::future::Future;
 use std::io::{IsTerminal, Write};
 
 use crate::error::{describe_sdk_error, Error, Result};
-use crate::expiry::{ExpiryConfig, ExpiryGuard};
+use crate::expiry::guard::ExpiryGuard;
+use crate::export::guard::ExportGuard;
 use crate::export::sources::AwsSources;
-use crate::export::ExportGuard;
-use crate::notify::PrintNotifier;
-use crate::scope::{is_account, partition_of, Scope};
-use macie_guard_core::expiry::report::PausedJob;
-use macie_guard_core::export::report::RegionReport;
-pub use macie_guard_core::org::{
-    assume_role_failure, export_table, jobs_table, progress_line, sorted, unreachable, worst,
-    PlanSettings, Reach, Row,
-};
+use crate::outbound::print::PrintNotifier;
+use macie_guard_core::expiry::outcome::PausedJob;
+use macie_guard_core::expiry::policy::ExpiryConfig;
+use macie_guard_core::export::outcome::RegionReport;
+use macie_guard_core::org::{assume_role_failure, sorted, Reach, Row};
+use macie_guard_core::scope::{is_account, partition_of, Scope};
+use macie_guard_core::tell::org::progress_line;
 
 /// The role name the stack gives its read-only role, `{region}` replaced by the Region.
 pub const DEFAULT_ROLE_NAME: &str = "macie-guard-read-{region}";
@@ -101,11 +100,11 @@ pub fn given_accounts(ids: &[String]) -> Result<Vec<Account>> {
                     status: "ACTIVE".into(),
                 })
             } else {
-                Err(Error::Config {
-                    name: "--accounts",
-                    value: id.to_string(),
-                    reason: "use 12-digit account ids, separated by commas".into(),
-                })
+                Err(Error::config(
+                    "--accounts",
+                    id,
+                    "use 12-digit account ids, separated by commas",
+                ))
             }
         })
         .collect()
@@ -277,7 +276,7 @@ impl OrgView {
         self.each(accounts, regions, |conf, scope| async move {
             let guard = ExportGuard {
                 sources: AwsSources::new(conf),
-                notifier: PrintNotifier,
+                outbound: PrintNotifier,
                 account: scope.account.clone(),
                 regions: vec![scope.region.clone()],
                 results_grace,
@@ -287,7 +286,7 @@ impl OrgView {
             let report = reports.pop().expect("one Region asked, one report");
             // A configuration Macie would not give is a reason, not a clean row.
             match &report.configuration {
-                macie_guard_core::export::checks::ConfigFact::Unreadable { reason }
+                macie_guard_core::export::facts::ConfigFact::Unreadable { reason }
                     if reason.contains("AccessDenied") =>
                 {
                     Err(reason.clone())

@@ -2,11 +2,13 @@
 //! can fail. Its own test binary, so the captured subscriber sees every callsite (tracing
 //! caches a callsite's interest per process).
 
+#[path = "integration/common/mod.rs"]
 mod common;
 
 use macie_guard::error::Result;
-use macie_guard::expiry::ExpiryConfig;
-use macie_guard::notify::{Notification, Notifier};
+use macie_guard::outbound::Outbound;
+use macie_guard_core::expiry::policy::ExpiryConfig;
+use macie_guard_core::tell::notification::Notification;
 use serde_json::{json, Value};
 use testkit::{macie_client, LocalMacie};
 use tokio::sync::Notify;
@@ -17,7 +19,7 @@ use common::LogBuffer as Buf;
 #[derive(Default)]
 struct DiesOnPublish(Notify);
 
-impl Notifier for DiesOnPublish {
+impl Outbound for DiesOnPublish {
     async fn publish(&self, _n: &Notification) -> Result<()> {
         self.0.notify_one();
         std::future::pending().await

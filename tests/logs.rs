@@ -2,6 +2,7 @@
 //! export check of a bucket whose policy holds a marker value. Its own test binary, so the
 //! captured subscriber sees every callsite.
 
+#[path = "integration/common/mod.rs"]
 mod common;
 
 use serde_json::{json, Value};
@@ -51,16 +52,16 @@ async fn logs_carry_findings_but_no_policy_contents_or_credentials() {
     let macie = LocalMacie::start(Some(
         &json!({"exportConfiguration": {"s3Destination": {"bucketName": bucket, "kmsKeyArn": key}}}),
     ));
-    let guard = macie_guard::export::ExportGuard {
+    let guard = macie_guard::export::guard::ExportGuard {
         sources: macie_guard::export::sources::AwsSources::new(stand_in_config(macie.url()).await),
-        notifier: macie_guard::notify::PrintNotifier,
+        outbound: macie_guard::outbound::print::PrintNotifier,
         account: ACCOUNT.into(),
         regions: vec!["us-east-1".into()],
-        results_grace: macie_guard::config::DEFAULT_RESULTS_GRACE,
+        results_grace: macie_guard_core::config::DEFAULT_RESULTS_GRACE,
         deadline: None,
     };
     let report = guard
-        .handle(&macie_guard::export::ExportEvent::Check {
+        .handle(&macie_guard_core::export::event::ExportEvent::Check {
             trigger: "test".into(),
         })
         .await
@@ -83,8 +84,11 @@ async fn logs_carry_findings_but_no_policy_contents_or_credentials() {
 #[derive(Default)]
 struct Counted(std::sync::Mutex<usize>);
 
-impl macie_guard::notify::Notifier for Counted {
-    async fn publish(&self, _: &macie_guard::notify::Notification) -> macie_guard::Result<()> {
+impl macie_guard::outbound::Outbound for Counted {
+    async fn publish(
+        &self,
+        _: &macie_guard_core::tell::notification::Notification,
+    ) -> macie_guard::Result<()> {
         *self.0.lock().unwrap() += 1;
         Ok(())
     }
@@ -99,8 +103,8 @@ async fn health_events_about_elsewhere_are_ignored_quietly() {
     use common::fakes::FakeJobs;
     use lambda_runtime::{Context, LambdaEvent};
     use macie_guard::expiry::lambda::ExpiryFunction;
-    use macie_guard::expiry::{ExpiryConfig, JobType};
     use macie_guard::journal::{Entry, Journal, MemoryJournal};
+    use macie_guard_core::expiry::policy::{ExpiryConfig, JobType};
     use testkit::{event, REGION};
 
     const JOB: &str = "3ce0a28b1a5a9e3d1c0f7ef3a3c0ab12";
@@ -123,8 +127,8 @@ async fn health_events_about_elsewhere_are_ignored_quietly() {
         job_id: JOB.into(),
         owner: "crashed".into(),
         lease_until: 0,
-        action: macie_guard::expiry::Action::Resume,
-        policy: macie_guard::expiry::Policy::Resume,
+        action: macie_guard_core::expiry::policy::Action::Resume,
+        policy: macie_guard_core::expiry::policy::Policy::Resume,
         paused_at: String::new(),
         name: "left open".into(),
         decided_at: "2026-01-01T00:00:00Z".into(),
@@ -132,7 +136,7 @@ async fn health_events_about_elsewhere_are_ignored_quietly() {
     journal.claim(&scope, &left, 0).await.unwrap();
     let function = ExpiryFunction {
         macie: &jobs,
-        notifier: Counted::default(),
+        outbound: Counted::default(),
         journal: &journal,
         config: ExpiryConfig::default(),
         region: REGION.into(),
@@ -177,7 +181,7 @@ async fn health_events_about_elsewhere_are_ignored_quietly() {
         );
     }
     assert_eq!(jobs.calls(), 0, "no Macie call, no recovery");
-    assert_eq!(*function.notifier.0.lock().unwrap(), 0, "nobody told");
+    assert_eq!(*function.outbound.0.lock().unwrap(), 0, "nobody told");
 
     // The control: the same event about this account and Region recovers the open change
     // and acts, with INFO lines and a message.
@@ -187,7 +191,7 @@ async fn health_events_about_elsewhere_are_ignored_quietly() {
         .await
         .unwrap();
     assert!(jobs.calls() > 0);
-    assert_eq!(*function.notifier.0.lock().unwrap(), 1);
+    assert_eq!(*function.outbound.0.lock().unwrap(), 1);
     let logs = String::from_utf8(buf.0.lock().unwrap().clone()).unwrap();
     assert!(logs.contains("\"level\":\"INFO\""), "{logs}");
 }

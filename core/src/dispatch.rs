@@ -5,8 +5,8 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::error::Error;
-use crate::expiry::ExpiryEvent;
-use crate::export::ExportEvent;
+use crate::expiry::event::ExpiryEvent;
+use crate::export::event::ExportEvent;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum Function {

@@ -4,8 +4,8 @@
 
 use libfuzzer_sys::fuzz_target;
 use macie_guard_core::dispatch::{route, Function};
-use macie_guard_core::expiry::ExpiryEvent;
-use macie_guard_core::expiry::JobRef;
+use macie_guard_core::expiry::event::ExpiryEvent;
+use macie_guard_core::expiry::event::JobRef;
 use macie_guard_core::scope::Scope;
 
 fuzz_target!(|data: &[u8]| {

@@ -1,9 +1,9 @@
 //! Lambda function: the job expiry guard (Health events and the scheduled sweep).
 
 use lambda_runtime::{service_fn, LambdaEvent};
-use macie_guard::config::{expiry_config, outputs, process_env};
 use macie_guard::expiry::lambda::ExpiryFunction;
-use macie_guard::{aws, journal, logging, notify};
+use macie_guard::{aws, journal, logging, outbound};
+use macie_guard_core::config::{expiry_config, outputs, process_env};
 use serde_json::Value;
 
 #[tokio::main(flavor = "current_thread")]
@@ -18,7 +18,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
         fallback_account: env.string("MACIE_GUARD_ACCOUNT_ID"),
         region: aws::region_of(&sdk)?,
         macie: aws::macie(&sdk),
-        notifier: notify::for_function(&sdk, topic, outputs),
+        outbound: outbound::for_function(&sdk, topic, outputs),
         journal: journal::open(&sdk, env.string("JOURNAL_TABLE")),
         config,
     };

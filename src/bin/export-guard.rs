@@ -1,10 +1,10 @@
 //! Lambda function: the export configuration guard (schedule and CloudTrail changes).
 
 use lambda_runtime::{service_fn, LambdaEvent};
-use macie_guard::config::{export_config, outputs, process_env};
 use macie_guard::export::lambda::ExportFunction;
 use macie_guard::export::sources::AwsSources;
-use macie_guard::{aws, logging, notify};
+use macie_guard::{aws, logging, outbound};
+use macie_guard_core::config::{export_config, outputs, process_env};
 use serde_json::Value;
 
 #[tokio::main(flavor = "current_thread")]
@@ -19,7 +19,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
         fallback_account: env.string("MACIE_GUARD_ACCOUNT_ID"),
         regions: config.regions(&aws::region_of(&sdk)?),
         results_grace: config.results_grace,
-        notifier: notify::for_function(&sdk, topic, outputs),
+        outbound: outbound::for_function(&sdk, topic, outputs),
         sources: AwsSources::new(sdk),
     };
     let function = &function;

@@ -3,19 +3,27 @@
 use chrono::Utc;
 use clap::{Parser, Subcommand, ValueEnum};
 use macie_guard::cli::session_account;
-use macie_guard::config::{distinct, expiry_config, export_config, process_env};
-use macie_guard::dispatch::{self, Routed};
-use macie_guard::expiry::report::{jobs_table, summary_text};
-use macie_guard::expiry::{ExpiryEvent, ExpiryGuard, Policy};
-use macie_guard::export::report::report_text;
+use macie_guard::expiry::guard::ExpiryGuard;
+use macie_guard::export::guard::ExportGuard;
 use macie_guard::export::sources::AwsSources;
-use macie_guard::export::{ExportEvent, ExportGuard, ExportReport, Severity};
 use macie_guard::journal::AnyJournal;
-use macie_guard::notify::{AnyNotifier, Outbound};
 use macie_guard::org::{self, OrgView, DEFAULT_ROLE_NAME};
-use macie_guard::scope::is_account;
-use macie_guard::text::safe;
-use macie_guard::{aws, journal, logging, notify, Error};
+use macie_guard::outbound::securityhub::SecurityHub;
+use macie_guard::outbound::{AnyNotifier, Channels};
+use macie_guard::{aws, journal, logging, outbound, Error};
+use macie_guard_core::config::{distinct, expiry_config, export_config, outputs, process_env};
+use macie_guard_core::delivery::Told;
+use macie_guard_core::dispatch::{self, Routed};
+use macie_guard_core::expiry::event::ExpiryEvent;
+use macie_guard_core::expiry::policy::Policy;
+use macie_guard_core::export::event::ExportEvent;
+use macie_guard_core::export::outcome::ExportReport;
+use macie_guard_core::scope::is_account;
+use macie_guard_core::severity::Severity;
+use macie_guard_core::tell::expiry::{jobs_table, summary_text};
+use macie_guard_core::tell::export::report_text;
+use macie_guard_core::tell::org as org_tables;
+use macie_guard_core::text::safe;
 use serde_json::Value;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -117,7 +125,7 @@ struct Env {
     macie: aws_sdk_macie2::Client,
     region: String,
     account: String,
-    notifier: Outbound<AnyNotifier>,
+    outbound: Channels<AnyNotifier>,
 }
 
 async fn env(cli: &Cli) -> Result<Env, Error> {
@@ -127,11 +135,11 @@ async fn env(cli: &Cli) -> Result<Env, Error> {
     let account = match &cli.account {
         Some(a) if is_account(a) => a.clone(),
         Some(a) => {
-            return Err(Error::Config {
-                name: "--account",
-                value: a.clone(),
-                reason: "use a 12-digit account id".into(),
-            })
+            return Err(Error::config(
+                "--account",
+                a.clone(),
+                "use a 12-digit account id",
+            ))
         }
         None => session_account(&macie).await?,
     };
@@ -139,26 +147,25 @@ async fn env(cli: &Cli) -> Result<Env, Error> {
         Some(t) => Some(t.clone()),
         None => process_env().topic("NOTIFICATION_TOPIC_ARN")?,
     };
-    let outputs = macie_guard::config::outputs(&process_env())?;
-    let notifier = Outbound {
-        notifier: notify::for_topic(&sdk, topic, outputs.chat),
+    let outputs = outputs(&process_env())?;
+    let outbound = Channels {
+        notifier: outbound::for_topic(&sdk, topic, outputs.chat),
         bus: None,
-        hub: (cli.security_hub || outputs.security_hub)
-            .then(|| macie_guard::securityhub::SecurityHub::new(&sdk)),
+        hub: (cli.security_hub || outputs.security_hub).then(|| SecurityHub::new(&sdk)),
     };
     Ok(Env {
         sdk,
         macie,
         region,
         account,
-        notifier,
+        outbound,
     })
 }
 
 fn expiry_guard(
     cli: &Cli,
     e: Env,
-) -> Result<ExpiryGuard<aws_sdk_macie2::Client, Outbound<AnyNotifier>, AnyJournal>, Error> {
+) -> Result<ExpiryGuard<aws_sdk_macie2::Client, Channels<AnyNotifier>, AnyJournal>, Error> {
     let mut config = expiry_config(&process_env())?;
     if let Some(p) = cli.default_policy {
         config.default_policy = p;
@@ -170,9 +177,9 @@ fn expiry_guard(
         .or_else(|| process_env().string("JOURNAL_TABLE"));
     Ok(ExpiryGuard::new(
         e.macie,
-        e.notifier,
+        e.outbound,
         config,
-        macie_guard::scope::Scope::new(e.account, e.region),
+        macie_guard_core::scope::Scope::new(e.account, e.region),
     )
     .with_journal(journal::open(&e.sdk, table)))
 }
@@ -180,12 +187,12 @@ fn expiry_guard(
 fn export_guard(
     cli: &Cli,
     e: Env,
-) -> Result<ExportGuard<AwsSources, Outbound<AnyNotifier>>, Error> {
+) -> Result<ExportGuard<AwsSources, Channels<AnyNotifier>>, Error> {
     let regions = distinct(std::iter::once(e.region.clone()).chain(cli.region.iter().cloned()));
     let grace = export_config(&process_env())?.results_grace;
     Ok(ExportGuard {
         sources: AwsSources::new(e.sdk),
-        notifier: e.notifier,
+        outbound: e.outbound,
         account: e.account,
         regions,
         results_grace: grace,
@@ -193,7 +200,7 @@ fn export_guard(
     })
 }
 
-fn export_exit(r: &ExportReport) -> ExitCode {
+fn export_exit(r: &Told<ExportReport>) -> ExitCode {
     match r.worst() {
         Some(Severity::Critical) => ExitCode::from(2),
         Some(Severity::Warning) => ExitCode::from(1),
@@ -226,7 +233,7 @@ async fn run_expiry(cli: &Cli, e: Env, event: ExpiryEvent) -> Result<ExitCode, E
     if cli.json {
         print_json(&summary);
     } else {
-        print!("{}", summary_text(&summary));
+        print!("{}", summary_text(&summary, &summary.delivery));
     }
     match summary.failures() {
         None => Ok(ExitCode::SUCCESS),
@@ -242,7 +249,7 @@ async fn run_export(cli: &Cli, e: Env, event: ExportEvent) -> Result<ExitCode, E
     if cli.json {
         print_json(&report);
     } else {
-        print!("{}", report_text(&report));
+        print!("{}", report_text(&report, &report.delivery));
     }
     Ok(export_exit(&report))
 }
@@ -293,13 +300,13 @@ async fn run_org(
     match view {
         OrgCommand::Jobs => {
             let rows = view_of.jobs(&accounts, &regions, &config, Utc::now()).await;
-            let settings = org::PlanSettings::of_operator(&config);
+            let settings = macie_guard_core::org::PlanSettings::of_operator(&config);
             if cli.json {
                 print_json(&serde_json::json!({"plans_under": settings, "rows": rows}));
             } else {
-                print!("{}", org::jobs_table(&rows, &settings));
+                print!("{}", org_tables::jobs_table(&rows, &settings));
             }
-            Ok(if org::unreachable(&rows) > 0 {
+            Ok(if macie_guard_core::org::unreachable(&rows) > 0 {
                 ExitCode::from(1)
             } else {
                 ExitCode::SUCCESS
@@ -310,12 +317,12 @@ async fn run_org(
             if cli.json {
                 print_json(&rows);
             } else {
-                print!("{}", org::export_table(&rows));
+                print!("{}", org_tables::export_table(&rows));
             }
-            Ok(match org::worst(&rows) {
+            Ok(match macie_guard_core::org::worst(&rows) {
                 Some(Severity::Critical) => ExitCode::from(2),
                 Some(Severity::Warning) => ExitCode::from(1),
-                _ if org::unreachable(&rows) > 0 => ExitCode::from(1),
+                _ if macie_guard_core::org::unreachable(&rows) > 0 => ExitCode::from(1),
                 _ => ExitCode::SUCCESS,
             })
         }
@@ -343,12 +350,10 @@ async fn run(cli: Cli) -> Result<ExitCode, Error> {
             trigger: "cli".into(),
         })),
         Command::Handle { file, function } => {
-            let text = std::fs::read_to_string(file).map_err(|e| {
-                Error::MalformedEvent(format!("cannot read {}: {e}", file.display()))
-            })?;
-            let value: Value = serde_json::from_str(&text).map_err(|e| {
-                Error::MalformedEvent(format!("{} is not JSON: {e}", file.display()))
-            })?;
+            let text = std::fs::read_to_string(file)
+                .map_err(|e| Error::malformed(format!("cannot read {}: {e}", file.display())))?;
+            let value: Value = serde_json::from_str(&text)
+                .map_err(|e| Error::malformed(format!("{} is not JSON: {e}", file.display())))?;
             let function = function.map(|f| match f {
                 FunctionArg::Expiry => dispatch::Function::Expiry,
                 FunctionArg::Export => dispatch::Function::Export,

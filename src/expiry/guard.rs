@@ -6,31 +6,34 @@ use std::collections::{BTreeSet, HashSet};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
-use super::event::{ExpiryEvent, HealthEvent, HealthKind, JobRef};
 use super::jobs::{DescribedJob, MacieJobs, Target, UpdateError};
-use super::policy::{
-    days_left, decide, fate, wanted, Action, ExpiryConfig, JobSnapshot, JobStatus, Plan, Policy,
-    PolicySource,
-};
-use super::report::{
-    events, label, notification, plan_report, when, JobReport, Outcome, PausedJob, Summary,
-};
 use crate::error::{Error, Result};
 use crate::journal::{
     earlier_attempt, Claim, Entry, Journal, MemoryJournal, HEARTBEAT_SECS, LEASE_MARGIN_SECS,
     LEASE_SECS,
 };
-use crate::notify::Notifier;
-use crate::scope::Scope;
-use crate::securityhub::log_hub;
-use macie_guard_core::asff::expiry_sync;
+use crate::outbound::securityhub::log_hub;
+use crate::outbound::Outbound;
+use macie_guard_core::delivery::{Delivery, Told};
+use macie_guard_core::expiry::event::{ExpiryEvent, HealthEvent, HealthKind, JobRef};
+use macie_guard_core::expiry::outcome::{
+    label, plan_report, when, JobReport, Outcome, PausedJob, Summary,
+};
+use macie_guard_core::expiry::policy::{
+    days_left, decide, fate, wanted, Action, ExpiryConfig, JobSnapshot, JobStatus, Plan, Policy,
+    PolicySource,
+};
+use macie_guard_core::scope::Scope;
+use macie_guard_core::tell::asff::expiry_sync;
+use macie_guard_core::tell::expiry::{events, notification};
 
 /// Time kept back at the end of an invocation to finish the jobs in flight and report.
 pub const RESERVE_SECS: i64 = 60;
 
 pub struct ExpiryGuard<M, N, J = MemoryJournal> {
     pub macie: M,
-    pub notifier: N,
+    /// Where the outcome goes out: the message, the events, Security Hub.
+    pub outbound: N,
     pub config: ExpiryConfig,
     pub scope: Scope,
     /// Leases, intents and the outbox of changes (see [`crate::journal`]).
@@ -59,12 +62,12 @@ pub fn invocation_id() -> String {
     crate::journal::attempt_of(&format!("cli-{}", std::process::id()))
 }
 
-impl<M: MacieJobs, N: Notifier> ExpiryGuard<M, N, MemoryJournal> {
+impl<M: MacieJobs, N: Outbound> ExpiryGuard<M, N, MemoryJournal> {
     /// A guard with the process's own journal and no deadline (the CLI, tests).
-    pub fn new(macie: M, notifier: N, config: ExpiryConfig, scope: Scope) -> Self {
+    pub fn new(macie: M, outbound: N, config: ExpiryConfig, scope: Scope) -> Self {
         ExpiryGuard {
             macie,
-            notifier,
+            outbound,
             config,
             scope,
             journal: MemoryJournal::new(),
@@ -79,12 +82,12 @@ impl<M: MacieJobs, N: Notifier> ExpiryGuard<M, N, MemoryJournal> {
     }
 }
 
-impl<M: MacieJobs, N: Notifier, J: Journal> ExpiryGuard<M, N, J> {
+impl<M: MacieJobs, N: Outbound, J: Journal> ExpiryGuard<M, N, J> {
     /// The same guard with another journal.
     pub fn with_journal<K: Journal>(self, journal: K) -> ExpiryGuard<M, N, K> {
         ExpiryGuard {
             macie: self.macie,
-            notifier: self.notifier,
+            outbound: self.outbound,
             config: self.config,
             scope: self.scope,
             journal,
@@ -152,7 +155,7 @@ impl<M: MacieJobs, N: Notifier, J: Journal> ExpiryGuard<M, N, J> {
     ///
     /// First, changes that an earlier invocation left open (it died between two calls, or its
     /// report could not be sent) are finished and reported; then the event is handled.
-    pub async fn handle(&self, event: &ExpiryEvent, now: DateTime<Utc>) -> Result<Summary> {
+    pub async fn handle(&self, event: &ExpiryEvent, now: DateTime<Utc>) -> Result<Told<Summary>> {
         // The heartbeat renews this run's leases while the run lives; when it dies, they end
         // within LEASE_SECS (plus the margin) of its last beat.
         let beat = async {
@@ -216,12 +219,16 @@ impl<M: MacieJobs, N: Notifier, J: Journal> ExpiryGuard<M, N, J> {
             .await
     }
 
-    async fn handle_event(&self, event: &ExpiryEvent, now: DateTime<Utc>) -> Result<Summary> {
+    async fn handle_event(&self, event: &ExpiryEvent, now: DateTime<Utc>) -> Result<Told<Summary>> {
+        let untold = |outcome| Told {
+            outcome,
+            delivery: Delivery::default(),
+        };
         if let ExpiryEvent::Ignored { reason } = event {
             tracing::info!(reason = %reason, "event ignored");
             let mut s = self.summary("ignored");
             s.ignored.push(reason.clone());
-            return Ok(s);
+            return Ok(untold(s));
         }
         if let ExpiryEvent::Health(h) = event {
             if let Some(reason) = h.elsewhere(&self.scope) {
@@ -229,7 +236,7 @@ impl<M: MacieJobs, N: Notifier, J: Journal> ExpiryGuard<M, N, J> {
                 tracing::debug!(reason = %reason, "event about another account or Region ignored");
                 let mut s = self.summary("elsewhere");
                 s.elsewhere = Some(reason);
-                return Ok(s);
+                return Ok(untold(s));
             }
         }
         let (recovered, held_elsewhere) = self.recover(now).await?;
@@ -875,7 +882,7 @@ impl<M: MacieJobs, N: Notifier, J: Journal> ExpiryGuard<M, N, J> {
     /// Logs each decision, tells people once, and closes the journal entries whose changes
     /// were reported. Jobs that failed stay in the summary ([`Summary::failures`]): the
     /// Lambda adapter fails the invocation for them, the CLI exits with status 1.
-    async fn finish(&self, mut summary: Summary) -> Result<Summary> {
+    async fn finish(&self, mut summary: Summary) -> Result<Told<Summary>> {
         summary.stopped = summary.deferred > 0 && self.stop.load(Ordering::Relaxed);
         for j in &summary.jobs {
             tracing::info!(
@@ -899,10 +906,10 @@ impl<M: MacieJobs, N: Notifier, J: Journal> ExpiryGuard<M, N, J> {
         // report did not get out through both is handed to the next invocation.
         let published = match &note {
             None => Ok(()),
-            Some(n) => self.notifier.publish(n).await,
+            Some(n) => self.outbound.publish(n).await,
         };
         let published = match published {
-            Ok(()) => self.notifier.announce(&events(&summary)).await,
+            Ok(()) => self.outbound.announce(&events(&summary)).await,
             failed => failed,
         };
         // The outbox: an entry goes once its change was reported. A failed change, or one whose
@@ -920,15 +927,20 @@ impl<M: MacieJobs, N: Notifier, J: Journal> ExpiryGuard<M, N, J> {
             }
         }
         published?;
-        summary.notified = note.is_some();
         // Security Hub holds state, not messages: what a failed sync missed, the next run
         // writes; it never holds a change back.
-        summary.security_hub = self
-            .notifier
+        let security_hub = self
+            .outbound
             .sync_findings(&expiry_sync(&summary, summary.swept), self.deadline)
             .await;
-        log_hub(summary.security_hub.as_ref());
-        Ok(summary)
+        log_hub(security_hub.as_ref());
+        Ok(Told {
+            outcome: summary,
+            delivery: Delivery {
+                notified: note.is_some(),
+                security_hub,
+            },
+        })
     }
 }
 
@@ -971,7 +983,7 @@ fn changed_log(job: &JobSnapshot, from: &str, to: &str) {
     );
 }
 
-impl<M: MacieJobs, N: Notifier, J: Journal> ExpiryGuard<M, N, J> {
+impl<M: MacieJobs, N: Outbound, J: Journal> ExpiryGuard<M, N, J> {
     /// Every USER_PAUSED job with its policy and plan; reads only (one list, one describe per
     /// job for its tags), changes nothing.
     pub async fn paused_jobs(&self, now: DateTime<Utc>) -> Result<Vec<PausedJob>> {

@@ -8,8 +8,8 @@ use chrono::{DateTime, Utc};
 use serde_json::{json, Map, Value};
 use std::future::Future;
 
-use super::policy::{JobSnapshot, JobStatus, JobType};
 use crate::error::{Error, Result};
+use macie_guard_core::expiry::policy::{JobSnapshot, JobStatus, JobType};
 
 /// ListClassificationJobs' largest page: the model leaves `maxResults` unbounded, Macie's
 /// reference documents up to 200.

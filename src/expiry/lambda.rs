@@ -6,19 +6,23 @@ use chrono::Utc;
 use lambda_runtime::LambdaEvent;
 use serde_json::Value;
 
+use super::guard::ExpiryGuard;
 use super::jobs::MacieJobs;
-use super::report::metrics;
-use super::{ExpiryConfig, ExpiryEvent, ExpiryGuard, Summary};
 use crate::error::Error;
 use crate::journal::Journal;
 use crate::logging::emit_metrics;
-use crate::notify::Notifier;
-use crate::scope::Scope;
+use crate::outbound::Outbound;
+use macie_guard_core::delivery::Told;
+use macie_guard_core::expiry::event::ExpiryEvent;
+use macie_guard_core::expiry::outcome::Summary;
+use macie_guard_core::expiry::policy::ExpiryConfig;
+use macie_guard_core::scope::Scope;
+use macie_guard_core::tell::expiry::metrics;
 
 /// What lives across invocations: the clients and the configuration.
 pub struct ExpiryFunction<M, N, J> {
     pub macie: M,
-    pub notifier: N,
+    pub outbound: N,
     /// The journal table (JOURNAL_TABLE) of leases, intents and unreported changes.
     pub journal: J,
     pub config: ExpiryConfig,
@@ -27,7 +31,7 @@ pub struct ExpiryFunction<M, N, J> {
     pub fallback_account: Option<String>,
 }
 
-impl<M: MacieJobs, N: Notifier, J: Journal> ExpiryFunction<M, N, J> {
+impl<M: MacieJobs, N: Outbound, J: Journal> ExpiryFunction<M, N, J> {
     /// Parses and routes one event. A malformed event is an error before any call is made.
     pub async fn handle(&self, event: LambdaEvent<Value>) -> Result<Value, Error> {
         let (payload, context) = event.into_parts();
@@ -49,7 +53,7 @@ impl<M: MacieJobs, N: Notifier, J: Journal> ExpiryFunction<M, N, J> {
         } else {
             context.request_id.clone()
         };
-        let guard = ExpiryGuard::new(&self.macie, &self.notifier, self.config.clone(), scope)
+        let guard = ExpiryGuard::new(&self.macie, &self.outbound, self.config.clone(), scope)
             .with_journal(&self.journal)
             // The attempt, not the request id: Lambda's retry has the same request id, and
             // finishes what this attempt leaves.
@@ -73,7 +77,7 @@ impl<M: MacieJobs, N: Notifier, J: Journal> ExpiryFunction<M, N, J> {
             jobs = summary.jobs.len(),
             scanned = summary.scanned,
             ignored = summary.ignored.len(),
-            notified = summary.notified,
+            notified = summary.delivery.notified,
             "summary"
         );
         let summary = outcome(summary).inspect_err(|e| {
@@ -85,7 +89,7 @@ impl<M: MacieJobs, N: Notifier, J: Journal> ExpiryFunction<M, N, J> {
 
 /// What Lambda is told about a run: the summary, or, when any job failed, an error (the
 /// other jobs were handled and reported; Lambda retries, and the retry re-reads each job).
-pub fn outcome(summary: Summary) -> Result<Summary, Error> {
+pub fn outcome(summary: Told<Summary>) -> Result<Told<Summary>, Error> {
     match summary.failures() {
         Some(failures) => Err(Error::from(failures)),
         None => Ok(summary),

@@ -1,20 +1,26 @@
 //! The export guard: checks each Region's export configuration and tells people what is
 //! broken and how to fix it.
 
-use super::checks::{check, ConfigFact, Destination, Severity};
-use super::event::{Change, Changed, ExportEvent};
-use super::evidence::weigh;
-use super::report::{events, notification, ExportReport, RegionReport};
-use super::sources::{gather, ExportSources};
+use super::gather::gather;
+use super::sources::ExportSources;
 use crate::error::Result;
-use crate::notify::Notifier;
-use crate::scope::partition_of;
-use crate::securityhub::log_hub;
-use macie_guard_core::asff::export_sync;
+use crate::outbound::securityhub::log_hub;
+use crate::outbound::Outbound;
+use macie_guard_core::delivery::{Delivery, Told};
+use macie_guard_core::export::checks::check;
+use macie_guard_core::export::event::{Change, Changed, ExportEvent};
+use macie_guard_core::export::evidence::weigh;
+use macie_guard_core::export::facts::{ConfigFact, Destination};
+use macie_guard_core::export::outcome::{ExportReport, RegionReport};
+use macie_guard_core::scope::partition_of;
+use macie_guard_core::severity::Severity;
+use macie_guard_core::tell::asff::export_sync;
+use macie_guard_core::tell::export::{events, notification};
 
 pub struct ExportGuard<S, N> {
     pub sources: S,
-    pub notifier: N,
+    /// Where the outcome goes out: the message, the events, Security Hub.
+    pub outbound: N,
     pub account: String,
     /// The function's Region first, then any extra Regions.
     pub regions: Vec<String>,
@@ -25,23 +31,25 @@ pub struct ExportGuard<S, N> {
     pub deadline: Option<chrono::DateTime<chrono::Utc>>,
 }
 
-impl<S: ExportSources, N: Notifier> ExportGuard<S, N> {
-    pub async fn handle(&self, event: &ExportEvent) -> Result<ExportReport> {
+impl<S: ExportSources, N: Outbound> ExportGuard<S, N> {
+    pub async fn handle(&self, event: &ExportEvent) -> Result<Told<ExportReport>> {
         let mut report = ExportReport {
             trigger: String::new(),
             account: self.account.clone(),
             regions: Vec::new(),
             changed_resource: None,
             ignored: None,
-            notified: false,
-            security_hub: None,
+        };
+        let untold = |outcome| Told {
+            outcome,
+            delivery: Delivery::default(),
         };
         match event {
             ExportEvent::Ignored { reason } => {
                 tracing::info!(reason = %reason, "event ignored");
                 report.trigger = "ignored".into();
                 report.ignored = Some(reason.clone());
-                return Ok(report);
+                return Ok(untold(report));
             }
             ExportEvent::Check { trigger } => {
                 report.trigger = trigger.clone();
@@ -52,7 +60,7 @@ impl<S: ExportSources, N: Notifier> ExportGuard<S, N> {
                 if let Some(reason) = self.not_ours(change) {
                     tracing::info!(reason = %reason, "change ignored");
                     report.ignored = Some(reason);
-                    return Ok(report);
+                    return Ok(untold(report));
                 }
                 self.check_change(change, &mut report).await;
                 if report.regions.is_empty() && report.ignored.is_none() {
@@ -65,7 +73,7 @@ impl<S: ExportSources, N: Notifier> ExportGuard<S, N> {
                     );
                     tracing::info!(reason = %reason, "change does not affect the export configuration");
                     report.ignored = Some(reason);
-                    return Ok(report);
+                    return Ok(untold(report));
                 }
             }
         }
@@ -153,7 +161,7 @@ impl<S: ExportSources, N: Notifier> ExportGuard<S, N> {
     }
 
     /// Logs each finding and the report, and tells people once.
-    async fn finish(&self, mut report: ExportReport) -> Result<ExportReport> {
+    async fn finish(&self, report: ExportReport) -> Result<Told<ExportReport>> {
         for r in &report.regions {
             for f in &r.findings {
                 tracing::warn!(region = %r.region, code = f.code, severity = f.severity.as_str(), resource = %f.resource, message = %f.message, "finding");
@@ -167,17 +175,23 @@ impl<S: ExportSources, N: Notifier> ExportGuard<S, N> {
             report = %serde_json::to_string(&report).unwrap_or_default(),
             "export check"
         );
-        if let Some(n) = notification(&self.account, &report) {
-            self.notifier.publish(&n).await?;
-            report.notified = true;
+        let note = notification(&self.account, &report);
+        if let Some(n) = &note {
+            self.outbound.publish(n).await?;
         }
-        self.notifier.announce(&events(&report)).await?;
-        report.security_hub = self
-            .notifier
+        self.outbound.announce(&events(&report)).await?;
+        let security_hub = self
+            .outbound
             .sync_findings(&export_sync(&report), self.deadline)
             .await;
-        log_hub(report.security_hub.as_ref());
-        Ok(report)
+        log_hub(security_hub.as_ref());
+        Ok(Told {
+            outcome: report,
+            delivery: Delivery {
+                notified: note.is_some(),
+                security_hub,
+            },
+        })
     }
 }
 

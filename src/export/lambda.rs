@@ -4,18 +4,18 @@
 use lambda_runtime::LambdaEvent;
 use serde_json::Value;
 
-use super::event::ExportEvent;
 use super::guard::ExportGuard;
-use super::report::metrics;
 use super::sources::ExportSources;
 use crate::error::Error;
 use crate::logging::emit_metrics;
-use crate::notify::Notifier;
-use crate::scope::Scope;
+use crate::outbound::Outbound;
+use macie_guard_core::export::event::ExportEvent;
+use macie_guard_core::scope::Scope;
+use macie_guard_core::tell::export::metrics;
 
 pub struct ExportFunction<S, N> {
     pub sources: S,
-    pub notifier: N,
+    pub outbound: N,
     /// The function's Region first, then EXPORT_REGIONS.
     pub regions: Vec<String>,
     /// MACIE_GUARD_ACCOUNT_ID: the account when the context has no real function ARN.
@@ -24,7 +24,7 @@ pub struct ExportFunction<S, N> {
     pub results_grace: chrono::Duration,
 }
 
-impl<S: ExportSources, N: Notifier> ExportFunction<S, N> {
+impl<S: ExportSources, N: Outbound> ExportFunction<S, N> {
     pub async fn handle(&self, event: LambdaEvent<Value>) -> Result<Value, Error> {
         let (payload, context) = event.into_parts();
         let parsed = ExportEvent::parse(&payload).map_err(|e| {
@@ -38,7 +38,7 @@ impl<S: ExportSources, N: Notifier> ExportFunction<S, N> {
         )?;
         let guard = ExportGuard {
             sources: &self.sources,
-            notifier: &self.notifier,
+            outbound: &self.outbound,
             account: scope.account,
             regions: self.regions.clone(),
             results_grace: self.results_grace,

@@ -1,5 +1,5 @@
-//! Gathering the facts: the narrow view of Macie, S3 and KMS the export guard needs, and its
-//! implementation over the SDK clients. Calls go to the Region that owns each resource
+//! The facts port: the narrow view of Macie, S3 and KMS the export guard needs, and its
+//! implementation over the SDK clients (the reading plan over it is `gather`). Calls go to the Region that owns each resource
 //! (the bucket's Region for its policy, the key's Region for the key), with clients built once
 //! per Region and reused.
 
@@ -9,13 +9,13 @@ use std::collections::HashMap;
 use std::future::Future;
 use std::sync::Mutex;
 
-use super::checks::{
-    bucket_name_problem, membership_of, parse_key_arn, BucketFact, ConfigFact, Destination,
-    ExportFacts, KeyFact, KeyInfo, Membership, Owner, PolicyFact,
-};
-use super::evidence::{results_prefix, EvidenceFacts, ResultsFact, RunFact};
 use crate::error::describe_sdk_error;
 use chrono::{DateTime, Utc};
+use macie_guard_core::export::evidence::{ResultsFact, RunFact};
+use macie_guard_core::export::facts::{
+    membership_of, BucketFact, ConfigFact, Destination, KeyFact, KeyInfo, Membership, Owner,
+    PolicyFact,
+};
 
 /// The reads the export guard makes. Every answer is a fact: a refusal or a failure is
 /// "cannot verify", never an error that stops the check.
@@ -103,108 +103,6 @@ impl<T: ExportSources> ExportSources for &T {
     ) -> impl Future<Output = PolicyFact> + Send {
         (**self).key_policy(key_region, key_arn)
     }
-}
-
-/// Reads the rest of the facts for a configuration already read: bucket and key at once,
-/// then their policies at once. Skips what an earlier fact makes pointless.
-pub async fn gather<S: ExportSources>(
-    src: &S,
-    account: &str,
-    region: &str,
-    config: ConfigFact,
-    clock: (DateTime<Utc>, chrono::Duration),
-) -> ExportFacts {
-    let mut facts = ExportFacts {
-        account: account.to_string(),
-        macie_region: region.to_string(),
-        config,
-        bucket: None,
-        bucket_policy: None,
-        key: None,
-        key_policy: None,
-        membership: None,
-        evidence: None,
-    };
-    if facts.config == ConfigFact::NotSet {
-        facts.membership = Some(src.membership(region).await);
-        return facts;
-    }
-    let ConfigFact::Set(dest) = &facts.config else {
-        return facts;
-    };
-    let Destination {
-        bucket_name,
-        kms_key_arn,
-        expected_bucket_owner,
-        key_prefix,
-    } = dest.clone();
-    let bucket = bucket_name.filter(|b| bucket_name_problem(b).is_none());
-    let key = kms_key_arn.and_then(|k| parse_key_arn(&k).ok().map(|(_, r, _, _)| (r, k)));
-    let owner = expected_bucket_owner.unwrap_or_else(|| account.to_string());
-
-    let (bucket_fact, key_fact) = tokio::join!(
-        async {
-            match &bucket {
-                Some(b) => Some(src.bucket(region, b, &owner).await),
-                None => None,
-            }
-        },
-        async {
-            match &key {
-                Some((r, k)) => Some(src.key(r, k).await),
-                None => None,
-            }
-        }
-    );
-    let (bucket_policy, key_policy) = tokio::join!(
-        async {
-            match (&bucket, &bucket_fact) {
-                (Some(b), Some(BucketFact::Found { region, .. })) => {
-                    Some(src.bucket_policy(region, b).await)
-                }
-                _ => None,
-            }
-        },
-        async {
-            match (&key, &key_fact) {
-                (Some((r, k)), Some(KeyFact::Found(_))) => Some(src.key_policy(r, k).await),
-                _ => None,
-            }
-        }
-    );
-    // Evidence: only where the bucket was found; one bounded list of jobs (and a describe of
-    // each), one bounded listing of the latest run's results.
-    if let (
-        Some(b),
-        Some(BucketFact::Found {
-            region: bucket_region,
-            ..
-        }),
-    ) = (&bucket, &bucket_fact)
-    {
-        let (now, grace) = clock;
-        let (run, automated_discovery) =
-            tokio::join!(src.latest_run(region), src.automated_discovery(region));
-        let results = match &run {
-            RunFact::Ran { job_id, .. } => {
-                let prefix = results_prefix(key_prefix.as_deref(), account, region, job_id);
-                Some(src.results(bucket_region, b, &prefix, &owner).await)
-            }
-            _ => None,
-        };
-        facts.evidence = Some(EvidenceFacts {
-            now,
-            grace_hours: grace.num_hours(),
-            run,
-            results,
-            automated_discovery,
-        });
-    }
-    facts.bucket = bucket_fact;
-    facts.key = key_fact;
-    facts.bucket_policy = bucket_policy;
-    facts.key_policy = key_policy;
-    facts
 }
 
 /// How many of the most recently created jobs the evidence looks at (one describe each).

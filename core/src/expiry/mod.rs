@@ -1,12 +1,6 @@
-//! Job expiry guard, the decisions: the events it handles, the policy per job, and its reports.
+//! Job expiry guard, the decisions: the events it handles, the policy per job, and what it
+//! found and did (`outcome`).
 
 pub mod event;
+pub mod outcome;
 pub mod policy;
-pub mod report;
-
-pub use event::{ExpiryEvent, HealthEvent, HealthKind, JobRef};
-pub use policy::{
-    Action, Exclusions, ExpiryConfig, JobSnapshot, JobStatus, JobType, Plan, Policy, Windows,
-    POLICY_TAG,
-};
-pub use report::{JobReport, Outcome, PausedJob, Summary};

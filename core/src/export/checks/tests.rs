@@ -1,6 +1,7 @@
 //! Table tests: one healthy baseline, then one change per rule.
 
 use super::*;
+use crate::export::facts::*;
 use serde_json::json;
 
 const ACCOUNT: &str = "123456789012";

@@ -1,19 +1,15 @@
-//! What the expiry guard reports: per job and per invocation, the message people get, the
-//! metrics, and the CLI's text. Values from AWS stay exact in the JSON and are escaped
-//! ([`safe`]) wherever they become readable text.
+//! What the expiry guard found and did: per job and per invocation, in plain data and in the
+//! sentences that say it. How it is told (the message, events, metrics, the CLI's text) is
+//! `tell::expiry`'s.
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use super::policy::{
     days_left, fate, JobSnapshot, JobStatus, JobType, Plan, Policy, PolicySource, POLICY_TAG,
 };
-use crate::events::{GuardEvent, JOB_DECISION, SCHEMA_VERSION};
-use crate::metrics::Counts;
-use crate::notification::Notification;
-use crate::scope::Scope;
-use crate::text::{safe, safe_short};
+use crate::severity::Severity;
 
 /// How one job's handling ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -61,7 +57,7 @@ impl Outcome {
 
     /// Whether a person should hear about it. A job left to another run is named too: who
     /// holds it, until when, and what happens if that run dies.
-    fn tells_people(self) -> bool {
+    pub fn tells_people(self) -> bool {
         !matches!(
             self,
             Outcome::Nothing | Outcome::Ignored | Outcome::AlreadyDone
@@ -173,10 +169,6 @@ pub struct Summary {
     pub stopped: bool,
     /// Changes left open by an earlier invocation that died, finished (or reported) by this one.
     pub recovered: usize,
-    pub notified: bool,
-    /// What became of the Security Hub findings, when they are asked for.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub security_hub: Option<crate::asff::HubOutcome>,
     /// The run looked at every paused job (a sweep): what it did not find at risk is not.
     #[serde(skip)]
     pub swept: bool,
@@ -197,8 +189,6 @@ impl Summary {
             deferred: 0,
             stopped: false,
             recovered: 0,
-            notified: false,
-            security_hub: None,
             swept: false,
         }
     }
@@ -339,260 +329,14 @@ pub fn plan_report(
     JobReport::new(job, now, plan.label(), outcome, message)
 }
 
-/// The message people get about an invocation: `None` when nothing needs telling. One line
-/// per job (at most 50, the rest counted), every value from AWS or an event escaped.
-pub fn notification(s: &Summary) -> Option<Notification> {
-    /// Jobs listed one by one in a message; the rest are counted.
-    const LISTED: usize = 50;
-    let order = [
-        (Outcome::Failed, "failed"),
-        (Outcome::Lost, "lost"),
-        (Outcome::Notified, "expiring, no action"),
-        (Outcome::Done, "changed"),
-        (Outcome::DryRun, "would change (dry run)"),
-        (Outcome::Warned, "warning"),
-        (Outcome::NotFound, "not found"),
-        (Outcome::Busy, "held by another run"),
-    ];
-    let failed_or_told = s.jobs.iter().any(|j| j.outcome.tells_people());
-    let mut told: Vec<&JobReport> = s.jobs.iter().filter(|j| j.outcome.tells_people()).collect();
-    if !failed_or_told && s.deferred == 0 {
-        return None;
-    }
-    told.sort_by_key(|j| order.iter().position(|(o, _)| *o == j.outcome));
-    let mut parts = Vec::new();
-    let mut counts = serde_json::Map::new();
-    for (outcome, word) in order {
-        let n = s.count(outcome);
-        if n > 0 {
-            parts.push(format!("{n} {word}"));
-            counts.insert(outcome.as_str().into(), json!(n));
-        }
-    }
-    let any = |level: &str| told.iter().any(|j| j.outcome.severity() == level);
-    let severity = if any("critical") {
-        "critical"
-    } else if any("warning") || s.deferred > 0 {
-        "warning"
-    } else {
-        "info"
-    };
-    if s.deferred > 0 {
-        parts.push(format!("{} left for the next sweep", s.deferred));
-        counts.insert("deferred".into(), json!(s.deferred));
-    }
-    let subject = format!(
-        "Macie paused jobs in {} {}: {}",
-        s.account,
-        s.region,
-        parts.join(", ")
-    );
-    let mut text = format!(
-        "macie-guard looked at paused Amazon Macie jobs in account {} ({}), trigger {}{}.\n\
-         A job paused while running is cancelled (or loses its run) 30 days after the pause.\n",
-        s.account,
-        s.region,
-        s.trigger,
-        if s.dry_run {
-            ", DRY RUN: nothing was changed"
-        } else {
-            ""
-        }
-    );
-    let listed = &told[..told.len().min(LISTED)];
-    for j in listed {
-        // One line per job: every value from AWS or an event is escaped.
-        text.push_str(&format!(
-            "\n- [{}] {}",
-            j.outcome.as_str(),
-            safe(&j.message)
-        ));
-    }
-    if s.deferred > 0 {
-        text.push_str(&format!(
-            "\n\n{} job(s) in the window were not looked at: {}. The next sweep takes them.",
-            s.deferred,
-            if s.stopped {
-                "the run was stopped by its operator"
-            } else {
-                "the invocation's time budget ran out"
-            }
-        ));
-    }
-    if told.len() > listed.len() {
-        text.push_str(&format!(
-            "\n\n... and {} more job(s), listed in the function's log (one line per job) and its result.",
-            told.len() - listed.len()
-        ));
-    }
-    let facts = json!({
-        "account": s.account, "region": s.region, "trigger": s.trigger, "dryRun": s.dry_run,
-        "counts": counts, "jobs": listed, "jobsNotListed": told.len() - listed.len(),
-        "deferred": s.deferred, "recovered": s.recovered,
-    });
-    let has = |o: Outcome| told.iter().any(|j| j.outcome == o);
-    let mut next_steps = Vec::new();
-    if has(Outcome::Notified) || has(Outcome::Warned) {
-        next_steps.push(format!("Resume the jobs you want to keep, or tag them {POLICY_TAG}=resume, keep-paused or cancel so that macie-guard acts on them."));
-    }
-    if has(Outcome::Lost) {
-        next_steps.push("Recreate each lost job from its definition (in the e-mail's details and the function's result).".to_string());
-    }
-    if has(Outcome::Failed) {
-        next_steps.push(
-            "See why the failed jobs failed in the function's log; the next run tries them again."
-                .to_string(),
-        );
-    }
-    if has(Outcome::DryRun) {
-        next_steps
-            .push("This was a dry run: set DryRun to false to let macie-guard act.".to_string());
-    }
-    if s.deferred > 0 {
-        next_steps.push(
-            "The next sweep takes the jobs left over; if this repeats, raise SweepConcurrency."
-                .to_string(),
-        );
-    }
-    let scope = Scope::new(s.account.as_str(), s.region.as_str());
-    Some(Notification {
-        subject,
-        text,
-        facts,
-        kind: "expiry",
-        severity,
-        thread: format!("macie-guard/expiry/{}/{}", s.account, s.region),
-        next_steps,
-        resources: listed.iter().map(|j| scope.job_arn(&j.job_id)).collect(),
-    })
-}
-
 impl Outcome {
     /// How much a job's outcome matters to people: `critical` (failed, lost, expiring with no
     /// action), `warning` (a warning, a job not found) or `info`.
-    pub fn severity(self) -> &'static str {
+    pub fn severity(self) -> Severity {
         match self {
-            Outcome::Failed | Outcome::Lost | Outcome::Notified => "critical",
-            Outcome::Warned | Outcome::NotFound => "warning",
-            _ => "info",
+            Outcome::Failed | Outcome::Lost | Outcome::Notified => Severity::Critical,
+            Outcome::Warned | Outcome::NotFound => Severity::Warning,
+            _ => Severity::Info,
         }
     }
-}
-
-/// The run's events for the default bus: one `Macie Guard Job Decision` per job the
-/// notification names (the same jobs, the same facts, values exact and JSON-escaped).
-pub fn events(s: &Summary) -> Vec<GuardEvent> {
-    let scope = Scope::new(s.account.as_str(), s.region.as_str());
-    s.jobs
-        .iter()
-        .filter(|j| j.outcome.tells_people())
-        .map(|j| {
-            let arn = scope.job_arn(&j.job_id);
-            let mut detail = json!({
-                "schemaVersion": SCHEMA_VERSION,
-                "account": s.account,
-                "region": s.region,
-                "trigger": s.trigger,
-                "dryRun": s.dry_run,
-                "jobId": j.job_id,
-                "jobArn": arn,
-                "jobName": j.name,
-                "jobType": j.job_type,
-                "status": j.status,
-                "pausedAt": j.paused_at,
-                "expiresAt": j.expires_at,
-                "daysLeft": j.days_left,
-                "policy": j.policy,
-                "policySource": j.policy_source,
-                "action": j.action,
-                "outcome": j.outcome,
-                "severity": j.outcome.severity(),
-                // The sentence people read, escaped as in the message; the values above exact.
-                "message": safe(&j.message),
-            });
-            if let Some(d) = &j.definition {
-                detail["definition"] = d.clone();
-            }
-            GuardEvent::new(JOB_DECISION, vec![arn], detail)
-        })
-        .collect()
-}
-
-/// The decisions as metrics (EMF, namespace MacieGuard): one count per action and outcome.
-pub fn metrics(s: &Summary) -> Counts {
-    let mut counts = Counts::default();
-    for j in &s.jobs {
-        counts.add(&[("Action", &j.action), ("Outcome", j.outcome.as_str())]);
-    }
-    counts
-}
-
-/// The readable report of a run (the CLI): one line for the run, one per job, every value
-/// escaped.
-pub fn summary_text(s: &Summary) -> String {
-    let mut out = format!(
-        "{} in {} {}: {} paused job(s) scanned, {} handled{}\n",
-        safe(&s.trigger),
-        safe(&s.account),
-        safe(&s.region),
-        s.scanned,
-        s.jobs.len(),
-        if s.dry_run { " (dry run)" } else { "" }
-    );
-    for j in &s.jobs {
-        out.push_str(&format!(
-            "  [{:<12}] {}\n",
-            j.outcome.as_str(),
-            safe(&j.message)
-        ));
-    }
-    for i in &s.ignored {
-        out.push_str(&format!("  [ignored     ] {}\n", safe(i)));
-    }
-    if let Some(e) = &s.elsewhere {
-        out.push_str(&format!("  [elsewhere   ] {}\n", safe(e)));
-    }
-    if s.deferred > 0 {
-        out.push_str(&format!(
-            "  {} job(s) left for the next sweep ({})\n",
-            s.deferred,
-            if s.stopped { "stopped" } else { "time budget" }
-        ));
-    }
-    if let Some(h) = &s.security_hub {
-        out.push_str(&format!("{}\n", h.line()));
-    }
-    out
-}
-
-/// The CLI's `jobs` table: one row per paused job, names escaped and cut to their column.
-pub fn jobs_table(jobs: &[PausedJob]) -> String {
-    let mut out = format!(
-        "{:<32}  {:<28}  {:<16}  {:<16}  {:>9}  {:<11}  PLAN\n",
-        "JOB ID", "NAME", "PAUSED", "EXPIRES", "DAYS LEFT", "POLICY"
-    );
-    let t = |d: Option<DateTime<Utc>>| {
-        d.map(|d| d.format("%Y-%m-%d %H:%M").to_string())
-            .unwrap_or_else(|| "-".into())
-    };
-    for j in jobs {
-        let plan = match &j.plan {
-            Plan::Warn { act_at, .. } => format!("warn; act {}", act_at.format("%Y-%m-%d %H:%M")),
-            p => p.label().to_string(),
-        };
-        out.push_str(&format!(
-            "{:<32}  {:<28}  {:<16}  {:<16}  {:>9}  {:<11}  {}\n",
-            safe_short(&j.job.job_id, 32),
-            safe_short(&j.job.name, 28),
-            t(j.job.paused_at),
-            t(j.job.expires_at),
-            j.days_left
-                .map(|d| format!("{d:.1}"))
-                .unwrap_or_else(|| "-".into()),
-            j.policy.as_str(),
-            plan
-        ));
-    }
-    out.push_str(&format!("{} paused job(s)\n", jobs.len()));
-    out
 }

@@ -6,10 +6,10 @@
 use chrono::{DateTime, Duration, Utc};
 use macie_guard::error::{Error, Result};
 use macie_guard::expiry::jobs::{DescribedJob, MacieJobs, Page, Target, UpdateError};
-use macie_guard::expiry::{JobSnapshot, JobStatus, JobType};
-use macie_guard::export::checks::{BucketFact, ConfigFact, KeyFact, Membership, PolicyFact};
-use macie_guard::export::evidence::{ResultsFact, RunFact};
 use macie_guard::export::sources::ExportSources;
+use macie_guard_core::expiry::policy::{JobSnapshot, JobStatus, JobType};
+use macie_guard_core::export::evidence::{ResultsFact, RunFact};
+use macie_guard_core::export::facts::{BucketFact, ConfigFact, KeyFact, Membership, PolicyFact};
 use serde_json::json;
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::Mutex;
@@ -324,8 +324,8 @@ pub struct Recording {
     pub subjects: Mutex<Vec<String>>,
 }
 
-impl macie_guard::notify::Notifier for Recording {
-    async fn publish(&self, n: &macie_guard::notify::Notification) -> Result<()> {
+impl macie_guard::outbound::Outbound for Recording {
+    async fn publish(&self, n: &macie_guard_core::tell::notification::Notification) -> Result<()> {
         self.subjects.lock().unwrap().push(n.subject.clone());
         Ok(())
     }

@@ -3,12 +3,12 @@
 //! as the custom-notification JSON, and to an SQS subscription as the readable text, from
 //! the `MessageStructure=json` message macie-guard publishes with `NOTIFICATION_FORMAT=chat`.
 
-mod common;
+use crate::common;
 
 use chrono::Utc;
 use common::fakes::FakeJobs;
-use macie_guard::expiry::{ExpiryConfig, JobType};
-use macie_guard::notify::SnsNotifier;
+use macie_guard::outbound::sns::SnsNotifier;
+use macie_guard_core::expiry::policy::{ExpiryConfig, JobType};
 use serde_json::{json, Value};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::sync::{Arc, Mutex};
@@ -103,7 +103,7 @@ async fn a_chat_channel_gets_the_custom_notification_and_email_the_text() {
         ExpiryConfig::default(),
     );
     let s = common::sweep(&guard).await.unwrap();
-    assert!(s.notified);
+    assert!(s.delivery.notified);
     // A second message, about the same job: its own event id, the same thread.
     common::sweep(&guard).await.unwrap();
 

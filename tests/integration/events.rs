@@ -4,14 +4,18 @@
 //! rule (its pattern read from stacksets/central-bus.yaml, the default severities) takes the
 //! critical and warning ones on. Queues in the central account stand for the topic.
 
-mod common;
+use crate::common;
 
 use chrono::Utc;
 use common::fakes::{FakeJobs, FakeSources};
-use macie_guard::expiry::{ExpiryConfig, ExpiryEvent, JobType};
-use macie_guard::export::checks::{ConfigFact, Membership};
-use macie_guard::export::{ExportEvent, ExportGuard};
-use macie_guard::notify::{DefaultBus, Outbound, PrintNotifier};
+use macie_guard::export::guard::ExportGuard;
+use macie_guard::outbound::bus::DefaultBus;
+use macie_guard::outbound::print::PrintNotifier;
+use macie_guard::outbound::Channels;
+use macie_guard_core::expiry::event::ExpiryEvent;
+use macie_guard_core::expiry::policy::{ExpiryConfig, JobType};
+use macie_guard_core::export::event::ExportEvent;
+use macie_guard_core::export::facts::{ConfigFact, Membership};
 use serde_json::{json, Value};
 use testkit::{
     access_key_of, as_account, eventbridge_client, sdk_config, sqs, sqs_drain, template_json,
@@ -101,7 +105,7 @@ async fn decisions_and_findings_reach_the_central_bus_of_the_security_account() 
         ("to-the-topic", to_topic.clone(), &topic_queue_arn),
         (
             "everything",
-            json!({"source": [macie_guard::notify::SOURCE]}),
+            json!({"source": [macie_guard_core::tell::events::SOURCE]}),
             &all_queue_arn,
         ),
     ] {
@@ -153,7 +157,7 @@ async fn decisions_and_findings_reach_the_central_bus_of_the_security_account() 
         .send()
         .await
         .unwrap();
-    let notifier = || Outbound {
+    let notifier = || Channels {
         notifier: PrintNotifier,
         bus: Some(DefaultBus {
             client: member_events.clone(),
@@ -199,10 +203,10 @@ async fn decisions_and_findings_reach_the_central_bus_of_the_security_account() 
     };
     ExportGuard {
         sources: &sources,
-        notifier: notifier(),
+        outbound: notifier(),
         account: ACCOUNT.into(),
         regions: vec!["us-east-1".into(), "eu-west-1".into()],
-        results_grace: macie_guard::config::DEFAULT_RESULTS_GRACE,
+        results_grace: macie_guard_core::config::DEFAULT_RESULTS_GRACE,
         deadline: None,
     }
     .handle(&ExportEvent::Check {
@@ -378,13 +382,13 @@ async fn refused_events_are_retried_once_then_fail_the_run() {
     let client = mock_client!(aws_sdk_eventbridge, RuleMode::Sequential, [&first, &second]);
     let bus = DefaultBus { client };
     let events = vec![
-        macie_guard::notify::GuardEvent {
-            detail_type: macie_guard::notify::JOB_DECISION,
+        macie_guard_core::tell::events::GuardEvent {
+            detail_type: macie_guard_core::tell::events::JOB_DECISION,
             resources: vec!["arn:aws:macie2:us-east-1:123456789012:classification-job/x".into()],
             detail: json!({"n": 1}),
         },
-        macie_guard::notify::GuardEvent {
-            detail_type: macie_guard::notify::JOB_DECISION,
+        macie_guard_core::tell::events::GuardEvent {
+            detail_type: macie_guard_core::tell::events::JOB_DECISION,
             resources: vec![],
             detail: json!({"n": 2}),
         },

@@ -4,6 +4,8 @@
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::severity::Severity;
+
 /// A message for people: readable text first, the same facts as JSON after it.
 #[derive(Debug, Clone, Serialize)]
 pub struct Notification {
@@ -13,8 +15,7 @@ pub struct Notification {
     pub facts: Value,
     /// What it is about: `expiry`, `export`.
     pub kind: &'static str,
-    /// `critical`, `warning` or `info`.
-    pub severity: &'static str,
+    pub severity: Severity,
     /// What the message continues (chat threads): `macie-guard/<kind>/<account>[/<region>]`.
     pub thread: String,
     /// What people can do, one step each (chat's next steps).
@@ -60,24 +61,6 @@ impl Notification {
         )
     }
 
-    /// SNS's `MessageStructure=json` message carrying both forms: the readable body for
-    /// e-mail and every other protocol (`default`), Amazon Q Developer's custom notification
-    /// for chat (`https`, how it subscribes), whose event identifier is `id`. Never over
-    /// [`MAX_BODY_BYTES`] as a whole: the body gives way, as in [`body`](Self::body).
-    pub fn sns_json_message(&self, id: &str) -> String {
-        let chat = crate::chat::custom_notification(self, id).to_string();
-        let mut room = MAX_BODY_BYTES;
-        loop {
-            let message =
-                serde_json::json!({"default": self.body_within(room), "https": chat}).to_string();
-            if message.len() <= MAX_BODY_BYTES || room < 1024 {
-                return message;
-            }
-            // JSON escaping grew the body: give it less room, by what it overshot.
-            room = room.saturating_sub(message.len() - MAX_BODY_BYTES + 64);
-        }
-    }
-
     /// The subject fitted to SNS's rules ("no line breaks or control characters, and less
     /// than 100 characters long"): printable ASCII on one line, at most 99 characters.
     pub fn sns_subject(&self) -> String {
@@ -109,7 +92,7 @@ mod tests {
             text: "t".into(),
             facts: serde_json::json!({"a": 1}),
             kind: "expiry",
-            severity: "info",
+            severity: Severity::Info,
             thread: String::new(),
             next_steps: Vec::new(),
             resources: Vec::new(),
@@ -134,7 +117,7 @@ mod tests {
             text: "é".repeat(text_len),
             facts: serde_json::json!({"x": "y".repeat(facts_len)}),
             kind: "expiry",
-            severity: "info",
+            severity: Severity::Info,
             thread: String::new(),
             next_steps: Vec::new(),
             resources: Vec::new(),
@@ -145,34 +128,5 @@ mod tests {
         assert!(no_json.contains(&"é".repeat(1000)));
         let cut_text = big(200_000, 10).body();
         assert!(cut_text.len() <= MAX_BODY_BYTES && cut_text.contains("(cut: too long"));
-    }
-
-    /// Both forms in one message stay under the limit, even when JSON escaping makes the
-    /// text grow (every quote and newline doubles).
-    #[test]
-    fn the_two_form_message_never_exceeds_the_sns_limit() {
-        let n = Notification {
-            subject: "s".into(),
-            text: "\"\n".repeat(150_000),
-            facts: serde_json::json!({"x": "\"".repeat(50_000)}),
-            kind: "export",
-            severity: "critical",
-            thread: "macie-guard/export/123456789012".into(),
-            next_steps: vec!["fix".into()],
-            resources: vec![],
-        };
-        let m = n.sns_json_message("i");
-        assert!(m.len() <= MAX_BODY_BYTES, "{}", m.len());
-        let v: serde_json::Value = serde_json::from_str(&m).unwrap();
-        assert!(v["default"].as_str().unwrap().contains("(cut: too long"));
-        let chat: serde_json::Value = serde_json::from_str(v["https"].as_str().unwrap()).unwrap();
-        assert_eq!(chat["source"], "custom");
-        let small = Notification {
-            text: "short".into(),
-            facts: serde_json::json!({}),
-            ..n
-        };
-        let v: serde_json::Value = serde_json::from_str(&small.sns_json_message("i")).unwrap();
-        assert_eq!(v["default"], small.body());
     }
 }

@@ -1,7 +1,7 @@
 //! Precise error paths of the expiry guard with aws-smithy-mocks: answers the local Macie
 //! cannot stage in the middle of one call sequence.
 
-mod common;
+use crate::common;
 
 use aws_sdk_macie2::error::ErrorMetadata;
 use aws_sdk_macie2::operation::describe_classification_job::{
@@ -18,8 +18,10 @@ use aws_sdk_macie2::Client;
 use aws_smithy_mocks::{mock, mock_client, RuleMode};
 use aws_smithy_types::DateTime;
 use chrono::{Duration, Utc};
-use macie_guard::expiry::{ExpiryConfig, ExpiryGuard, Outcome};
-use macie_guard::notify::PrintNotifier;
+use macie_guard::expiry::guard::ExpiryGuard;
+use macie_guard::outbound::print::PrintNotifier;
+use macie_guard_core::expiry::outcome::Outcome;
+use macie_guard_core::expiry::policy::ExpiryConfig;
 
 const ID: &str = "3ce05dbb7ec5505def334104bf4fc3b4";
 

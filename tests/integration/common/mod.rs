@@ -8,16 +8,21 @@ pub mod fakes;
 
 use chrono::Utc;
 use macie_guard::error::Result;
+use macie_guard::expiry::guard::ExpiryGuard;
 use macie_guard::expiry::jobs::MacieJobs;
-use macie_guard::expiry::{ExpiryConfig, ExpiryEvent, ExpiryGuard, Summary};
-use macie_guard::notify::{Notifier, SnsNotifier};
-use macie_guard::scope::Scope;
+use macie_guard::outbound::sns::SnsNotifier;
+use macie_guard::outbound::Outbound;
+use macie_guard_core::delivery::Told;
+use macie_guard_core::expiry::event::ExpiryEvent;
+use macie_guard_core::expiry::outcome::Summary;
+use macie_guard_core::expiry::policy::ExpiryConfig;
+use macie_guard_core::scope::Scope;
 use serde_json::Value;
 use std::process::{Command, Output};
 use testkit::{endpoint_env, moto, sns_client, workspace_root, LocalMacie, ACCOUNT, REGION};
 
 /// A guard for the test account and Region, with the process's own journal.
-pub fn guard<M: MacieJobs, N: Notifier>(
+pub fn guard<M: MacieJobs, N: Outbound>(
     macie: M,
     notifier: N,
     config: ExpiryConfig,
@@ -41,16 +46,16 @@ pub fn sweep_event() -> ExpiryEvent {
 }
 
 /// One sweep, now.
-pub async fn sweep<M: MacieJobs, N: Notifier, J: macie_guard::journal::Journal>(
+pub async fn sweep<M: MacieJobs, N: Outbound, J: macie_guard::journal::Journal>(
     g: &ExpiryGuard<M, N, J>,
-) -> Result<Summary> {
+) -> Result<Told<Summary>> {
     g.handle(&sweep_event(), Utc::now()).await
 }
 
 /// One sweep as Lambda sees it: an error when the run or any job in it failed.
-pub async fn sweep_as_lambda<M: MacieJobs, N: Notifier, J: macie_guard::journal::Journal>(
+pub async fn sweep_as_lambda<M: MacieJobs, N: Outbound, J: macie_guard::journal::Journal>(
     g: &ExpiryGuard<M, N, J>,
-) -> Result<Summary> {
+) -> Result<Told<Summary>> {
     sweep(g)
         .await
         .and_then(macie_guard::expiry::lambda::outcome)

@@ -10,10 +10,10 @@ use serde::Serialize;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 
-use crate::expiry::report::{Outcome, Summary};
-use crate::export::checks::Severity;
-use crate::export::report::ExportReport;
+use crate::expiry::outcome::{Outcome, Summary};
+use crate::export::outcome::ExportReport;
 use crate::scope::{partition_of, Scope};
+use crate::severity::Severity;
 use crate::text::safe;
 
 /// ASFF's schema version.
@@ -26,69 +26,6 @@ const TITLE_MAX: usize = 256;
 const DESCRIPTION_MAX: usize = 1024;
 const RECOMMENDATION_MAX: usize = 512;
 const FIELD_MAX: usize = 2048;
-
-/// What became of a run's Security Hub sync (in the run's report), over every Region it
-/// concerns.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(tag = "state", rename_all = "kebab-case")]
-pub enum HubOutcome {
-    /// Imported in every Region: `active` findings written or updated, `resolved` findings
-    /// archived (`RecordState` ARCHIVED; `Workflow` RESOLVED where nobody had set it).
-    Synced { active: usize, resolved: usize },
-    /// Security Hub is not enabled in (some of) the Regions: nothing was imported there.
-    NotEnabled { message: String },
-    /// A call failed (or ran out of time); the next run writes the same findings again.
-    Failed { message: String },
-}
-
-impl HubOutcome {
-    /// One line for the CLI's text, escaped.
-    pub fn line(&self) -> String {
-        match self {
-            HubOutcome::Synced { active, resolved } => {
-                format!("Security Hub: synced, {active} finding(s) active, {resolved} resolved")
-            }
-            HubOutcome::NotEnabled { message } => {
-                format!("Security Hub: not enabled: {}", safe(message))
-            }
-            HubOutcome::Failed { message } => format!("Security Hub: failed: {}", safe(message)),
-        }
-    }
-
-    /// One outcome for several Regions' (Region, outcome): failed if any failed, else not
-    /// enabled if any is not, else synced with the sums; messages name their Region.
-    pub fn combine(outcomes: Vec<(String, HubOutcome)>) -> HubOutcome {
-        let (mut active, mut resolved) = (0, 0);
-        let (mut failed, mut not_enabled) = (Vec::new(), Vec::new());
-        for (region, o) in outcomes {
-            match o {
-                HubOutcome::Synced {
-                    active: a,
-                    resolved: r,
-                } => {
-                    active += a;
-                    resolved += r;
-                }
-                HubOutcome::NotEnabled { message } => {
-                    not_enabled.push(format!("{region}: {message}"))
-                }
-                HubOutcome::Failed { message } => failed.push(format!("{region}: {message}")),
-            }
-        }
-        if !failed.is_empty() {
-            failed.extend(not_enabled);
-            HubOutcome::Failed {
-                message: failed.join("; "),
-            }
-        } else if !not_enabled.is_empty() {
-            HubOutcome::NotEnabled {
-                message: not_enabled.join("; "),
-            }
-        } else {
-            HubOutcome::Synced { active, resolved }
-        }
-    }
-}
 
 /// A resource of a finding.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -418,15 +355,6 @@ fn cut(s: &str, max: usize) -> String {
     format!("{}...", &s[..end])
 }
 
-/// The Security Hub label of a guard severity.
-pub fn label(severity: &str) -> &'static str {
-    match severity {
-        "critical" => "CRITICAL",
-        "warning" => "MEDIUM",
-        _ => "INFORMATIONAL",
-    }
-}
-
 fn resource_of(arn: &str) -> HubResource {
     let kind = if arn.starts_with("arn:") && arn.contains(":s3:::") {
         "AwsS3Bucket"
@@ -479,7 +407,7 @@ pub fn export_sync(r: &ExportReport) -> HubSync {
                 types: vec![
                     "Software and Configuration Checks/AWS Security Best Practices/Macie discovery results".into(),
                 ],
-                severity: label(f.severity.as_str()).into(),
+                severity: f.severity.security_hub_label().into(),
                 title: cut(
                     &format!("Macie discovery results in {}: {}", region.region, f.code),
                     TITLE_MAX,
@@ -530,7 +458,7 @@ pub fn expiry_sync(s: &Summary, sweep: bool) -> HubSync {
             _ => continue,
         };
         let severity = match j.outcome {
-            Outcome::DryRun => "warning",
+            Outcome::DryRun => Severity::Warning,
             o => o.severity(),
         };
         let arn = scope.job_arn(&j.job_id);
@@ -554,7 +482,7 @@ pub fn expiry_sync(s: &Summary, sweep: bool) -> HubSync {
                 "Software and Configuration Checks/AWS Security Best Practices/Macie paused jobs"
                     .into(),
             ],
-            severity: label(severity).into(),
+            severity: severity.security_hub_label().into(),
             title: cut(
                 &if j.outcome == Outcome::Lost {
                     format!("Paused Macie job {} expired and was lost", safe(&j.name))
@@ -598,8 +526,10 @@ pub fn expiry_sync(s: &Summary, sweep: bool) -> HubSync {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::export::checks::{ConfigFact, Finding};
-    use crate::export::report::RegionReport;
+    use crate::delivery::HubOutcome;
+    use crate::export::checks::Finding;
+    use crate::export::facts::ConfigFact;
+    use crate::export::outcome::RegionReport;
 
     fn finding(code: &'static str, severity: Severity, resource: &str) -> Finding {
         Finding {
@@ -632,8 +562,6 @@ mod tests {
             }],
             changed_resource: None,
             ignored: None,
-            notified: false,
-            security_hub: None,
         }
     }
 
@@ -883,8 +811,8 @@ mod tests {
 
     #[test]
     fn jobs_at_risk_are_findings_changed_jobs_resolve_them_and_a_lost_job_stays() {
+        use crate::expiry::outcome::JobReport;
         use crate::expiry::policy::{JobSnapshot, JobStatus, JobType};
-        use crate::expiry::report::JobReport;
         let job = |id: &str| JobSnapshot {
             job_id: id.into(),
             name: format!("job {id}"),

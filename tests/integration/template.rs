@@ -8,8 +8,8 @@
 //! - The StackSets package (scripts/package.py) is the same template without a Transform,
 //!   its code read from each Region's artifact bucket, which only the organization may read.
 
-use macie_guard::config::{expiry_config, export_config, Env};
-use macie_guard::export::policy_eval::glob;
+use macie_guard_core::config::{expiry_config, export_config, Env};
+use macie_guard_core::export::policy_eval::glob;
 use serde_json::Value;
 use std::collections::HashMap;
 use std::process::Command;
@@ -59,7 +59,7 @@ fn code_accepts(var: &str, value: &str) -> bool {
         | "HONOURED_TAG_POLICIES" => expiry_config(&env).is_ok(),
         "EXPORT_REGIONS" | "RESULTS_GRACE_HOURS" => export_config(&env).is_ok(),
         "NOTIFICATION_TOPIC_ARN" => env.topic("NOTIFICATION_TOPIC_ARN").is_ok(),
-        "SECURITY_HUB" | "NOTIFICATION_FORMAT" => macie_guard::config::outputs(&env).is_ok(),
+        "SECURITY_HUB" | "NOTIFICATION_FORMAT" => macie_guard_core::config::outputs(&env).is_ok(),
         other => panic!("no parser known for {other}: add it here"),
     }
 }
@@ -376,7 +376,7 @@ fn events_go_to_the_default_bus_and_to_the_central_bus_only_when_asked() {
         );
         assert_eq!(
             statements[0]["Condition"]["StringEquals"]["events:source"],
-            macie_guard::notify::SOURCE
+            macie_guard_core::tell::events::SOURCE
         );
     }
     let rule = &r["ForwardToCentralBusRule"];
@@ -391,8 +391,8 @@ fn events_go_to_the_default_bus_and_to_the_central_bus_only_when_asked() {
     );
     assert_eq!(
         rule["Properties"]["EventPattern"],
-        serde_json::json!({"source": [macie_guard::notify::SOURCE], "detail-type": [
-            macie_guard::notify::JOB_DECISION, macie_guard::notify::EXPORT_FINDING]})
+        serde_json::json!({"source": [macie_guard_core::tell::events::SOURCE], "detail-type": [
+            macie_guard_core::tell::events::JOB_DECISION, macie_guard_core::tell::events::EXPORT_FINDING]})
     );
     let target = &list(&rule["Properties"]["Targets"])[0];
     assert_eq!(

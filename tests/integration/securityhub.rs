@@ -5,16 +5,19 @@
 //! Security Hub does (each form of throttling, refusals, a server that never answers). None of
 //! it fails the run. The export guard's single-Region lifecycle is in tests/export.rs.
 
-mod common;
+use crate::common;
 
 use chrono::{Duration, Utc};
 use common::fakes::{FakeJobs, FakeSources, Recording};
 use macie_guard::expiry::jobs::{MacieJobs, Target};
-use macie_guard::expiry::{ExpiryConfig, JobType};
-use macie_guard::export::checks::ConfigFact;
-use macie_guard::export::{ExportEvent, ExportGuard, ExportReport};
-use macie_guard::notify::{Outbound, PrintNotifier};
-use macie_guard::securityhub::SecurityHub;
+use macie_guard::export::guard::ExportGuard;
+use macie_guard::outbound::print::PrintNotifier;
+use macie_guard::outbound::securityhub::SecurityHub;
+use macie_guard::outbound::Channels;
+use macie_guard_core::expiry::policy::{ExpiryConfig, JobType};
+use macie_guard_core::export::event::ExportEvent;
+use macie_guard_core::export::facts::ConfigFact;
+use macie_guard_core::export::outcome::ExportReport;
 use serde_json::{json, Value};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::sync::{Arc, Mutex};
@@ -24,8 +27,8 @@ const WARNED: &str = "5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a";
 const NO_ACTION: &str = "5b5b5b5b5b5b5b5b5b5b5b5b5b5b5b5b";
 const THIRD: &str = "5c5c5c5c5c5c5c5c5c5c5c5c5c5c5c5c";
 
-fn outbound<N>(notifier: N, hub: SecurityHub) -> Outbound<N> {
-    Outbound {
+fn outbound<N>(notifier: N, hub: SecurityHub) -> Channels<N> {
+    Channels {
         notifier,
         bus: None,
         hub: Some(hub),
@@ -85,12 +88,12 @@ async fn a_jobs_finding_follows_its_risk_and_people_keep_their_workflow() {
         jobs: &FakeJobs,
         conf: &aws_config::SdkConfig,
         region: &str,
-    ) -> macie_guard::expiry::Summary {
-        let guard = macie_guard::expiry::ExpiryGuard::new(
+    ) -> macie_guard_core::delivery::Told<macie_guard_core::expiry::outcome::Summary> {
+        let guard = macie_guard::expiry::guard::ExpiryGuard::new(
             jobs,
             outbound(PrintNotifier, SecurityHub::new(conf)),
             ExpiryConfig::default(),
-            macie_guard::scope::Scope::new(ACCOUNT, region),
+            macie_guard_core::scope::Scope::new(ACCOUNT, region),
         );
         common::sweep(&guard).await.unwrap()
     }
@@ -104,7 +107,7 @@ async fn a_jobs_finding_follows_its_risk_and_people_keep_their_workflow() {
         .paused(THIRD, JobType::OneTime, 24.0, Some("resume"));
     let s = sweep(&first).await;
     assert_eq!(
-        serde_json::to_value(&s.security_hub).unwrap(),
+        serde_json::to_value(&s.delivery.security_hub).unwrap(),
         json!({"state": "synced", "active": 3, "resolved": 0})
     );
     let found = ours();
@@ -145,7 +148,7 @@ async fn a_jobs_finding_follows_its_risk_and_people_keep_their_workflow() {
     }
     let s = sweep(&later).await;
     assert_eq!(
-        serde_json::to_value(&s.security_hub).unwrap(),
+        serde_json::to_value(&s.delivery.security_hub).unwrap(),
         json!({"state": "synced", "active": 0, "resolved": 3})
     );
     let found = ours();
@@ -169,7 +172,7 @@ async fn a_jobs_finding_follows_its_risk_and_people_keep_their_workflow() {
     // A later sweep finds nothing active to resolve.
     let s = sweep(&later).await;
     assert_eq!(
-        serde_json::to_value(&s.security_hub).unwrap(),
+        serde_json::to_value(&s.delivery.security_hub).unwrap(),
         json!({"state": "synced", "active": 0, "resolved": 0})
     );
 
@@ -211,10 +214,10 @@ async fn each_regions_findings_land_in_that_regions_security_hub() {
     let check = || async {
         ExportGuard {
             sources: &sources,
-            notifier: outbound(PrintNotifier, SecurityHub::new(&conf)),
+            outbound: outbound(PrintNotifier, SecurityHub::new(&conf)),
             account: ACCOUNT.into(),
             regions: vec![north.into(), south.into()],
-            results_grace: macie_guard::config::DEFAULT_RESULTS_GRACE,
+            results_grace: macie_guard_core::config::DEFAULT_RESULTS_GRACE,
             deadline: None,
         }
         .handle(&ExportEvent::Check {
@@ -226,7 +229,7 @@ async fn each_regions_findings_land_in_that_regions_security_hub() {
 
     // Security Hub is on in one of the two Regions: that one is synced, the other said.
     let report = check().await;
-    let outcome = serde_json::to_value(&report.security_hub).unwrap();
+    let outcome = serde_json::to_value(&report.delivery.security_hub).unwrap();
     assert_eq!(outcome["state"], "not-enabled", "{outcome}");
     let message = outcome["message"].as_str().unwrap();
     assert!(message.starts_with(&format!("{south}: ")), "{message}");
@@ -242,7 +245,7 @@ async fn each_regions_findings_land_in_that_regions_security_hub() {
     enable_security_hub(&key, south);
     let report = check().await;
     assert_eq!(
-        serde_json::to_value(&report.security_hub).unwrap(),
+        serde_json::to_value(&report.delivery.security_hub).unwrap(),
         json!({"state": "synced", "active": 2, "resolved": 0})
     );
     for region in [north, south] {
@@ -330,7 +333,7 @@ async fn check_with(
     server: &Canned,
     notifier: &Recording,
     deadline: Option<chrono::DateTime<Utc>>,
-) -> ExportReport {
+) -> macie_guard_core::delivery::Told<ExportReport> {
     let conf = sdk_config()
         .await
         .into_builder()
@@ -342,10 +345,10 @@ async fn check_with(
     };
     ExportGuard {
         sources: &sources,
-        notifier: outbound(notifier, SecurityHub::new(&conf)),
+        outbound: outbound(notifier, SecurityHub::new(&conf)),
         account: ACCOUNT.into(),
         regions: vec![REGION.into()],
-        results_grace: macie_guard::config::DEFAULT_RESULTS_GRACE,
+        results_grace: macie_guard_core::config::DEFAULT_RESULTS_GRACE,
         deadline,
     }
     .handle(&ExportEvent::Check {
@@ -386,7 +389,7 @@ async fn a_security_hub_that_is_not_enabled_is_a_warning_not_a_failure() {
     for server in [&request, &refused_import] {
         let told = Recording::default();
         let report = check_with(server, &told, None).await;
-        let outcome = serde_json::to_value(&report.security_hub).unwrap();
+        let outcome = serde_json::to_value(&report.delivery.security_hub).unwrap();
         assert_eq!(outcome["state"], "not-enabled", "{outcome}");
         assert!(outcome["message"]
             .as_str()
@@ -433,7 +436,7 @@ async fn throttling_in_each_documented_form_is_retried() {
     ]);
     let report = check_with(&server, &Recording::default(), None).await;
     assert_eq!(
-        serde_json::to_value(&report.security_hub).unwrap(),
+        serde_json::to_value(&report.delivery.security_hub).unwrap(),
         json!({"state": "synced", "active": 1, "resolved": 0})
     );
     assert_eq!(
@@ -472,7 +475,7 @@ async fn refused_findings_are_reported() {
         ),
     ]);
     let report = check_with(&server, &Recording::default(), None).await;
-    let outcome = serde_json::to_value(&report.security_hub).unwrap();
+    let outcome = serde_json::to_value(&report.delivery.security_hub).unwrap();
     assert_eq!(outcome["state"], "failed", "{outcome}");
     assert!(outcome["message"]
         .as_str()
@@ -488,7 +491,7 @@ async fn a_security_hub_that_never_answers_ends_before_the_deadline() {
     let deadline = Utc::now() + Duration::seconds(6);
     let report = check_with(&server, &told, Some(deadline)).await;
     let ended = Utc::now();
-    let outcome = serde_json::to_value(&report.security_hub).unwrap();
+    let outcome = serde_json::to_value(&report.delivery.security_hub).unwrap();
     assert_eq!(outcome["state"], "failed", "{outcome}");
     assert!(
         outcome["message"].as_str().unwrap().contains("deadline")

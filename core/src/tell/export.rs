@@ -1,53 +1,18 @@
-//! What the export guard reports: per Region the configuration and its findings, the message
-//! people get, the metrics, and the CLI's text. Values from AWS stay exact in the JSON and are
+//! How the export guard's outcome is told: the message people get, the events for the
+//! default bus, the metrics, and the CLI's text. Values from AWS stay exact in the JSON and are
 //! escaped ([`safe`]) wherever they become readable text.
 
-use serde::Serialize;
 use serde_json::json;
 
-use super::checks::{ConfigFact, Finding, Severity};
-use crate::events::{GuardEvent, EXPORT_FINDING, SCHEMA_VERSION};
-use crate::metrics::Counts;
-use crate::notification::Notification;
+use crate::delivery::Delivery;
+use crate::export::checks::Finding;
+use crate::export::facts::ConfigFact;
+use crate::export::outcome::ExportReport;
+use crate::severity::Severity;
+use crate::tell::events::{GuardEvent, EXPORT_FINDING, SCHEMA_VERSION};
+use crate::tell::metrics::Counts;
+use crate::tell::notification::Notification;
 use crate::text::{quoted, safe};
-
-/// One Region's result.
-#[derive(Debug, Clone, Serialize)]
-pub struct RegionReport {
-    pub region: String,
-    pub configuration: ConfigFact,
-    pub findings: Vec<Finding>,
-    /// Whether results arrive, when it could be looked at.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub evidence: Option<crate::export::evidence::Evidence>,
-}
-
-/// What one check did: the handler's return value and the CLI's JSON.
-#[derive(Debug, Clone, Serialize)]
-pub struct ExportReport {
-    pub trigger: String,
-    pub account: String,
-    pub regions: Vec<RegionReport>,
-    /// For a change event: the resource that changed (only its findings are notified).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub changed_resource: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub ignored: Option<String>,
-    pub notified: bool,
-    /// What became of the Security Hub findings, when they are asked for.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub security_hub: Option<crate::asff::HubOutcome>,
-}
-
-impl ExportReport {
-    /// The worst severity found, if any.
-    pub fn worst(&self) -> Option<Severity> {
-        self.regions
-            .iter()
-            .flat_map(|r| r.findings.iter().map(|f| f.severity))
-            .max()
-    }
-}
 
 /// The readable notification of a report: what people should know, escaped.
 pub fn notification(account: &str, report: &ExportReport) -> Option<Notification> {
@@ -73,7 +38,11 @@ pub fn notification(account: &str, report: &ExportReport) -> Option<Notification
         .iter()
         .filter(|(_, f)| f.severity == Severity::Critical)
         .count();
-    let severity = if critical > 0 { "critical" } else { "warning" };
+    let severity = if critical > 0 {
+        Severity::Critical
+    } else {
+        Severity::Warning
+    };
     let regions: Vec<&str> = report.regions.iter().map(|r| r.region.as_str()).collect();
     let subject = format!(
         "Macie discovery results at risk in {} {}: {} critical, {} warning",
@@ -157,7 +126,7 @@ pub fn metrics(report: &ExportReport) -> (Counts, Counts) {
 
 /// The readable report of a check (the CLI): per Region the configuration, then each finding
 /// with its fix and the statement to add; every value from AWS escaped.
-pub fn report_text(r: &ExportReport) -> String {
+pub fn report_text(r: &ExportReport, delivery: &Delivery) -> String {
     let mut out = String::new();
     if let Some(why) = &r.ignored {
         out.push_str(&format!("{}: ignored: {}\n", safe(&r.trigger), safe(why)));
@@ -226,7 +195,7 @@ pub fn report_text(r: &ExportReport) -> String {
             }
         }
     }
-    if let Some(h) = &r.security_hub {
+    if let Some(h) = &delivery.security_hub {
         out.push_str(&format!("{}\n", h.line()));
     }
     out
@@ -267,6 +236,7 @@ pub fn events(r: &ExportReport) -> Vec<GuardEvent> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::export::outcome::RegionReport;
 
     /// Values from AWS (an error message, here with a line break and an escape sequence) stay
     /// on their finding's line in the readable text; the JSON keeps them exact.
@@ -291,8 +261,6 @@ mod tests {
             }],
             changed_resource: None,
             ignored: None,
-            notified: false,
-            security_hub: None,
         };
         let n = notification("123456789012", &report).expect("a warning is told");
         assert!(!n.text.contains('\u{1b}'), "{:?}", n.text);

@@ -5,7 +5,8 @@
 //! its key discarded; the server's certificate and key for localhost; valid until 2126).
 
 use aws_sdk_macie2::config::Credentials;
-use macie_guard::aws::{self, Trust};
+use macie_guard::aws;
+use macie_guard::aws::Trust;
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -13,9 +14,9 @@ use std::sync::Arc;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 
-const CA: &[u8] = include_bytes!("fixtures/tls/test-ca.crt");
-const CERT: &[u8] = include_bytes!("fixtures/tls/localhost.crt");
-const KEY: &[u8] = include_bytes!("fixtures/tls/localhost.key");
+const CA: &[u8] = include_bytes!("../fixtures/tls/test-ca.crt");
+const CERT: &[u8] = include_bytes!("../fixtures/tls/localhost.crt");
+const KEY: &[u8] = include_bytes!("../fixtures/tls/localhost.key");
 
 /// A TLS server on loopback answering every request with an empty job list. Counts the
 /// handshakes that failed and the requests that arrived.

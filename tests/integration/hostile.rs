@@ -9,10 +9,10 @@
 
 use lambda_runtime::{Context, LambdaEvent};
 use macie_guard::expiry::lambda::ExpiryFunction;
-use macie_guard::expiry::ExpiryConfig;
 use macie_guard::export::lambda::ExportFunction;
 use macie_guard::export::sources::AwsSources;
-use macie_guard::notify::PrintNotifier;
+use macie_guard::outbound::print::PrintNotifier;
+use macie_guard_core::expiry::policy::ExpiryConfig;
 use serde_json::{json, Value};
 use testkit::{macie_client, stand_in_config, workspace_root, LocalMacie, ACCOUNT, REGION};
 
@@ -36,16 +36,16 @@ async fn handlers() -> Handlers {
     let expiry = ExpiryFunction {
         journal: macie_guard::journal::MemoryJournal::new(),
         macie: macie_client(macie.url()).await,
-        notifier: PrintNotifier,
+        outbound: PrintNotifier,
         config: ExpiryConfig::default(),
         region: REGION.into(),
         fallback_account: None,
     };
     let export = ExportFunction {
         sources: AwsSources::new(stand_in_config(macie.url()).await),
-        notifier: PrintNotifier,
+        outbound: PrintNotifier,
         regions: vec![REGION.into()],
-        results_grace: macie_guard::config::DEFAULT_RESULTS_GRACE,
+        results_grace: macie_guard_core::config::DEFAULT_RESULTS_GRACE,
         fallback_account: None,
     };
     Handlers {
@@ -206,7 +206,7 @@ async fn duplicated_events_change_a_job_at_most_once() {
     let f = ExpiryFunction {
         journal: macie_guard::journal::MemoryJournal::new(),
         macie: macie_client(macie.url()).await,
-        notifier: PrintNotifier,
+        outbound: PrintNotifier,
         config: ExpiryConfig::default(),
         region: REGION.into(),
         fallback_account: None,

@@ -12,7 +12,7 @@
 
 use serde_json::{json, Value};
 
-use crate::notification::Notification;
+use crate::tell::notification::{Notification, MAX_BODY_BYTES};
 use crate::text::{controls_escaped, safe};
 
 /// At most this many characters of description (the rest is in the e-mail and the log).
@@ -69,6 +69,24 @@ fn cut_chars(s: &str, max: usize, more: &str) -> String {
     format!("{kept}{more}")
 }
 
+/// SNS's `MessageStructure=json` message carrying both forms: the readable body for
+/// e-mail and every other protocol (`default`), Amazon Q Developer's custom notification
+/// for chat (`https`, how it subscribes), whose event identifier is `id`. Never over
+/// [`MAX_BODY_BYTES`] as a whole: the body gives way, as in [`Notification::body`].
+pub fn sns_message(n: &Notification, id: &str) -> String {
+    let chat = custom_notification(n, id).to_string();
+    let mut room = MAX_BODY_BYTES;
+    loop {
+        let message =
+            serde_json::json!({"default": n.body_within(room), "https": chat}).to_string();
+        if message.len() <= MAX_BODY_BYTES || room < 1024 {
+            return message;
+        }
+        // JSON escaping grew the body: give it less room, by what it overshot.
+        room = room.saturating_sub(message.len() - MAX_BODY_BYTES + 64);
+    }
+}
+
 /// The custom notification for `n`; `id` is the event's own identifier (Amazon Q Developer:
 /// "a unique event identifier"), one per message, while `threadId` groups an account's
 /// messages.
@@ -116,7 +134,7 @@ mod tests {
             text: text.into(),
             facts: json!({}),
             kind: "expiry",
-            severity: "critical",
+            severity: crate::severity::Severity::Critical,
             thread: "macie-guard/expiry/123456789012/us-east-1".into(),
             next_steps: vec!["Resume it, or tag it macie-guard:on-expiry=resume.".into()],
             resources: vec!["arn:aws:macie2:us-east-1:123456789012:classification-job/abc".into()],
@@ -221,5 +239,34 @@ mod tests {
         assert!(steps
             .iter()
             .all(|s| s.as_str().unwrap().chars().count() <= 300));
+    }
+
+    /// Both forms in one message stay under the limit, even when JSON escaping makes the
+    /// text grow (every quote and newline doubles).
+    #[test]
+    fn the_two_form_message_never_exceeds_the_sns_limit() {
+        let n = Notification {
+            subject: "s".into(),
+            text: "\"\n".repeat(150_000),
+            facts: serde_json::json!({"x": "\"".repeat(50_000)}),
+            kind: "export",
+            severity: crate::severity::Severity::Critical,
+            thread: "macie-guard/export/123456789012".into(),
+            next_steps: vec!["fix".into()],
+            resources: vec![],
+        };
+        let m = sns_message(&n, "i");
+        assert!(m.len() <= MAX_BODY_BYTES, "{}", m.len());
+        let v: serde_json::Value = serde_json::from_str(&m).unwrap();
+        assert!(v["default"].as_str().unwrap().contains("(cut: too long"));
+        let chat: serde_json::Value = serde_json::from_str(v["https"].as_str().unwrap()).unwrap();
+        assert_eq!(chat["source"], "custom");
+        let small = Notification {
+            text: "short".into(),
+            facts: serde_json::json!({}),
+            ..n
+        };
+        let v: serde_json::Value = serde_json::from_str(&sns_message(&small, "i")).unwrap();
+        assert_eq!(v["default"], small.body());
     }
 }

@@ -2,13 +2,15 @@
 //! off half way. Jobs must end in the right state, retries stay bounded, nothing is done twice
 //! and no partial action is reported as success.
 
-mod common;
+use crate::common;
 
-use macie_guard::expiry::{ExpiryConfig, ExpiryGuard, Outcome};
-use macie_guard::export::event::ExportEvent;
+use macie_guard::expiry::guard::ExpiryGuard;
+use macie_guard::export::guard::ExportGuard;
 use macie_guard::export::sources::AwsSources;
-use macie_guard::export::ExportGuard;
-use macie_guard::notify::SnsNotifier;
+use macie_guard::outbound::sns::SnsNotifier;
+use macie_guard_core::expiry::outcome::Outcome;
+use macie_guard_core::expiry::policy::ExpiryConfig;
+use macie_guard_core::export::event::ExportEvent;
 use serde_json::json;
 use testkit::{
     macie_client, moto, sns_client, stand_in_config, topic, LocalMacie, ACCOUNT, REGION,
@@ -213,14 +215,14 @@ async fn s3_and_kms_down_are_cannot_verify_findings_never_a_pass() {
         sources: AwsSources::new(base)
             .with_s3(REGION, s3)
             .with_kms(REGION, kms),
-        notifier: SnsNotifier {
+        outbound: SnsNotifier {
             client: sns_client(&moto().url).await,
             topic_arn: topic("faults").await,
             chat: false,
         },
         account: ACCOUNT.into(),
         regions: vec![REGION.into()],
-        results_grace: macie_guard::config::DEFAULT_RESULTS_GRACE,
+        results_grace: macie_guard_core::config::DEFAULT_RESULTS_GRACE,
         deadline: None,
     };
     let report = g

@@ -9,11 +9,17 @@
 
 use chrono::{DateTime, Duration, Utc};
 use macie_guard::error::Result;
+use macie_guard::expiry::guard::ExpiryGuard;
 use macie_guard::expiry::jobs::{DescribedJob, MacieJobs, Page, Target, UpdateError};
-use macie_guard::expiry::{ExpiryConfig, ExpiryEvent, ExpiryGuard, Outcome, Policy, Summary};
 use macie_guard::journal::{Claim, DynamoJournal, Entry, Journal};
-use macie_guard::notify::{Notification, Notifier, SnsNotifier};
-use macie_guard::scope::Scope;
+use macie_guard::outbound::sns::SnsNotifier;
+use macie_guard::outbound::Outbound;
+use macie_guard_core::delivery::Told;
+use macie_guard_core::expiry::event::ExpiryEvent;
+use macie_guard_core::expiry::outcome::{Outcome, Summary};
+use macie_guard_core::expiry::policy::{ExpiryConfig, Policy};
+use macie_guard_core::scope::Scope;
+use macie_guard_core::tell::notification::Notification;
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -93,7 +99,7 @@ impl<T: Journal> Journal for Crashing<T> {
     }
 }
 
-impl<T: Notifier> Notifier for Crashing<T> {
+impl<T: Outbound> Outbound for Crashing<T> {
     async fn publish(&self, n: &Notification) -> Result<()> {
         self.trip.step().await;
         self.inner.publish(n).await
@@ -380,7 +386,7 @@ async fn three_overlapping_sweeps_change_each_job_once() {
         guards[1].handle(&ev, now),
         guards[2].handle(&ev, now)
     );
-    let summaries: Vec<Summary> = vec![a.unwrap(), b.unwrap(), c.unwrap()];
+    let summaries: Vec<Told<Summary>> = vec![a.unwrap(), b.unwrap(), c.unwrap()];
     assert_eq!(
         rig.updates(),
         2 * N as u64,
@@ -424,7 +430,7 @@ impl MacieJobs for SlowMacie {
         self.updates.fetch_add(1, Ordering::SeqCst);
         let mut jobs = self.jobs.lock().unwrap();
         let j = jobs.get_mut(id).unwrap();
-        j.snapshot.status = macie_guard::expiry::JobStatus::parse(match to {
+        j.snapshot.status = macie_guard_core::expiry::policy::JobStatus::parse(match to {
             Target::Running => "RUNNING",
             Target::UserPaused => "USER_PAUSED",
             Target::Cancelled => "CANCELLED",
@@ -436,7 +442,7 @@ impl MacieJobs for SlowMacie {
 #[derive(Default)]
 struct Recorded(std::sync::Mutex<Vec<Notification>>);
 
-impl Notifier for Recorded {
+impl Outbound for Recorded {
     async fn publish(&self, n: &Notification) -> Result<()> {
         self.0.lock().unwrap().push(n.clone());
         Ok(())
@@ -449,11 +455,11 @@ async fn a_sweep_stops_taking_jobs_before_its_deadline_and_says_how_many_it_left
     let jobs: BTreeMap<String, DescribedJob> = (0..100)
         .map(|i| {
             let id = format!("{i:032x}");
-            let snapshot = macie_guard::expiry::JobSnapshot {
+            let snapshot = macie_guard_core::expiry::policy::JobSnapshot {
                 job_id: id.clone(),
                 name: format!("job-{i}"),
-                status: macie_guard::expiry::JobStatus::UserPaused,
-                job_type: macie_guard::expiry::JobType::OneTime,
+                status: macie_guard_core::expiry::policy::JobStatus::UserPaused,
+                job_type: macie_guard_core::expiry::policy::JobType::OneTime,
                 paused_at: Some(now - Duration::days(29)),
                 expires_at: Some(now + Duration::days(1)),
                 health_event_arn: None,
@@ -531,7 +537,7 @@ async fn hostile_job_names_reach_people_escaped_one_line_per_job() {
     assert!(
         !text
             .chars()
-            .any(|c| c != '\n' && macie_guard::text::is_unsafe(c)),
+            .any(|c| c != '\n' && macie_guard_core::text::is_unsafe(c)),
         "{text:?}"
     );
     assert!(text.contains("scan\\n- [done] job"), "{text}");
@@ -604,7 +610,7 @@ async fn an_open_entry_whose_change_was_never_made_is_decided_again() {
         job_id: KEEP.into(),
         owner: "dead".into(),
         lease_until: 0,
-        action: macie_guard::expiry::Action::Resume,
+        action: macie_guard_core::expiry::policy::Action::Resume,
         policy: Policy::Resume,
         paused_at,
         name: "keep".into(),

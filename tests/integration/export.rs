@@ -2,17 +2,19 @@
 //! KMS) with the export configuration in the local Macie, and checked through the real SDK
 //! clients. The AWS-managed key, which moto cannot produce, is covered with aws-smithy-mocks.
 
-mod common;
+use crate::common;
+use macie_guard_core::delivery::Told;
 
 use aws_config::{Region, SdkConfig};
 use aws_sdk_kms::types::{KeySpec, KeyUsageType};
 use aws_sdk_s3::types::{BucketLocationConstraint, CreateBucketConfiguration};
 use lambda_runtime::{Context, LambdaEvent};
-use macie_guard::export::event::ExportEvent;
+use macie_guard::export::guard::ExportGuard;
 use macie_guard::export::lambda::ExportFunction;
 use macie_guard::export::sources::AwsSources;
-use macie_guard::export::{ExportGuard, ExportReport};
-use macie_guard::notify::SnsNotifier;
+use macie_guard::outbound::sns::SnsNotifier;
+use macie_guard_core::export::event::ExportEvent;
+use macie_guard_core::export::outcome::ExportReport;
 use serde_json::{json, Value};
 use std::sync::atomic::{AtomicU32, Ordering};
 use testkit::{event, moto, sns_client, sns_messages, stand_in_config, topic, LocalMacie, ACCOUNT};
@@ -186,19 +188,19 @@ impl Setup {
     async fn guard(&self) -> ExportGuard<AwsSources, SnsNotifier> {
         ExportGuard {
             sources: AwsSources::new(self.sdk.clone()),
-            notifier: SnsNotifier {
+            outbound: SnsNotifier {
                 client: sns_client(&moto().url).await,
                 topic_arn: self.topic.clone(),
                 chat: false,
             },
             account: ACCOUNT.into(),
             regions: vec![self.region.clone()],
-            results_grace: macie_guard::config::DEFAULT_RESULTS_GRACE,
+            results_grace: macie_guard_core::config::DEFAULT_RESULTS_GRACE,
             deadline: None,
         }
     }
 
-    async fn check(&self) -> ExportReport {
+    async fn check(&self) -> Told<ExportReport> {
         self.guard()
             .await
             .handle(&ExportEvent::Check {
@@ -209,7 +211,7 @@ impl Setup {
     }
 
     async fn codes(&self) -> Vec<&'static str> {
-        codes(&self.check().await)
+        codes(&self.check().await.outcome)
     }
 }
 
@@ -233,7 +235,7 @@ async fn a_healthy_setup_has_no_findings_and_sends_nothing() {
     let s = Setup::healthy("us-east-1").await;
     let report = s.check().await;
     assert_eq!(codes(&report), Vec::<&str>::new(), "{:#?}", report.regions);
-    assert!(!report.notified);
+    assert!(!report.delivery.notified);
     assert!(sns_messages(&s.topic).is_empty());
     assert_eq!(s.macie.calls("GetClassificationExportConfiguration"), 1);
 }
@@ -413,7 +415,7 @@ async fn a_broken_setup_notifies_readably_with_the_fix() {
         .await
         .unwrap();
     let report = s.check().await;
-    assert!(report.notified);
+    assert!(report.delivery.notified);
     let msgs = sns_messages(&s.topic);
     assert_eq!(msgs.len(), 1);
     let m = &msgs[0];
@@ -584,14 +586,14 @@ async fn an_aws_managed_key_through_smithy_mocks() {
     let kms = mock_client!(aws_sdk_kms, RuleMode::MatchAny, [&describe, &get_policy]);
     let guard = ExportGuard {
         sources: AwsSources::new(s.sdk.clone()).with_kms("us-east-1", kms),
-        notifier: SnsNotifier {
+        outbound: SnsNotifier {
             client: sns_client(&moto().url).await,
             topic_arn: s.topic.clone(),
             chat: false,
         },
         account: ACCOUNT.into(),
         regions: vec!["us-east-1".into()],
-        results_grace: macie_guard::config::DEFAULT_RESULTS_GRACE,
+        results_grace: macie_guard_core::config::DEFAULT_RESULTS_GRACE,
         deadline: None,
     };
     let report = guard
@@ -609,13 +611,13 @@ async fn the_lambda_handler_and_extra_regions() {
     let s = Setup::healthy("us-east-1").await;
     let f = ExportFunction {
         sources: AwsSources::new(s.sdk.clone()),
-        notifier: SnsNotifier {
+        outbound: SnsNotifier {
             client: sns_client(&moto().url).await,
             topic_arn: s.topic.clone(),
             chat: false,
         },
         regions: vec!["us-east-1".into(), "eu-west-1".into()],
-        results_grace: macie_guard::config::DEFAULT_RESULTS_GRACE,
+        results_grace: macie_guard_core::config::DEFAULT_RESULTS_GRACE,
         fallback_account: None,
     };
     let ctx = || {
@@ -694,14 +696,14 @@ async fn a_missing_configuration_matters_unless_the_administrator_runs_every_job
         let topic_arn = topic("membership").await;
         let guard = ExportGuard {
             sources: AwsSources::new(sdk),
-            notifier: SnsNotifier {
+            outbound: SnsNotifier {
                 client: sns_client(&moto().url).await,
                 topic_arn: topic_arn.clone(),
                 chat: false,
             },
             account: ACCOUNT.into(),
             regions: vec!["us-east-1".into()],
-            results_grace: macie_guard::config::DEFAULT_RESULTS_GRACE,
+            results_grace: macie_guard_core::config::DEFAULT_RESULTS_GRACE,
             deadline: None,
         };
         let report = guard
@@ -722,7 +724,7 @@ async fn a_missing_configuration_matters_unless_the_administrator_runs_every_job
     assert_eq!(f.code, "EXPORT_CONFIG_MISSING");
     assert_eq!(
         f.severity,
-        macie_guard::export::Severity::Info,
+        macie_guard_core::severity::Severity::Info,
         "{}",
         f.message
     );
@@ -735,7 +737,7 @@ async fn a_missing_configuration_matters_unless_the_administrator_runs_every_job
     let f = &r.regions[0].findings[0];
     assert_eq!(
         f.severity,
-        macie_guard::export::Severity::Critical,
+        macie_guard_core::severity::Severity::Critical,
         "{}",
         f.message
     );
@@ -745,7 +747,7 @@ async fn a_missing_configuration_matters_unless_the_administrator_runs_every_job
     let (r, told, calls) = run(json!({})).await;
     assert_eq!(
         r.regions[0].findings[0].severity,
-        macie_guard::export::Severity::Critical
+        macie_guard_core::severity::Severity::Critical
     );
     assert_eq!(told, 1);
     assert_eq!(calls, (1, 0), "a standalone account's jobs are not listed");
@@ -776,14 +778,14 @@ mod s3_answers_moto_cannot_give {
         }
         let guard = ExportGuard {
             sources,
-            notifier: SnsNotifier {
+            outbound: SnsNotifier {
                 client: sns_client(&moto().url).await,
                 topic_arn: s.topic.clone(),
                 chat: false,
             },
             account: ACCOUNT.into(),
             regions: vec!["us-east-1".into()],
-            results_grace: macie_guard::config::DEFAULT_RESULTS_GRACE,
+            results_grace: macie_guard_core::config::DEFAULT_RESULTS_GRACE,
             deadline: None,
         };
         codes(
@@ -929,8 +931,8 @@ mod s3_answers_moto_cannot_give {
 /// through BatchUpdateFindings, since an import cannot set Workflow).
 #[tokio::test]
 async fn security_hub_findings_follow_the_configuration() {
-    use macie_guard::notify::Outbound;
-    use macie_guard::securityhub::SecurityHub;
+    use macie_guard::outbound::securityhub::SecurityHub;
+    use macie_guard::outbound::Channels;
 
     let region = "ca-central-1";
     let s = Setup::healthy(region).await;
@@ -944,14 +946,14 @@ async fn security_hub_findings_follow_the_configuration() {
     testkit::enable_security_hub(&key, region);
     let guard = || ExportGuard {
         sources: AwsSources::new(s.sdk.clone()),
-        notifier: Outbound {
-            notifier: macie_guard::notify::PrintNotifier,
+        outbound: Channels {
+            notifier: macie_guard::outbound::print::PrintNotifier,
             bus: None,
             hub: Some(SecurityHub::new(&conf)),
         },
         account: ACCOUNT.into(),
         regions: vec![region.to_string()],
-        results_grace: macie_guard::config::DEFAULT_RESULTS_GRACE,
+        results_grace: macie_guard_core::config::DEFAULT_RESULTS_GRACE,
         deadline: None,
     };
     let check = || async {
@@ -977,7 +979,7 @@ async fn security_hub_findings_follow_the_configuration() {
     // Healthy: nothing to import, nothing to resolve.
     let report = check().await;
     assert_eq!(
-        serde_json::to_value(&report.security_hub).unwrap(),
+        serde_json::to_value(&report.delivery.security_hub).unwrap(),
         json!({"state": "synced", "active": 0, "resolved": 0})
     );
     assert!(ours().is_empty());
@@ -1034,7 +1036,7 @@ async fn security_hub_findings_follow_the_configuration() {
     let report = check().await;
     assert!(codes(&report).is_empty());
     assert_eq!(
-        serde_json::to_value(&report.security_hub).unwrap(),
+        serde_json::to_value(&report.delivery.security_hub).unwrap(),
         json!({"state": "synced", "active": 0, "resolved": 1})
     );
     let resolved = ours();
@@ -1043,7 +1045,7 @@ async fn security_hub_findings_follow_the_configuration() {
     assert_eq!(resolved[0]["Workflow"]["Status"], "RESOLVED");
     // And a run after that resolves nothing more.
     assert_eq!(
-        serde_json::to_value(&check().await.security_hub).unwrap(),
+        serde_json::to_value(&check().await.delivery.security_hub).unwrap(),
         json!({"state": "synced", "active": 0, "resolved": 0})
     );
 }
@@ -1081,10 +1083,10 @@ mod evidence {
             .unwrap();
     }
 
-    async fn check(s: &Setup, grace_hours: i64) -> ExportReport {
+    async fn check(s: &Setup, grace_hours: i64) -> Told<ExportReport> {
         ExportGuard {
             sources: AwsSources::new(s.sdk.clone()),
-            notifier: macie_guard::notify::PrintNotifier,
+            outbound: macie_guard::outbound::print::PrintNotifier,
             account: ACCOUNT.into(),
             regions: vec![s.region.clone()],
             results_grace: Duration::hours(grace_hours),
@@ -1111,9 +1113,8 @@ mod evidence {
         assert_eq!(evidence(&r)["job_id"], JOB);
         assert_eq!(evidence(&r)["automated_discovery"], true);
         assert!(codes(&r).is_empty(), "{:?}", codes(&r));
-        assert!(
-            macie_guard::export::report::report_text(&r).contains("Evidence: verified by evidence")
-        );
+        assert!(macie_guard_core::tell::export::report_text(&r, &r.delivery)
+            .contains("Evidence: verified by evidence"));
     }
 
     #[tokio::test]
@@ -1126,7 +1127,7 @@ mod evidence {
         let r = check(&s, 0).await;
         assert_eq!(codes(&r), vec!["RESULTS_MISSING"]);
         let f = &r.regions[0].findings[0];
-        assert_eq!(f.severity, macie_guard::export::Severity::Critical);
+        assert_eq!(f.severity, macie_guard_core::severity::Severity::Critical);
         assert!(
             f.message.contains("Macie ran but wrote no results"),
             "{}",
@@ -1152,8 +1153,9 @@ mod evidence {
         assert_eq!(codes(&r), vec!["RESULTS_MISSING"]);
         assert!(r.regions[0].findings[0].message.contains("none at all"));
         assert!(
-            r.notified
-                || r.regions[0].findings[0].severity == macie_guard::export::Severity::Critical
+            r.delivery.notified
+                || r.regions[0].findings[0].severity
+                    == macie_guard_core::severity::Severity::Critical
         );
     }
 

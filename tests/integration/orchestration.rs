@@ -2,26 +2,30 @@
 //! what each guard does with each answer its port can give. Nothing here crosses the wire;
 //! the same paths over HTTP are in tests/expiry.rs, tests/export.rs and tests/faults.rs.
 
-mod common;
+use crate::common;
+use macie_guard_core::delivery::Told;
 
 use chrono::Utc;
 use common::fakes::{FakeJobs, FakeSources, UpdateAnswer};
 use common::guard;
 use macie_guard::expiry::jobs::Target;
-use macie_guard::expiry::{ExpiryConfig, JobStatus, JobType, Outcome, Summary};
-use macie_guard::export::checks::{
+use macie_guard::export::guard::ExportGuard;
+use macie_guard::outbound::print::PrintNotifier;
+use macie_guard::Error;
+use macie_guard_core::expiry::outcome::{Outcome, Summary};
+use macie_guard_core::expiry::policy::{ExpiryConfig, JobStatus, JobType};
+use macie_guard_core::export::event::ExportEvent;
+use macie_guard_core::export::facts::{
     BucketFact, ConfigFact, Destination, KeyFact, Membership, Owner,
 };
-use macie_guard::export::{ExportEvent, ExportGuard, Severity};
-use macie_guard::notify::PrintNotifier;
-use macie_guard::Error;
+use macie_guard_core::severity::Severity;
 use testkit::{ACCOUNT, REGION};
 
 const A: &str = "0123456789abcdef0123456789abcdef";
 const B: &str = "1123456789abcdef0123456789abcdef";
 const C: &str = "2123456789abcdef0123456789abcdef";
 
-async fn sweep(jobs: &FakeJobs, config: ExpiryConfig) -> Summary {
+async fn sweep(jobs: &FakeJobs, config: ExpiryConfig) -> Told<Summary> {
     common::sweep(&guard(jobs, PrintNotifier, config))
         .await
         .expect("the sweep runs")
@@ -191,10 +195,10 @@ fn export_guard<'a>(
 ) -> ExportGuard<&'a FakeSources, PrintNotifier> {
     ExportGuard {
         sources,
-        notifier: PrintNotifier,
+        outbound: PrintNotifier,
         account: ACCOUNT.into(),
         regions: regions.iter().map(|r| r.to_string()).collect(),
-        results_grace: macie_guard::config::DEFAULT_RESULTS_GRACE,
+        results_grace: macie_guard_core::config::DEFAULT_RESULTS_GRACE,
         deadline: None,
     }
 }
@@ -253,7 +257,7 @@ async fn a_member_without_jobs_of_its_own_is_not_told_about_a_missing_configurat
         ("EXPORT_CONFIG_MISSING", Severity::Info)
     );
     assert!(f.message.contains("111122223333"), "{}", f.message);
-    assert!(!r.notified, "an info finding tells nobody");
+    assert!(!r.delivery.notified, "an info finding tells nobody");
 }
 
 /// Every fact that could not be read is "cannot verify", at warning or worse: never a pass.
@@ -343,11 +347,17 @@ async fn each_region_is_checked_once_in_the_order_given() {
 /// Tells people, but the bus refuses the run's events.
 struct EventsRefused;
 
-impl macie_guard::notify::Notifier for EventsRefused {
-    async fn publish(&self, _: &macie_guard::notify::Notification) -> macie_guard::Result<()> {
+impl macie_guard::outbound::Outbound for EventsRefused {
+    async fn publish(
+        &self,
+        _: &macie_guard_core::tell::notification::Notification,
+    ) -> macie_guard::Result<()> {
         Ok(())
     }
-    async fn announce(&self, _: &[macie_guard::notify::GuardEvent]) -> macie_guard::Result<()> {
+    async fn announce(
+        &self,
+        _: &[macie_guard_core::tell::events::GuardEvent],
+    ) -> macie_guard::Result<()> {
         Err(Error::Events {
             bus: "default".into(),
             message: "refused".into(),
@@ -462,8 +472,8 @@ async fn a_tag_asking_for_a_policy_the_stack_does_not_honour_changes_nothing() {
         .paused(B, JobType::OneTime, 29.5, Some("resume"));
     let config = ExpiryConfig {
         honoured: vec![
-            macie_guard::expiry::Policy::Resume,
-            macie_guard::expiry::Policy::Notify,
+            macie_guard_core::expiry::policy::Policy::Resume,
+            macie_guard_core::expiry::policy::Policy::Notify,
         ],
         ..ExpiryConfig::default()
     };

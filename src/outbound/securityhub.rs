@@ -27,8 +27,9 @@ use std::time::{Duration, SystemTime};
 use tokio::time::Instant;
 
 use crate::error::describe_sdk_error;
-pub use macie_guard_core::asff::{HubFinding, HubOutcome, HubPlan, HubSync};
-use macie_guard_core::events::batches_within;
+use macie_guard_core::delivery::HubOutcome;
+use macie_guard_core::tell::asff::{HubFinding, HubSync};
+use macie_guard_core::tell::events::batches_within;
 
 /// BatchImportFindings takes at most 100 findings per request (and 240 KB per finding, 6 MB
 /// per request); BatchUpdateFindings at most 100 findings.
@@ -336,7 +337,7 @@ impl SecurityHub {
                         .find(|a| &a.id == id)
                         .map(|a| a.account.as_str())
                         .unwrap_or_default();
-                    json!({"Id": id, "ProductArn": macie_guard_core::asff::product_arn(account, region)})
+                    json!({"Id": id, "ProductArn": macie_guard_core::tell::asff::product_arn(account, region)})
                 })
                 .collect();
             let body = json!({

@@ -5,7 +5,7 @@
 //! no stack (its role cannot be assumed), one Region of another has no Macie, one account is
 //! closed (SUSPENDED).
 
-mod common;
+use crate::common;
 
 use aws_sdk_organizations::types::AccountStatus;
 use serde_json::{json, Value};

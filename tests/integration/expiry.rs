@@ -2,14 +2,17 @@
 //! for SNS. Assertions are on job states, on the local Macie's call counters, and on what
 //! SNS received.
 
-mod common;
+use crate::common;
 
 use chrono::{Duration, Utc};
 use lambda_runtime::{Context, LambdaEvent};
+use macie_guard::expiry::guard::ExpiryGuard;
 use macie_guard::expiry::lambda::ExpiryFunction;
-use macie_guard::expiry::{ExpiryConfig, ExpiryEvent, ExpiryGuard, Outcome, Policy, Summary};
-use macie_guard::notify::SnsNotifier;
+use macie_guard::outbound::sns::SnsNotifier;
 use macie_guard::Error;
+use macie_guard_core::expiry::event::ExpiryEvent;
+use macie_guard_core::expiry::outcome::{Outcome, Summary};
+use macie_guard_core::expiry::policy::{ExpiryConfig, Policy};
 use serde_json::{json, Value};
 use testkit::{
     event, macie_client, moto, sns_client, sns_messages, topic, LocalMacie, ACCOUNT, REGION,
@@ -572,7 +575,7 @@ async fn the_lambda_handler_rejects_malformed_events_before_any_call() {
     rig.macie.reset_calls();
     let function = ExpiryFunction {
         macie: rig.client.clone(),
-        notifier: SnsNotifier {
+        outbound: SnsNotifier {
             client: sns_client(&moto().url).await,
             topic_arn: rig.topic.clone(),
             chat: false,

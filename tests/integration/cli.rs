@@ -1,7 +1,7 @@
 //! The `macie-guard` binary against the stand-ins, pointed at them by the SDK's per-service
 //! endpoint variables, as an operator would run it.
 
-mod common;
+use crate::common;
 
 use common::cli;
 use serde_json::{json, Value};
