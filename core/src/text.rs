@@ -61,15 +61,57 @@ pub fn safe(s: &str) -> String {
     out
 }
 
+/// A length limit: in UTF-8 bytes (what services count), or in characters (what people see).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Limit {
+    Bytes(usize),
+    Chars(usize),
+}
+
+impl Limit {
+    fn of(self, s: &str) -> usize {
+        match self {
+            Limit::Bytes(_) => s.len(),
+            Limit::Chars(_) => s.chars().count(),
+        }
+    }
+
+    fn max(self) -> usize {
+        match self {
+            Limit::Bytes(n) | Limit::Chars(n) => n,
+        }
+    }
+}
+
+/// `s` within `limit`: as it is when it fits, else its longest beginning that fits with
+/// `more` (the mark of the cut) after it. Never cuts inside a character, and never ends on a
+/// lone backslash (the start of an escape). The one way text is cut, everywhere.
+pub fn truncate(s: &str, limit: Limit, more: &str) -> String {
+    if limit.of(s) <= limit.max() {
+        return s.to_string();
+    }
+    let room = limit.max().saturating_sub(limit.of(more));
+    let mut end = 0;
+    let mut used = 0;
+    for (i, c) in s.char_indices() {
+        let size = match limit {
+            Limit::Bytes(_) => c.len_utf8(),
+            Limit::Chars(_) => 1,
+        };
+        if used + size > room {
+            break;
+        }
+        used += size;
+        end = i + c.len_utf8();
+    }
+    let kept = &s[..end];
+    let kept = kept.strip_suffix('\\').unwrap_or(kept);
+    format!("{kept}{more}")
+}
+
 /// `safe(s)` cut to at most `max` characters (an ellipsis marks the cut).
 pub fn safe_short(s: &str, max: usize) -> String {
-    let full = safe(s);
-    if full.chars().count() <= max {
-        return full;
-    }
-    let mut cut: String = full.chars().take(max.saturating_sub(1)).collect();
-    cut.push('…');
-    cut
+    truncate(&safe(s), Limit::Chars(max), "…")
 }
 
 /// A value in quotes for readable text: `"name"`, escaped.
@@ -95,6 +137,14 @@ mod tests {
         assert_eq!(safe("données-été 東京 scan_1"), "données-été 東京 scan_1");
         assert_eq!(quoted("a\"b\n"), "\"a\\\"b\\n\"");
         assert_eq!(safe_short("abcdef", 4), "abc…");
+        assert_eq!(truncate("ééé", Limit::Bytes(5), ""), "éé");
+        assert_eq!(truncate("ééé", Limit::Bytes(5), "..."), "é...");
+        assert_eq!(truncate("ééé", Limit::Chars(3), "…"), "ééé");
+        assert_eq!(
+            truncate("ab\\ncd", Limit::Chars(4), "…"),
+            "ab…",
+            "not on a lone backslash"
+        );
         assert_eq!(safe_short("ab\n", 4), "ab\\n");
     }
 }

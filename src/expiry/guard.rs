@@ -21,8 +21,9 @@ use macie_guard_core::expiry::outcome::{
 };
 use macie_guard_core::expiry::policy::{
     days_left, decide, fate, wanted, Action, ExpiryConfig, JobSnapshot, JobStatus, Plan, Policy,
-    PolicySource,
+    PolicySource, Step,
 };
+use macie_guard_core::expiry::recovery::{left_by, paused_again, Left};
 use macie_guard_core::scope::Scope;
 use macie_guard_core::tell::asff::expiry_sync;
 use macie_guard_core::tell::expiry::{events, notification};
@@ -461,7 +462,7 @@ impl<M: MacieJobs, N: Outbound, J: Journal> ExpiryGuard<M, N, J> {
         if ids.is_empty() {
             let mut r = JobReport::unknown(
                 "",
-                "lost",
+                Step::Lost,
                 Outcome::Lost,
                 format!(
                     "{what} The event did not identify the job (Health event {}): {}",
@@ -476,12 +477,12 @@ impl<M: MacieJobs, N: Outbound, J: Journal> ExpiryGuard<M, N, J> {
         for id in ids {
             out.push(match self.macie.describe(id).await {
                 Ok(Some(job)) => {
-                    let mut r = JobReport::new(&job.snapshot, now, "lost", Outcome::Lost, format!("{}: {what}", label(&job.snapshot)));
+                    let mut r = JobReport::new(&job.snapshot, now, Step::Lost, Outcome::Lost, format!("{}: {what}", label(&job.snapshot)));
                     r.definition = Some(job.definition);
                     r
                 }
-                Ok(None) => JobReport::unknown(id, "lost", Outcome::NotFound, format!("job {id} named by a cancellation event does not exist in this account and Region")),
-                Err(e) => JobReport::unknown(id, "lost", Outcome::Failed, format!("could not read the lost job to report its definition: {e}")),
+                Ok(None) => JobReport::unknown(id, Step::Lost, Outcome::NotFound, format!("job {id} named by a cancellation event does not exist in this account and Region")),
+                Err(e) => JobReport::unknown(id, Step::Lost, Outcome::Failed, format!("could not read the lost job to report its definition: {e}")),
             });
         }
         out
@@ -494,12 +495,14 @@ impl<M: MacieJobs, N: Outbound, J: Journal> ExpiryGuard<M, N, J> {
             Ok(None) => {
                 return JobReport::unknown(
                     job_id,
-                    "nothing",
+                    Step::Nothing,
                     Outcome::NotFound,
                     format!("job {job_id} does not exist (any more)"),
                 )
             }
-            Err(e) => return JobReport::unknown(job_id, "nothing", Outcome::Failed, e.to_string()),
+            Err(e) => {
+                return JobReport::unknown(job_id, Step::Nothing, Outcome::Failed, e.to_string())
+            }
         };
         let (policy, source) = self.config.policy_for(&job.snapshot);
         let plan = decide(&job.snapshot, policy, self.config.windows, now);
@@ -558,7 +561,7 @@ impl<M: MacieJobs, N: Outbound, J: Journal> ExpiryGuard<M, N, J> {
             Ok(Claim::Done) => {
                 let mut r = JobReport::unknown(
                     &job_id,
-                    entry.action.as_str(),
+                    Step::from(entry.action),
                     Outcome::AlreadyDone,
                     format!(
                         "job {job_id}: another invocation already made this change ({})",
@@ -574,7 +577,7 @@ impl<M: MacieJobs, N: Outbound, J: Journal> ExpiryGuard<M, N, J> {
                     let named = JobReport::new(
                         &j.snapshot,
                         now,
-                        entry.action.as_str(),
+                        Step::from(entry.action),
                         Outcome::Busy,
                         r.message.clone(),
                     );
@@ -589,7 +592,7 @@ impl<M: MacieJobs, N: Outbound, J: Journal> ExpiryGuard<M, N, J> {
             Err(e) => {
                 return JobReport::unknown(
                     &job_id,
-                    entry.action.as_str(),
+                    Step::from(entry.action),
                     Outcome::Failed,
                     format!("{e}; nothing was changed (the job's lease could not be taken)"),
                 )
@@ -608,7 +611,7 @@ impl<M: MacieJobs, N: Outbound, J: Journal> ExpiryGuard<M, N, J> {
                 let _ = self.release(&job_id, false).await;
                 let mut r = JobReport::unknown(
                     &job_id,
-                    entry.action.as_str(),
+                    Step::from(entry.action),
                     Outcome::NotFound,
                     format!("job {job_id} does not exist (any more)"),
                 );
@@ -619,7 +622,7 @@ impl<M: MacieJobs, N: Outbound, J: Journal> ExpiryGuard<M, N, J> {
                 // Keep the entry: the next invocation finds out what happened.
                 let mut r = JobReport::unknown(
                     &job_id,
-                    entry.action.as_str(),
+                    Step::from(entry.action),
                     Outcome::Failed,
                     e.to_string(),
                 );
@@ -650,7 +653,7 @@ impl<M: MacieJobs, N: Outbound, J: Journal> ExpiryGuard<M, N, J> {
                             return JobReport::new(
                                 &fresh.snapshot,
                                 now,
-                                action.as_str(),
+                                Step::from(action),
                                 Outcome::AlreadyDone,
                                 format!(
                                     "{}: another invocation already made this change ({})",
@@ -661,7 +664,7 @@ impl<M: MacieJobs, N: Outbound, J: Journal> ExpiryGuard<M, N, J> {
                         }
                         Ok(Claim::Busy { .. }) | Err(_) => {
                             // The entry stays ours and is handed over: nothing was changed.
-                            let mut r = JobReport::unknown(&job_id, action.as_str(), Outcome::Failed,
+                            let mut r = JobReport::unknown(&job_id, Step::from(action), Outcome::Failed,
                                 format!("job {job_id}: its journal entry could not be updated; nothing was changed"));
                             r.held = true;
                             return r;
@@ -697,60 +700,38 @@ impl<M: MacieJobs, N: Outbound, J: Journal> ExpiryGuard<M, N, J> {
         now: DateTime<Utc>,
     ) -> Option<JobReport> {
         let snap = &fresh.snapshot;
-        let who = label(snap);
-        let newer_pause = match (snap.paused_at, open.paused_at_time()) {
-            (Some(now_paused), Some(then)) => now_paused > then,
-            _ => false,
-        };
         let interrupted = open.owner != self.owner;
-        let note = if interrupted {
-            " (finished after an earlier invocation was interrupted)"
-        } else {
-            ""
-        };
         let done = |outcome, message: String| {
-            let mut r = JobReport::new(snap, now, open.action.as_str(), outcome, message)
+            let mut r = JobReport::new(snap, now, Step::from(open.action), outcome, message)
                 .with_policy(open.policy, PolicySource::Tag);
             r.policy_source = None;
             r.held = true;
             r
         };
-        match (open.action, &snap.status) {
-            (Action::KeepPaused, JobStatus::Running | JobStatus::Paused) => {
-                // Resumed, not yet paused again: pause it now.
-                match self.macie.update(&snap.job_id, Target::UserPaused).await {
-                    Ok(()) => {
-                        changed_log(snap, snap.status.as_str(), "USER_PAUSED");
-                        Some(done(Outcome::Done, format!("{who} was {}{note}", fate(Policy::KeepPaused, snap.job_type))))
-                    }
-                    Err(e) => Some(done(Outcome::Failed, format!(
-                        "{who} was resumed to be paused again, and pausing it failed ({}); it is {} now. The next invocation pauses it again; pause it by hand if it must not run",
-                        update_error_text(&e), snap.status))),
+        match left_by(open.action, open.paused_at_time(), snap, interrupted) {
+            Left::Nothing => None,
+            Left::PauseAgain => match self.macie.update(&snap.job_id, Target::UserPaused).await {
+                Ok(()) => {
+                    changed_log(snap, snap.status.as_str(), "USER_PAUSED");
+                    Some(done(Outcome::Done, paused_again(snap, interrupted)))
                 }
-            }
-            (Action::KeepPaused, JobStatus::UserPaused) if newer_pause => Some(done(
-                Outcome::Done,
-                format!("{who} was {}{note}", fate(Policy::KeepPaused, snap.job_type)),
-            )),
-            (Action::KeepPaused, JobStatus::Idle | JobStatus::Complete) if interrupted => Some(done(
-                Outcome::Done,
-                format!("{who} was resumed to be paused again, and its run finished ({}) before it could be paused{note}", snap.status),
-            )),
-            (Action::Resume, JobStatus::Running | JobStatus::Idle | JobStatus::Complete) if interrupted => Some(done(
-                Outcome::Done,
-                format!("{who} was {}{note}", fate(Policy::Resume, snap.job_type)),
-            )),
-            (Action::Cancel, JobStatus::Cancelled) if interrupted => {
-                let mut r = done(
-                    Outcome::Done,
-                    format!("{who} was {}{note}", fate(Policy::CancelJob, snap.job_type)),
-                );
-                r.definition = Some(fresh.definition.clone());
+                Err(e) => Some(done(Outcome::Failed, format!(
+                    "{} was resumed to be paused again, and pausing it failed ({}); it is {} now. The next invocation pauses it again; pause it by hand if it must not run",
+                    label(snap), update_error_text(&e), snap.status))),
+            },
+            Left::Made {
+                message,
+                with_definition,
+            } => {
+                let mut r = done(Outcome::Done, message);
+                if with_definition {
+                    r.definition = Some(fresh.definition.clone());
+                }
                 Some(r)
             }
-            _ => None,
         }
     }
+
     /// Makes the change (one or two UpdateClassificationJob calls), under the lease.
     async fn act(
         &self,
@@ -763,7 +744,7 @@ impl<M: MacieJobs, N: Outbound, J: Journal> ExpiryGuard<M, N, J> {
         let snap = &job.snapshot;
         let who = label(snap);
         let report = |snap: &JobSnapshot, outcome, message: String, held: bool| {
-            let mut r = JobReport::new(snap, now, action.as_str(), outcome, message);
+            let mut r = JobReport::new(snap, now, Step::from(action), outcome, message);
             r.held = held;
             if action == Action::Cancel && outcome == Outcome::Done {
                 r.definition = Some(job.definition.clone());
@@ -958,7 +939,7 @@ fn busy(job_id: &str, name: &str, action: Action, owner: &str, until: i64) -> Jo
         action.as_str(),
         until.map(when).unwrap_or_else(|| "an unknown time".into())
     );
-    let mut r = JobReport::unknown(job_id, action.as_str(), Outcome::Busy, message);
+    let mut r = JobReport::unknown(job_id, Step::from(action), Outcome::Busy, message);
     r.name = name.to_string();
     r.held_by = Some(owner.to_string());
     r.held_until = until;

@@ -293,7 +293,10 @@ async fn keep_paused_costs_two_updates_and_restarts_the_clock() {
     let ev = ExpiryEvent::parse(&event("health-paused-job-run-expiration.json")).unwrap();
     let s = g.handle(&ev, Utc::now()).await.unwrap();
     assert_eq!(s.jobs[0].outcome, Outcome::Done);
-    assert_eq!(s.jobs[0].action, "keep-paused");
+    assert_eq!(
+        s.jobs[0].action,
+        macie_guard_core::expiry::policy::Step::KeepPaused
+    );
     let calls = rig.calls();
     assert_eq!(
         (

@@ -7,7 +7,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::policy::{
-    days_left, fate, JobSnapshot, JobStatus, JobType, Plan, Policy, PolicySource, POLICY_TAG,
+    days_left, fate, JobSnapshot, JobStatus, JobType, Plan, Policy, PolicySource, Step, POLICY_TAG,
 };
 use crate::severity::Severity;
 
@@ -77,8 +77,9 @@ pub struct JobReport {
     pub days_left: Option<f64>,
     pub policy: Option<Policy>,
     pub policy_source: Option<PolicySource>,
-    /// The plan: nothing, ignore, warn, notify, resume, keep-paused, cancel, lost.
-    pub action: String,
+    /// The step: nothing, ignore, warn, notify, let-run-expire, resume, keep-paused, cancel,
+    /// lost.
+    pub action: Step,
     pub outcome: Outcome,
     pub message: String,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -98,7 +99,7 @@ impl JobReport {
     pub fn new(
         job: &JobSnapshot,
         now: DateTime<Utc>,
-        action: &str,
+        action: Step,
         outcome: Outcome,
         message: String,
     ) -> Self {
@@ -112,7 +113,7 @@ impl JobReport {
             days_left: job.expires_at.map(|e| days_left(e, now)),
             policy: None,
             policy_source: None,
-            action: action.to_string(),
+            action,
             outcome,
             message,
             definition: None,
@@ -122,7 +123,7 @@ impl JobReport {
         }
     }
 
-    pub fn unknown(job_id: &str, action: &str, outcome: Outcome, message: String) -> Self {
+    pub fn unknown(job_id: &str, action: Step, outcome: Outcome, message: String) -> Self {
         let job = JobSnapshot {
             job_id: job_id.to_string(),
             name: String::new(),
@@ -326,7 +327,7 @@ pub fn plan_report(
         ),
         Plan::Act { action } => (Outcome::Failed, format!("{who}: {} not attempted", action.as_str())),
     };
-    JobReport::new(job, now, plan.label(), outcome, message)
+    JobReport::new(job, now, plan.step(), outcome, message)
 }
 
 impl Outcome {

@@ -412,14 +412,67 @@ pub enum Plan {
 
 impl Plan {
     pub fn label(&self) -> &'static str {
+        self.step().as_str()
+    }
+
+    /// The step the plan takes now.
+    pub fn step(&self) -> Step {
         match self {
-            Plan::Nothing { .. } => "nothing",
-            Plan::Ignore => "ignore",
-            Plan::Warn { .. } => "warn",
-            Plan::Notify => "notify",
-            Plan::LetRunExpire => "let-run-expire",
-            Plan::Act { action } => action.as_str(),
+            Plan::Nothing { .. } => Step::Nothing,
+            Plan::Ignore => Step::Ignore,
+            Plan::Warn { .. } => Step::Warn,
+            Plan::Notify => Step::Notify,
+            Plan::LetRunExpire => Step::LetRunExpire,
+            Plan::Act { action } => Step::from(*action),
         }
+    }
+}
+
+/// What was done, or planned, for a job: a report's `action` (and the metric's `Action`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Step {
+    Nothing,
+    Ignore,
+    Warn,
+    Notify,
+    LetRunExpire,
+    Resume,
+    KeepPaused,
+    Cancel,
+    /// Macie cancelled the job (or its run): it is reported lost.
+    Lost,
+}
+
+impl Step {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Step::Nothing => "nothing",
+            Step::Ignore => "ignore",
+            Step::Warn => "warn",
+            Step::Notify => "notify",
+            Step::LetRunExpire => "let-run-expire",
+            Step::Resume => "resume",
+            Step::KeepPaused => "keep-paused",
+            Step::Cancel => "cancel",
+            Step::Lost => "lost",
+        }
+    }
+}
+
+impl From<Action> for Step {
+    fn from(a: Action) -> Step {
+        match a {
+            Action::Resume => Step::Resume,
+            Action::KeepPaused => Step::KeepPaused,
+            Action::Cancel => Step::Cancel,
+        }
+    }
+}
+
+impl fmt::Display for Step {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
     }
 }
 

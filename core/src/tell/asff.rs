@@ -14,7 +14,7 @@ use crate::expiry::outcome::{Outcome, Summary};
 use crate::export::outcome::ExportReport;
 use crate::scope::{partition_of, Scope};
 use crate::severity::Severity;
-use crate::text::safe;
+use crate::text::{safe, truncate, Limit};
 
 /// ASFF's schema version.
 pub const SCHEMA_VERSION: &str = "2018-10-08";
@@ -344,15 +344,9 @@ impl HubSync {
     }
 }
 
+/// ASFF's limits, in bytes, with a mark of the cut.
 fn cut(s: &str, max: usize) -> String {
-    if s.len() <= max {
-        return s.to_string();
-    }
-    let mut end = max - 3;
-    while !s.is_char_boundary(end) {
-        end -= 1;
-    }
-    format!("{}...", &s[..end])
+    truncate(s, Limit::Bytes(max), "...")
 }
 
 fn resource_of(arn: &str) -> HubResource {
@@ -506,7 +500,7 @@ pub fn expiry_sync(s: &Summary, sweep: bool) -> HubSync {
             product_fields: BTreeMap::from([
                 ("macie-guard/code".to_string(), code.to_string()),
                 ("macie-guard/job-id".to_string(), j.job_id.clone()),
-                ("macie-guard/action".to_string(), j.action.clone()),
+                ("macie-guard/action".to_string(), j.action.to_string()),
                 (
                     "macie-guard/outcome".to_string(),
                     j.outcome.as_str().to_string(),
@@ -831,8 +825,13 @@ mod tests {
             ("c", Outcome::Lost),
             ("d", Outcome::Nothing),
         ] {
-            s.jobs
-                .push(JobReport::new(&job(id), now, "x", outcome, "m".into()));
+            s.jobs.push(JobReport::new(
+                &job(id),
+                now,
+                crate::expiry::policy::Step::Nothing,
+                outcome,
+                "m".into(),
+            ));
         }
         let sync = expiry_sync(&s, true);
         let ids: Vec<&str> = sync.findings.iter().map(|f| f.id.as_str()).collect();

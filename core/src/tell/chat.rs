@@ -13,7 +13,7 @@
 use serde_json::{json, Value};
 
 use crate::tell::notification::{Notification, MAX_BODY_BYTES};
-use crate::text::{controls_escaped, safe};
+use crate::text::{controls_escaped, safe, truncate, Limit};
 
 /// At most this many characters of description (the rest is in the e-mail and the log).
 pub const DESCRIPTION_MAX: usize = 3_500;
@@ -57,16 +57,7 @@ pub fn markdown(s: &str, keep_lines: bool) -> String {
 }
 
 fn cut_chars(s: &str, max: usize, more: &str) -> String {
-    if s.chars().count() <= max {
-        return s.to_string();
-    }
-    let kept: String = s
-        .chars()
-        .take(max.saturating_sub(more.chars().count()))
-        .collect();
-    // Never end inside an escape: drop a trailing lone backslash.
-    let kept = kept.strip_suffix('\\').unwrap_or(&kept).to_string();
-    format!("{kept}{more}")
+    truncate(s, Limit::Chars(max), more)
 }
 
 /// SNS's `MessageStructure=json` message carrying both forms: the readable body for

@@ -185,7 +185,10 @@ pub fn events(s: &Summary) -> Vec<GuardEvent> {
 pub fn metrics(s: &Summary) -> Counts {
     let mut counts = Counts::default();
     for j in &s.jobs {
-        counts.add(&[("Action", &j.action), ("Outcome", j.outcome.as_str())]);
+        counts.add(&[
+            ("Action", j.action.as_str()),
+            ("Outcome", j.outcome.as_str()),
+        ]);
     }
     counts
 }

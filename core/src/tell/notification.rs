@@ -5,6 +5,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::severity::Severity;
+use crate::text::{truncate, Limit};
 
 /// A message for people: readable text first, the same facts as JSON after it.
 #[derive(Debug, Clone, Serialize)]
@@ -26,14 +27,6 @@ pub struct Notification {
 
 /// SNS accepts messages up to 256 KiB; keep a margin for the subject and attributes.
 pub const MAX_BODY_BYTES: usize = 250 * 1024;
-
-fn cut(s: &str, max: usize) -> &str {
-    let mut end = max.min(s.len());
-    while !s.is_char_boundary(end) {
-        end -= 1;
-    }
-    &s[..end]
-}
 
 impl Notification {
     /// The message body: the text, then the facts as JSON; never over [`MAX_BODY_BYTES`]
@@ -57,7 +50,11 @@ impl Notification {
         let more = "\n... (cut: too long for one message; see the function's log and result)";
         format!(
             "{}{more}{note}",
-            cut(text, max.saturating_sub(note.len() + more.len()))
+            truncate(
+                text,
+                Limit::Bytes(max.saturating_sub(note.len() + more.len())),
+                ""
+            )
         )
     }
 
