@@ -103,7 +103,8 @@ async fn health_events_about_elsewhere_are_ignored_quietly() {
     use common::fakes::FakeJobs;
     use lambda_runtime::{Context, LambdaEvent};
     use macie_guard::expiry::lambda::ExpiryFunction;
-    use macie_guard::journal::{Entry, Journal, MemoryJournal};
+    use macie_guard::journal::memory::MemoryJournal;
+    use macie_guard::journal::{Entry, Journal};
     use macie_guard_core::expiry::policy::{ExpiryConfig, JobType};
     use testkit::{event, REGION};
 

@@ -14,7 +14,7 @@ use macie_guard_core::export::facts::{ConfigFact, Destination};
 use macie_guard_core::export::outcome::{ExportReport, RegionReport};
 use macie_guard_core::scope::partition_of;
 use macie_guard_core::severity::Severity;
-use macie_guard_core::tell::asff::export_sync;
+use macie_guard_core::tell::asff::export::export_sync;
 use macie_guard_core::tell::export::{events, notification};
 
 pub struct ExportGuard<S, N> {

@@ -9,6 +9,9 @@
 //!
 //! Both print `listening on http://HOST:PORT` once they accept connections; nothing here
 //! sleeps or polls for readiness.
+//!
+//! Why one file this long: every test binary and the benchmark link it, and its parts (servers,
+//! clients, seeding, faults, the Runtime API) share one process-wide state of stand-ins.
 
 pub mod local_runtime;
 pub mod runtime_api;
@@ -354,6 +357,24 @@ pub async fn sns_client(endpoint: &str) -> aws_sdk_sns::Client {
 /// intrinsic tags as `{"Ref": ...}` / `{"Fn::...": ...}`; with `expand`, after the SAM
 /// transform.
 pub fn template_json(path: &str, expand: bool) -> Value {
+    // Read once per process: each reading starts Python (and, expanded, the SAM translator).
+    static READ: std::sync::OnceLock<
+        std::sync::Mutex<std::collections::HashMap<(String, bool), Value>>,
+    > = std::sync::OnceLock::new();
+    let cache = READ.get_or_init(Default::default);
+    let key = (path.to_string(), expand);
+    if let Some(v) = cache.lock().unwrap_or_else(|p| p.into_inner()).get(&key) {
+        return v.clone();
+    }
+    let v = read_template_json(path, expand);
+    cache
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .insert(key, v.clone());
+    v
+}
+
+fn read_template_json(path: &str, expand: bool) -> Value {
     let root = workspace_root();
     let python = root.join(".venv-sam/bin/python");
     assert!(

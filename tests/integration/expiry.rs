@@ -1,6 +1,9 @@
 //! The expiry guard through the real SDK clients over HTTP: the local Macie for jobs, moto
 //! for SNS. Assertions are on job states, on the local Macie's call counters, and on what
 //! SNS received.
+//!
+//! Why one file this long: one test per policy and trigger against the same seeded account,
+//! so the set of promises reads as one list.
 
 use crate::common;
 
@@ -587,7 +590,7 @@ async fn the_lambda_handler_rejects_malformed_events_before_any_call() {
             default_policy: Policy::Resume,
             ..ExpiryConfig::default()
         },
-        journal: macie_guard::journal::MemoryJournal::new(),
+        journal: macie_guard::journal::memory::MemoryJournal::new(),
         region: REGION.into(),
         fallback_account: None,
     };

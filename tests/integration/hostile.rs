@@ -18,8 +18,11 @@ use testkit::{macie_client, stand_in_config, workspace_root, LocalMacie, ACCOUNT
 
 struct Handlers {
     macie: LocalMacie,
-    expiry:
-        ExpiryFunction<aws_sdk_macie2::Client, PrintNotifier, macie_guard::journal::MemoryJournal>,
+    expiry: ExpiryFunction<
+        aws_sdk_macie2::Client,
+        PrintNotifier,
+        macie_guard::journal::memory::MemoryJournal,
+    >,
     export: ExportFunction<AwsSources, PrintNotifier>,
 }
 
@@ -34,7 +37,7 @@ async fn handlers() -> Handlers {
         "exportConfiguration": {"s3Destination": {"bucketName": "results", "kmsKeyArn": "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"}}
     })));
     let expiry = ExpiryFunction {
-        journal: macie_guard::journal::MemoryJournal::new(),
+        journal: macie_guard::journal::memory::MemoryJournal::new(),
         macie: macie_client(macie.url()).await,
         outbound: PrintNotifier,
         config: ExpiryConfig::default(),
@@ -204,7 +207,7 @@ async fn duplicated_events_change_a_job_at_most_once() {
         "jobStatus": "USER_PAUSED", "pausedDaysAgo": 29, "tags": {"macie-guard:on-expiry": "keep-paused"}}]}),
     ));
     let f = ExpiryFunction {
-        journal: macie_guard::journal::MemoryJournal::new(),
+        journal: macie_guard::journal::memory::MemoryJournal::new(),
         macie: macie_client(macie.url()).await,
         outbound: PrintNotifier,
         config: ExpiryConfig::default(),

@@ -1,5 +1,8 @@
 //! Least privilege, checked: the AWS operations each function's code can call, read from the
 //! source, against the actions its role in template.yaml allows. Neither side may have more.
+//!
+//! Why one file this long: the reading of the source and the reading of the template meet
+//! here; both sides are needed to compare them.
 
 use serde_json::Value;
 use std::collections::BTreeSet;
@@ -79,7 +82,7 @@ fn sources() -> Vec<String> {
 
 /// The one source file that holds `needle` (a definition, a call): found, not named by hand,
 /// so that a file moved or renamed changes nothing here.
-fn defining(needle: &str) -> String {
+pub(crate) fn defining(needle: &str) -> String {
     let found: Vec<String> = sources()
         .into_iter()
         .filter(|f| {
@@ -435,8 +438,8 @@ fn no_wildcard_action_anywhere() {
 
 /// The organization view's role may read exactly what the two ports read (jobs: list and
 /// describe; the export facts) and nothing else: no update, no publish. The view itself calls
-/// only STS and Organizations with the operator's own credentials (README "The organization
-/// view").
+/// only STS and Organizations with the operator's own credentials (docs/organization.md, "The
+/// organization view").
 #[test]
 fn the_organization_views_role_may_read_exactly_what_the_view_reads() {
     let template = read("template.yaml");

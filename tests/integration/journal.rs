@@ -6,12 +6,16 @@
 //! - Never silent: the jobs changed equal the jobs reported, whatever the crash point.
 //! - Overlap: three sweeps at once change each job once.
 //! - Time budget: a sweep stops taking jobs before its deadline and says how many it left.
+//!
+//! Why one file this long: the crash points, the overlap and the retry share one harness that
+//! kills a run between any two calls; the harness and its users stay together.
 
 use chrono::{DateTime, Duration, Utc};
 use macie_guard::error::Result;
 use macie_guard::expiry::guard::ExpiryGuard;
 use macie_guard::expiry::jobs::{DescribedJob, MacieJobs, Page, Target, UpdateError};
-use macie_guard::journal::{Claim, DynamoJournal, Entry, Journal};
+use macie_guard::journal::dynamo::DynamoJournal;
+use macie_guard::journal::{Claim, Entry, Journal};
 use macie_guard::outbound::sns::SnsNotifier;
 use macie_guard::outbound::Outbound;
 use macie_guard_core::delivery::Told;
@@ -584,7 +588,7 @@ async fn the_journal_costs_one_query_per_run_and_two_writes_per_change() {
 /// and makes the change once.
 #[tokio::test]
 async fn an_open_entry_whose_change_was_never_made_is_decided_again() {
-    use macie_guard::journal::MemoryJournal;
+    use macie_guard::journal::memory::MemoryJournal;
     let rig = Rig::new(json!([paused(
         KEEP,
         "keep",

@@ -370,7 +370,7 @@ impl macie_guard::outbound::Outbound for EventsRefused {
 #[tokio::test]
 async fn a_change_whose_events_were_refused_is_reported_again_by_the_next_run() {
     let jobs = FakeJobs::new(Utc::now()).paused(A, JobType::OneTime, 29.0, Some("resume"));
-    let journal = macie_guard::journal::MemoryJournal::new();
+    let journal = macie_guard::journal::memory::MemoryJournal::new();
     let first = guard(&jobs, EventsRefused, ExpiryConfig::default()).with_journal(&journal);
     let err = common::sweep(&first).await.unwrap_err();
     assert_eq!(err.kind(), "EventsFailed", "{err}");
@@ -427,7 +427,8 @@ fn skewed_clock() -> chrono::DateTime<Utc> {
 /// keeps its jobs; when it ends, nothing is held.
 #[tokio::test]
 async fn a_living_run_renews_its_leases() {
-    use macie_guard::journal::{MemoryJournal, LEASE_MARGIN_SECS, LEASE_SECS};
+    use macie_guard::journal::memory::MemoryJournal;
+    use macie_guard::journal::{LEASE_MARGIN_SECS, LEASE_SECS};
     let jobs = FakeJobs::new(Utc::now()).paused(A, JobType::OneTime, 29.0, Some("keep-paused"));
     let journal = MemoryJournal::new();
     let slow = SlowPause {

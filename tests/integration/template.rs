@@ -7,6 +7,9 @@
 //!   EventBridge rule, each schedule) can write to its queue, including the queue's KMS key.
 //! - The StackSets package (scripts/package.py) is the same template without a Transform,
 //!   its code read from each Region's artifact bucket, which only the organization may read.
+//!
+//! Why one file this long: one reading of the template (it takes seconds) serves every check;
+//! each check is one test.
 
 use macie_guard_core::config::{expiry_config, export_config, Env};
 use macie_guard_core::export::policy_eval::glob;
@@ -436,7 +439,9 @@ fn the_journal_table_is_shaped_as_the_code_uses_it() {
         "expiresAt"
     );
     assert_eq!(table["TimeToLiveSpecification"]["Enabled"], true);
-    let code = std::fs::read_to_string(workspace_root().join("src/journal.rs")).unwrap();
+    // The journal's DynamoDB adapter, wherever it lives.
+    let file = crate::iam::defining("impl Journal for DynamoJournal");
+    let code = std::fs::read_to_string(workspace_root().join(file)).unwrap();
     assert!(
         code.contains("expiresAt = :ttl")
             && code.contains("\"scope\"")

@@ -1,4 +1,7 @@
 //! Table tests: one healthy baseline, then one change per rule.
+//!
+//! Why one file this long: every rule's test changes one field of the same healthy baseline;
+//! kept together, the baseline and its variations read as one table.
 
 use super::*;
 use crate::export::facts::*;

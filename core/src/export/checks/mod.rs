@@ -1,11 +1,14 @@
 //! Facts about the export configuration in, findings out: pure functions, no I/O.
+//!
+//! [`evidence`] weighs the results that arrived; [`policies`] reads the key and bucket
+//! policies; this file checks the configuration, the bucket and the key.
 
 use serde::Serialize;
 use serde_json::{json, Value};
 
 use super::facts::{
     bucket_name_problem, parse_key_arn, BucketFact, ConfigFact, Destination, ExportFacts, KeyFact,
-    Membership, Owner, PolicyFact,
+    Membership, Owner,
 };
 use super::policy_eval::{PolicyDoc, Request, Verdict, ABSENT_FOR_SERVICE_PRINCIPALS};
 use super::regions::{classify, macie_principal, placement, Placement};
@@ -15,7 +18,7 @@ use crate::severity::Severity;
 /// One problem (or a thing that could not be verified), with its fix.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Finding {
-    /// Stable code, listed in the README.
+    /// Stable code, listed in docs/operating.md (Finding codes).
     pub code: &'static str,
     pub severity: Severity,
     /// What it is about: the configuration, the bucket ARN or the key ARN.
@@ -196,104 +199,6 @@ pub fn check(f: &ExportFacts) -> Vec<Finding> {
     }
     check_evidence(&mut c, f);
     c.out
-}
-
-/// "Cannot verify" findings that results written after a run answer: Macie could use the
-/// key and write to the bucket then.
-const ANSWERED_BY_RESULTS: [&str; 4] = [
-    "KEY_POLICY_UNVERIFIED",
-    "BUCKET_POLICY_UNVERIFIED",
-    "KEY_UNVERIFIED",
-    "KEY_USAGE_UNVERIFIED",
-];
-
-/// Evidence: results that arrive turn "cannot verify" into "verified by evidence"; a run
-/// with no results after it is critical; results that cannot be listed are never a pass.
-fn check_evidence(c: &mut Ctx, f: &ExportFacts) {
-    use crate::export::evidence::{weigh, Verdict};
-    let Some(facts) = &f.evidence else { return };
-    let bucket = c.bucket_arn.clone();
-    let prefix = match &facts.results {
-        Some(crate::export::evidence::ResultsFact::Listed { prefix, .. }) => prefix.clone(),
-        _ => String::new(),
-    };
-    let evidence = weigh(facts);
-    let automated = match evidence.automated_discovery {
-        Some(true) => {
-            " Automated sensitive data discovery is on here too; its results are not compared."
-        }
-        _ => "",
-    };
-    match evidence.verdict {
-        Verdict::Verified {
-            job_id,
-            run_at,
-            newest,
-        } => {
-            for finding in c
-                .out
-                .iter_mut()
-                .filter(|x| ANSWERED_BY_RESULTS.contains(&x.code))
-            {
-                finding.severity = Severity::Info;
-                finding.message = format!(
-                    "verified by evidence: Macie wrote discovery results at {} after job {job_id} started at {}, so it could use this key and bucket then; {}",
-                    newest.format("%Y-%m-%d %H:%M UTC"),
-                    run_at.format("%Y-%m-%d %H:%M UTC"),
-                    finding.message
-                );
-            }
-        }
-        Verdict::Missing {
-            job_id,
-            name,
-            run_at,
-            newest,
-        } => {
-            let causes: Vec<&str> = c
-                .out
-                .iter()
-                .filter(|x| x.severity >= Severity::Warning)
-                .map(|x| x.code)
-                .collect();
-            let likely = if causes.is_empty() {
-                "No check found a cause: see the job's lastRunErrorStatus (it may have analyzed no objects), and whether the bucket or key changed since.".to_string()
-            } else {
-                format!("Likely causes, from the other checks here: {}.", causes.join(", "))
-            };
-            c.push(
-                "RESULTS_MISSING",
-                Severity::Critical,
-                &bucket,
-                format!(
-                    "Macie ran but wrote no results: job {} ({job_id}) started at {}, more than {} hour(s) ago, and the newest result object under s3://{}/{prefix} is {}",
-                    crate::text::safe(&name),
-                    run_at.format("%Y-%m-%d %H:%M UTC"),
-                    facts.grace_hours,
-                    bucket.rsplit(':').next().unwrap_or_default(),
-                    newest
-                        .map(|n| format!("from {}", n.format("%Y-%m-%d %H:%M UTC")))
-                        .unwrap_or_else(|| "none at all".into())
-                ),
-                format!("{likely} Fix what the other findings name, then run the job again.{automated}"),
-            );
-        }
-        Verdict::Unverified { reason } => c.push(
-            "RESULTS_UNVERIFIED",
-            Severity::Warning,
-            &bucket,
-            format!("cannot verify that Macie's discovery results arrive: {reason}"),
-            "Allow the export guard's role s3:ListBucket on the results bucket (and, for a bucket of another account, its bucket policy too) so that it can see the results Macie writes.".into(),
-        ),
-        Verdict::Inconclusive { job_id, objects } => c.push(
-            "RESULTS_INCONCLUSIVE",
-            Severity::Info,
-            &bucket,
-            format!("job {job_id} has more result objects than one listing returns ({objects} listed, none newer than its latest run): whether its latest run wrote results is not known"),
-            "Nothing to do; the next check looks again.".into(),
-        ),
-        Verdict::Pending { .. } | Verdict::NoRun => {}
-    }
 }
 
 /// What the configuration's own fields say, for the checks of the bucket and the key.
@@ -552,211 +457,11 @@ fn check_key(
     key_found
 }
 
-/// The key policy: lets the Macie principal generate data keys and encrypt.
-fn check_key_policy(c: &mut Ctx<'_>, f: &ExportFacts, fields: &Fields) {
-    let key_arn = c.key_arn.clone();
-    let key_parts = &fields.key_parts;
-    let statement = c.key_statement();
-    match &f.key_policy {
-        None => {}
-        Some(PolicyFact::Unverified { reason }) => {
-            let key_account = key_parts.as_ref().map(|p| p.2.as_str()).unwrap_or_default();
-            let fix = if key_account != f.account {
-                format!("The key belongs to account {key_account}: GetKeyPolicy works only there. Ask that account's administrator to check that the key policy has the statement below (or run macie-guard check-export with that account's credentials).")
-            } else {
-                "Allow the function kms:GetKeyPolicy, or check by hand that the key policy has the statement below.".to_string()
-            };
-            c.push(
-                "KEY_POLICY_UNVERIFIED",
-                Severity::Warning,
-                &key_arn,
-                format!("cannot read the key policy of {key_arn}: {reason}"),
-                fix,
-            );
-            c.with_statement(statement);
-        }
-        Some(PolicyFact::None) => {
-            c.push(
-                "KEY_POLICY_MISSING_MACIE",
-                Severity::Critical,
-                &key_arn,
-                format!(
-                    "the key {key_arn} has no key policy, so {} may not use it",
-                    c.principal
-                ),
-                "Add this statement to the key policy.".into(),
-            );
-            c.with_statement(statement);
-        }
-        Some(PolicyFact::Document { text }) => key_policy_findings(c, text, statement),
-    }
-}
+mod evidence;
+mod policies;
 
-/// The bucket policy: lets the Macie principal find the bucket's Region and write results.
-fn check_bucket_policy(c: &mut Ctx<'_>, f: &ExportFacts, dest: &Destination, fields: &Fields) {
-    let bucket = &fields.bucket;
-    let bucket_arn = c.bucket_arn.clone();
-    let statements = c.bucket_statements();
-    match &f.bucket_policy {
-        None => {}
-        Some(PolicyFact::Unverified { reason }) => {
-            let fix = match dest.expected_bucket_owner.as_deref().filter(|o| *o != f.account) {
-                    Some(owner) => format!("The bucket belongs to account {owner}: GetBucketPolicy works only there. Ask that account's administrator to check that the bucket policy has the statements below (or run macie-guard check-export with that account's credentials)."),
-                    None => "Allow the function s3:GetBucketPolicy, or check by hand that the bucket policy has the statements below.".to_string(),
-                };
-            c.push(
-                "BUCKET_POLICY_UNVERIFIED",
-                Severity::Warning,
-                &bucket_arn,
-                format!("cannot read the bucket policy of {bucket}: {reason}"),
-                fix,
-            );
-            c.with_statement(statements);
-        }
-        Some(PolicyFact::None) => {
-            c.push(
-                "BUCKET_POLICY_MISSING_MACIE",
-                Severity::Critical,
-                &bucket_arn,
-                format!(
-                    "the bucket {bucket} has no bucket policy, so {} may not write results to it",
-                    c.principal
-                ),
-                "Add a bucket policy with these statements.".into(),
-            );
-            c.with_statement(statements);
-        }
-        Some(PolicyFact::Document { text }) => bucket_policy_findings(c, text, bucket, statements),
-    }
-}
-
-fn key_policy_findings(c: &mut Ctx<'_>, text: &str, statement: Value) {
-    let key_arn = c.key_arn.clone();
-    let doc = match PolicyDoc::parse(text) {
-        Ok(d) => d,
-        Err(why) => {
-            c.push(
-                "KEY_POLICY_UNVERIFIED",
-                Severity::Warning,
-                &key_arn,
-                format!("cannot read the key policy of {key_arn}: {why}"),
-                "Check the key policy by hand for the statement below.".into(),
-            );
-            c.with_statement(statement);
-            return;
-        }
-    };
-    let mut missing = Vec::new();
-    let mut unknown = Vec::new();
-    for action in ["kms:GenerateDataKey", "kms:Encrypt"] {
-        match c.verdict(&doc, action, &key_arn) {
-            Verdict::Allowed => {}
-            Verdict::NotAllowed => missing.push(action.to_string()),
-            Verdict::Denied(sid) => missing.push(format!("{action} (denied by {sid})")),
-            Verdict::Unknown(why) => unknown.push(format!("{action}: {why}")),
-        }
-    }
-    if !missing.is_empty() {
-        c.push("KEY_POLICY_MISSING_MACIE", Severity::Critical, &key_arn,
-            format!("the key policy of {key_arn} does not let {} use the key for {}: Macie cannot encrypt discovery results", c.principal, missing.join(", ")),
-            "Add this statement to the key policy (and remove any Deny that blocks it).".into());
-        c.with_statement(statement);
-    } else if !unknown.is_empty() {
-        c.push(
-            "KEY_POLICY_UNVERIFIED",
-            Severity::Warning,
-            &key_arn,
-            format!(
-                "cannot tell whether the key policy of {key_arn} lets {} use the key: {}",
-                c.principal,
-                unknown.join("; ")
-            ),
-            "Check the key policy by hand; the statement below is what Macie needs.".into(),
-        );
-        c.with_statement(statement);
-    }
-}
-
-fn bucket_policy_findings(c: &mut Ctx<'_>, text: &str, bucket: &str, statements: Value) {
-    let bucket_arn = c.bucket_arn.clone();
-    let doc = match PolicyDoc::parse(text) {
-        Ok(d) => d,
-        Err(why) => {
-            c.push(
-                "BUCKET_POLICY_UNVERIFIED",
-                Severity::Warning,
-                &bucket_arn,
-                format!("cannot read the bucket policy of {bucket}: {why}"),
-                "Check the bucket policy by hand for the statements below.".into(),
-            );
-            c.with_statement(statements);
-            return;
-        }
-    };
-    let object = format!(
-        "{bucket_arn}/{}AWSLogs/{}/Macie/{}/example/result.jsonl.gz",
-        c.prefix, c.account, c.region
-    );
-    let location = c.verdict(&doc, "s3:GetBucketLocation", &bucket_arn);
-    let put = c.verdict(&doc, "s3:PutObject", &object);
-    let mut unknown = Vec::new();
-    for (action, verdict, idx) in [
-        ("s3:GetBucketLocation", &location, 0),
-        ("s3:PutObject", &put, 1),
-    ] {
-        let stmt = statements[idx].clone();
-        match verdict {
-            Verdict::Allowed => {}
-            Verdict::Denied(sid) => {
-                let (code, what) = if action == "s3:PutObject" {
-                    ("BUCKET_POLICY_DENIES_MACIE", format!("statement {sid} of the bucket policy of {bucket} denies Macie's s3:PutObject with SSE-KMS key {}", c.key_arn))
-                } else {
-                    ("BUCKET_POLICY_DENIES_MACIE", format!("statement {sid} of the bucket policy of {bucket} denies Macie s3:GetBucketLocation"))
-                };
-                c.push(code, Severity::Critical, &bucket_arn, format!("{what}: Macie cannot store discovery results"),
-                    format!("Change statement {sid} so that it does not apply to {} writing with this key (for a key-pinning Deny, name this key), and keep the statement below.", c.principal));
-                c.with_statement(stmt);
-            }
-            Verdict::NotAllowed => {
-                let code = if action == "s3:PutObject" {
-                    "BUCKET_POLICY_NO_PUT_OBJECT"
-                } else {
-                    "BUCKET_POLICY_NO_GET_BUCKET_LOCATION"
-                };
-                let on = if action == "s3:PutObject" {
-                    format!("{bucket_arn}/{}*", c.prefix)
-                } else {
-                    bucket_arn.clone()
-                };
-                c.push(
-                    code,
-                    Severity::Critical,
-                    &bucket_arn,
-                    format!(
-                        "the bucket policy of {bucket} does not allow {} {action} on {on}",
-                        c.principal
-                    ),
-                    "Add this statement to the bucket policy.".into(),
-                );
-                c.with_statement(stmt);
-            }
-            Verdict::Unknown(why) => unknown.push((action, why.clone(), stmt)),
-        }
-    }
-    for (action, why, stmt) in unknown {
-        c.push(
-            "BUCKET_POLICY_UNVERIFIED",
-            Severity::Warning,
-            &bucket_arn,
-            format!(
-                "cannot tell whether the bucket policy of {bucket} allows {} {action}: {why}",
-                c.principal
-            ),
-            "Check the bucket policy by hand; the statement below is what Macie needs.".into(),
-        );
-        c.with_statement(stmt);
-    }
-}
+use evidence::check_evidence;
+use policies::{check_bucket_policy, check_key_policy};
 
 #[cfg(test)]
 mod tests;

@@ -1,0 +1,427 @@
+//! Changing one job: decide on a fresh read, record the intent, act under the lease, and
+//! finish what an earlier run left open.
+
+use chrono::{DateTime, Utc};
+
+use super::ExpiryGuard;
+use crate::expiry::jobs::{DescribedJob, MacieJobs, Target, UpdateError};
+use crate::journal::{Claim, Entry, Journal};
+use crate::outbound::Outbound;
+use macie_guard_core::expiry::outcome::{label, plan_report, when, JobReport, Outcome};
+use macie_guard_core::expiry::policy::{
+    decide, fate, wanted, Action, JobSnapshot, JobStatus, Plan, Policy, PolicySource, Step,
+};
+use macie_guard_core::expiry::recovery::{left_by, paused_again, Left};
+
+impl<M: MacieJobs, N: Outbound, J: Journal> ExpiryGuard<M, N, J> {
+    /// Re-reads the job, decides, and acts on it under a lease.
+    pub async fn process(&self, job_id: &str, now: DateTime<Utc>) -> JobReport {
+        let job = match self.macie.describe(job_id).await {
+            Ok(Some(job)) => job,
+            Ok(None) => {
+                return JobReport::unknown(
+                    job_id,
+                    Step::Nothing,
+                    Outcome::NotFound,
+                    format!("job {job_id} does not exist (any more)"),
+                )
+            }
+            Err(e) => {
+                return JobReport::unknown(job_id, Step::Nothing, Outcome::Failed, e.to_string())
+            }
+        };
+        let (policy, source) = self.config.policy_for(&job.snapshot);
+        let plan = decide(&job.snapshot, policy, self.config.windows, now);
+        match plan {
+            Plan::Act { action } if !self.config.dry_run => {
+                let entry = self.intent(&job.snapshot, action, policy, now);
+                self.leased(entry, Some(job), now).await
+            }
+            _ => plan_report(
+                &job.snapshot,
+                &plan,
+                policy,
+                &source,
+                self.config.dry_run,
+                now,
+            )
+            .with_policy(policy, source),
+        }
+    }
+
+    pub(super) fn intent(
+        &self,
+        job: &JobSnapshot,
+        action: Action,
+        policy: Policy,
+        now: DateTime<Utc>,
+    ) -> Entry {
+        Entry {
+            job_id: job.job_id.clone(),
+            owner: self.owner.clone(),
+            lease_until: self.lease_until(now),
+            action,
+            policy,
+            paused_at: job.paused_at.map(|t| t.to_rfc3339()).unwrap_or_default(),
+            name: job.name.clone(),
+            decided_at: now.to_rfc3339(),
+        }
+    }
+
+    /// Takes the job's lease with `entry` as the intent; finishes whatever an earlier
+    /// invocation left open (re-reading the job), then decides and acts. `read` is the job as
+    /// read just before the claim: with no entry left open it is what the decision stands on.
+    pub(super) async fn leased(
+        &self,
+        entry: Entry,
+        read: Option<DescribedJob>,
+        now: DateTime<Utc>,
+    ) -> JobReport {
+        let scope = self.journal_scope();
+        let job_id = entry.job_id.clone();
+        let previous = match self.journal.claim(&scope, &entry, self.real_now(now)).await {
+            Ok(Claim::Granted { previous }) => {
+                self.lock_held().insert(job_id.clone());
+                previous
+            }
+            Ok(Claim::Done) => {
+                let mut r = JobReport::unknown(
+                    &job_id,
+                    Step::from(entry.action),
+                    Outcome::AlreadyDone,
+                    format!(
+                        "job {job_id}: another invocation already made this change ({})",
+                        entry.action.as_str()
+                    ),
+                );
+                r.name = entry.name.clone();
+                return r;
+            }
+            Ok(Claim::Busy { owner, until }) => {
+                let mut r = busy(&job_id, &entry.name, entry.action, &owner, until);
+                if let Some(j) = &read {
+                    let named = JobReport::new(
+                        &j.snapshot,
+                        now,
+                        Step::from(entry.action),
+                        Outcome::Busy,
+                        r.message.clone(),
+                    );
+                    r = JobReport {
+                        held_by: r.held_by,
+                        held_until: r.held_until,
+                        ..named
+                    };
+                }
+                return r;
+            }
+            Err(e) => {
+                return JobReport::unknown(
+                    &job_id,
+                    Step::from(entry.action),
+                    Outcome::Failed,
+                    format!("{e}; nothing was changed (the job's lease could not be taken)"),
+                )
+            }
+        };
+        // An entry left by a dead invocation: what it intended.
+        let read = if previous.is_some() { None } else { read };
+        let open = previous.unwrap_or_else(|| entry.clone());
+        let described = match read {
+            Some(j) => Ok(Some(j)),
+            None => self.macie.describe(&job_id).await,
+        };
+        let fresh = match described {
+            Ok(Some(j)) => j,
+            Ok(None) => {
+                let _ = self.release(&job_id, false).await;
+                let mut r = JobReport::unknown(
+                    &job_id,
+                    Step::from(entry.action),
+                    Outcome::NotFound,
+                    format!("job {job_id} does not exist (any more)"),
+                );
+                r.name = entry.name.clone();
+                return r;
+            }
+            Err(e) => {
+                // Keep the entry: the next invocation finds out what happened.
+                let mut r = JobReport::unknown(
+                    &job_id,
+                    Step::from(entry.action),
+                    Outcome::Failed,
+                    e.to_string(),
+                );
+                r.held = true;
+                return r;
+            }
+        };
+        if let Some(report) = self.made(&open, &fresh, now).await {
+            return report;
+        }
+        // Nothing was changed yet: decide on what the job is now.
+        let (policy, source) = self.config.policy_for(&fresh.snapshot);
+        let plan = decide(&fresh.snapshot, policy, self.config.windows, now);
+        match plan {
+            Plan::Act { action } => {
+                let intent = self.intent(&fresh.snapshot, action, policy, now);
+                if (intent.action, &intent.paused_at, intent.policy)
+                    != (open.action, &open.paused_at, open.policy)
+                {
+                    match self
+                        .journal
+                        .claim(&scope, &intent, self.real_now(now))
+                        .await
+                    {
+                        Ok(Claim::Granted { .. }) => {}
+                        Ok(Claim::Done) => {
+                            let _ = self.release(&job_id, false).await;
+                            return JobReport::new(
+                                &fresh.snapshot,
+                                now,
+                                Step::from(action),
+                                Outcome::AlreadyDone,
+                                format!(
+                                    "{}: another invocation already made this change ({})",
+                                    label(&fresh.snapshot),
+                                    action.as_str()
+                                ),
+                            );
+                        }
+                        Ok(Claim::Busy { .. }) | Err(_) => {
+                            // The entry stays ours and is handed over: nothing was changed.
+                            let mut r = JobReport::unknown(&job_id, Step::from(action), Outcome::Failed,
+                                format!("job {job_id}: its journal entry could not be updated; nothing was changed"));
+                            r.held = true;
+                            return r;
+                        }
+                    }
+                }
+                self.act(&fresh, action, policy, &source, now)
+                    .await
+                    .with_policy(policy, source)
+            }
+            _ => {
+                let _ = self.release(&job_id, false).await;
+                plan_report(
+                    &fresh.snapshot,
+                    &plan,
+                    policy,
+                    &source,
+                    self.config.dry_run,
+                    now,
+                )
+                .with_policy(policy, source)
+            }
+        }
+    }
+
+    /// Whether the change `open` intended was already made (by an invocation that died before
+    /// reporting it), finishing keep-paused's pause where only the resume was made. `None`:
+    /// nothing was changed yet.
+    pub(super) async fn made(
+        &self,
+        open: &Entry,
+        fresh: &DescribedJob,
+        now: DateTime<Utc>,
+    ) -> Option<JobReport> {
+        let snap = &fresh.snapshot;
+        let interrupted = open.owner != self.owner;
+        let done = |outcome, message: String| {
+            let mut r = JobReport::new(snap, now, Step::from(open.action), outcome, message)
+                .with_policy(open.policy, PolicySource::Tag);
+            r.policy_source = None;
+            r.held = true;
+            r
+        };
+        match left_by(open.action, open.paused_at_time(), snap, interrupted) {
+            Left::Nothing => None,
+            Left::PauseAgain => match self.macie.update(&snap.job_id, Target::UserPaused).await {
+                Ok(()) => {
+                    changed_log(snap, snap.status.as_str(), "USER_PAUSED");
+                    Some(done(Outcome::Done, paused_again(snap, interrupted)))
+                }
+                Err(e) => Some(done(Outcome::Failed, format!(
+                    "{} was resumed to be paused again, and pausing it failed ({}); it is {} now. The next invocation pauses it again; pause it by hand if it must not run",
+                    label(snap), update_error_text(&e), snap.status))),
+            },
+            Left::Made {
+                message,
+                with_definition,
+            } => {
+                let mut r = done(Outcome::Done, message);
+                if with_definition {
+                    r.definition = Some(fresh.definition.clone());
+                }
+                Some(r)
+            }
+        }
+    }
+
+    /// Makes the change (one or two UpdateClassificationJob calls), under the lease.
+    pub(super) async fn act(
+        &self,
+        job: &DescribedJob,
+        action: Action,
+        policy: Policy,
+        source: &PolicySource,
+        now: DateTime<Utc>,
+    ) -> JobReport {
+        let snap = &job.snapshot;
+        let who = label(snap);
+        let report = |snap: &JobSnapshot, outcome, message: String, held: bool| {
+            let mut r = JobReport::new(snap, now, Step::from(action), outcome, message);
+            r.held = held;
+            if action == Action::Cancel && outcome == Outcome::Done {
+                r.definition = Some(job.definition.clone());
+            }
+            r
+        };
+        let success = format!(
+            "{who} was {} (policy {policy}{}); it would have expired {}",
+            fate(policy, snap.job_type),
+            if *source == PolicySource::Tag {
+                ", from its tag"
+            } else {
+                ", the default"
+            },
+            snap.expires_at.map(when).unwrap_or_default()
+        );
+        let first = match action {
+            Action::Resume | Action::KeepPaused => Target::Running,
+            Action::Cancel => Target::Cancelled,
+        };
+        let mut result = self.macie.update(&snap.job_id, first).await;
+        if let Err(UpdateError::Refused { code, message }) = &result {
+            // The state moved under us: re-read, decide again, act at most once more.
+            let again = match self.macie.describe(&snap.job_id).await {
+                Ok(Some(j)) => j,
+                Ok(None) => {
+                    let _ = self.release(&snap.job_id, false).await;
+                    return report(snap, Outcome::NotFound, format!("{who} disappeared while being changed"), false);
+                }
+                Err(e) => return report(snap, Outcome::Failed, format!("{who}: Macie refused the change ({code}: {message}) and re-reading failed: {e}"), true),
+            };
+            let fresh = &again.snapshot;
+            match decide(fresh, policy, self.config.windows, now) {
+                Plan::Act { action: a } if a == action => {
+                    result = self.macie.update(&fresh.job_id, first).await;
+                    if let Err(UpdateError::Refused { code, message }) = &result {
+                        return report(
+                            fresh,
+                            Outcome::Failed,
+                            format!(
+                                "{who}: {} refused twice ({code}: {message}); job is {}",
+                                action.as_str(),
+                                fresh.status
+                            ),
+                            true,
+                        );
+                    }
+                }
+                _ => {
+                    // Nothing to make: the job is already there, or moved away.
+                    let _ = self.release(&snap.job_id, false).await;
+                    let (outcome, message) = if wanted(action, fresh) {
+                        (
+                            Outcome::AlreadyDone,
+                            format!("{who} is already {}", fresh.status),
+                        )
+                    } else {
+                        (Outcome::Nothing, format!("{who} changed before macie-guard could act ({code}: {message}); it is {} now, nothing left to do", fresh.status))
+                    };
+                    return report(fresh, outcome, message, false);
+                }
+            }
+        }
+        if let Err(e) = result {
+            // Maybe made, maybe not (a timeout can hide a success): the entry stays and the
+            // next invocation finds out.
+            return report(
+                snap,
+                Outcome::Failed,
+                format!(
+                    "{who}: {} failed: {}",
+                    action.as_str(),
+                    update_error_text(&e)
+                ),
+                true,
+            );
+        }
+        changed_log(
+            snap,
+            snap.status.as_str(),
+            if first == Target::Running {
+                "RUNNING"
+            } else {
+                "CANCELLED"
+            },
+        );
+        if action != Action::KeepPaused {
+            return report(snap, Outcome::Done, success, true);
+        }
+        let mut paused = self.macie.update(&snap.job_id, Target::UserPaused).await;
+        if let Err(UpdateError::Refused { .. }) = &paused {
+            // Not RUNNING yet, or no longer: pausing is legal from RUNNING, IDLE and PAUSED.
+            if let Ok(Some(j)) = self.macie.describe(&snap.job_id).await {
+                if matches!(j.snapshot.status, JobStatus::Running | JobStatus::Paused) {
+                    paused = self.macie.update(&snap.job_id, Target::UserPaused).await;
+                }
+            }
+        }
+        match paused {
+            Ok(()) => {
+                changed_log(snap, "RUNNING", "USER_PAUSED");
+                report(snap, Outcome::Done, success, true)
+            }
+            Err(e) => report(
+                snap,
+                Outcome::Failed,
+                format!(
+                    "{who} was resumed to be paused again, and pausing it failed ({}); it is RUNNING now. The next invocation pauses it again; pause it by hand if it must not run",
+                    update_error_text(&e)
+                ),
+                true,
+            ),
+        }
+    }
+}
+
+/// A job left to another run that holds its journal entry: named, with who holds it, until
+/// when, and what happens if that run dies.
+pub(super) fn busy(job_id: &str, name: &str, action: Action, owner: &str, until: i64) -> JobReport {
+    let until = DateTime::from_timestamp(until, 0);
+    let who = if name.is_empty() {
+        format!("job {job_id}")
+    } else {
+        format!("job \"{name}\" ({job_id})")
+    };
+    let message = format!(
+        "{who} is being changed ({}) by another run ({owner}), which holds it until {} and renews that while it lives; left to it. If that run dies, the next run after then finishes the change and reports it",
+        action.as_str(),
+        until.map(when).unwrap_or_else(|| "an unknown time".into())
+    );
+    let mut r = JobReport::unknown(job_id, Step::from(action), Outcome::Busy, message);
+    r.name = name.to_string();
+    r.held_by = Some(owner.to_string());
+    r.held_until = until;
+    r
+}
+
+pub(super) fn update_error_text(e: &UpdateError) -> String {
+    match e {
+        UpdateError::Refused { code, message } => format!("{code}: {message}"),
+        UpdateError::Failed(e) => e.to_string(),
+    }
+}
+
+/// The log line written the moment a job is changed, before anything else can fail.
+pub(super) fn changed_log(job: &JobSnapshot, from: &str, to: &str) {
+    tracing::info!(
+        job_id = %job.job_id,
+        name = %job.name,
+        from,
+        to,
+        "job changed"
+    );
+}

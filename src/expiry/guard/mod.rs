@@ -1,0 +1,382 @@
+//! The expiry guard: finds paused jobs near expiry, decides per job, acts, and reports.
+//!
+//! This file runs one invocation (recovery first, the heartbeat, the report); [`find`] finds
+//! the jobs to look at; [`change`] changes one job under its lease.
+
+use chrono::{DateTime, Utc};
+use futures_util::stream::{self, StreamExt};
+use std::collections::BTreeSet;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+
+use super::jobs::MacieJobs;
+use crate::error::Result;
+use crate::journal::memory::MemoryJournal;
+use crate::journal::{
+    earlier_attempt, Entry, Journal, HEARTBEAT_SECS, LEASE_MARGIN_SECS, LEASE_SECS,
+};
+use crate::outbound::securityhub::log_hub;
+use crate::outbound::Outbound;
+use macie_guard_core::delivery::{Delivery, Told};
+use macie_guard_core::expiry::event::ExpiryEvent;
+use macie_guard_core::expiry::outcome::{JobReport, Outcome, Summary};
+use macie_guard_core::expiry::policy::{ExpiryConfig, Policy};
+use macie_guard_core::scope::Scope;
+use macie_guard_core::tell::asff::expiry::expiry_sync;
+use macie_guard_core::tell::expiry::{events, notification};
+
+/// Time kept back at the end of an invocation to finish the jobs in flight and report.
+pub const RESERVE_SECS: i64 = 60;
+
+pub struct ExpiryGuard<M, N, J = MemoryJournal> {
+    pub macie: M,
+    /// Where the outcome goes out: the message, the events, Security Hub.
+    pub outbound: N,
+    pub config: ExpiryConfig,
+    pub scope: Scope,
+    /// Leases, intents and the outbox of changes (see [`crate::journal`]).
+    pub journal: J,
+    /// This invocation's id: the owner of the leases it takes.
+    pub owner: String,
+    /// When the invocation must be over (Lambda's deadline); `None`: no deadline (the CLI).
+    pub deadline: Option<DateTime<Utc>>,
+    /// When the invocation started (the time budget is measured from here).
+    pub started: DateTime<Utc>,
+    /// Real time, for the time budget and the leases (a run's decisions use the `now` they
+    /// are given); tests pass their own.
+    pub clock: fn() -> DateTime<Utc>,
+    /// How often the leases this run holds are renewed while it lives.
+    pub heartbeat: std::time::Duration,
+    /// Set to stop taking new jobs (the CLI's Ctrl-C): the jobs in flight are finished and
+    /// reported.
+    pub stop: Arc<AtomicBool>,
+    /// The jobs whose journal entries this run holds (renewed by the heartbeat).
+    held: Mutex<BTreeSet<String>>,
+}
+
+/// An owner for a run that has no request id of its own (the CLI): an attempt of a request
+/// of its own.
+pub fn invocation_id() -> String {
+    crate::journal::attempt_of(&format!("cli-{}", std::process::id()))
+}
+
+impl<M: MacieJobs, N: Outbound> ExpiryGuard<M, N, MemoryJournal> {
+    /// A guard with the process's own journal and no deadline (the CLI, tests).
+    pub fn new(macie: M, outbound: N, config: ExpiryConfig, scope: Scope) -> Self {
+        ExpiryGuard {
+            macie,
+            outbound,
+            config,
+            scope,
+            journal: MemoryJournal::new(),
+            owner: invocation_id(),
+            deadline: None,
+            started: Utc::now(),
+            clock: Utc::now,
+            heartbeat: std::time::Duration::from_secs(HEARTBEAT_SECS),
+            stop: Arc::default(),
+            held: Mutex::default(),
+        }
+    }
+}
+
+impl<M: MacieJobs, N: Outbound, J: Journal> ExpiryGuard<M, N, J> {
+    /// The same guard with another journal.
+    pub fn with_journal<K: Journal>(self, journal: K) -> ExpiryGuard<M, N, K> {
+        ExpiryGuard {
+            macie: self.macie,
+            outbound: self.outbound,
+            config: self.config,
+            scope: self.scope,
+            journal,
+            owner: self.owner,
+            deadline: self.deadline,
+            started: self.started,
+            clock: self.clock,
+            heartbeat: self.heartbeat,
+            stop: self.stop,
+            held: self.held,
+        }
+    }
+
+    pub fn with_deadline(mut self, deadline: Option<DateTime<Utc>>) -> Self {
+        self.deadline = deadline;
+        self.started = (self.clock)();
+        self
+    }
+
+    /// The same guard reading real time from `clock` (tests).
+    pub fn with_clock(mut self, clock: fn() -> DateTime<Utc>) -> Self {
+        self.clock = clock;
+        self.started = clock();
+        self
+    }
+
+    pub fn with_owner(mut self, owner: impl Into<String>) -> Self {
+        self.owner = owner.into();
+        self
+    }
+
+    /// The time leases are measured by: real time, or the run's `now` when later.
+    fn real_now(&self, now: DateTime<Utc>) -> i64 {
+        now.max((self.clock)()).timestamp()
+    }
+
+    fn journal_scope(&self) -> String {
+        format!("{}#{}", self.scope.account, self.scope.region)
+    }
+
+    /// A lease from now (real time, or the run's `now` when later): short, and renewed by the
+    /// heartbeat while the run lives.
+    fn lease_until(&self, now: DateTime<Utc>) -> i64 {
+        now.max((self.clock)()).timestamp() + LEASE_SECS + LEASE_MARGIN_SECS
+    }
+
+    /// Whether there is time to start another job (real time against the deadline): the last
+    /// RESERVE_SECS, or the last quarter of a shorter budget, are kept to finish the jobs in
+    /// flight and report. None once the run was told to stop.
+    fn time_left(&self) -> bool {
+        if self.stop.load(Ordering::Relaxed) {
+            return false;
+        }
+        match self.deadline {
+            None => true,
+            Some(d) => {
+                let reserve = chrono::Duration::seconds(RESERVE_SECS).min((d - self.started) / 4);
+                d - (self.clock)() > reserve
+            }
+        }
+    }
+
+    /// Handles one event. Errors: malformed events (nothing touched), a failed list, and
+    /// partial failures (after every other job was handled and people were told).
+    ///
+    /// First, changes that an earlier invocation left open (it died between two calls, or its
+    /// report could not be sent) are finished and reported; then the event is handled.
+    pub async fn handle(&self, event: &ExpiryEvent, now: DateTime<Utc>) -> Result<Told<Summary>> {
+        // The heartbeat renews this run's leases while the run lives; when it dies, they end
+        // within LEASE_SECS (plus the margin) of its last beat.
+        let beat = async {
+            loop {
+                tokio::time::sleep(self.heartbeat).await;
+                self.renew_held().await;
+            }
+        };
+        // Boxed: the run's future is deep, and this one sits inside the runtime's.
+        let work = Box::pin(self.handle_event(event, now));
+        tokio::select! {
+            done = work => done,
+            never = beat => never,
+        }
+    }
+
+    /// Renews the lease of every entry this run holds, `concurrency` at a time (a long sweep
+    /// holds each change it made until its report is out).
+    async fn renew_held(&self) {
+        let held: Vec<String> = self.lock_held().iter().cloned().collect();
+        let until = self.lease_until((self.clock)());
+        let scope = self.journal_scope();
+        let scope = &scope;
+        let results: Vec<(String, Result<bool>)> = stream::iter(held)
+            .map(|job| async move {
+                let r = self.journal.renew(scope, &job, &self.owner, until).await;
+                (job, r)
+            })
+            .buffer_unordered(self.config.concurrency.max(1))
+            .collect()
+            .await;
+        for (job, result) in results {
+            match result {
+                Ok(true) => {}
+                Ok(false) => {
+                    tracing::warn!(job_id = %job, "lease lost: another run took the job over");
+                    self.lock_held().remove(&job);
+                }
+                Err(e) => tracing::warn!(job_id = %job, error = %e, "lease not renewed"),
+            }
+        }
+    }
+
+    fn lock_held(&self) -> std::sync::MutexGuard<'_, BTreeSet<String>> {
+        self.held.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Closes this run's entry of `job_id` (see [`Journal::release`]).
+    async fn release(&self, job_id: &str, made: bool) -> Result<()> {
+        self.lock_held().remove(job_id);
+        self.journal
+            .release(&self.journal_scope(), job_id, &self.owner, made)
+            .await
+    }
+
+    /// Hands this run's entry of `job_id` to the next run (see [`Journal::hand_over`]).
+    async fn hand_over(&self, job_id: &str) -> Result<()> {
+        self.lock_held().remove(job_id);
+        self.journal
+            .hand_over(&self.journal_scope(), job_id, &self.owner)
+            .await
+    }
+
+    async fn handle_event(&self, event: &ExpiryEvent, now: DateTime<Utc>) -> Result<Told<Summary>> {
+        let untold = |outcome| Told {
+            outcome,
+            delivery: Delivery::default(),
+        };
+        if let ExpiryEvent::Ignored { reason } = event {
+            tracing::info!(reason = %reason, "event ignored");
+            let mut s = self.summary("ignored");
+            s.ignored.push(reason.clone());
+            return Ok(untold(s));
+        }
+        if let ExpiryEvent::Health(h) = event {
+            if let Some(reason) = h.elsewhere(&self.scope) {
+                // Not ours to act on or to report: no journal read, no call, no message.
+                tracing::debug!(reason = %reason, "event about another account or Region ignored");
+                let mut s = self.summary("elsewhere");
+                s.elsewhere = Some(reason);
+                return Ok(untold(s));
+            }
+        }
+        let (recovered, held_elsewhere) = self.recover(now).await?;
+        let handled = match event {
+            ExpiryEvent::Sweep { trigger } => self.sweep(trigger, now).await,
+            ExpiryEvent::Health(h) => self.health(h, now).await,
+            ExpiryEvent::Recover { trigger } => Ok(self.summary(trigger)),
+            ExpiryEvent::Ignored { .. } => unreachable!("returned above"),
+        };
+        let mut summary = match handled {
+            Ok(s) => s,
+            Err(e) => {
+                // The changes recovered above must still reach people.
+                let mut s = self.summary("recovery");
+                s.recovered = recovered.len();
+                s.jobs = recovered;
+                if !s.jobs.is_empty() {
+                    let _ = self.finish(s).await;
+                }
+                return Err(e);
+            }
+        };
+        summary.recovered = recovered.len();
+        let mut jobs = recovered;
+        jobs.append(&mut summary.jobs);
+        // Jobs another living run holds that this run did not meet itself are named too.
+        for h in held_elsewhere {
+            if !jobs.iter().any(|j| j.job_id == h.job_id) {
+                jobs.push(h);
+            }
+        }
+        summary.jobs = jobs;
+        self.finish(summary).await
+    }
+
+    /// Finishes every change an earlier invocation left open whose lease has ended, and
+    /// every one an earlier attempt of this very request left (Lambda's retry). The open
+    /// changes of runs whose leases still run come back as `busy` reports: who holds each job,
+    /// until when, and what happens then.
+    async fn recover(&self, now: DateTime<Utc>) -> Result<(Vec<JobReport>, Vec<JobReport>)> {
+        if self.config.dry_run {
+            return Ok((Vec::new(), Vec::new()));
+        }
+        let real = now.max((self.clock)()).timestamp();
+        let (open, held): (Vec<Entry>, Vec<Entry>) = self
+            .journal
+            .entries(&self.journal_scope())
+            .await?
+            .into_iter()
+            .filter(|e| e.owner != self.owner)
+            .partition(|e| e.lease_until < real || earlier_attempt(&e.owner, &self.owner));
+        let mut out = Vec::new();
+        for left in open {
+            tracing::warn!(job_id = %left.job_id, action = left.action.as_str(), owner = %left.owner, "finishing a change an earlier invocation left open");
+            let mut entry = left.clone();
+            entry.owner = self.owner.clone();
+            entry.lease_until = self.lease_until(now);
+            let report = self.leased(entry, None, now).await;
+            out.push(report);
+        }
+        let held = held
+            .into_iter()
+            .map(|e| busy(&e.job_id, &e.name, e.action, &e.owner, e.lease_until))
+            .collect();
+        Ok((out, held))
+    }
+
+    fn summary(&self, trigger: &str) -> Summary {
+        Summary::new(
+            trigger,
+            &self.scope.account,
+            &self.scope.region,
+            self.config.dry_run,
+        )
+    }
+
+    /// Logs each decision, tells people once, and closes the journal entries whose changes
+    /// were reported. Jobs that failed stay in the summary ([`Summary::failures`]): the
+    /// Lambda adapter fails the invocation for them, the CLI exits with status 1.
+    async fn finish(&self, mut summary: Summary) -> Result<Told<Summary>> {
+        summary.stopped = summary.deferred > 0 && self.stop.load(Ordering::Relaxed);
+        for j in &summary.jobs {
+            tracing::info!(
+                job_id = %j.job_id,
+                name = %j.name,
+                status = %j.status,
+                expires_at = ?j.expires_at,
+                policy = ?j.policy.map(Policy::as_str),
+                action = %j.action,
+                outcome = j.outcome.as_str(),
+                dry_run = summary.dry_run,
+                message = %j.message,
+                "decision"
+            );
+        }
+        for reason in &summary.ignored {
+            tracing::warn!(reason = %reason, "ignored");
+        }
+        let note = notification(&summary);
+        // The message, then the same decisions as events on the default bus: a change whose
+        // report did not get out through both is handed to the next invocation.
+        let published = match &note {
+            None => Ok(()),
+            Some(n) => self.outbound.publish(n).await,
+        };
+        let published = match published {
+            Ok(()) => self.outbound.announce(&events(&summary)).await,
+            failed => failed,
+        };
+        // The outbox: an entry goes once its change was reported. A failed change, or one whose
+        // report could not be sent, is handed to the next invocation at once.
+        for j in summary.jobs.iter().filter(|j| j.held) {
+            let result = if published.is_ok() && j.outcome != Outcome::Failed {
+                let made = j.outcome == Outcome::Done;
+                self.release(&j.job_id, made).await
+            } else {
+                self.hand_over(&j.job_id).await
+            };
+            if let Err(e) = result {
+                // The lease runs out by itself; the change is then reported (again).
+                tracing::warn!(job_id = %j.job_id, error = %e, "journal entry kept");
+            }
+        }
+        published?;
+        // Security Hub holds state, not messages: what a failed sync missed, the next run
+        // writes; it never holds a change back.
+        let security_hub = self
+            .outbound
+            .sync_findings(&expiry_sync(&summary, summary.swept), self.deadline)
+            .await;
+        log_hub(security_hub.as_ref());
+        Ok(Told {
+            outcome: summary,
+            delivery: Delivery {
+                notified: note.is_some(),
+                security_hub,
+            },
+        })
+    }
+}
+
+mod change;
+mod find;
+
+use change::busy;

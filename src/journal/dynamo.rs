@@ -1,0 +1,228 @@
+//! The journal in a DynamoDB table: conditional writes make the lease, the intent and the
+//! receipt hold across processes.
+
+use aws_sdk_dynamodb::error::ProvideErrorMetadata;
+use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
+use std::collections::HashMap;
+
+use crate::error::{Error, Result};
+use macie_guard_core::expiry::policy::Action;
+
+use super::{request_of, Claim, Entry, Journal, RECEIPT_DAYS};
+
+/// The journal in a DynamoDB table (on-demand, created by the stack).
+#[derive(Debug, Clone)]
+pub struct DynamoJournal {
+    pub client: aws_sdk_dynamodb::Client,
+    pub table: String,
+}
+
+fn s(v: &str) -> AttributeValue {
+    AttributeValue::S(v.to_string())
+}
+
+fn dynamo_error<E>(
+    operation: &'static str,
+    on: &str,
+    e: &aws_sdk_dynamodb::error::SdkError<E>,
+) -> Error
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+{
+    Error::Aws {
+        service: "DynamoDB",
+        operation,
+        on: Some(on.to_string()),
+        code: e.code().unwrap_or("Unknown").to_string(),
+        message: e
+            .message()
+            .map(str::to_string)
+            .unwrap_or_else(|| crate::error::describe_sdk_error(e)),
+    }
+}
+
+fn entry_of(item: &HashMap<String, AttributeValue>) -> Option<Entry> {
+    let text = |k: &str| item.get(k).and_then(|v| v.as_s().ok()).cloned();
+    Some(Entry {
+        job_id: text("jobId")?,
+        owner: text("owner")?,
+        lease_until: item.get("leaseUntil")?.as_n().ok()?.parse().ok()?,
+        action: Action::parse(&text("action")?)?,
+        policy: text("policy")?.parse().ok()?,
+        paused_at: text("pausedAt").unwrap_or_default(),
+        name: text("name").unwrap_or_default(),
+        decided_at: text("decidedAt").unwrap_or_default(),
+    })
+}
+
+impl Journal for DynamoJournal {
+    async fn entries(&self, scope: &str) -> Result<Vec<Entry>> {
+        let mut out = Vec::new();
+        let mut start: Option<HashMap<String, AttributeValue>> = None;
+        loop {
+            let page = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression("#s = :s")
+                .filter_expression("attribute_exists(#a)")
+                .expression_attribute_names("#s", "scope")
+                .expression_attribute_names("#a", "action")
+                .expression_attribute_values(":s", s(scope))
+                .consistent_read(true)
+                .set_exclusive_start_key(start.take())
+                .send()
+                .await
+                .map_err(|e| dynamo_error("Query", &self.table, &e))?;
+            out.extend(page.items().iter().filter_map(entry_of));
+            match page.last_evaluated_key() {
+                Some(k) if !k.is_empty() => start = Some(k.clone()),
+                _ => return Ok(out),
+            }
+        }
+    }
+
+    async fn claim(&self, scope: &str, entry: &Entry, now: i64) -> Result<Claim> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key("scope", s(scope))
+            .key("jobId", s(&entry.job_id))
+            .update_expression(
+                "SET #o = :me, leaseUntil = :until, #a = :a, #p = :pol, pausedAt = :p, #n = :n, decidedAt = :d, expiresAt = :ttl",
+            )
+            .condition_expression(
+                "(attribute_not_exists(#o) OR #o = :me OR leaseUntil < :now OR begins_with(#o, :request)) AND (attribute_not_exists(donePausedAt) OR donePausedAt <> :p OR doneAction <> :a)",
+            )
+            .expression_attribute_names("#o", "owner")
+            .expression_attribute_names("#a", "action")
+            .expression_attribute_names("#p", "policy")
+            .expression_attribute_names("#n", "name")
+            .expression_attribute_values(":me", s(&entry.owner))
+            // An earlier attempt of the same request (the owner's prefix up to `#`).
+            .expression_attribute_values(":request", s(&format!("{}#", request_of(&entry.owner))))
+            .expression_attribute_values(":until", AttributeValue::N(entry.lease_until.to_string()))
+            .expression_attribute_values(":a", s(entry.action.as_str()))
+            .expression_attribute_values(":pol", s(entry.policy.as_str()))
+            .expression_attribute_values(":p", s(&entry.paused_at))
+            .expression_attribute_values(":n", s(&entry.name))
+            .expression_attribute_values(":d", s(&entry.decided_at))
+            .expression_attribute_values(":now", AttributeValue::N(now.to_string()))
+            .expression_attribute_values(
+                ":ttl",
+                AttributeValue::N((now + RECEIPT_DAYS * 86_400).to_string()),
+            )
+            .return_values(ReturnValue::AllOld)
+            .send()
+            .await;
+        match result {
+            Ok(out) => Ok(Claim::Granted {
+                previous: out
+                    .attributes()
+                    .and_then(entry_of)
+                    .filter(|e| e.owner != entry.owner),
+            }),
+            Err(e) if e.code() == Some("ConditionalCheckFailedException") => {
+                // Held by another invocation, or this decision was carried out: one read.
+                let held = self
+                    .client
+                    .get_item()
+                    .table_name(&self.table)
+                    .key("scope", s(scope))
+                    .key("jobId", s(&entry.job_id))
+                    .consistent_read(true)
+                    .send()
+                    .await
+                    .map_err(|e| dynamo_error("GetItem", &self.table, &e))?;
+                let item = held.item().cloned().unwrap_or_default();
+                let text = |k: &str| item.get(k).and_then(|v| v.as_s().ok()).cloned();
+                let receipt = (text("donePausedAt"), text("doneAction"));
+                if receipt
+                    == (
+                        Some(entry.paused_at.clone()),
+                        Some(entry.action.as_str().to_string()),
+                    )
+                {
+                    return Ok(Claim::Done);
+                }
+                let open = entry_of(&item);
+                Ok(Claim::Busy {
+                    owner: open.as_ref().map(|h| h.owner.clone()).unwrap_or_default(),
+                    until: open.map(|h| h.lease_until).unwrap_or_default(),
+                })
+            }
+            Err(e) => Err(dynamo_error("UpdateItem", &self.table, &e)),
+        }
+    }
+
+    async fn release(&self, scope: &str, job_id: &str, owner: &str, made: bool) -> Result<()> {
+        let mut req = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key("scope", s(scope))
+            .key("jobId", s(job_id))
+            .condition_expression("#o = :me")
+            .expression_attribute_names("#o", "owner")
+            .expression_attribute_names("#a", "action")
+            .expression_attribute_names("#p", "policy")
+            .expression_attribute_names("#n", "name")
+            .expression_attribute_values(":me", s(owner));
+        req = if made {
+            req.update_expression(
+                "SET donePausedAt = pausedAt, doneAction = #a REMOVE #o, leaseUntil, #a, #p, pausedAt, #n, decidedAt",
+            )
+        } else {
+            req.update_expression("REMOVE #o, leaseUntil, #a, #p, pausedAt, #n, decidedAt")
+        };
+        match req.send().await {
+            Ok(_) => Ok(()),
+            // Taken over by another invocation (our lease ran out): theirs now.
+            Err(e) if e.code() == Some("ConditionalCheckFailedException") => Ok(()),
+            Err(e) => Err(dynamo_error("UpdateItem", &self.table, &e)),
+        }
+    }
+
+    async fn renew(&self, scope: &str, job_id: &str, owner: &str, until: i64) -> Result<bool> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key("scope", s(scope))
+            .key("jobId", s(job_id))
+            .update_expression("SET leaseUntil = :until")
+            .condition_expression("#o = :me")
+            .expression_attribute_names("#o", "owner")
+            .expression_attribute_values(":me", s(owner))
+            .expression_attribute_values(":until", AttributeValue::N(until.to_string()))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(e) if e.code() == Some("ConditionalCheckFailedException") => Ok(false),
+            Err(e) => Err(dynamo_error("UpdateItem", &self.table, &e)),
+        }
+    }
+
+    async fn hand_over(&self, scope: &str, job_id: &str, owner: &str) -> Result<()> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key("scope", s(scope))
+            .key("jobId", s(job_id))
+            .update_expression("SET leaseUntil = :zero")
+            .condition_expression("#o = :me")
+            .expression_attribute_names("#o", "owner")
+            .expression_attribute_values(":me", s(owner))
+            .expression_attribute_values(":zero", AttributeValue::N("0".into()))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(e) if e.code() == Some("ConditionalCheckFailedException") => Ok(()),
+            Err(e) => Err(dynamo_error("UpdateItem", &self.table, &e)),
+        }
+    }
+}
