@@ -42,4 +42,4 @@ PY
 for t in "$out/macie-guard.template.json" "$out/artifact-bucket.yaml"; do
   .venv-checkov/bin/checkov --file "$t" --framework cloudformation --quiet --compact --skip-download
 done
-echo "packaged into $out/ (see README, Deploy to an organization)"
+echo "packaged into $out/ (see docs/organization.md)"

@@ -4,7 +4,11 @@ moto accepts much that AWS refuses. A test that passes against a lenient stand-i
 nothing about AWS, so each rule below makes moto refuse (or answer) as AWS does, with its
 source next to it. `install()` applies them all; `Strict` is the WSGI layer in front of moto
 that also serves the test controls (`/_strict/...`). `scripts/test_strict_moto.py` tests each
-rule on its own. The README's "AWS behaviour relied on" lists the same rules.
+rule on its own. docs/aws-behaviour.md lists the same rules.
+
+Why one file this long: `install()` must apply every rule before moto serves its first
+request, and the rules of one service often guard each other's state; each service's rules
+are one block, in the order of `install()`.
 """
 
 from __future__ import annotations

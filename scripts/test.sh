@@ -6,9 +6,11 @@
 #   3. the template: cfn-lint, sam validate --lint, checkov
 #   4. sam build: both functions cross-compiled for arm64 with cargo-lambda, sizes printed;
 #      the StackSets package made from them (scripts/package.sh) and checked
-#   5. the strictness layer in front of moto, each rule on its own (Python, boto3)
+#   5. the strictness layer in front of moto, each rule on its own (Python, boto3), and the
+#      documentation check's own tests
 #   6. each cargo-fuzz target for FUZZ_SECONDS (20) seconds
-#   7. every test: unit; integration over HTTP against moto and the local Macie (started on
+#   7. the documentation: links, anchors and paths exist; the commands shown parse
+#   8. every test: unit; integration over HTTP against moto and the local Macie (started on
 #      free loopback ports and stopped, also on failure); each Lambda binary under
 #      cargo-lambda's local runtime with every file in events/
 set -euo pipefail
@@ -36,15 +38,20 @@ pkg=$(mktemp -d)
 scripts/package.sh "$pkg/dist"
 rm -rf "$pkg"
 
-step "the stand-ins refuse what AWS refuses (scripts/test_strict_moto.py)"
+step "the stand-ins refuse what AWS refuses (scripts/test_strict_moto.py); the docs check's tests"
 .venv/bin/python -m unittest discover -s scripts -p 'test_*.py'
 
 step "fuzzing, bounded"
 FUZZ_SECONDS=${FUZZ_SECONDS:-20} scripts/fuzz.sh
 
-step "cargo test"
+step "the binaries"
 # The binaries as cargo-lambda's `cargo run` builds them (without the dev-dependencies' features).
 cargo build --locked -p local-macie -p macie-guard --bins
+
+step "the documentation (scripts/check_docs.py)"
+.venv/bin/python scripts/check_docs.py --cli target/debug/macie-guard
+
+step "cargo test"
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 status=0

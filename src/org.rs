@@ -213,7 +213,7 @@ impl OrgView {
                                 && self.management.as_deref() == Some(account.id.as_str()) =>
                         {
                             Reach::Skipped {
-                                reason: format!("the organization's management account: StackSets never deploy there, and it has no macie-guard stack of its own with OperatorAccountId set to this account (README: Deploy to an organization, the management account); {reason}"),
+                                reason: format!("the organization's management account: StackSets never deploy there, and it has no macie-guard stack of its own with OperatorAccountId set to this account (docs/organization.md: the management account); {reason}"),
                             }
                         }
                         Err(Refused { reason, .. }) => Reach::Unreachable { reason },

@@ -1,6 +1,10 @@
 //! The account's state: jobs, tags, export configuration, clock, call counters and faults.
 //! Request bodies arrive as JSON values and are validated here, field by field, so every
 //! ValidationException names the field that is wrong.
+//!
+//! Why one file this long: the state machine of a job (the API reference's transition rules
+//! and its validation) is one table read as a whole; splitting it would split the rules that
+//! constrain each other.
 
 use chrono::{DateTime, Duration, Utc};
 use serde_json::{json, Map, Value};

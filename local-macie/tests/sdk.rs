@@ -1,5 +1,8 @@
 //! The local Macie through the real aws-sdk-macie2 client over HTTP: every operation, every
 //! error of the API reference, the state machine and the clock rules.
+//!
+//! Why one file this long: one test per operation and error of the API reference, in the
+//! reference's order, so the file reads as a checklist against it.
 
 use aws_sdk_macie2::error::ProvideErrorMetadata;
 use aws_sdk_macie2::operation::create_classification_job::CreateClassificationJobError;

@@ -275,7 +275,7 @@ async fn decisions_and_findings_reach_the_central_bus_of_the_security_account() 
     );
     assert!(missing["detail"]["fix"].as_str().unwrap().len() > 10);
     assert_eq!(of(&all, "eu-west-1")[0]["detail"]["severity"], "info");
-    // The samples in events/sent/ (the README's schemas) have the fields that arrive.
+    // The samples in events/sent/ (the schemas of docs/integrating.md) have the fields that arrive.
     let keys = |v: &Value| -> Vec<String> {
         let mut k: Vec<String> = v["detail"].as_object().unwrap().keys().cloned().collect();
         k.sort();

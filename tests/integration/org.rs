@@ -4,6 +4,9 @@
 //! the access key each request is signed with. Five accounts × two Regions: one account has
 //! no stack (its role cannot be assumed), one Region of another has no Macie, one account is
 //! closed (SUSPENDED).
+//!
+//! Why one file this long: the organization is built once (five accounts, two Regions) and
+//! every test reads it; splitting would build it again per file.
 
 use crate::common;
 

@@ -1,6 +1,6 @@
 //! macie-guard's own EventBridge events, as plain data: what the functions put on their
 //! account's default bus (source `macie-guard`), and how they are cut into PutEvents requests.
-//! The schemas are in the README ("Events macie-guard sends").
+//! The schemas are in docs/integrating.md ("Events macie-guard sends").
 
 use serde::Serialize;
 use serde_json::{json, Value};

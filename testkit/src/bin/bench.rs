@@ -1,6 +1,9 @@
 //! The benchmark: the release Lambda binaries under a tiny local Runtime API, against the
 //! local Macie and moto. Each figure is the median of several runs. Run it with
 //! `scripts/bench.sh`, which builds what it needs first.
+//!
+//! Why one file this long: a benchmark is read top to bottom next to its figures; each figure
+//! is one function here, in the order `scripts/bench.sh` prints them.
 
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
