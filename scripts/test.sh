@@ -16,7 +16,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-step() { printf '\n==> %s\n' "$*"; }
+# Each step says when it started (time since the command began), to see where a run's time goes.
+step() { printf '\n==> %s  [%dm%02ds]\n' "$*" $((SECONDS / 60)) $((SECONDS % 60)); }
 
 step "Python tools"
 scripts/setup-venv.sh --sam --checkov
@@ -58,4 +59,5 @@ status=0
 cargo test --workspace --locked --no-fail-fast 2>&1 | tee "$log" || status=$?
 # One closing line for the whole run: cargo prints one per test binary.
 awk '/^test result:/ { p += $4; f += $6; i += $8 } END { printf "\ntests: %d passed, %d failed, %d skipped\n", p, f, i }' "$log"
+printf 'the test command took %dm%02ds\n' $((SECONDS / 60)) $((SECONDS % 60))
 exit "$status"
