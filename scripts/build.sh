@@ -5,6 +5,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup-venv.sh --sam
 export PATH="$PWD/.venv/bin:$PWD/.venv-sam/bin:$PATH" SAM_CLI_TELEMETRY=0
+# Both functions in one cargo run first, as SAM will build them (`cargo lambda build --release
+# --arm64 --bin NAME`): their dependencies once, and their link-time optimizations (one core
+# each) side by side. SAM's own builds then find them fresh.
+cargo lambda build --release --arm64 --bin expiry-guard --bin export-guard
 # Rust (cargo-lambda) builds are a beta feature of the SAM CLI.
 sam build --beta-features --build-dir .aws-sam/build "$@"
 # Each artifact as Lambda takes it: bootstrap alone in a zip. Saved for the benchmark too.

@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
 # The test command: everything CI runs, on a fresh machine or a warm one.
 #   1. the pinned Python tools (.venv: moto, cargo-lambda with Zig, cfn-lint; .venv-sam;
-#      .venv-checkov)
+#      .venv-checkov), installed while step 2 runs
 #   2. cargo fmt --check, cargo clippy -D warnings
 #   3. the template: cfn-lint, sam validate --lint, checkov
-#   4. sam build: both functions cross-compiled for arm64 with cargo-lambda, sizes printed;
+#   4. sam build: both functions cross-compiled for arm64 with cargo-lambda (built together
+#      first, so that their link-time optimizations run side by side), sizes printed;
 #      the StackSets package made from them (scripts/package.sh) and checked
 #   5. the strictness layer in front of moto, each rule on its own (Python, boto3), and the
 #      documentation check's own tests
 #   6. each cargo-fuzz target for FUZZ_SECONDS (20) seconds
-#   7. the documentation: links, anchors and paths exist; the commands shown parse
+#   7. the tests' build (cargo test --no-run), then the documentation: links, anchors and
+#      paths exist; the commands shown parse
 #   8. every test: unit; integration over HTTP against moto and the local Macie (started on
 #      free loopback ports and stopped, also on failure); each Lambda binary under
 #      cargo-lambda's local runtime with every file in events/
@@ -19,14 +21,23 @@ cd "$(dirname "$0")/.."
 # Each step says when it started (time since the command began), to see where a run's time goes.
 step() { printf '\n==> %s  [%dm%02ds]\n' "$*" $((SECONDS / 60)) $((SECONDS % 60)); }
 
-step "Python tools"
-scripts/setup-venv.sh --sam --checkov
+step "Python tools (in the background, while fmt and clippy run)"
+# Installing is mostly waiting on downloads; clippy needs none of it.
+venv_log=$(mktemp)
+scripts/setup-venv.sh --sam --checkov > "$venv_log" 2>&1 &
+venv_pid=$!
 
 step "cargo fmt --check"
 cargo fmt --all -- --check
 
 step "cargo clippy --all-targets -- -D warnings"
 cargo clippy --workspace --all-targets --locked -- -D warnings
+
+step "Python tools (waiting for them)"
+venv_status=0
+wait "$venv_pid" || venv_status=$?
+cat "$venv_log"; rm -f "$venv_log"
+[ "$venv_status" -eq 0 ] || { echo "setting up the Python tools failed" >&2; exit "$venv_status"; }
 
 step "template lint"
 scripts/lint-template.sh
@@ -45,9 +56,8 @@ step "the stand-ins refuse what AWS refuses (scripts/test_strict_moto.py); the d
 step "fuzzing, bounded"
 FUZZ_SECONDS=${FUZZ_SECONDS:-20} scripts/fuzz.sh
 
-step "the binaries"
-# The binaries as cargo-lambda's `cargo run` builds them (without the dev-dependencies' features).
-cargo build --locked -p local-macie -p macie-guard --bins
+step "the tests' build (cargo test --no-run)"
+cargo test --workspace --locked --no-run
 
 step "the documentation (scripts/check_docs.py)"
 .venv/bin/python scripts/check_docs.py --cli target/debug/macie-guard

@@ -1,6 +1,9 @@
 //! cargo-lambda's local runtime: `cargo lambda watch` in its own process group (stopped with
 //! everything it started), and `cargo lambda invoke --data-file`. The Lambda binaries run as
-//! deployed; the tests and the demo drive them through these.
+//! deployed; the tests and the demo drive them through these. The demo lets `cargo lambda
+//! watch` build and start the functions ([`start_watch`]); the tests start the binaries
+//! `cargo test` already built against its Runtime API alone ([`start_functions`]), so that no
+//! second build of the workspace is needed.
 
 use serde_json::Value;
 use std::os::unix::process::CommandExt;
@@ -23,6 +26,8 @@ pub fn path_with_venv() -> String {
 /// `cargo lambda watch` in its own process group, killed with it on drop.
 pub struct Watch {
     child: Child,
+    /// The functions [`start_functions`] started (in the watch's process group).
+    functions: Vec<Child>,
     pub port: u16,
 }
 
@@ -34,6 +39,9 @@ impl Drop for Watch {
         std::thread::sleep(Duration::from_millis(300));
         let _ = Command::new("kill").args(["-KILL", "--", &group]).status();
         let _ = self.child.wait();
+        for f in &mut self.functions {
+            let _ = f.wait();
+        }
     }
 }
 
@@ -46,29 +54,62 @@ pub fn free_port() -> u16 {
 }
 
 pub fn start_watch(env: Vec<(String, String)>) -> Watch {
+    watch_with(env, &[])
+}
+
+/// cargo-lambda's Runtime API alone (`--only-lambda-apis`), with each `(name, binary)` started
+/// against it as Lambda starts a function (`AWS_LAMBDA_RUNTIME_API` at `/.rt/NAME`, with
+/// `env`), in the watch's process group: `invoke(watch, NAME, ...)` reaches it.
+pub fn start_functions(env: Vec<(String, String)>, functions: &[(&str, &Path)]) -> Watch {
+    let mut watch = watch_with(Vec::new(), &["--only-lambda-apis"]);
+    for (name, binary) in functions {
+        let log =
+            std::env::temp_dir().join(format!("macie-guard-{name}-{}.log", std::process::id()));
+        let child = Command::new(binary)
+            .envs(env.iter().cloned())
+            .env(
+                "AWS_LAMBDA_RUNTIME_API",
+                format!("http://127.0.0.1:{}/.rt/{name}", watch.port),
+            )
+            .env("AWS_LAMBDA_FUNCTION_NAME", name)
+            .env("AWS_LAMBDA_FUNCTION_VERSION", "1")
+            .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
+            .stdin(Stdio::null())
+            .stdout(std::fs::File::create(&log).unwrap())
+            .stderr(std::fs::File::create(log.with_extension("err")).unwrap())
+            .process_group(watch.child.id() as i32)
+            .spawn()
+            .unwrap_or_else(|e| panic!("start {}: {e}", binary.display()));
+        watch.functions.push(child);
+    }
+    watch
+}
+
+/// Where [`start_functions`] writes function `name`'s standard output (its JSON logs and
+/// metric lines); standard error is beside it (`.err`).
+pub fn function_log(name: &str) -> std::path::PathBuf {
+    std::env::temp_dir().join(format!("macie-guard-{name}-{}.log", std::process::id()))
+}
+
+fn watch_with(env: Vec<(String, String)>, extra: &[&str]) -> Watch {
     let port = free_port();
     let log = std::env::temp_dir().join(format!("macie-guard-watch-{}.log", std::process::id()));
     let mut cmd = Command::new("cargo");
-    cmd.args([
-        "lambda",
-        "watch",
-        "--ignore-changes",
-        "-A",
-        "127.0.0.1",
-        "-P",
-        &port.to_string(),
-    ])
-    .current_dir(workspace_root())
-    .env("PATH", path_with_venv())
-    .envs(env)
-    .stdin(Stdio::null())
-    .stdout(std::fs::File::create(&log).unwrap())
-    .stderr(std::fs::File::create(log.with_extension("err")).unwrap())
-    .process_group(0);
+    cmd.args(["lambda", "watch", "--ignore-changes"])
+        .args(extra)
+        .args(["-A", "127.0.0.1", "-P", &port.to_string()])
+        .current_dir(workspace_root())
+        .env("PATH", path_with_venv())
+        .envs(env)
+        .stdin(Stdio::null())
+        .stdout(std::fs::File::create(&log).unwrap())
+        .stderr(std::fs::File::create(log.with_extension("err")).unwrap())
+        .process_group(0);
     let watch = Watch {
         child: cmd
             .spawn()
             .expect("start cargo lambda watch (scripts/setup-venv.sh installs cargo-lambda)"),
+        functions: Vec::new(),
         port,
     };
     // Ready when the invoke port accepts connections (Drop stops it if it never does).
