@@ -18,5 +18,6 @@ pub mod journal;
 pub mod logging;
 pub mod org;
 pub mod outbound;
+pub mod runlog;
 
 pub use error::{Error, Result};

@@ -142,6 +142,8 @@ async fn health_events_about_elsewhere_are_ignored_quietly() {
         config: ExpiryConfig::default(),
         region: REGION.into(),
         fallback_account: None,
+        schedules: None,
+        runs: macie_guard::runlog::AnyRunLog::Memory(Default::default()),
     };
     let ctx = || {
         let mut c = Context::default();

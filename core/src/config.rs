@@ -289,6 +289,21 @@ fn is_topic_arn(v: &str) -> bool {
 }
 
 /// The process environment.
+/// SWEEP_SCHEDULE and EXPORT_CHECK_SCHEDULE, the expressions the journal watch judges the
+/// scheduled runs by; None without SWEEP_SCHEDULE (the watch then judges nothing). Read as
+/// given: an expression the watch cannot read is reported by it as overdue, with the reason.
+pub fn schedules<F: Fn(&str) -> Option<String>>(
+    env: &Env<F>,
+) -> Option<crate::schedule::liveness::Schedules> {
+    let sweep = env.string("SWEEP_SCHEDULE")?;
+    Some(crate::schedule::liveness::Schedules {
+        sweep,
+        export_check: env
+            .string("EXPORT_CHECK_SCHEDULE")
+            .unwrap_or_else(|| "rate(1 day)".into()),
+    })
+}
+
 pub fn process_env() -> Env<impl Fn(&str) -> Option<String>> {
     Env(|k: &str| std::env::var(k).ok())
 }

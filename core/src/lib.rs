@@ -4,8 +4,9 @@
 //! clients), the orchestration the Lambda functions and the CLI share, and the binaries.
 //! Each guard has the same shape: `event` (what arrives), the decision (`expiry::policy`,
 //! `export::checks` over `export::facts`, with `policy_eval` and `regions`), and `outcome`
-//! (what was found and done). `tell` says it (text, message, chat, events, metrics, Security
-//! Hub, tables) and `delivery` holds what became of the telling; nothing else reads `tell`.
+//! (what was found and done); `schedule` judges whether scheduled runs are overdue. `tell`
+//! says it (text, message, chat, events, metrics, Security Hub, tables) and `delivery` holds
+//! what became of the telling; nothing else reads `tell`.
 
 pub mod config;
 pub mod delivery;
@@ -15,6 +16,7 @@ pub mod error;
 pub mod expiry;
 pub mod export;
 pub mod org;
+pub mod schedule;
 pub mod scope;
 pub mod severity;
 pub mod tell;

@@ -116,6 +116,11 @@ impl Scope {
         }
     }
 
+    /// The journal's partition key for this scope (`ACCOUNT#REGION`).
+    pub fn journal_key(&self) -> String {
+        format!("{}#{}", self.account, self.region)
+    }
+
     pub fn partition(&self) -> &'static str {
         partition_of(&self.region)
     }

@@ -2,8 +2,8 @@
 
 use lambda_runtime::{service_fn, LambdaEvent};
 use macie_guard::expiry::lambda::ExpiryFunction;
-use macie_guard::{aws, journal, logging, outbound};
-use macie_guard_core::config::{expiry_config, outputs, process_env};
+use macie_guard::{aws, journal, logging, outbound, runlog};
+use macie_guard_core::config::{expiry_config, outputs, process_env, schedules};
 use serde_json::Value;
 
 #[tokio::main(flavor = "current_thread")]
@@ -21,6 +21,8 @@ async fn main() -> Result<(), lambda_runtime::Error> {
         outbound: outbound::for_function(&sdk, topic, outputs),
         journal: journal::open(&sdk, env.string("JOURNAL_TABLE")),
         config,
+        schedules: schedules(&env),
+        runs: runlog::open(&sdk, env.string("JOURNAL_TABLE")),
     };
     let function = &function;
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {

@@ -3,7 +3,7 @@
 use lambda_runtime::{service_fn, LambdaEvent};
 use macie_guard::export::lambda::ExportFunction;
 use macie_guard::export::sources::AwsSources;
-use macie_guard::{aws, logging, outbound};
+use macie_guard::{aws, logging, outbound, runlog};
 use macie_guard_core::config::{export_config, outputs, process_env};
 use serde_json::Value;
 
@@ -20,6 +20,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
         regions: config.regions(&aws::region_of(&sdk)?),
         results_grace: config.results_grace,
         outbound: outbound::for_function(&sdk, topic, outputs),
+        runs: runlog::open(&sdk, env.string("JOURNAL_TABLE")),
         sources: AwsSources::new(sdk),
     };
     let function = &function;

@@ -2,7 +2,7 @@
 //! adapter turns the run's summary into Lambda's answer: metrics from it, and an error when a
 //! job failed, so that Lambda retries (a retry re-reads each job and skips what is done).
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use lambda_runtime::LambdaEvent;
 use serde_json::Value;
 
@@ -12,12 +12,16 @@ use crate::error::Error;
 use crate::journal::Journal;
 use crate::logging::emit_metrics;
 use crate::outbound::Outbound;
+use crate::runlog::reader::RunLogReader;
+use crate::runlog::{remember_success, AnyRunLog};
 use macie_guard_core::delivery::Told;
 use macie_guard_core::expiry::event::ExpiryEvent;
 use macie_guard_core::expiry::outcome::Summary;
 use macie_guard_core::expiry::policy::ExpiryConfig;
+use macie_guard_core::schedule::liveness::{Liveness, RunKind, RunRecord, Schedules};
 use macie_guard_core::scope::Scope;
-use macie_guard_core::tell::expiry::metrics;
+use macie_guard_core::tell::expiry::{metrics, run_result};
+use macie_guard_core::tell::metrics::{emf_level, watch_lines};
 
 /// What lives across invocations: the clients and the configuration.
 pub struct ExpiryFunction<M, N, J> {
@@ -29,6 +33,11 @@ pub struct ExpiryFunction<M, N, J> {
     pub region: String,
     /// MACIE_GUARD_ACCOUNT_ID: the account when the context has no real function ARN.
     pub fallback_account: Option<String>,
+    /// SWEEP_SCHEDULE and EXPORT_CHECK_SCHEDULE: what the journal watch judges the scheduled
+    /// runs by (none: it judges nothing).
+    pub schedules: Option<Schedules>,
+    /// The run log (in the journal table): the sweep's successes, read by the journal watch.
+    pub runs: AnyRunLog,
 }
 
 impl<M: MacieJobs, N: Outbound, J: Journal> ExpiryFunction<M, N, J> {
@@ -53,6 +62,7 @@ impl<M: MacieJobs, N: Outbound, J: Journal> ExpiryFunction<M, N, J> {
         } else {
             context.request_id.clone()
         };
+        let key = scope.journal_key();
         let guard = ExpiryGuard::new(&self.macie, &self.outbound, self.config.clone(), scope)
             .with_journal(&self.journal)
             // The attempt, not the request id: Lambda's retry has the same request id, and
@@ -66,6 +76,19 @@ impl<M: MacieJobs, N: Outbound, J: Journal> ExpiryFunction<M, N, J> {
                 tracing::error!(error = %e, "invocation failed");
             })?;
         emit_metrics(&metrics(&summary), "expiry-guard", "Decisions");
+        if let ExpiryEvent::Recover { .. } = parsed {
+            self.watch_runs(&key, summary.jobs.len(), Utc::now()).await;
+        }
+        if matches!(parsed, ExpiryEvent::Sweep { .. }) && summary.failures().is_none() {
+            let record = RunRecord {
+                kind: RunKind::Sweep,
+                started_at: started,
+                finished_at: Utc::now(),
+                result: run_result(&summary),
+                version: env!("CARGO_PKG_VERSION").to_string(),
+            };
+            remember_success(&self.runs, &key, &record).await;
+        }
         let quiet_watch = matches!(parsed, ExpiryEvent::Recover { .. }) && summary.jobs.is_empty();
         if summary.elsewhere.is_some() || quiet_watch {
             // Said once, at DEBUG, by the guard; the journal watch that found nothing open
@@ -84,6 +107,41 @@ impl<M: MacieJobs, N: Outbound, J: Journal> ExpiryFunction<M, N, J> {
             tracing::error!(error = %e, "invocation failed");
         })?;
         Ok(serde_json::to_value(&summary).unwrap_or(Value::Null))
+    }
+}
+
+impl<M, N, J> ExpiryFunction<M, N, J> {
+    /// The journal watch's look at the scheduled runs: each one's verdict as a metric (the
+    /// stack's overdue alarms watch them) and, when overdue, a warning saying since when.
+    /// A journal that cannot be read is logged; the metrics then go missing, which the alarms
+    /// treat as overdue.
+    pub async fn watch_runs(
+        &self,
+        key: &str,
+        journal_open: usize,
+        now: DateTime<Utc>,
+    ) -> Vec<(RunKind, Liveness)> {
+        let Some(schedules) = &self.schedules else {
+            return Vec::new();
+        };
+        let runs = match self.runs.runs(key, now).await {
+            Ok(r) => r,
+            Err(e) => {
+                tracing::error!(error = %e, "the run log could not be read: the overdue metrics are not emitted this minute");
+                return Vec::new();
+            }
+        };
+        let verdicts = runs.judge_all(|k| schedules.expression(k), now);
+        for (kind, verdict) in &verdicts {
+            if verdict.overdue() {
+                tracing::warn!(run = %kind, parameter = kind.parameter(), expression = %schedules.expression(*kind), verdict = ?verdict, "a scheduled run is overdue");
+            }
+        }
+        let level = emf_level(std::env::var("AWS_LAMBDA_LOG_LEVEL").ok().as_deref());
+        for line in watch_lines(&verdicts, journal_open, now.timestamp_millis(), level) {
+            println!("{line}");
+        }
+        verdicts
     }
 }
 

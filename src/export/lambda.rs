@@ -9,13 +9,17 @@ use super::sources::ExportSources;
 use crate::error::Error;
 use crate::logging::emit_metrics;
 use crate::outbound::Outbound;
+use crate::runlog::{remember_success, AnyRunLog};
 use macie_guard_core::export::event::ExportEvent;
+use macie_guard_core::schedule::liveness::{RunKind, RunRecord};
 use macie_guard_core::scope::Scope;
-use macie_guard_core::tell::export::metrics;
+use macie_guard_core::tell::export::{metrics, run_result};
 
 pub struct ExportFunction<S, N> {
     pub sources: S,
     pub outbound: N,
+    /// The run log (the journal table, JOURNAL_TABLE): a scheduled check's success goes there.
+    pub runs: AnyRunLog,
     /// The function's Region first, then EXPORT_REGIONS.
     pub regions: Vec<String>,
     /// MACIE_GUARD_ACCOUNT_ID: the account when the context has no real function ARN.
@@ -36,6 +40,8 @@ impl<S: ExportSources, N: Outbound> ExportFunction<S, N> {
             &self.regions[0],
             self.fallback_account.as_deref(),
         )?;
+        let key = scope.journal_key();
+        let started = chrono::Utc::now();
         let guard = ExportGuard {
             sources: &self.sources,
             outbound: &self.outbound,
@@ -51,6 +57,16 @@ impl<S: ExportSources, N: Outbound> ExportFunction<S, N> {
         let (by_severity, checks) = metrics(&report);
         emit_metrics(&by_severity, "export-guard", "Findings");
         emit_metrics(&checks, "export-guard", "Checks");
+        if let ExportEvent::Check { .. } = parsed {
+            let record = RunRecord {
+                kind: RunKind::ExportCheck,
+                started_at: started,
+                finished_at: chrono::Utc::now(),
+                result: run_result(&report),
+                version: env!("CARGO_PKG_VERSION").to_string(),
+            };
+            remember_success(&self.runs, &key, &record).await;
+        }
         Ok(serde_json::to_value(&report).unwrap_or(Value::Null))
     }
 }

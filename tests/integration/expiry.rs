@@ -593,6 +593,8 @@ async fn the_lambda_handler_rejects_malformed_events_before_any_call() {
         journal: macie_guard::journal::memory::MemoryJournal::new(),
         region: REGION.into(),
         fallback_account: None,
+        schedules: None,
+        runs: macie_guard::runlog::AnyRunLog::Memory(Default::default()),
     };
     let ctx = || {
         let mut c = Context::default();

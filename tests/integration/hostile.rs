@@ -43,6 +43,8 @@ async fn handlers() -> Handlers {
         config: ExpiryConfig::default(),
         region: REGION.into(),
         fallback_account: None,
+        schedules: None,
+        runs: macie_guard::runlog::AnyRunLog::Memory(Default::default()),
     };
     let export = ExportFunction {
         sources: AwsSources::new(stand_in_config(macie.url()).await),
@@ -50,6 +52,7 @@ async fn handlers() -> Handlers {
         regions: vec![REGION.into()],
         results_grace: macie_guard_core::config::DEFAULT_RESULTS_GRACE,
         fallback_account: None,
+        runs: macie_guard::runlog::AnyRunLog::Memory(Default::default()),
     };
     Handlers {
         macie,
@@ -213,6 +216,8 @@ async fn duplicated_events_change_a_job_at_most_once() {
         config: ExpiryConfig::default(),
         region: REGION.into(),
         fallback_account: None,
+        schedules: None,
+        runs: macie_guard::runlog::AnyRunLog::Memory(Default::default()),
     };
     let ev = testkit::event("health-paused-job-expiration.json");
     let mut tasks = Vec::new();

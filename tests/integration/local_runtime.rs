@@ -1,11 +1,13 @@
-//! End to end, the way a deployed function runs: each real Lambda binary under cargo-lambda's
-//! local Runtime API (`cargo lambda watch`), invoked with `cargo lambda invoke --data-file` for
+//! End to end, the way a deployed function runs: each real Lambda binary (as `cargo test`
+//! built it) under cargo-lambda's local Runtime API (`cargo lambda watch --only-lambda-apis`),
+//! invoked with `cargo lambda invoke --data-file` for
 //! every file in `events/`, against the local Macie and moto. Asserts on each response and on
 //! the state it leaves.
 
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
-use testkit::local_runtime::{invoke, start_watch};
+use std::path::Path;
+use testkit::local_runtime::{invoke, start_functions};
 use testkit::{
     endpoint_env, moto, s3_client, sns_messages, topic, workspace_root, LocalMacie, ACCOUNT,
 };
@@ -66,9 +68,24 @@ async fn every_event_through_the_local_runtime() {
         testkit::journal_table("local-runtime").await,
     ));
     env.push(("RUST_LOG".into(), "warn".into()));
+    // As deployed: the watch judges the scheduled runs by the stack's schedules.
+    env.push(("SWEEP_SCHEDULE".into(), "rate(6 hours)".into()));
+    env.push(("EXPORT_CHECK_SCHEDULE".into(), "rate(1 day)".into()));
     // As deployed: the functions put their events on the default bus (moto's).
     env.push(("PUT_EVENTS".into(), "true".into()));
-    let watch = start_watch(env);
+    let watch = start_functions(
+        env,
+        &[
+            (
+                "expiry-guard",
+                Path::new(env!("CARGO_BIN_EXE_expiry-guard")),
+            ),
+            (
+                "export-guard",
+                Path::new(env!("CARGO_BIN_EXE_export-guard")),
+            ),
+        ],
+    );
     let dir = workspace_root().join("events");
     let file = |name: &str| dir.join(name);
     let mut covered = BTreeSet::new();
@@ -140,6 +157,23 @@ async fn every_event_through_the_local_runtime() {
         "{r}"
     );
     assert_eq!(macie.calls("ListClassificationJobs"), before, "no listing");
+    // And it judged the scheduled runs: the sweep just succeeded (the run log says so), and
+    // a stack this young owes no export check yet: Overdue 0 for both, as EMF lines.
+    let log =
+        std::fs::read_to_string(testkit::local_runtime::function_log("expiry-guard")).unwrap();
+    for run in ["sweep", "export-check"] {
+        let line = log
+            .lines()
+            .rev()
+            .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+            .find(|d| d["Run"] == run && d.get("Overdue").is_some())
+            .unwrap_or_else(|| panic!("no Overdue line for {run} in\n{log}"));
+        assert_eq!(line["Overdue"], 0, "{line}");
+        assert_eq!(
+            line["_aws"]["CloudWatchMetrics"][0]["Namespace"],
+            "MacieGuard"
+        );
+    }
 
     let r = run("expiry-guard", "sweep.json");
     assert_eq!(r["trigger"], "action");
@@ -206,6 +240,34 @@ async fn every_event_through_the_local_runtime() {
         .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
         .filter(|n| n.ends_with(".json"))
         .collect();
+    // Every metric line either function wrote is one the stack's alarms and dashboard may
+    // name (tell::metrics::EMITTED), with exactly its dimensions.
+    let mut lines = 0;
+    for function in ["expiry-guard", "export-guard"] {
+        let log = std::fs::read_to_string(testkit::local_runtime::function_log(function)).unwrap();
+        for doc in log
+            .lines()
+            .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        {
+            let Some(set) = doc["_aws"]["CloudWatchMetrics"].get(0) else {
+                continue;
+            };
+            let name = set["Metrics"][0]["Name"].as_str().unwrap();
+            let dims: Vec<&str> = set["Dimensions"][0]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|d| d.as_str().unwrap())
+                .collect();
+            let (_, want) = macie_guard_core::tell::metrics::EMITTED
+                .iter()
+                .find(|(n, _)| *n == name)
+                .unwrap_or_else(|| panic!("{function} emits {name}, which EMITTED does not list"));
+            assert_eq!(&dims[..], *want, "{function} {name}");
+            lines += 1;
+        }
+    }
+    assert!(lines >= 10, "{lines} metric lines");
     assert_eq!(
         covered, all,
         "every file in events/ goes through the local runtime"

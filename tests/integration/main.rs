@@ -7,6 +7,7 @@
 
 mod common;
 
+mod alive;
 mod chat;
 mod cli;
 mod events;

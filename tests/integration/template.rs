@@ -155,6 +155,12 @@ fn every_parameter_value_the_template_accepts_the_code_accepts_and_no_other() {
             let Some(p) = params.get(param) else {
                 continue; // a resource, not a parameter
             };
+            // Schedule expressions: no pattern can hold Scheduler's grammar, and Scheduler
+            // refuses a malformed one when the stack deploys; tests/integration/alive.rs holds
+            // the template and the watch to AWS's own examples.
+            if var.ends_with("_SCHEDULE") {
+                continue;
+            }
             let mut candidates = near_misses();
             for a in p["AllowedValues"].as_array().into_iter().flatten() {
                 candidates.push(a.as_str().map(str::to_string).unwrap_or(a.to_string()));

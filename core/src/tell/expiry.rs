@@ -193,6 +193,19 @@ pub fn metrics(s: &Summary) -> Counts {
     counts
 }
 
+/// A run's result in one line (the run log, `macie-guard status`).
+pub fn run_result(s: &Summary) -> String {
+    let mut out = format!(
+        "{} paused job(s) scanned, {} handled",
+        s.scanned,
+        s.jobs.len()
+    );
+    if s.deferred > 0 {
+        out.push_str(&format!(", {} left for the next sweep", s.deferred));
+    }
+    out
+}
+
 /// The readable report of a run (the CLI): one line for the run, one per job, every value
 /// escaped.
 pub fn summary_text(s: &Summary, delivery: &Delivery) -> String {

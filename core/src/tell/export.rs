@@ -103,6 +103,29 @@ pub fn notification(account: &str, report: &ExportReport) -> Option<Notification
     })
 }
 
+/// A check's result in one line (the run log, `macie-guard status`): each Region's worst.
+pub fn run_result(report: &ExportReport) -> String {
+    let regions: Vec<String> = report
+        .regions
+        .iter()
+        .map(|r| {
+            let worst = r
+                .findings
+                .iter()
+                .map(|f| f.severity)
+                .max()
+                .map(Severity::as_str)
+                .unwrap_or("clean");
+            format!("{} {worst}", r.region)
+        })
+        .collect();
+    format!(
+        "{} Region(s) checked: {}",
+        regions.len(),
+        regions.join(", ")
+    )
+}
+
 /// The findings as metrics (EMF, namespace MacieGuard): `Findings` by severity, and `Checks`
 /// by each Region's worst result (`clean` when there is none).
 pub fn metrics(report: &ExportReport) -> (Counts, Counts) {

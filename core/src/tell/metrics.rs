@@ -4,6 +4,8 @@
 use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
 
+use crate::schedule::liveness::{self, Liveness, RunKind};
+
 pub const NAMESPACE: &str = "MacieGuard";
 
 /// Counts by dimension values, written as EMF lines.
@@ -27,31 +29,90 @@ impl Counts {
         self.counts
             .iter()
             .map(|(dims, n)| {
-                let mut doc = Map::new();
-                doc.insert("level".into(), json!(level));
-                let mut names: Vec<Value> = vec![json!("Function")];
-                doc.insert("Function".into(), json!(function));
-                for (k, v) in dims {
-                    names.push(json!(k));
-                    doc.insert(k.clone(), json!(v));
-                }
-                doc.insert(metric.into(), json!(n));
-                doc.insert(
-                    "_aws".into(),
-                    json!({
-                        "Timestamp": now_ms,
-                        "CloudWatchMetrics": [{
-                            "Namespace": NAMESPACE,
-                            "Dimensions": [names],
-                            "Metrics": [{"Name": metric, "Unit": "Count"}],
-                        }],
-                    }),
-                );
-                Value::Object(doc).to_string()
+                let dims: Vec<(&str, &str)> =
+                    dims.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+                emf_line(function, &dims, metric, *n, now_ms, level)
             })
             .collect()
     }
 }
+
+/// One EMF document: `metric` = `value` (Count) with dimensions `Function` and `dims`.
+pub fn emf_line(
+    function: &str,
+    dims: &[(&str, &str)],
+    metric: &str,
+    value: u64,
+    now_ms: i64,
+    level: &str,
+) -> String {
+    let mut doc = Map::new();
+    doc.insert("level".into(), json!(level));
+    let mut names: Vec<Value> = vec![json!("Function")];
+    doc.insert("Function".into(), json!(function));
+    for (k, v) in dims {
+        names.push(json!(k));
+        doc.insert(k.to_string(), json!(v));
+    }
+    doc.insert(metric.into(), json!(value));
+    doc.insert(
+        "_aws".into(),
+        json!({
+            "Timestamp": now_ms,
+            "CloudWatchMetrics": [{
+                "Namespace": NAMESPACE,
+                "Dimensions": [names],
+                "Metrics": [{"Name": metric, "Unit": "Count"}],
+            }],
+        }),
+    );
+    Value::Object(doc).to_string()
+}
+
+/// The journal watch's gauges: for each scheduled run, `Overdue` (1, or 0 on time) with
+/// dimension `Run`; and `JournalOpen`, the changes the journal holds open.
+pub fn watch_lines(
+    verdicts: &[(RunKind, Liveness)],
+    journal_open: usize,
+    now_ms: i64,
+    level: &str,
+) -> Vec<String> {
+    let mut lines: Vec<String> = verdicts
+        .iter()
+        .map(|(kind, l)| {
+            emf_line(
+                "expiry-guard",
+                &[("Run", kind.as_str())],
+                liveness::METRIC,
+                u64::from(l.overdue()),
+                now_ms,
+                level,
+            )
+        })
+        .collect();
+    lines.push(emf_line(
+        "expiry-guard",
+        &[],
+        JOURNAL_OPEN,
+        journal_open as u64,
+        now_ms,
+        level,
+    ));
+    lines
+}
+
+/// The gauge of journal entries open, emitted by each watch.
+pub const JOURNAL_OPEN: &str = "JournalOpen";
+
+/// Every metric name the functions emit in [`NAMESPACE`], with the dimension names of each
+/// (`Function` first): what the stack's alarms and dashboard may refer to.
+pub const EMITTED: [(&str, &[&str]); 5] = [
+    ("Decisions", &["Function", "Action", "Outcome"]),
+    ("Findings", &["Function", "Severity"]),
+    ("Checks", &["Function", "Result"]),
+    (liveness::METRIC, &["Function", "Run"]),
+    (JOURNAL_OPEN, &["Function"]),
+];
 
 /// The `level` of the EMF lines. Lambda's log-level filtering (JSON log format) drops lines
 /// whose level is below the function's application log level, and reads a line without one

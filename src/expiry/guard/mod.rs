@@ -123,7 +123,7 @@ impl<M: MacieJobs, N: Outbound, J: Journal> ExpiryGuard<M, N, J> {
     }
 
     fn journal_scope(&self) -> String {
-        format!("{}#{}", self.scope.account, self.scope.region)
+        self.scope.journal_key()
     }
 
     /// A lease from now (real time, or the run's `now` when later): short, and renewed by the

@@ -622,6 +622,7 @@ async fn the_lambda_handler_and_extra_regions() {
         regions: vec!["us-east-1".into(), "eu-west-1".into()],
         results_grace: macie_guard_core::config::DEFAULT_RESULTS_GRACE,
         fallback_account: None,
+        runs: macie_guard::runlog::AnyRunLog::Memory(Default::default()),
     };
     let ctx = || {
         let mut c = Context::default();

@@ -1,0 +1,101 @@
+//! The run log in the journal's DynamoDB table: writing a run's success (the one call the
+//! export guard makes here, UpdateItem on its own partition).
+
+use aws_sdk_dynamodb::error::ProvideErrorMetadata;
+use aws_sdk_dynamodb::types::AttributeValue;
+use chrono::{DateTime, Utc};
+use std::collections::HashMap;
+
+use crate::error::{Error, Result};
+use macie_guard_core::schedule::liveness::{RunKind, RunRecord};
+
+use super::{runs_scope, RunLog};
+
+/// The run log in the journal table.
+#[derive(Debug, Clone)]
+pub struct DynamoRunLog {
+    pub client: aws_sdk_dynamodb::Client,
+    pub table: String,
+}
+
+pub(super) fn s(v: &str) -> AttributeValue {
+    AttributeValue::S(v.to_string())
+}
+
+pub(super) fn dynamo_error<E>(
+    operation: &'static str,
+    on: &str,
+    e: &aws_sdk_dynamodb::error::SdkError<E>,
+) -> Error
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+{
+    Error::Aws {
+        service: "DynamoDB",
+        operation,
+        on: Some(on.to_string()),
+        code: e.code().unwrap_or("Unknown").to_string(),
+        message: e
+            .message()
+            .map(str::to_string)
+            .unwrap_or_else(|| crate::error::describe_sdk_error(e)),
+    }
+}
+
+pub(super) fn time_of(item: &HashMap<String, AttributeValue>, key: &str) -> Option<DateTime<Utc>> {
+    let text = item.get(key)?.as_s().ok()?;
+    DateTime::parse_from_rfc3339(text)
+        .ok()
+        .map(|t| t.with_timezone(&Utc))
+}
+
+pub(super) fn record_of(item: &HashMap<String, AttributeValue>) -> Option<RunRecord> {
+    let text = |k: &str| item.get(k).and_then(|v| v.as_s().ok()).cloned();
+    Some(RunRecord {
+        kind: RunKind::parse(&text("jobId")?)?,
+        started_at: time_of(item, "startedAt")?,
+        finished_at: time_of(item, "finishedAt")?,
+        result: text("result").unwrap_or_default(),
+        version: text("version").unwrap_or_default(),
+    })
+}
+
+impl RunLog for DynamoRunLog {
+    async fn succeeded(&self, scope: &str, run: &RunRecord) -> Result<()> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key("scope", s(&runs_scope(scope)))
+            .key("jobId", s(run.kind.as_str()))
+            // A late retry of an older run never replaces a newer one (RFC 3339 in UTC sorts
+            // as time does).
+            .condition_expression("attribute_not_exists(startedAt) OR startedAt <= :started")
+            .update_expression(
+                "SET startedAt = :started, finishedAt = :finished, #r = :result, version = :version",
+            )
+            .expression_attribute_names("#r", "result")
+            .expression_attribute_values(":started", s(&stamp(run.started_at)))
+            .expression_attribute_values(":finished", s(&stamp(run.finished_at)))
+            .expression_attribute_values(":result", s(&run.result))
+            .expression_attribute_values(":version", s(&run.version))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|se| se.is_conditional_check_failed_exception()) =>
+            {
+                Ok(())
+            }
+            Err(e) => Err(dynamo_error("UpdateItem", &self.table, &e)),
+        }
+    }
+}
+
+/// A time as the run log stores it: RFC 3339, UTC, to the millisecond (fixed width, so that
+/// stored times compare as strings in the order of time).
+pub(super) fn stamp(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}

@@ -1,0 +1,83 @@
+//! Reading the run log: the journal watch and `macie-guard status`. Apart from writing, so
+//! that the export guard, which only writes, reaches no read (its role has none).
+
+use chrono::{DateTime, Utc};
+use std::future::Future;
+
+use crate::error::Result;
+use macie_guard_core::schedule::liveness::Runs;
+
+use super::dynamo::{dynamo_error, record_of, s, stamp, time_of, DynamoRunLog};
+use super::{runs_scope, AnyRunLog};
+
+/// The item of the run log whose `watchedSince` is the watch's first look.
+const WATCH: &str = "watch";
+
+pub trait RunLogReader: Send + Sync {
+    /// Every run's last success, and since when the watch has been looking (`now`, the first
+    /// time it is asked: remembered).
+    fn runs(&self, scope: &str, now: DateTime<Utc>) -> impl Future<Output = Result<Runs>> + Send;
+}
+
+impl RunLogReader for DynamoRunLog {
+    async fn runs(&self, scope: &str, now: DateTime<Utc>) -> Result<Runs> {
+        let partition = runs_scope(scope);
+        // A handful of items: one page.
+        let page = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("#s = :s")
+            .expression_attribute_names("#s", "scope")
+            .expression_attribute_values(":s", s(&partition))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| dynamo_error("Query", &self.table, &e))?;
+        let items = page.items();
+        let records = items.iter().filter_map(record_of).collect();
+        let watched = items
+            .iter()
+            .find(|i| {
+                i.get("jobId")
+                    .and_then(|v| v.as_s().ok())
+                    .map(String::as_str)
+                    == Some(WATCH)
+            })
+            .and_then(|i| time_of(i, "watchedSince"));
+        let watched_since = match watched {
+            Some(t) => t,
+            None => {
+                // The first look, remembered once: of two watches, the first time stays.
+                let out = self
+                    .client
+                    .update_item()
+                    .table_name(&self.table)
+                    .key("scope", s(&partition))
+                    .key("jobId", s(WATCH))
+                    .update_expression("SET watchedSince = if_not_exists(watchedSince, :now)")
+                    .expression_attribute_values(":now", s(&stamp(now)))
+                    .return_values(aws_sdk_dynamodb::types::ReturnValue::AllNew)
+                    .send()
+                    .await
+                    .map_err(|e| dynamo_error("UpdateItem", &self.table, &e))?;
+                out.attributes()
+                    .and_then(|a| time_of(a, "watchedSince"))
+                    .unwrap_or(now)
+            }
+        };
+        Ok(Runs {
+            records,
+            watched_since,
+        })
+    }
+}
+
+impl RunLogReader for AnyRunLog {
+    async fn runs(&self, scope: &str, now: DateTime<Utc>) -> Result<Runs> {
+        match self {
+            AnyRunLog::Dynamo(l) => l.runs(scope, now).await,
+            AnyRunLog::Memory(l) => Ok(l.runs(scope, now)),
+        }
+    }
+}
