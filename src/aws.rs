@@ -165,3 +165,7 @@ pub fn dynamodb(conf: &SdkConfig) -> aws_sdk_dynamodb::Client {
 pub fn eventbridge(conf: &SdkConfig) -> aws_sdk_eventbridge::Client {
     aws_sdk_eventbridge::Client::new(conf)
 }
+
+pub fn sqs(conf: &SdkConfig) -> aws_sdk_sqs::Client {
+    aws_sdk_sqs::Client::new(conf)
+}

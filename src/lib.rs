@@ -10,6 +10,7 @@
 
 pub mod aws;
 pub mod cli;
+pub mod deadletters;
 pub mod error;
 pub mod expiry;
 pub mod export;

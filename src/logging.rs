@@ -9,7 +9,7 @@ use tracing_subscriber::EnvFilter;
 /// Crates whose DEBUG and TRACE output holds request and response bodies (bucket and key
 /// policies, job definitions) and credential identifiers: never below INFO, whatever level
 /// is asked for.
-const BODY_LOGGING_CRATES: [&str; 11] = [
+const BODY_LOGGING_CRATES: [&str; 12] = [
     "aws_smithy_runtime",
     "aws_sigv4",
     "aws_runtime",
@@ -19,6 +19,7 @@ const BODY_LOGGING_CRATES: [&str; 11] = [
     "aws_sdk_s3",
     "aws_sdk_kms",
     "aws_sdk_sns",
+    "aws_sdk_sqs",
     "aws_sdk_dynamodb",
     "hyper",
 ];

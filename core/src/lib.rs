@@ -9,6 +9,7 @@
 //! what became of the telling; nothing else reads `tell`.
 
 pub mod config;
+pub mod deadletter;
 pub mod delivery;
 pub mod dispatch;
 pub mod envelope;

@@ -3,6 +3,7 @@
 use chrono::Utc;
 use clap::{Parser, Subcommand, ValueEnum};
 use macie_guard::cli::session_account;
+use macie_guard::deadletters::{self, replay::Handler, replay::Select, SqsQueue};
 use macie_guard::expiry::guard::ExpiryGuard;
 use macie_guard::export::guard::ExportGuard;
 use macie_guard::export::sources::AwsSources;
@@ -20,8 +21,9 @@ use macie_guard_core::export::event::ExportEvent;
 use macie_guard_core::export::outcome::ExportReport;
 use macie_guard_core::scope::is_account;
 use macie_guard_core::severity::Severity;
-use macie_guard_core::tell::expiry::{jobs_table, summary_text};
-use macie_guard_core::tell::export::report_text;
+use macie_guard_core::tell::deadletters::{list_text, replay_text};
+use macie_guard_core::tell::expiry::{jobs_table, run_result as expiry_result, summary_text};
+use macie_guard_core::tell::export::{report_text, run_result as export_result};
 use macie_guard_core::tell::org as org_tables;
 use macie_guard_core::text::safe;
 use serde_json::Value;
@@ -86,6 +88,15 @@ enum Command {
         #[arg(long, value_enum)]
         function: Option<FunctionArg>,
     },
+    /// The stack's dead-letter queue: the events that failed after every retry, listed, and
+    /// replayed once through the same code and journal as the functions.
+    DeadLetters {
+        #[command(subcommand)]
+        action: DeadLettersCommand,
+        /// The queue (the stack's output DeadLetterQueueUrl) [env: DEAD_LETTER_QUEUE_URL].
+        #[arg(long, global = true)]
+        queue_url: Option<String>,
+    },
     /// The organization view: every account (Organizations ListAccounts, or --accounts) and
     /// every --region, read through the read-only role each stack creates when its
     /// OperatorAccountId is this account. Reads only.
@@ -112,6 +123,24 @@ enum OrgCommand {
     /// The export check of every account and Region (exit 2 critical, 1 warning or any
     /// account-Region that could not be read, 0 clean).
     CheckExport,
+}
+
+#[derive(Subcommand, Clone)]
+enum DeadLettersCommand {
+    /// Each message: its id, when, who sent it (a function, a rule, a schedule), the event it
+    /// was for and the error. Changes nothing (--json: each message whole).
+    List,
+    /// Runs each again as its function would, deletes it only once that succeeded, keeps and
+    /// reports the ones that fail again (exit 1). Give the stack's --journal-table. With
+    /// --dry-run: says what would be replayed, handles and deletes nothing.
+    Replay {
+        /// One message (its id from `dead-letters list`).
+        #[arg(long, required_unless_present = "all", conflicts_with = "all")]
+        id: Option<String>,
+        /// Every message.
+        #[arg(long)]
+        all: bool,
+    },
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -329,7 +358,98 @@ async fn run_org(
     }
 }
 
+/// Replays a dead letter's event as the CLI handles any event: the same guards, the stack's
+/// journal; the outcome in one line.
+struct CliHandler<'a> {
+    cli: &'a Cli,
+}
+
+impl Handler for CliHandler<'_> {
+    async fn handle(&self, event: Routed) -> Result<String, String> {
+        let e = env(self.cli).await.map_err(|e| e.to_string())?;
+        match event {
+            Routed::Expiry(ev) => {
+                let guard = expiry_guard(self.cli, e).map_err(|e| e.to_string())?;
+                let summary = Box::pin(guard.handle(&ev, Utc::now()))
+                    .await
+                    .map_err(|e| e.to_string())?;
+                match summary.failures() {
+                    None => Ok(expiry_result(&summary)),
+                    Some(f) => Err(Error::from(f).to_string()),
+                }
+            }
+            Routed::Export(ev) => {
+                let report = export_guard(self.cli, e)
+                    .map_err(|e| e.to_string())?
+                    .handle(&ev)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                Ok(export_result(&report))
+            }
+        }
+    }
+}
+
+async fn run_dead_letters(
+    cli: &Cli,
+    action: &DeadLettersCommand,
+    queue_url: Option<&str>,
+) -> Result<ExitCode, Error> {
+    let url = match queue_url {
+        Some(u) => u.to_string(),
+        None => process_env().string("DEAD_LETTER_QUEUE_URL").ok_or_else(|| {
+            Error::config(
+                "--queue-url",
+                "",
+                "give the dead-letter queue's URL (the stack's output DeadLetterQueueUrl), or set DEAD_LETTER_QUEUE_URL",
+            )
+        })?,
+    };
+    let sdk = aws::load(cli.region.first().map(String::as_str), aws::Trust::Platform).await;
+    let queue = SqsQueue {
+        client: aws::sqs(&sdk),
+        url,
+    };
+    match action {
+        DeadLettersCommand::List => {
+            let letters = deadletters::replay::list(&queue).await?;
+            if cli.json {
+                print_json(&letters);
+            } else {
+                print!("{}", list_text(&letters));
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        DeadLettersCommand::Replay { id, .. } => {
+            let select = match id {
+                Some(id) => Select::Id(id.clone()),
+                None => Select::All,
+            };
+            let results =
+                deadletters::replay::replay(&queue, &CliHandler { cli }, &select, cli.dry_run)
+                    .await?;
+            if cli.json {
+                let rows: Vec<Value> = results
+                    .iter()
+                    .map(|(d, r)| serde_json::json!({"deadLetter": d, "replay": r}))
+                    .collect();
+                print_json(&rows);
+            } else {
+                print!("{}", replay_text(&results));
+            }
+            Ok(if results.iter().all(|(_, r)| r.ok()) {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
+        }
+    }
+}
+
 async fn run(cli: Cli) -> Result<ExitCode, Error> {
+    if let Command::DeadLetters { action, queue_url } = &cli.command {
+        return run_dead_letters(&cli, action, queue_url.as_deref()).await;
+    }
     if let Command::Org {
         view,
         accounts,
@@ -342,7 +462,7 @@ async fn run(cli: Cli) -> Result<ExitCode, Error> {
     // Read the event before any AWS call: a bad file changes nothing and costs nothing.
     let routed = match &cli.command {
         Command::Jobs => None,
-        Command::Org { .. } => unreachable!("handled above"),
+        Command::Org { .. } | Command::DeadLetters { .. } => unreachable!("handled above"),
         Command::Sweep => Some(Routed::Expiry(ExpiryEvent::Sweep {
             trigger: "cli".into(),
         })),

@@ -617,6 +617,7 @@ pub fn endpoint_env(macie: &str, moto: &str) -> Vec<(String, String)> {
         ("AWS_ENDPOINT_URL_STS", moto),
         ("AWS_ENDPOINT_URL_ORGANIZATIONS", moto),
         ("AWS_ENDPOINT_URL_SECURITYHUB", moto),
+        ("AWS_ENDPOINT_URL_SQS", moto),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_string(), v.to_string()))

@@ -10,6 +10,7 @@ mod common;
 mod alive;
 mod chat;
 mod cli;
+mod deadletters;
 mod events;
 mod expiry;
 mod expiry_mocks;

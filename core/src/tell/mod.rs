@@ -4,6 +4,7 @@
 
 pub mod asff;
 pub mod chat;
+pub mod deadletters;
 pub mod events;
 pub mod expiry;
 pub mod export;

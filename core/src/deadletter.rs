@@ -1,0 +1,245 @@
+//! Dead letters: what the stack's dead-letter queue holds, read as each producer writes it, and
+//! the event each one was for.
+//!
+//! Three producers write to the queue, each its own way:
+//! - **Lambda**, for an asynchronous invocation that failed after its retries (Lambda Developer
+//!   Guide, "Dead-letter queues"): the body is the event; the attributes `RequestID`,
+//!   `ErrorCode` and `ErrorMessage`. The function is not named: the event tells which it was.
+//! - **EventBridge**, for a rule target it could not deliver (EventBridge User Guide, "Using
+//!   dead-letter queues to process undelivered events"): the body is the event; the attributes
+//!   `RULE_ARN`, `TARGET_ARN`, `ERROR_CODE`, `ERROR_MESSAGE`, `EXHAUSTED_RETRY_CONDITION` and
+//!   `RETRY_ATTEMPTS`.
+//! - **EventBridge Scheduler**, for a schedule whose target it could not invoke (Scheduler
+//!   User Guide, "Configuring a dead-letter queue"): the body is the schedule's input; the
+//!   attributes `X-Amz-Scheduler-Schedule-Arn`, `X-Amz-Scheduler-Target-Arn`,
+//!   `X-Amz-Scheduler-Group`, `X-Amz-Scheduler-Attempt`, `X-Amz-Scheduler-Error-Code` and
+//!   `X-Amz-Scheduler-Error-Message`.
+//!
+//! Every one of them is replayed the same way: its event through the dispatcher the functions
+//! use ([`crate::dispatch::route`]).
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+use crate::dispatch::{self, Function, Routed};
+
+/// Who put a dead letter in the queue, and what it said about the failure.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "producer", rename_all = "kebab-case")]
+pub enum Producer {
+    /// A function's asynchronous invocation, failed after Lambda's retries.
+    Lambda { request_id: String },
+    /// An EventBridge rule's target.
+    Rule {
+        rule_arn: String,
+        target_arn: String,
+        retry_attempts: Option<u32>,
+        exhausted: Option<String>,
+    },
+    /// An EventBridge Scheduler schedule's target.
+    Schedule {
+        schedule_arn: String,
+        target_arn: String,
+        group: Option<String>,
+        attempt: Option<u32>,
+    },
+    /// None of the three: a message someone else sent.
+    Unknown,
+}
+
+impl Producer {
+    fn of(attrs: &BTreeMap<String, String>) -> Producer {
+        let get = |k: &str| attrs.get(k).cloned();
+        let num = |k: &str| attrs.get(k).and_then(|v| v.parse().ok());
+        if let Some(schedule_arn) = get("X-Amz-Scheduler-Schedule-Arn") {
+            return Producer::Schedule {
+                schedule_arn,
+                target_arn: get("X-Amz-Scheduler-Target-Arn").unwrap_or_default(),
+                group: get("X-Amz-Scheduler-Group"),
+                attempt: num("X-Amz-Scheduler-Attempt"),
+            };
+        }
+        if let Some(rule_arn) = get("RULE_ARN") {
+            return Producer::Rule {
+                rule_arn,
+                target_arn: get("TARGET_ARN").unwrap_or_default(),
+                retry_attempts: num("RETRY_ATTEMPTS"),
+                exhausted: get("EXHAUSTED_RETRY_CONDITION"),
+            };
+        }
+        if let Some(request_id) = get("RequestID") {
+            return Producer::Lambda { request_id };
+        }
+        Producer::Unknown
+    }
+
+    /// Who sent it, in a few words.
+    pub fn describe(&self) -> String {
+        match self {
+            Producer::Lambda { request_id } => {
+                format!("asynchronous invocation (request {request_id})")
+            }
+            Producer::Rule { rule_arn, .. } => format!("rule {}", last_part(rule_arn)),
+            Producer::Schedule { schedule_arn, .. } => {
+                format!("schedule {}", last_part(schedule_arn))
+            }
+            Producer::Unknown => "unknown sender".into(),
+        }
+    }
+}
+
+fn last_part(arn: &str) -> &str {
+    arn.rsplit(['/', ':']).next().unwrap_or(arn)
+}
+
+/// One message of the dead-letter queue.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DeadLetter {
+    /// SQS's MessageId: what `dead-letters replay --id` takes.
+    pub id: String,
+    /// When the producer sent it (SQS's SentTimestamp).
+    pub sent_at: Option<DateTime<Utc>>,
+    /// How often it was received (SQS's ApproximateReceiveCount), this reading included.
+    pub receive_count: Option<u32>,
+    #[serde(flatten)]
+    pub producer: Producer,
+    /// The failure, as the producer reported it (code, message).
+    pub error_code: Option<String>,
+    pub error_message: Option<String>,
+    /// The original event: the body as JSON.
+    pub event: Option<Value>,
+    /// Why the body is not an event, when it is not.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unreadable: Option<String>,
+    /// The body as it came, when it is not JSON.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub body: Option<String>,
+}
+
+impl DeadLetter {
+    /// Reads a message as its producer wrote it: `attrs` are its message attributes (string
+    /// values), `sent_ms` SQS's SentTimestamp.
+    pub fn read(
+        id: &str,
+        body: &str,
+        attrs: &BTreeMap<String, String>,
+        sent_ms: Option<i64>,
+        receive_count: Option<u32>,
+    ) -> DeadLetter {
+        let first = |keys: &[&str]| keys.iter().find_map(|k| attrs.get(*k).cloned());
+        DeadLetter {
+            id: id.to_string(),
+            sent_at: sent_ms.and_then(DateTime::from_timestamp_millis),
+            receive_count,
+            producer: Producer::of(attrs),
+            error_code: first(&["X-Amz-Scheduler-Error-Code", "ERROR_CODE", "ErrorCode"]),
+            error_message: first(&[
+                "X-Amz-Scheduler-Error-Message",
+                "ERROR_MESSAGE",
+                "ErrorMessage",
+            ]),
+            ..DeadLetter::body(body)
+        }
+    }
+
+    /// The parts that come from the body alone.
+    fn body(body: &str) -> DeadLetter {
+        let (event, unreadable, raw) = match serde_json::from_str::<Value>(body) {
+            Ok(v) => (Some(v), None, None),
+            Err(e) => (
+                None,
+                Some(format!("the body is not JSON: {e}")),
+                Some(body.to_string()),
+            ),
+        };
+        DeadLetter {
+            id: String::new(),
+            sent_at: None,
+            receive_count: None,
+            producer: Producer::Unknown,
+            error_code: None,
+            error_message: None,
+            event,
+            unreadable,
+            body: raw,
+        }
+    }
+
+    /// The event routed to the function it was for, as the functions route it; Err says why
+    /// it cannot be replayed.
+    pub fn routed(&self) -> Result<Routed, String> {
+        let event = self
+            .event
+            .as_ref()
+            .ok_or_else(|| self.unreadable.clone().unwrap_or_default())?;
+        // A Scheduled Event envelope fits both functions; only then does the target decide.
+        let function = match &self.producer {
+            Producer::Rule { target_arn, .. } | Producer::Schedule { target_arn, .. } => {
+                function_of(target_arn)
+            }
+            _ => None,
+        };
+        let asked = match (event.get("detail-type").and_then(Value::as_str), function) {
+            (Some("Scheduled Event"), f) => f,
+            _ => None,
+        };
+        dispatch::route(event, asked).map_err(|e| e.to_string())
+    }
+
+    /// Which function it was for and what it was, in a few words ("expiry guard: AWS Health
+    /// AWS_MACIE_PAUSED_JOB_EXPIRATION_EVENT").
+    pub fn what(&self) -> String {
+        let Some(event) = &self.event else {
+            return "not an event".into();
+        };
+        let function = match self.routed() {
+            Ok(Routed::Expiry(_)) => "expiry guard",
+            Ok(Routed::Export(_)) => "export guard",
+            Err(_) => "no function",
+        };
+        format!("{function}: {}", event_summary(event))
+    }
+}
+
+/// The function a target ARN names, by the stack's logical names (SAM names each function
+/// `STACK-ExpiryGuardFunction-…` / `STACK-ExportGuardFunction-…`).
+fn function_of(target_arn: &str) -> Option<Function> {
+    if target_arn.contains("ExpiryGuardFunction") {
+        Some(Function::Expiry)
+    } else if target_arn.contains("ExportGuardFunction") {
+        Some(Function::Export)
+    } else {
+        None
+    }
+}
+
+/// An event in a few words: its action, its Health code and entity, or its CloudTrail call.
+pub fn event_summary(v: &Value) -> String {
+    let s = |p: &str| v.pointer(p).and_then(Value::as_str);
+    if let Some(action) = s("/action") {
+        return format!("action {action}");
+    }
+    match (s("/detail-type"), s("/source")) {
+        (Some("AWS Health Event"), _) => {
+            let entity = s("/detail/affectedEntities/0/entityValue")
+                .or_else(|| s("/resources/0"))
+                .unwrap_or("no entity");
+            format!(
+                "AWS Health {} ({entity})",
+                s("/detail/eventTypeCode").unwrap_or("?")
+            )
+        }
+        (Some("AWS API Call via CloudTrail"), _) => format!(
+            "CloudTrail {} {}",
+            s("/detail/eventSource").unwrap_or("?"),
+            s("/detail/eventName").unwrap_or("?")
+        ),
+        (Some(t), Some(source)) => format!("{t} from {source}"),
+        _ => "an event without detail-type".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests;
