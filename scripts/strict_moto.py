@@ -121,6 +121,9 @@ class Strict:
       with, status 200 unless `status` says otherwise: a partial failure, say)}: the matching
       calls fail so.
     - `DELETE /_strict/faults`: no more faults. `GET /_strict/calls`: calls per operation.
+    - `GET /_strict/sns-published?topic=ARN`: the messages SNS accepted for that topic
+      (message, subject, attributes), read from that topic alone: moto's own dump of every
+      backend (`/moto-api/data.json`) fails once some DynamoDB state will not serialize.
     """
 
     def __init__(self, app: Any) -> None:
@@ -170,12 +173,31 @@ class Strict:
                 answer = {"calls": dict(_CALLS)}
             elif path == "/_strict/calls" and method == "DELETE":
                 _CALLS.clear()
+            elif path == "/_strict/sns-published" and method == "GET":
+                answer = {"published": _published(environ.get("QUERY_STRING", ""))}
             else:
                 start_response("404 Not Found", [("Content-Type", "text/plain")])
                 return [b"no such control"]
         out = json.dumps(answer).encode()
         start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(out)))])
         return [out]
+
+
+def _published(query: str) -> list[dict[str, Any]]:
+    from urllib.parse import parse_qs
+
+    from moto.sns import sns_backends
+
+    arn = (parse_qs(query).get("topic") or [""])[0]
+    for _account, regions in sns_backends.items():
+        for _region, backend in regions.items():
+            topic = backend.topics.get(arn)
+            if topic is not None:
+                return [
+                    {"message": n[1], "subject": n[2], "attributes": n[3] or {}}
+                    for n in topic.sent_notifications
+                ]
+    return []
 
 
 def service_error(service: str, code: str, message: str) -> Exception:

@@ -26,6 +26,16 @@ pub enum Error {
     #[error("putting macie-guard's events on the {bus} event bus failed: {message}; check the function may events:PutEvents on it (source macie-guard)")]
     Events { bus: String, message: String },
 
+    /// A journal entry written by a newer macie-guard: this one does not know its format, so it
+    /// stops before touching anything.
+    #[error("the journal entry for job {job_id} in table {table} was written by a newer macie-guard (journal schema {found}; this one reads up to {supported}): nothing was changed; deploy the newer version again, or let it finish its open changes (the journal watch closes them within minutes) before rolling back")]
+    JournalSchema {
+        table: String,
+        job_id: String,
+        found: u32,
+        supported: u32,
+    },
+
     /// Some jobs failed; the others were handled and reported. The Lambda adapter fails the
     /// invocation so that it is retried, and a retry re-reads each job before acting.
     #[error("{failed} of {total} job(s) failed: {first}; the others were handled (see the report), and a retry re-reads each job before acting")]
@@ -111,6 +121,7 @@ impl Error {
             Error::Aws { .. } => "AwsCallFailed",
             Error::Notify { .. } => "NotificationFailed",
             Error::Events { .. } => "EventsFailed",
+            Error::JournalSchema { .. } => "JournalSchemaNewer",
             Error::Partial { .. } => "PartialFailure",
         }
     }

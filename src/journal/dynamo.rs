@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use crate::error::{Error, Result};
 use macie_guard_core::expiry::policy::Action;
 
-use super::{request_of, Claim, Entry, Journal, RECEIPT_DAYS};
+use super::{request_of, Claim, Entry, Journal, RECEIPT_DAYS, SCHEMA_VERSION};
 
 /// The journal in a DynamoDB table (on-demand, created by the stack).
 #[derive(Debug, Clone)]
@@ -38,6 +38,34 @@ where
             .message()
             .map(str::to_string)
             .unwrap_or_else(|| crate::error::describe_sdk_error(e)),
+    }
+}
+
+/// The schema an item was written in (1 when it says none).
+fn schema_of(item: &HashMap<String, AttributeValue>) -> u32 {
+    item.get("schemaVersion")
+        .and_then(|v| v.as_n().ok())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(1)
+}
+
+impl DynamoJournal {
+    /// An open entry (one with an action) of a schema this code does not know: refused.
+    fn known(&self, item: &HashMap<String, AttributeValue>) -> Result<()> {
+        let found = schema_of(item);
+        if item.contains_key("action") && found > SCHEMA_VERSION {
+            return Err(Error::JournalSchema {
+                table: self.table.clone(),
+                job_id: item
+                    .get("jobId")
+                    .and_then(|v| v.as_s().ok())
+                    .cloned()
+                    .unwrap_or_default(),
+                found,
+                supported: SCHEMA_VERSION,
+            });
+        }
+        Ok(())
     }
 }
 
@@ -74,6 +102,9 @@ impl Journal for DynamoJournal {
                 .send()
                 .await
                 .map_err(|e| dynamo_error("Query", &self.table, &e))?;
+            for item in page.items() {
+                self.known(item)?;
+            }
             out.extend(page.items().iter().filter_map(entry_of));
             match page.last_evaluated_key() {
                 Some(k) if !k.is_empty() => start = Some(k.clone()),
@@ -90,10 +121,10 @@ impl Journal for DynamoJournal {
             .key("scope", s(scope))
             .key("jobId", s(&entry.job_id))
             .update_expression(
-                "SET #o = :me, leaseUntil = :until, #a = :a, #p = :pol, pausedAt = :p, #n = :n, decidedAt = :d, expiresAt = :ttl",
+                "SET #o = :me, leaseUntil = :until, #a = :a, #p = :pol, pausedAt = :p, #n = :n, decidedAt = :d, expiresAt = :ttl, schemaVersion = :v",
             )
             .condition_expression(
-                "(attribute_not_exists(#o) OR #o = :me OR leaseUntil < :now OR begins_with(#o, :request)) AND (attribute_not_exists(donePausedAt) OR donePausedAt <> :p OR doneAction <> :a)",
+                "(attribute_not_exists(#o) OR #o = :me OR leaseUntil < :now OR begins_with(#o, :request)) AND (attribute_not_exists(donePausedAt) OR donePausedAt <> :p OR doneAction <> :a) AND (attribute_not_exists(#a) OR attribute_not_exists(schemaVersion) OR schemaVersion <= :v)",
             )
             .expression_attribute_names("#o", "owner")
             .expression_attribute_names("#a", "action")
@@ -109,6 +140,7 @@ impl Journal for DynamoJournal {
             .expression_attribute_values(":n", s(&entry.name))
             .expression_attribute_values(":d", s(&entry.decided_at))
             .expression_attribute_values(":now", AttributeValue::N(now.to_string()))
+            .expression_attribute_values(":v", AttributeValue::N(SCHEMA_VERSION.to_string()))
             .expression_attribute_values(
                 ":ttl",
                 AttributeValue::N((now + RECEIPT_DAYS * 86_400).to_string()),
@@ -136,6 +168,8 @@ impl Journal for DynamoJournal {
                     .await
                     .map_err(|e| dynamo_error("GetItem", &self.table, &e))?;
                 let item = held.item().cloned().unwrap_or_default();
+                // An open change of a newer macie-guard: not ours to read or to take.
+                self.known(&item)?;
                 let text = |k: &str| item.get(k).and_then(|v| v.as_s().ok()).cloned();
                 let receipt = (text("donePausedAt"), text("doneAction"));
                 if receipt

@@ -79,6 +79,14 @@ pub enum Claim {
     Done,
 }
 
+/// The format of the journal's items that this code writes (attribute `schemaVersion`) and
+/// reads: 1 is the format before the attribute existed (the same attributes, without it); 2
+/// adds it. A newer code finishes the entries an older one left (tests/fixtures/journal/); an
+/// older code that meets an open entry of a newer schema stops with
+/// [`crate::error::Error::JournalSchema`] and changes nothing. A receipt (a closed entry) keeps
+/// the same two attributes in every schema, so any version reads any receipt.
+pub const SCHEMA_VERSION: u32 = 2;
+
 /// How long a closed entry (its receipt) is kept: longer than a pause can last.
 pub const RECEIPT_DAYS: i64 = 45;
 

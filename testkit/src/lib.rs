@@ -649,39 +649,24 @@ pub struct SnsMessage {
     pub attributes: Value,
 }
 
-/// The messages published to `topic_arn`, read from moto's internal state
-/// (`/moto-api/data.json`): what SNS would have delivered.
+/// The messages SNS accepted for `topic_arn`: what it would have delivered, read from moto's
+/// state for that topic alone (the strict layer's `/_strict/sns-published`).
 pub fn sns_messages(topic_arn: &str) -> Vec<SnsMessage> {
-    let url = format!("{}/moto-api/data.json", moto().url);
-    // moto builds this dump by walking every backend's state while other test threads may be
-    // changing it (its threaded server has no lock there): a 500 from that race is retried.
-    let mut attempt = 0;
-    let mut response = loop {
-        match ureq::get(&url).call() {
-            Ok(r) => break r,
-            Err(ureq::Error::StatusCode(500)) if attempt < 20 => {
-                attempt += 1;
-                std::thread::sleep(std::time::Duration::from_millis(50));
-            }
-            Err(e) => panic!("GET {url}: {e}"),
-        }
-    };
+    let mut response = ureq::get(&format!("{}/_strict/sns-published", moto().url))
+        .query("topic", topic_arn)
+        .call()
+        .unwrap_or_else(|e| panic!("the messages of {topic_arn}: {e}"));
     let text = response.body_mut().read_to_string().expect("moto state");
     let data: Value = serde_json::from_str(&text).expect("moto state is JSON");
-    let topics = data["sns"]["Topic"].as_array().cloned().unwrap_or_default();
-    topics
-        .iter()
-        .filter(|t| t["arn"] == topic_arn)
-        .flat_map(|t| {
-            t["sent_notifications"]
-                .as_array()
-                .cloned()
-                .unwrap_or_default()
-        })
+    data["published"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .into_iter()
         .map(|n| SnsMessage {
-            message: n[1].as_str().unwrap_or_default().to_string(),
-            subject: n[2].as_str().map(str::to_string),
-            attributes: n[3].clone(),
+            message: n["message"].as_str().unwrap_or_default().to_string(),
+            subject: n["subject"].as_str().map(str::to_string),
+            attributes: n["attributes"].clone(),
         })
         .collect()
 }

@@ -36,14 +36,14 @@ use tokio::sync::Notify;
 
 /// Counts every call to any port; at call number `at` the "process" dies: the call is not
 /// made and nothing after it runs (the future never completes and is dropped).
-struct Tripwire {
+pub(crate) struct Tripwire {
     calls: AtomicUsize,
     at: usize,
     hit: Notify,
 }
 
 impl Tripwire {
-    fn new(at: usize) -> Arc<Tripwire> {
+    pub(crate) fn new(at: usize) -> Arc<Tripwire> {
         Arc::new(Tripwire {
             calls: AtomicUsize::new(0),
             at,
@@ -60,9 +60,9 @@ impl Tripwire {
     }
 }
 
-struct Crashing<T> {
-    inner: T,
-    trip: Arc<Tripwire>,
+pub(crate) struct Crashing<T> {
+    pub(crate) inner: T,
+    pub(crate) trip: Arc<Tripwire>,
 }
 
 impl<T: MacieJobs> MacieJobs for Crashing<T> {
@@ -110,25 +110,25 @@ impl<T: Outbound> Outbound for Crashing<T> {
     }
 }
 
-fn paused(id: &str, name: &str, job_type: &str, days: f64, policy: &str) -> Value {
+pub(crate) fn paused(id: &str, name: &str, job_type: &str, days: f64, policy: &str) -> Value {
     json!({"jobId": id, "name": name, "jobType": job_type, "jobStatus": "USER_PAUSED",
         "pausedDaysAgo": days, "tags": {"macie-guard:on-expiry": policy}})
 }
 
-const KEEP: &str = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa1";
-const CANCEL: &str = "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb2";
-const RESUME: &str = "ccccccccccccccccccccccccccccccc3";
-const RECURRING: &str = "ddddddddddddddddddddddddddddddd4";
+pub(crate) const KEEP: &str = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa1";
+pub(crate) const CANCEL: &str = "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb2";
+pub(crate) const RESUME: &str = "ccccccccccccccccccccccccccccccc3";
+pub(crate) const RECURRING: &str = "ddddddddddddddddddddddddddddddd4";
 
-struct Rig {
-    macie: LocalMacie,
-    client: aws_sdk_macie2::Client,
-    table: String,
-    topic: String,
+pub(crate) struct Rig {
+    pub(crate) macie: LocalMacie,
+    pub(crate) client: aws_sdk_macie2::Client,
+    pub(crate) table: String,
+    pub(crate) topic: String,
 }
 
 impl Rig {
-    async fn new(jobs: Value) -> Rig {
+    pub(crate) async fn new(jobs: Value) -> Rig {
         let macie = LocalMacie::start(Some(&json!({ "jobs": jobs })));
         let client = macie_client(macie.url()).await;
         Rig {
@@ -139,14 +139,14 @@ impl Rig {
         }
     }
 
-    async fn journal(&self) -> DynamoJournal {
+    pub(crate) async fn journal(&self) -> DynamoJournal {
         DynamoJournal {
             client: dynamodb_client(&moto().url).await,
             table: self.table.clone(),
         }
     }
 
-    async fn notifier(&self) -> SnsNotifier {
+    pub(crate) async fn notifier(&self) -> SnsNotifier {
         SnsNotifier {
             client: sns_client(&moto().url).await,
             topic_arn: self.topic.clone(),
@@ -155,7 +155,7 @@ impl Rig {
     }
 
     /// A guard over this rig's Macie and topic with the given journal, as deployed.
-    async fn guard<J: Journal>(
+    pub(crate) async fn guard<J: Journal>(
         &self,
         journal: J,
     ) -> ExpiryGuard<aws_sdk_macie2::Client, SnsNotifier, J> {
@@ -168,7 +168,7 @@ impl Rig {
         .with_journal(journal)
     }
 
-    async fn status(&self, id: &str) -> (String, Option<i64>) {
+    pub(crate) async fn status(&self, id: &str) -> (String, Option<i64>) {
         let out = self
             .client
             .describe_classification_job()
@@ -183,12 +183,12 @@ impl Rig {
         (out.job_status().unwrap().as_str().to_string(), left)
     }
 
-    fn updates(&self) -> u64 {
+    pub(crate) fn updates(&self) -> u64 {
         self.macie.calls("UpdateClassificationJob")
     }
 
     /// Job id -> how many notifications reported it done.
-    fn reported_done(&self) -> BTreeMap<String, usize> {
+    pub(crate) fn reported_done(&self) -> BTreeMap<String, usize> {
         let mut out = BTreeMap::new();
         for m in sns_messages(&self.topic) {
             let json = m
@@ -207,7 +207,7 @@ impl Rig {
         out
     }
 
-    async fn open_entries(&self) -> Vec<Entry> {
+    pub(crate) async fn open_entries(&self) -> Vec<Entry> {
         self.journal()
             .await
             .entries(&format!("{ACCOUNT}#{REGION}"))
@@ -216,14 +216,14 @@ impl Rig {
     }
 }
 
-fn config() -> ExpiryConfig {
+pub(crate) fn config() -> ExpiryConfig {
     ExpiryConfig {
         default_policy: Policy::Notify,
         ..ExpiryConfig::default()
     }
 }
 
-fn sweep() -> ExpiryEvent {
+pub(crate) fn sweep() -> ExpiryEvent {
     ExpiryEvent::Sweep {
         trigger: "test".into(),
     }
@@ -233,6 +233,13 @@ fn sweep() -> ExpiryEvent {
 /// after the first one's lease ran out.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_crash_between_any_two_calls_is_finished_and_reported_by_the_next_invocation() {
+    crash_then_finish(|j| j).await;
+}
+
+/// A run of the code before, killed before any call; the next run, whatever the crash point,
+/// leaves every job as its policy says (the first run's journal is `journal_of(DynamoJournal)`:
+/// the same, or one that writes as an older macie-guard did).
+pub(crate) async fn crash_then_finish<J: Journal>(journal_of: impl Fn(DynamoJournal) -> J) {
     let jobs = json!([
         paused(KEEP, "keep", "ONE_TIME", 29.0, "keep-paused"),
         paused(CANCEL, "cancel", "ONE_TIME", 29.0, "cancel"),
@@ -260,7 +267,7 @@ async fn a_crash_between_any_two_calls_is_finished_and_reported_by_the_next_invo
             Scope::new(ACCOUNT, REGION),
         )
         .with_journal(Crashing {
-            inner: rig.journal().await,
+            inner: journal_of(rig.journal().await),
             trip: trip.clone(),
         })
         .with_owner("first");

@@ -26,3 +26,4 @@ mod org;
 mod securityhub;
 mod template;
 mod tls;
+mod upgrade;
