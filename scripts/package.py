@@ -59,6 +59,9 @@ def package(template):
         meta = template["Resources"][name].get("Metadata", {})
         meta.pop("BuildMethod", None)
         meta.pop("BuildProperties", None)
+    # The Serverless Application Repository's metadata is for a publication there, not for a
+    # stack set.
+    template.get("Metadata", {}).pop("AWS::ServerlessRepo::Application", None)
     from samtranslator.parser.parser import Parser
     from samtranslator.translator.translator import Translator
 

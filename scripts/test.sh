@@ -5,7 +5,8 @@
 #   2. cargo fmt --check, cargo clippy -D warnings
 #   3. the template: cfn-lint, sam validate --lint, checkov
 #   4. sam build: both functions cross-compiled for arm64 with cargo-lambda (built together
-#      first, so that their link-time optimizations run side by side), sizes printed;
+#      first, so that their link-time optimizations run side by side), sizes printed; the
+#      release made twice from them (scripts/release.sh: the same checksums), which holds
 #      the StackSets package made from them (scripts/package.sh) and checked
 #   5. the strictness layer in front of moto, each rule on its own (Python, boto3), and the
 #      documentation check's own tests
@@ -45,10 +46,16 @@ scripts/lint-template.sh
 step "sam build"
 scripts/build.sh
 
-step "package for StackSets"
-pkg=$(mktemp -d)
-scripts/package.sh "$pkg/dist"
-rm -rf "$pkg"
+step "the release, made twice (scripts/release.sh): the same bytes, a template cfn-lint takes"
+# Also the StackSets package (scripts/package.sh), which the release holds.
+rel=$(mktemp -d)
+version=$(sed -n '/^\[workspace.package\]/,/^\[/s/^version = "\(.*\)"/\1/p' Cargo.toml)
+scripts/release.sh "$version" "$rel/a" > /dev/null
+scripts/release.sh "$version" "$rel/b" > "$rel/b.log"
+cat "$rel/b.log"
+cmp "$rel/a/SHA256SUMS" "$rel/b/SHA256SUMS" || { echo "the release is not reproducible" >&2; diff "$rel/a/SHA256SUMS" "$rel/b/SHA256SUMS"; exit 1; }
+.venv/bin/cfn-lint "$rel/a/macie-guard-$version.yaml"
+rm -rf "$rel"
 
 step "the stand-ins refuse what AWS refuses (scripts/test_strict_moto.py); the docs check's tests"
 .venv/bin/python -m unittest discover -s scripts -p 'test_*.py'

@@ -430,7 +430,7 @@ fn run(
         started_at: started,
         finished_at: started + chrono::Duration::seconds(3),
         result: result.into(),
-        version: "0.1.0".into(),
+        version: env!("CARGO_PKG_VERSION").into(),
     }
 }
 

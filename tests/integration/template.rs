@@ -580,3 +580,72 @@ fn the_artifact_bucket_is_readable_by_the_organization_only() {
         serde_json::json!({"Fn::Sub": "${ArtifactBucketPrefix}-${AWS::Region}"})
     );
 }
+
+/// One version: the template's Serverless Application Repository metadata says the crates'
+/// version, and CHANGELOG.md's newest entry is it.
+#[test]
+fn the_template_the_crates_and_the_changelog_share_one_version() {
+    let t = template(false);
+    let app = &t["Metadata"]["AWS::ServerlessRepo::Application"];
+    assert_eq!(app["SemanticVersion"], env!("CARGO_PKG_VERSION"));
+    assert_eq!(app["SpdxLicenseId"], "Apache-2.0");
+    assert_eq!(env!("CARGO_PKG_LICENSE"), "Apache-2.0");
+    for file in ["LicenseUrl", "ReadmeUrl"] {
+        let path = workspace_root().join(app[file].as_str().unwrap());
+        assert!(path.is_file(), "{file}: {}", path.display());
+    }
+    let license = std::fs::read_to_string(workspace_root().join("LICENSE")).unwrap();
+    assert!(license.contains("Apache License") && license.contains("Version 2.0, January 2004"));
+    let changelog = std::fs::read_to_string(workspace_root().join("CHANGELOG.md")).unwrap();
+    let newest = changelog
+        .lines()
+        .find_map(|l| l.strip_prefix("## "))
+        .and_then(|l| l.split_whitespace().next())
+        .unwrap();
+    assert_eq!(newest, env!("CARGO_PKG_VERSION"));
+}
+
+/// Which of the stack's resource types the Serverless Application Repository takes, as its
+/// "List of Supported AWS Resources" says (Serverless Application Repository Developer Guide;
+/// awsdocs/aws-serverlessrepo-developer-guide, doc_source/list-supported-resources.md), and
+/// which it does not list: docs/operating.md ("Releases") says what that means. A resource
+/// type added to the template fails here until someone looks it up.
+#[test]
+fn every_resource_type_is_known_to_be_listed_by_the_serverless_application_repository_or_not() {
+    const LISTED: [&str; 15] = [
+        "AWS::CloudWatch::Alarm",
+        "AWS::CloudWatch::Dashboard",
+        "AWS::DynamoDB::Table",
+        "AWS::Events::Rule",
+        "AWS::IAM::Role",
+        "AWS::KMS::Key",
+        "AWS::Lambda::Function",
+        "AWS::Lambda::Permission",
+        "AWS::Logs::LogGroup",
+        "AWS::SNS::Subscription",
+        "AWS::SNS::Topic",
+        "AWS::SNS::TopicPolicy",
+        "AWS::SQS::Queue",
+        "AWS::SQS::QueuePolicy",
+        "AWS::Serverless::Function",
+    ];
+    const NOT_LISTED: [&str; 3] = [
+        "AWS::Scheduler::Schedule",
+        "AWS::Scheduler::ScheduleGroup",
+        "AWS::Lambda::EventInvokeConfig",
+    ];
+    for expand in [false, true] {
+        let t = template(expand);
+        for (name, r) in t["Resources"].as_object().unwrap() {
+            let ty = r["Type"].as_str().unwrap();
+            assert!(
+                LISTED.contains(&ty) || NOT_LISTED.contains(&ty),
+                "{name}: {ty} is in neither list: look it up in the Serverless Application Repository's list of supported resources"
+            );
+        }
+    }
+    let ops = std::fs::read_to_string(workspace_root().join("docs/operating.md")).unwrap();
+    for ty in NOT_LISTED {
+        assert!(ops.contains(ty), "docs/operating.md does not name {ty}");
+    }
+}
