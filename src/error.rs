@@ -112,6 +112,24 @@ pub fn describe_sdk_error(err: &(dyn std::error::Error + 'static)) -> String {
     out
 }
 
+/// An AWS call that failed after the SDK's retries: the service, the call, what it was on, and
+/// the error's code and message as AWS gave them (or the whole error chain when it gave none).
+pub fn aws_error<E>(service: &'static str, operation: &'static str, on: &str, e: &E) -> Error
+where
+    E: aws_smithy_types::error::metadata::ProvideErrorMetadata + std::error::Error + 'static,
+{
+    Error::Aws {
+        service,
+        operation,
+        on: Some(on.to_string()),
+        code: e.code().unwrap_or("Unknown").to_string(),
+        message: e
+            .message()
+            .map(str::to_string)
+            .unwrap_or_else(|| describe_sdk_error(e)),
+    }
+}
+
 impl Error {
     /// A stable name for the kind of error (Lambda's `errorType`, metrics).
     pub fn kind(&self) -> &'static str {

@@ -46,16 +46,7 @@ fn sqs_error<E>(operation: &'static str, url: &str, e: &aws_sdk_sqs::error::SdkE
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
 {
-    Error::Aws {
-        service: "SQS",
-        operation,
-        on: Some(url.to_string()),
-        code: e.code().unwrap_or("Unknown").to_string(),
-        message: e
-            .message()
-            .map(str::to_string)
-            .unwrap_or_else(|| crate::error::describe_sdk_error(e)),
-    }
+    crate::error::aws_error("SQS", operation, url, e)
 }
 
 /// SQS's limit on the messages one ReceiveMessage returns (API Reference, ReceiveMessage:

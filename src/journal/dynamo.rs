@@ -29,16 +29,7 @@ fn dynamo_error<E>(
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
 {
-    Error::Aws {
-        service: "DynamoDB",
-        operation,
-        on: Some(on.to_string()),
-        code: e.code().unwrap_or("Unknown").to_string(),
-        message: e
-            .message()
-            .map(str::to_string)
-            .unwrap_or_else(|| crate::error::describe_sdk_error(e)),
-    }
+    crate::error::aws_error("DynamoDB", operation, on, e)
 }
 
 /// The schema an item was written in (1 when it says none).

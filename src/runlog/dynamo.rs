@@ -30,16 +30,7 @@ pub(super) fn dynamo_error<E>(
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
 {
-    Error::Aws {
-        service: "DynamoDB",
-        operation,
-        on: Some(on.to_string()),
-        code: e.code().unwrap_or("Unknown").to_string(),
-        message: e
-            .message()
-            .map(str::to_string)
-            .unwrap_or_else(|| crate::error::describe_sdk_error(e)),
-    }
+    crate::error::aws_error("DynamoDB", operation, on, e)
 }
 
 pub(super) fn time_of(item: &HashMap<String, AttributeValue>, key: &str) -> Option<DateTime<Utc>> {

@@ -103,21 +103,22 @@ pub fn notification(account: &str, report: &ExportReport) -> Option<Notification
     })
 }
 
+/// A Region's worst finding (`clean` when it has none).
+fn worst_of(r: &crate::export::outcome::RegionReport) -> &'static str {
+    r.findings
+        .iter()
+        .map(|f| f.severity)
+        .max()
+        .map(Severity::as_str)
+        .unwrap_or("clean")
+}
+
 /// A check's result in one line (the run log, `macie-guard status`): each Region's worst.
 pub fn run_result(report: &ExportReport) -> String {
     let regions: Vec<String> = report
         .regions
         .iter()
-        .map(|r| {
-            let worst = r
-                .findings
-                .iter()
-                .map(|f| f.severity)
-                .max()
-                .map(Severity::as_str)
-                .unwrap_or("clean");
-            format!("{} {worst}", r.region)
-        })
+        .map(|r| format!("{} {}", r.region, worst_of(r)))
         .collect();
     format!(
         "{} Region(s) checked: {}",
@@ -135,14 +136,7 @@ pub fn metrics(report: &ExportReport) -> (Counts, Counts) {
         for f in &r.findings {
             by_severity.add(&[("Severity", f.severity.as_str())]);
         }
-        let worst = r
-            .findings
-            .iter()
-            .map(|f| f.severity)
-            .max()
-            .map(Severity::as_str)
-            .unwrap_or("clean");
-        checks.add(&[("Result", worst)]);
+        checks.add(&[("Result", worst_of(r))]);
     }
     (by_severity, checks)
 }
