@@ -130,6 +130,18 @@ where
     }
 }
 
+/// A failed DynamoDB call (the journal's and the run log's adapters).
+pub fn dynamo_error<E>(
+    operation: &'static str,
+    on: &str,
+    e: &aws_sdk_dynamodb::error::SdkError<E>,
+) -> Error
+where
+    E: aws_smithy_types::error::metadata::ProvideErrorMetadata + std::error::Error + 'static,
+{
+    aws_error("DynamoDB", operation, on, e)
+}
+
 impl Error {
     /// A stable name for the kind of error (Lambda's `errorType`, metrics).
     pub fn kind(&self) -> &'static str {

@@ -5,6 +5,7 @@ use aws_sdk_dynamodb::error::ProvideErrorMetadata;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
 use std::collections::HashMap;
 
+pub(super) use crate::error::dynamo_error;
 use crate::error::{Error, Result};
 use macie_guard_core::expiry::policy::Action;
 
@@ -19,17 +20,6 @@ pub struct DynamoJournal {
 
 fn s(v: &str) -> AttributeValue {
     AttributeValue::S(v.to_string())
-}
-
-fn dynamo_error<E>(
-    operation: &'static str,
-    on: &str,
-    e: &aws_sdk_dynamodb::error::SdkError<E>,
-) -> Error
-where
-    E: ProvideErrorMetadata + std::error::Error + 'static,
-{
-    crate::error::aws_error("DynamoDB", operation, on, e)
 }
 
 /// The schema an item was written in (1 when it says none).

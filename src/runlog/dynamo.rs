@@ -1,12 +1,12 @@
 //! The run log in the journal's DynamoDB table: writing a run's success (the one call the
 //! export guard makes here, UpdateItem on its own partition).
 
-use aws_sdk_dynamodb::error::ProvideErrorMetadata;
 use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
 
-use crate::error::{Error, Result};
+pub(super) use crate::error::dynamo_error;
+use crate::error::Result;
 use macie_guard_core::schedule::liveness::{RunKind, RunRecord};
 
 use super::{runs_scope, RunLog};
@@ -20,17 +20,6 @@ pub struct DynamoRunLog {
 
 pub(super) fn s(v: &str) -> AttributeValue {
     AttributeValue::S(v.to_string())
-}
-
-pub(super) fn dynamo_error<E>(
-    operation: &'static str,
-    on: &str,
-    e: &aws_sdk_dynamodb::error::SdkError<E>,
-) -> Error
-where
-    E: ProvideErrorMetadata + std::error::Error + 'static,
-{
-    crate::error::aws_error("DynamoDB", operation, on, e)
 }
 
 pub(super) fn time_of(item: &HashMap<String, AttributeValue>, key: &str) -> Option<DateTime<Utc>> {
