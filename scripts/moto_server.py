@@ -15,6 +15,7 @@ import warnings
 
 from moto.server import ThreadedMotoServer
 
+import moto_cfn_types
 import strict_moto
 
 
@@ -50,6 +51,7 @@ def main() -> None:
     # One line per request drowns the test output; errors still show.
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     strict_moto.install()
+    moto_cfn_types.install()
     # moto warns that STS's model has no AccessDenied shape; AWS answers that code all the same.
     warnings.filterwarnings("ignore", message=".*does not match an error shape.*")
 

@@ -1043,8 +1043,56 @@ def security_hub_as_a_provider_sees_it() -> None:
     SecurityHubBackend.disable_security_hub = disable_security_hub
 
 
+# ---------------------------------------------------------------------------------------
+# CloudFormation: DescribeStackResources by a resource's physical id.
+# ---------------------------------------------------------------------------------------
+
+
+def stack_resources_by_physical_id() -> None:
+    """DescribeStackResources (CloudFormation API Reference): StackName or PhysicalResourceId,
+    not both, one of them required; with PhysicalResourceId, the resources of the stack that
+    holds that resource; a physical id no stack holds is a ValidationError. moto reads only
+    StackName."""
+    from moto.cloudformation.exceptions import ValidationError
+    from moto.cloudformation.responses import CloudFormationResponse
+
+    original = CloudFormationResponse.describe_stack_resources
+
+    def describe_stack_resources(self):
+        name = self._get_param("StackName")
+        physical = self._get_param("PhysicalResourceId")
+        if name and physical:
+            raise ValidationError(message="Specify either StackName or PhysicalResourceId, not both")
+        if not name and not physical:
+            raise ValidationError(message="Either StackName or PhysicalResourceId must be specified")
+        if physical:
+            holder = next(
+                (
+                    stack
+                    for stack in self.cloudformation_backend.stacks.values()
+                    if any(
+                        getattr(r, "physical_resource_id", None) == physical
+                        for r in stack.stack_resources
+                    )
+                ),
+                None,
+            )
+            if holder is None:
+                raise ValidationError(message=f"Stack for {physical} does not exist")
+            from moto.cloudformation.responses import ActionResult, StackResourceDTO
+
+            stack, resources = self.cloudformation_backend.describe_stack_resources(
+                holder.stack_id, self._get_param("LogicalResourceId")
+            )
+            return ActionResult({"StackResources": [StackResourceDTO(stack, r) for r in resources]})
+        return original(self)
+
+    CloudFormationResponse.describe_stack_resources = describe_stack_resources
+
+
 def install() -> None:
     """Every rule above."""
+    stack_resources_by_physical_id()
     atomic_dynamodb_writes()
     assume_role_as_aws_does()
     organizations_as_aws_does()

@@ -23,3 +23,23 @@ pub async fn session_account(client: &aws_sdk_macie2::Client) -> Result<String> 
                 .into(),
         })
 }
+
+/// The account of the caller's credentials (STS GetCallerIdentity), for the commands that do
+/// not ask Macie.
+pub async fn caller_account(sdk: &aws_config::SdkConfig) -> Result<String> {
+    let out = aws_sdk_sts::Client::new(sdk)
+        .get_caller_identity()
+        .send()
+        .await
+        .map_err(|e| Error::aws("STS", "GetCallerIdentity", None, &e))?;
+    out.account()
+        .filter(|a| macie_guard_core::scope::is_account(a))
+        .map(str::to_string)
+        .ok_or_else(|| Error::Aws {
+            service: "STS",
+            operation: "GetCallerIdentity",
+            on: None,
+            code: "NoAccount".into(),
+            message: "the answer has no account; pass --account".into(),
+        })
+}

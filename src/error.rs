@@ -36,6 +36,14 @@ pub enum Error {
         supported: u32,
     },
 
+    /// `macie-guard status` found no macie-guard stack where it looked.
+    #[error("no macie-guard stack {looked} in {region}: {message}; deploy it there, or give its name with --stack (a StackSets instance is named StackSet-<set>-<id>)")]
+    NoStack {
+        looked: String,
+        region: String,
+        message: String,
+    },
+
     /// Some jobs failed; the others were handled and reported. The Lambda adapter fails the
     /// invocation so that it is retried, and a retry re-reads each job before acting.
     #[error("{failed} of {total} job(s) failed: {first}; the others were handled (see the report), and a retry re-reads each job before acting")]
@@ -152,6 +160,7 @@ impl Error {
             Error::Notify { .. } => "NotificationFailed",
             Error::Events { .. } => "EventsFailed",
             Error::JournalSchema { .. } => "JournalSchemaNewer",
+            Error::NoStack { .. } => "NoStack",
             Error::Partial { .. } => "PartialFailure",
         }
     }

@@ -20,5 +20,7 @@ pub mod logging;
 pub mod org;
 pub mod outbound;
 pub mod runlog;
+pub mod signed;
+pub mod status;
 
 pub use error::{Error, Result};

@@ -4,11 +4,13 @@
 //! `concurrency` accounts-and-Regions at once; an account that cannot be reached is a row
 //! saying why. Reads only: nobody is told, nothing is changed.
 
+use crate::status::{StackRef, StatusReader};
 use aws_config::{Region, SdkConfig};
 use aws_credential_types::provider::SharedCredentialsProvider;
 use aws_credential_types::Credentials;
 use chrono::{DateTime, Utc};
 use futures_util::stream::{self, StreamExt};
+use macie_guard_core::status::judge_status;
 use std::future::Future;
 use std::io::{IsTerminal, Write};
 
@@ -293,6 +295,34 @@ impl OrgView {
                 }
                 _ => Ok(report),
             }
+        })
+        .await
+    }
+}
+
+impl OrgView {
+    /// `org status`: `macie-guard status` in each account and Region, through the read role;
+    /// the stack by name when given, else the one holding the read role (a StackSets
+    /// instance's name is not known ahead).
+    pub async fn status(
+        &self,
+        accounts: &[Account],
+        regions: &[String],
+        stack: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Vec<Row<macie_guard_core::status::Status>> {
+        self.each(accounts, regions, |conf, scope| async move {
+            let stack = match stack {
+                Some(s) => StackRef::Name(s.to_string()),
+                None => StackRef::Holding(self.role_name.replace("{region}", &scope.region)),
+            };
+            let reader = StatusReader {
+                sdk: conf,
+                region: scope.region.clone(),
+                account: scope.account.clone(),
+            };
+            let facts = reader.facts(&stack).await.map_err(|e| e.to_string())?;
+            Ok(judge_status(&facts, now))
         })
         .await
     }

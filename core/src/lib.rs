@@ -20,6 +20,7 @@ pub mod org;
 pub mod schedule;
 pub mod scope;
 pub mod severity;
+pub mod status;
 pub mod tell;
 pub mod text;
 

@@ -2,7 +2,7 @@
 
 use chrono::Utc;
 use clap::{Parser, Subcommand, ValueEnum};
-use macie_guard::cli::session_account;
+use macie_guard::cli::{caller_account, session_account};
 use macie_guard::deadletters::{self, replay::Handler, replay::Select, SqsQueue};
 use macie_guard::expiry::guard::ExpiryGuard;
 use macie_guard::export::guard::ExportGuard;
@@ -11,6 +11,7 @@ use macie_guard::journal::AnyJournal;
 use macie_guard::org::{self, OrgView, DEFAULT_ROLE_NAME};
 use macie_guard::outbound::securityhub::SecurityHub;
 use macie_guard::outbound::{AnyNotifier, Channels};
+use macie_guard::status::{StackRef, StatusReader, DEFAULT_STACK};
 use macie_guard::{aws, journal, logging, outbound, Error};
 use macie_guard_core::config::{distinct, expiry_config, export_config, outputs, process_env};
 use macie_guard_core::delivery::Told;
@@ -21,10 +22,12 @@ use macie_guard_core::export::event::ExportEvent;
 use macie_guard_core::export::outcome::ExportReport;
 use macie_guard_core::scope::is_account;
 use macie_guard_core::severity::Severity;
+use macie_guard_core::status::judge_status;
 use macie_guard_core::tell::deadletters::{list_text, replay_text};
 use macie_guard_core::tell::expiry::{jobs_table, run_result as expiry_result, summary_text};
 use macie_guard_core::tell::export::{report_text, run_result as export_result};
 use macie_guard_core::tell::org as org_tables;
+use macie_guard_core::tell::status as status_text;
 use macie_guard_core::text::safe;
 use serde_json::Value;
 use std::path::PathBuf;
@@ -97,6 +100,16 @@ enum Command {
         #[arg(long, global = true)]
         queue_url: Option<String>,
     },
+    /// Is macie-guard deployed, alive and healthy here? The stack and its version, both
+    /// functions, the rules and schedules, each scheduled run's last success, the alarms, the
+    /// dead letters waiting, the journal, the export verdict and Security Hub. Reads only (exit
+    /// 1 when something needs attention).
+    Status {
+        /// The stack [env: MACIE_GUARD_STACK; default macie-guard, else the stack holding the
+        /// organization view's read role].
+        #[arg(long)]
+        stack: Option<String>,
+    },
     /// The organization view: every account (Organizations ListAccounts, or --accounts) and
     /// every --region, read through the read-only role each stack creates when its
     /// OperatorAccountId is this account. Reads only.
@@ -115,7 +128,7 @@ enum Command {
     },
 }
 
-#[derive(Subcommand, Clone, Copy)]
+#[derive(Subcommand, Clone)]
 enum OrgCommand {
     /// Paused jobs of every account and Region: days left, policy, plan (exit 1 if any
     /// account-Region could not be read).
@@ -123,6 +136,13 @@ enum OrgCommand {
     /// The export check of every account and Region (exit 2 critical, 1 warning or any
     /// account-Region that could not be read, 0 clean).
     CheckExport,
+    /// `status` in every account and Region, a line each (exit 1 when any needs attention or
+    /// could not be read).
+    Status {
+        /// The stack's name in every account [default: the stack holding the read role].
+        #[arg(long)]
+        stack: Option<String>,
+    },
 }
 
 #[derive(Subcommand, Clone)]
@@ -295,7 +315,7 @@ async fn jobs(cli: &Cli, e: Env) -> Result<ExitCode, Error> {
 
 async fn run_org(
     cli: &Cli,
-    view: OrgCommand,
+    view: &OrgCommand,
     accounts: &[String],
     role_name: &str,
     concurrency: u16,
@@ -355,7 +375,85 @@ async fn run_org(
                 _ => ExitCode::SUCCESS,
             })
         }
+        OrgCommand::Status { stack } => {
+            let rows = view_of
+                .status(&accounts, &regions, stack.as_deref(), Utc::now())
+                .await;
+            if cli.json {
+                print_json(&rows);
+            } else {
+                print!("{}", status_text::org_status_table(&rows));
+            }
+            let attention = rows.iter().any(|r| match &r.reach {
+                macie_guard_core::org::Reach::Read { result } => result.attention > 0,
+                macie_guard_core::org::Reach::Skipped { .. } => false,
+                macie_guard_core::org::Reach::Unreachable { .. } => true,
+            });
+            Ok(if attention {
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
+            })
+        }
     }
+}
+
+/// `status`: the stack given (or MACIE_GUARD_STACK), else `macie-guard`, else the one holding
+/// the read role of this Region.
+async fn run_status(cli: &Cli, stack: Option<&str>) -> Result<ExitCode, Error> {
+    let sdk = aws::load(cli.region.first().map(String::as_str), aws::Trust::Platform).await;
+    let region = aws::region_of(&sdk)?;
+    let account = match &cli.account {
+        Some(a) if is_account(a) => a.clone(),
+        Some(a) => {
+            return Err(Error::config(
+                "--account",
+                a.clone(),
+                "use a 12-digit account id",
+            ))
+        }
+        None => caller_account(&sdk).await?,
+    };
+    let given = stack
+        .map(str::to_string)
+        .or_else(|| process_env().string("MACIE_GUARD_STACK"));
+    let reader = StatusReader {
+        sdk,
+        region: region.clone(),
+        account: account.clone(),
+    };
+    let facts = match given {
+        Some(name) => reader.facts(&StackRef::Name(name)).await?,
+        None => match reader.facts(&StackRef::Name(DEFAULT_STACK.into())).await {
+            Err(Error::NoStack { .. }) => reader
+                .facts(&StackRef::Holding(
+                    DEFAULT_ROLE_NAME.replace("{region}", &region),
+                ))
+                .await
+                .map_err(|e| match e {
+                    Error::NoStack {
+                        region, message, ..
+                    } => Error::NoStack {
+                        looked: format!("named {DEFAULT_STACK} nor holding the read role"),
+                        region,
+                        message,
+                    },
+                    e => e,
+                })?,
+            other => other?,
+        },
+    };
+    let status = judge_status(&facts, Utc::now());
+    if cli.json {
+        print_json(&serde_json::json!({"account": account, "region": region, "status": status}));
+    } else {
+        print!("{}", status_text::status_text(&status, &account, &region));
+    }
+    Ok(if status.attention > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 /// Replays a dead letter's event as the CLI handles any event: the same guards, the stack's
@@ -450,6 +548,9 @@ async fn run(cli: Cli) -> Result<ExitCode, Error> {
     if let Command::DeadLetters { action, queue_url } = &cli.command {
         return run_dead_letters(&cli, action, queue_url.as_deref()).await;
     }
+    if let Command::Status { stack } = &cli.command {
+        return run_status(&cli, stack.as_deref()).await;
+    }
     if let Command::Org {
         view,
         accounts,
@@ -457,12 +558,14 @@ async fn run(cli: Cli) -> Result<ExitCode, Error> {
         concurrency,
     } = &cli.command
     {
-        return run_org(&cli, *view, accounts, role_name, *concurrency).await;
+        return run_org(&cli, view, accounts, role_name, *concurrency).await;
     }
     // Read the event before any AWS call: a bad file changes nothing and costs nothing.
     let routed = match &cli.command {
         Command::Jobs => None,
-        Command::Org { .. } | Command::DeadLetters { .. } => unreachable!("handled above"),
+        Command::Org { .. } | Command::DeadLetters { .. } | Command::Status { .. } => {
+            unreachable!("handled above")
+        }
         Command::Sweep => Some(Routed::Expiry(ExpiryEvent::Sweep {
             trigger: "cli".into(),
         })),

@@ -86,6 +86,7 @@ impl<M: MacieJobs, N: Outbound, J: Journal> ExpiryFunction<M, N, J> {
                 finished_at: Utc::now(),
                 result: run_result(&summary),
                 version: env!("CARGO_PKG_VERSION").to_string(),
+                worst: None,
             };
             remember_success(&self.runs, &key, &record).await;
         }

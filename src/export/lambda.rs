@@ -64,6 +64,7 @@ impl<S: ExportSources, N: Outbound> ExportFunction<S, N> {
                 finished_at: chrono::Utc::now(),
                 result: run_result(&report),
                 version: env!("CARGO_PKG_VERSION").to_string(),
+                worst: report.worst(),
             };
             remember_success(&self.runs, &key, &record).await;
         }

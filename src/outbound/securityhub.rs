@@ -6,27 +6,15 @@
 //! that is not enabled is a warning in the run's report, never a failed invocation, and the
 //! whole sync ends before the invocation's deadline.
 //!
-//! The REST-JSON calls are made through the SDK's own orchestrator (its HTTPS client,
-//! retries, timeouts), signed with SigV4, with the findings as JSON: the generated Security
-//! Hub client would add its (de)serializers for every ASFF resource type, about 4 MB to each
-//! function.
+//! The REST-JSON calls are signed calls without the generated client (`crate::signed`), with
+//! the findings as JSON: the generated Security Hub client would add its (de)serializers for
+//! every ASFF resource type, about 4 MB to each function.
 
 use aws_config::SdkConfig;
-use aws_credential_types::provider::ProvideCredentials;
-use aws_smithy_runtime::client::orchestrator::operation::Operation;
-use aws_smithy_runtime::client::retries::classifiers::{
-    HttpStatusCodeClassifier, ModeledAsRetryableClassifier, TransientErrorClassifier,
-};
-use aws_smithy_runtime_api::client::orchestrator::{HttpRequest, HttpResponse, OrchestratorError};
-use aws_smithy_runtime_api::client::result::SdkError;
-use aws_smithy_types::body::SdkBody;
-use aws_smithy_types::retry::{ErrorKind, ProvideErrorKind, RetryConfig};
-use aws_smithy_types::timeout::TimeoutConfig;
 use serde_json::{json, Value};
-use std::time::{Duration, SystemTime};
 use tokio::time::Instant;
 
-use crate::error::describe_sdk_error;
+use crate::signed::{Request, Signed, SECURITY_HUB};
 use macie_guard_core::delivery::HubOutcome;
 use macie_guard_core::tell::asff::{HubFinding, HubSync};
 use macie_guard_core::tell::events::batches_within;
@@ -44,84 +32,16 @@ fn batches(findings: &[Value]) -> Vec<&[Value]> {
 /// GetFindings pages hold at most 100 findings.
 const PAGE: usize = 100;
 
-/// How long one call may take, retries included, and one attempt of it; both shortened to
-/// what is left of the sync's time.
-pub const CALL_TIMEOUT: Duration = Duration::from_secs(20);
-pub const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(8);
-
-/// Security Hub's answers that mean "slower": `ThrottlingException` (HTTP 400 in Common
-/// Errors, 429 in the model), `TooManyRequestsException` and `LimitExceededException` (429).
-pub const THROTTLING_CODES: [&str; 4] = [
-    "ThrottlingException",
-    "TooManyRequestsException",
-    "LimitExceededException",
-    "Throttling",
-];
-
-/// An answer of Security Hub that is not a success.
-#[derive(Debug)]
-pub struct HubError {
-    pub status: u16,
-    pub code: String,
-    pub message: String,
-}
-
-impl std::fmt::Display for HubError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} (HTTP {}): {}", self.code, self.status, self.message)
-    }
-}
-
-impl std::error::Error for HubError {}
-
-impl ProvideErrorKind for HubError {
-    /// Throttling in any of its documented forms, and server errors, are retried.
-    fn retryable_error_kind(&self) -> Option<ErrorKind> {
-        if THROTTLING_CODES.contains(&self.code.as_str()) {
-            Some(ErrorKind::ThrottlingError)
-        } else if self.status >= 500 {
-            Some(ErrorKind::ServerError)
-        } else {
-            None
-        }
-    }
-
-    fn code(&self) -> Option<&str> {
-        Some(&self.code)
-    }
-}
-
 /// The account's Security Hub, in each Region a sync concerns.
 #[derive(Clone)]
 pub struct SecurityHub {
-    sdk: SdkConfig,
-    /// `AWS_ENDPOINT_URL_SECURITYHUB` (or `AWS_ENDPOINT_URL`), as the SDK clients read them:
-    /// then every Region's requests go there, signed for their Region.
-    endpoint_override: Option<String>,
+    calls: Signed,
 }
 
 impl SecurityHub {
     pub fn new(sdk: &SdkConfig) -> SecurityHub {
-        let overridden = crate::aws::endpoint_override(sdk, "SecurityHub")
-            .or_else(|| sdk.endpoint_url().map(str::to_string));
         SecurityHub {
-            sdk: sdk.clone(),
-            endpoint_override: overridden.map(|e| e.trim_end_matches('/').to_string()),
-        }
-    }
-
-    /// Security Hub's endpoint in `region`.
-    pub fn endpoint(&self, region: &str) -> String {
-        match &self.endpoint_override {
-            Some(e) => e.clone(),
-            None => {
-                let suffix = if region.starts_with("cn-") {
-                    "amazonaws.com.cn"
-                } else {
-                    "amazonaws.com"
-                };
-                format!("https://securityhub.{region}.{suffix}")
-            }
+            calls: Signed::new(sdk, SECURITY_HUB),
         }
     }
 
@@ -135,134 +55,13 @@ impl SecurityHub {
         body: Value,
         until: Instant,
     ) -> Result<Value, String> {
-        let left = until.saturating_duration_since(Instant::now());
-        if left < Duration::from_millis(200) {
-            return Err(format!(
-                "{operation} not sent: no time left before the invocation's deadline"
-            ));
-        }
-        let credentials = match self.sdk.credentials_provider() {
-            Some(p) => p
-                .provide_credentials()
-                .await
-                .map_err(|e| format!("no credentials for Security Hub: {e}"))?,
-            None => return Err("no credentials provider for Security Hub".into()),
-        };
-        let endpoint = self.endpoint(region);
-        let url = format!("{endpoint}{path}");
-        let region = region.to_string();
-        let timeouts = TimeoutConfig::builder()
-            .connect_timeout(Duration::from_secs(3).min(left))
-            .operation_timeout(CALL_TIMEOUT.min(left))
-            .operation_attempt_timeout(ATTEMPT_TIMEOUT.min(left))
-            .build();
-        let mut op = Operation::builder()
-            .service_name("SecurityHub")
-            .operation_name(operation)
-            .endpoint_url(&endpoint)
-            .no_auth()
-            .standard_retry(&RetryConfig::standard())
-            .timeout_config(timeouts)
-            // Throttling by its codes (any status), then by status; server errors, timeouts
-            // and broken connections: again.
-            .retry_classifier(ModeledAsRetryableClassifier::<HubError>::new())
-            .retry_classifier(HttpStatusCodeClassifier::new_from_codes(vec![
-                429, 500, 502, 503, 504,
-            ]))
-            .retry_classifier(TransientErrorClassifier::<HubError>::new())
-            .serializer(move |body: Value| {
-                let bytes = serde_json::to_vec(&body)?;
-                let identity = credentials.clone().into();
-                let settings = aws_sigv4::http_request::SigningSettings::default();
-                let params = aws_sigv4::sign::v4::SigningParams::builder()
-                    .identity(&identity)
-                    .region(&region)
-                    .name("securityhub")
-                    .time(SystemTime::now())
-                    .settings(settings)
-                    .build()?
-                    .into();
-                let headers = [("content-type", "application/json")];
-                let signable = aws_sigv4::http_request::SignableRequest::new(
-                    method,
-                    url.as_str(),
-                    headers.iter().copied(),
-                    aws_sigv4::http_request::SignableBody::Bytes(&bytes),
-                )?;
-                let (instructions, _) =
-                    aws_sigv4::http_request::sign(signable, &params)?.into_parts();
-                let mut request = HttpRequest::new(SdkBody::from(bytes));
-                request.set_method(method)?;
-                request.set_uri(url.as_str())?;
-                request
-                    .headers_mut()
-                    .insert("content-type", "application/json");
-                for (name, value) in instructions.headers() {
-                    request
-                        .headers_mut()
-                        .insert(name.to_string(), value.to_string());
-                }
-                Ok(request)
-            })
-            .deserializer(|response: &HttpResponse| {
-                let status = response.status().as_u16();
-                let text = response
-                    .body()
-                    .bytes()
-                    .map(|b| String::from_utf8_lossy(b).to_string())
-                    .unwrap_or_default();
-                let parsed: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
-                if (200..300).contains(&status) {
-                    return Ok(parsed);
-                }
-                let code = response
-                    .headers()
-                    .get("x-amzn-errortype")
-                    .map(|c| c.split(':').next().unwrap_or(c).to_string())
-                    .or_else(|| parsed["__type"].as_str().map(str::to_string))
-                    .or_else(|| parsed["Code"].as_str().map(str::to_string))
-                    .unwrap_or_else(|| format!("HTTP{status}"));
-                let message = parsed["Message"]
-                    .as_str()
-                    .or(parsed["message"].as_str())
-                    .map(str::to_string)
-                    .unwrap_or(text);
-                let error = HubError {
-                    status,
-                    code,
-                    message,
-                };
-                Err(OrchestratorError::operation(error))
-            });
-        if let Some(client) = self.sdk.http_client() {
-            op = op.http_client(client);
-        }
-        if let Some(sleep) = self.sdk.sleep_impl() {
-            op = op.sleep_impl(sleep);
-        }
-        if let Some(time) = self.sdk.time_source() {
-            op = op.time_source(time);
-        }
-        let op = op.build();
-        let sent = tokio::time::timeout_at(until, op.invoke(body)).await;
-        match sent {
-            Err(_) => Err(format!(
-                "{operation} did not answer before the invocation's deadline"
-            )),
-            Ok(result) => {
-                result.map_err(
-                    |e: SdkError<HubError, HttpResponse>| match e.as_service_error() {
-                        Some(h) => h.to_string(),
-                        None if e.to_string().contains("timeout")
-                            || format!("{e:?}").contains("Timeout") =>
-                        {
-                            format!("{operation} timed out: {}", describe_sdk_error(&e))
-                        }
-                        None => describe_sdk_error(&e),
-                    },
-                )
-            }
-        }
+        let request = Request::rest_json(method, path, Some(&body));
+        let text = self
+            .calls
+            .send(region, operation, request, until)
+            .await
+            .map_err(|e| e.to_string())?;
+        Ok(serde_json::from_str(&text).unwrap_or(Value::Null))
     }
 
     /// Keeps the sync's findings in each Region's Security Hub, ending by `until` whatever

@@ -8,6 +8,7 @@ use std::collections::HashMap;
 pub(super) use crate::error::dynamo_error;
 use crate::error::Result;
 use macie_guard_core::schedule::liveness::{RunKind, RunRecord};
+use macie_guard_core::severity::Severity;
 
 use super::{runs_scope, RunLog};
 
@@ -37,12 +38,13 @@ pub(super) fn record_of(item: &HashMap<String, AttributeValue>) -> Option<RunRec
         finished_at: time_of(item, "finishedAt")?,
         result: text("result").unwrap_or_default(),
         version: text("version").unwrap_or_default(),
+        worst: text("worst").as_deref().and_then(Severity::parse),
     })
 }
 
 impl RunLog for DynamoRunLog {
     async fn succeeded(&self, scope: &str, run: &RunRecord) -> Result<()> {
-        let result = self
+        let update = self
             .client
             .update_item()
             .table_name(&self.table)
@@ -51,16 +53,20 @@ impl RunLog for DynamoRunLog {
             // A late retry of an older run never replaces a newer one (RFC 3339 in UTC sorts
             // as time does).
             .condition_expression("attribute_not_exists(startedAt) OR startedAt <= :started")
-            .update_expression(
-                "SET startedAt = :started, finishedAt = :finished, #r = :result, version = :version",
-            )
+            .update_expression(match run.worst {
+                Some(_) => "SET startedAt = :started, finishedAt = :finished, #r = :result, version = :version, worst = :worst",
+                None => "SET startedAt = :started, finishedAt = :finished, #r = :result, version = :version REMOVE worst",
+            })
             .expression_attribute_names("#r", "result")
             .expression_attribute_values(":started", s(&stamp(run.started_at)))
             .expression_attribute_values(":finished", s(&stamp(run.finished_at)))
             .expression_attribute_values(":result", s(&run.result))
-            .expression_attribute_values(":version", s(&run.version))
-            .send()
-            .await;
+            .expression_attribute_values(":version", s(&run.version));
+        let update = match run.worst {
+            Some(w) => update.expression_attribute_values(":worst", s(w.as_str())),
+            None => update,
+        };
+        let result = update.send().await;
         match result {
             Ok(_) => Ok(()),
             Err(e)

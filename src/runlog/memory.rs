@@ -23,15 +23,20 @@ impl MemoryRunLog {
     /// The runs of `scope` and since when they are watched (`now`, the first time).
     pub fn runs(&self, scope: &str, now: DateTime<Utc>) -> Runs {
         let watched_since = *lock(&self.watched).entry(scope.to_string()).or_insert(now);
+        Runs {
+            records: self.recorded(scope).0,
+            watched_since,
+        }
+    }
+
+    /// The runs of `scope` and the watch's first look, if it has looked; changing nothing.
+    pub fn recorded(&self, scope: &str) -> (Vec<RunRecord>, Option<DateTime<Utc>>) {
         let records = lock(&self.runs)
             .iter()
             .filter(|((s, _), _)| s == scope)
             .map(|(_, r)| r.clone())
             .collect();
-        Runs {
-            records,
-            watched_since,
-        }
+        (records, lock(&self.watched).get(scope).copied())
     }
 }
 

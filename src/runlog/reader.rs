@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use std::future::Future;
 
 use crate::error::Result;
-use macie_guard_core::schedule::liveness::Runs;
+use macie_guard_core::schedule::liveness::{RunRecord, Runs};
 
 use super::dynamo::{dynamo_error, record_of, s, stamp, time_of, DynamoRunLog};
 use super::{runs_scope, AnyRunLog};
@@ -17,10 +17,16 @@ pub trait RunLogReader: Send + Sync {
     /// Every run's last success, and since when the watch has been looking (`now`, the first
     /// time it is asked: remembered).
     fn runs(&self, scope: &str, now: DateTime<Utc>) -> impl Future<Output = Result<Runs>> + Send;
+    /// The same, changing nothing (`macie-guard status`): the watch's first look is `None`
+    /// when it has not looked yet.
+    fn recorded(
+        &self,
+        scope: &str,
+    ) -> impl Future<Output = Result<(Vec<RunRecord>, Option<DateTime<Utc>>)>> + Send;
 }
 
 impl RunLogReader for DynamoRunLog {
-    async fn runs(&self, scope: &str, now: DateTime<Utc>) -> Result<Runs> {
+    async fn recorded(&self, scope: &str) -> Result<(Vec<RunRecord>, Option<DateTime<Utc>>)> {
         let partition = runs_scope(scope);
         // A handful of items: one page.
         let page = self
@@ -45,6 +51,11 @@ impl RunLogReader for DynamoRunLog {
                     == Some(WATCH)
             })
             .and_then(|i| time_of(i, "watchedSince"));
+        Ok((records, watched))
+    }
+
+    async fn runs(&self, scope: &str, now: DateTime<Utc>) -> Result<Runs> {
+        let (records, watched) = self.recorded(scope).await?;
         let watched_since = match watched {
             Some(t) => t,
             None => {
@@ -53,7 +64,7 @@ impl RunLogReader for DynamoRunLog {
                     .client
                     .update_item()
                     .table_name(&self.table)
-                    .key("scope", s(&partition))
+                    .key("scope", s(&runs_scope(scope)))
                     .key("jobId", s(WATCH))
                     .update_expression("SET watchedSince = if_not_exists(watchedSince, :now)")
                     .expression_attribute_values(":now", s(&stamp(now)))
@@ -78,6 +89,13 @@ impl RunLogReader for AnyRunLog {
         match self {
             AnyRunLog::Dynamo(l) => l.runs(scope, now).await,
             AnyRunLog::Memory(l) => Ok(l.runs(scope, now)),
+        }
+    }
+
+    async fn recorded(&self, scope: &str) -> Result<(Vec<RunRecord>, Option<DateTime<Utc>>)> {
+        match self {
+            AnyRunLog::Dynamo(l) => l.recorded(scope).await,
+            AnyRunLog::Memory(l) => Ok(l.recorded(scope)),
         }
     }
 }

@@ -315,6 +315,11 @@ pub async fn stand_in_config(macie: &str) -> aws_config::SdkConfig {
         ("STS".into(), moto.clone()),
         ("ORGANIZATIONS".into(), moto.clone()),
         ("SECURITYHUB".into(), moto.clone()),
+        ("SQS".into(), moto.clone()),
+        ("CLOUDFORMATION".into(), moto.clone()),
+        ("LAMBDA".into(), moto.clone()),
+        ("SCHEDULER".into(), moto.clone()),
+        ("CLOUDWATCH".into(), moto.clone()),
         ("DYNAMODB".into(), moto),
     ]);
     sdk_config()
@@ -618,6 +623,10 @@ pub fn endpoint_env(macie: &str, moto: &str) -> Vec<(String, String)> {
         ("AWS_ENDPOINT_URL_ORGANIZATIONS", moto),
         ("AWS_ENDPOINT_URL_SECURITYHUB", moto),
         ("AWS_ENDPOINT_URL_SQS", moto),
+        ("AWS_ENDPOINT_URL_CLOUDFORMATION", moto),
+        ("AWS_ENDPOINT_URL_LAMBDA", moto),
+        ("AWS_ENDPOINT_URL_SCHEDULER", moto),
+        ("AWS_ENDPOINT_URL_CLOUDWATCH", moto),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_string(), v.to_string()))
@@ -739,4 +748,36 @@ pub async fn journal_table(name: &str) -> String {
         .await
         .expect("create journal table");
     unique
+}
+
+/// One query-protocol call of moto (CloudFormation, IAM, ...), signed as `access_key`'s
+/// account: the answer's XML, whatever its status.
+pub fn moto_query(access_key: &str, service: &str, form: &[(String, String)]) -> String {
+    let auth = signed_as(access_key, REGION, service);
+    let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let mut response = ureq::post(&moto().url)
+        .config()
+        .http_status_as_error(false)
+        .build()
+        .header("Authorization", &auth)
+        .send_form(pairs)
+        .unwrap_or_else(|e| panic!("{service}: {e}"));
+    response.body_mut().read_to_string().expect("an answer")
+}
+
+/// One REST-JSON call of moto (`method path` with a JSON body), signed as `access_key`'s
+/// account; it must succeed.
+pub fn moto_rest(access_key: &str, service: &str, method: &str, path: &str, body: &Value) {
+    let auth = signed_as(access_key, REGION, service);
+    let url = format!("{}{path}", moto().url);
+    let request = match method {
+        "PUT" => ureq::put(&url),
+        "POST" => ureq::post(&url),
+        other => panic!("moto_rest: {other} is not used"),
+    };
+    request
+        .header("Authorization", &auth)
+        .header("Content-Type", "application/json")
+        .send(body.to_string())
+        .unwrap_or_else(|e| panic!("{method} {path}: {e}"));
 }

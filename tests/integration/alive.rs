@@ -431,6 +431,7 @@ fn run(
         finished_at: started + chrono::Duration::seconds(3),
         result: result.into(),
         version: env!("CARGO_PKG_VERSION").into(),
+        worst: None,
     }
 }
 

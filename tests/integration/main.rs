@@ -24,6 +24,7 @@ mod local_runtime;
 mod orchestration;
 mod org;
 mod securityhub;
+mod status;
 mod template;
 mod tls;
 mod upgrade;

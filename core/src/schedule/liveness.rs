@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 
 use super::{Schedule, ScheduleError};
+use crate::severity::Severity;
 
 /// The metric (namespace `MacieGuard`, dimensions `Function` and `Run`) the watch emits.
 pub const METRIC: &str = "Overdue";
@@ -126,6 +127,10 @@ pub struct RunRecord {
     pub result: String,
     /// The macie-guard version that ran it.
     pub version: String,
+    /// The worst of what it found (the export check's verdict; none when clean, and for the
+    /// sweep).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub worst: Option<Severity>,
 }
 
 /// What the watch knows of the scheduled runs: each one's last success, and since when it has

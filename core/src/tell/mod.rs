@@ -11,3 +11,4 @@ pub mod export;
 pub mod metrics;
 pub mod notification;
 pub mod org;
+pub mod status;

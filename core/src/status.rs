@@ -1,0 +1,535 @@
+//! `macie-guard status`: is the guard deployed, alive and healthy in an account and Region?
+//! The facts read from AWS (plain data, each one read or the reason it could not be), judged
+//! here into checks: each is fine or needs attention, with what was seen and what to do.
+
+use chrono::{DateTime, Duration, Utc};
+use serde::Serialize;
+
+use crate::schedule::liveness::{judge, Liveness, RunKind, RunRecord, Schedules};
+use crate::severity::Severity;
+
+/// A fact read, or why it could not be.
+pub type Read<T> = Result<T, String>;
+
+/// The stack (CloudFormation DescribeStacks).
+#[derive(Debug, Clone, PartialEq)]
+pub struct StackFacts {
+    pub name: String,
+    /// `CREATE_COMPLETE`, `UPDATE_ROLLBACK_COMPLETE`, ...
+    pub status: String,
+    pub reason: Option<String>,
+    /// The stack's output `Version`: the release it runs (none before 0.2.0's stacks had it).
+    pub version: Option<String>,
+    pub created: Option<DateTime<Utc>>,
+}
+
+/// A function of the stack (Lambda GetFunction, GetFunctionConcurrency).
+#[derive(Debug, Clone, PartialEq)]
+pub struct FunctionFacts {
+    pub logical_id: String,
+    pub name: String,
+    pub state: Read<FunctionState>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct FunctionState {
+    /// `Active`, `Pending`, `Inactive`, `Failed`.
+    pub state: String,
+    pub state_reason: Option<String>,
+    /// `Successful`, `InProgress`, `Failed` (of the last update).
+    pub last_update: Option<String>,
+    /// Reserved concurrency; `Some(0)` is a function throttled to zero.
+    pub reserved_concurrency: Option<i64>,
+}
+
+/// What invokes the functions: an EventBridge rule or an EventBridge Scheduler schedule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TriggerKind {
+    Rule,
+    Schedule,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct TriggerFacts {
+    pub kind: TriggerKind,
+    pub logical_id: String,
+    pub name: String,
+    /// `ENABLED` or `DISABLED`.
+    pub state: Read<String>,
+}
+
+/// An alarm of the stack (CloudWatch DescribeAlarms).
+#[derive(Debug, Clone, PartialEq)]
+pub struct AlarmFacts {
+    pub name: String,
+    /// `OK`, `ALARM`, `INSUFFICIENT_DATA`.
+    pub state: String,
+    pub reason: String,
+}
+
+/// One open journal entry, as far as status cares: whose lease, until when.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OpenEntry {
+    pub job_id: String,
+    pub lease_until: DateTime<Utc>,
+}
+
+/// What the run log holds: each scheduled run's last success, and the watch's first look.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunLogFacts {
+    pub records: Vec<RunRecord>,
+    pub watched_since: Option<DateTime<Utc>>,
+}
+
+/// Security Hub, as the stack is configured for it (`SecurityHubFindings`).
+#[derive(Debug, Clone, PartialEq)]
+pub enum HubFacts {
+    Off,
+    /// On; enabled in this Region (DescribeHub), or not, or unreadable.
+    On(Read<bool>),
+}
+
+/// Everything `status` reads in one account and Region.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Facts {
+    pub stack: StackFacts,
+    /// This CLI's version, to compare with the stack's.
+    pub cli_version: String,
+    pub functions: Vec<FunctionFacts>,
+    pub triggers: Vec<TriggerFacts>,
+    pub alarms: Read<Vec<AlarmFacts>>,
+    /// Messages waiting in the dead-letter queue (visible and in flight).
+    pub dead_letters: Read<u64>,
+    pub journal: Read<Vec<OpenEntry>>,
+    pub runs: Read<RunLogFacts>,
+    /// The schedules the stack runs (its SweepSchedule and ExportCheckSchedule parameters).
+    pub schedules: Schedules,
+    pub security_hub: HubFacts,
+}
+
+/// What a check is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Area {
+    Stack,
+    Function,
+    Rule,
+    Schedule,
+    Run,
+    Alarm,
+    DeadLetters,
+    Journal,
+    Export,
+    SecurityHub,
+}
+
+impl Area {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Area::Stack => "stack",
+            Area::Function => "function",
+            Area::Rule => "rule",
+            Area::Schedule => "schedule",
+            Area::Run => "run",
+            Area::Alarm => "alarm",
+            Area::DeadLetters => "dead-letters",
+            Area::Journal => "journal",
+            Area::Export => "export",
+            Area::SecurityHub => "security-hub",
+        }
+    }
+}
+
+/// One check: what, whether it needs attention, what was seen (and, when it needs attention,
+/// what to do).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Check {
+    pub area: Area,
+    pub name: String,
+    pub attention: bool,
+    pub detail: String,
+}
+
+/// The verdict on one account and Region.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Status {
+    pub stack: String,
+    pub stack_status: String,
+    pub version: Option<String>,
+    pub cli_version: String,
+    /// How many checks need attention (the CLI exits 1 when any does).
+    pub attention: usize,
+    pub checks: Vec<Check>,
+}
+
+/// The functions of a macie-guard stack, by logical id.
+pub const FUNCTIONS: [&str; 2] = ["ExpiryGuardFunction", "ExportGuardFunction"];
+
+/// A lease that ended this long ago and is still open: its run died and the journal watch
+/// (every 1 to 5 minutes) has not finished it.
+pub const STALE_LEASE: Duration = Duration::minutes(10);
+
+fn check(area: Area, name: &str, attention: bool, detail: String) -> Check {
+    Check {
+        area,
+        name: name.to_string(),
+        attention,
+        detail,
+    }
+}
+
+fn unreadable(area: Area, name: &str, why: &str) -> Check {
+    check(area, name, true, format!("could not be read: {why}"))
+}
+
+/// Stack statuses in which the stack is as its last template says.
+fn settled(status: &str) -> bool {
+    matches!(
+        status,
+        "CREATE_COMPLETE" | "UPDATE_COMPLETE" | "IMPORT_COMPLETE"
+    )
+}
+
+fn stack_check(f: &Facts) -> Check {
+    let s = &f.stack;
+    let version = match &s.version {
+        Some(v) if *v == f.cli_version => format!("version {v}"),
+        Some(v) => format!("version {v} (this CLI is {})", f.cli_version),
+        None => "version unknown (the stack has no Version output: older than 0.2.0)".into(),
+    };
+    if settled(&s.status) {
+        return check(
+            Area::Stack,
+            &s.name,
+            false,
+            format!("{}, {version}", s.status),
+        );
+    }
+    let reason = s
+        .reason
+        .as_deref()
+        .map(|r| format!(" ({r})"))
+        .unwrap_or_default();
+    let advice = if s.status.ends_with("_IN_PROGRESS") {
+        "an operation is under way: run status again when it ends"
+    } else if s.status.contains("ROLLBACK") {
+        "the last create or update failed and was rolled back: see the stack's events"
+    } else {
+        "see the stack's events"
+    };
+    check(
+        Area::Stack,
+        &s.name,
+        true,
+        format!("{}{reason}, {version}: {advice}", s.status),
+    )
+}
+
+fn function_check(f: &FunctionFacts) -> Check {
+    let state = match &f.state {
+        Err(why) => return unreadable(Area::Function, &f.name, why),
+        Ok(s) => s,
+    };
+    let mut problems = Vec::new();
+    if state.state != "Active" {
+        problems.push(format!(
+            "state {}{}",
+            state.state,
+            state
+                .state_reason
+                .as_deref()
+                .map(|r| format!(" ({r})"))
+                .unwrap_or_default()
+        ));
+    }
+    if state.last_update.as_deref() == Some("Failed") {
+        problems.push("its last update failed".into());
+    }
+    if state.reserved_concurrency == Some(0) {
+        problems.push(
+            "reserved concurrency 0: every invocation is throttled (aws lambda delete-function-concurrency)"
+                .into(),
+        );
+    }
+    if problems.is_empty() {
+        let concurrency = state
+            .reserved_concurrency
+            .map(|c| format!(", reserved concurrency {c}"))
+            .unwrap_or_default();
+        check(
+            Area::Function,
+            &f.name,
+            false,
+            format!("Active{concurrency} ({})", f.logical_id),
+        )
+    } else {
+        check(
+            Area::Function,
+            &f.name,
+            true,
+            format!("{} ({})", problems.join("; "), f.logical_id),
+        )
+    }
+}
+
+fn trigger_check(t: &TriggerFacts) -> Check {
+    let area = match t.kind {
+        TriggerKind::Rule => Area::Rule,
+        TriggerKind::Schedule => Area::Schedule,
+    };
+    match &t.state {
+        Err(why) => unreadable(area, &t.name, why),
+        Ok(s) if s == "ENABLED" => {
+            check(area, &t.name, false, format!("ENABLED ({})", t.logical_id))
+        }
+        Ok(s) => {
+            let how = match t.kind {
+                TriggerKind::Rule => format!("aws events enable-rule --name {}", t.name),
+                TriggerKind::Schedule => "enable it (aws scheduler update-schedule ... --state ENABLED), or update the stack, which enables it".to_string(),
+            };
+            check(
+                area,
+                &t.name,
+                true,
+                format!(
+                    "{s} ({}): nothing invokes the function this way; {how}",
+                    t.logical_id
+                ),
+            )
+        }
+    }
+}
+
+fn run_checks(f: &Facts, now: DateTime<Utc>) -> Vec<Check> {
+    let log = match &f.runs {
+        Err(why) => {
+            return RunKind::ALL
+                .iter()
+                .map(|k| unreadable(Area::Run, k.as_str(), why))
+                .collect()
+        }
+        Ok(l) => l,
+    };
+    // Before the watch's first look, the stack's creation is when runs began to be owed.
+    let since = log.watched_since.or(f.stack.created).unwrap_or(now);
+    RunKind::ALL
+        .iter()
+        .map(|&kind| {
+            let record = log.records.iter().find(|r| r.kind == kind);
+            let expression = f.schedules.expression(kind);
+            let verdict = judge(
+                &expression.parse(),
+                record.map(|r| r.started_at),
+                since,
+                now,
+            );
+            let last = match record {
+                Some(r) => format!(
+                    "last success {} ({}, version {})",
+                    r.started_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                    r.result,
+                    r.version
+                ),
+                None => "no successful run recorded".into(),
+            };
+            match verdict {
+                Liveness::OnTime { .. } => {
+                    check(Area::Run, kind.as_str(), false, format!("on time ({expression}); {last}"))
+                }
+                Liveness::Overdue { due, .. } => check(
+                    Area::Run,
+                    kind.as_str(),
+                    true,
+                    format!(
+                        "overdue: the schedule ({expression}) fired at {} and no run since succeeded; {last}. See the function's logs and the schedule",
+                        due.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+                    ),
+                ),
+                Liveness::Unreadable { error } => check(
+                    Area::Run,
+                    kind.as_str(),
+                    true,
+                    format!("the schedule cannot be judged: {error}; {last}"),
+                ),
+            }
+        })
+        .collect()
+}
+
+fn alarm_checks(f: &Facts) -> Vec<Check> {
+    let alarms = match &f.alarms {
+        Err(why) => return vec![unreadable(Area::Alarm, "alarms", why)],
+        Ok(a) => a,
+    };
+    let firing: Vec<Check> = alarms
+        .iter()
+        .filter(|a| a.state == "ALARM")
+        .map(|a| check(Area::Alarm, &a.name, true, format!("ALARM: {}", a.reason)))
+        .collect();
+    if !firing.is_empty() {
+        return firing;
+    }
+    let waiting = alarms
+        .iter()
+        .filter(|a| a.state == "INSUFFICIENT_DATA")
+        .count();
+    let detail = if waiting > 0 {
+        format!(
+            "{} alarm(s), none in ALARM ({waiting} without data yet)",
+            alarms.len()
+        )
+    } else {
+        format!("{} alarm(s), none in ALARM", alarms.len())
+    };
+    vec![check(Area::Alarm, "alarms", false, detail)]
+}
+
+fn dead_letters_check(f: &Facts) -> Check {
+    match &f.dead_letters {
+        Err(why) => unreadable(Area::DeadLetters, "dead-letter queue", why),
+        Ok(0) => check(
+            Area::DeadLetters,
+            "dead-letter queue",
+            false,
+            "empty".into(),
+        ),
+        Ok(n) => check(
+            Area::DeadLetters,
+            "dead-letter queue",
+            true,
+            format!("{n} waiting: macie-guard dead-letters list, then dead-letters replay"),
+        ),
+    }
+}
+
+fn journal_check(f: &Facts, now: DateTime<Utc>) -> Check {
+    let entries = match &f.journal {
+        Err(why) => return unreadable(Area::Journal, "journal", why),
+        Ok(e) => e,
+    };
+    let stale: Vec<&OpenEntry> = entries
+        .iter()
+        .filter(|e| e.lease_until + STALE_LEASE < now)
+        .collect();
+    if !stale.is_empty() {
+        let jobs: Vec<&str> = stale.iter().map(|e| e.job_id.as_str()).collect();
+        return check(
+            Area::Journal,
+            "journal",
+            true,
+            format!(
+                "{} open, {} with a lease that ended over {} minutes ago (jobs {}): the journal watch has not finished them; see the expiry guard's logs and the JournalWatch schedule",
+                entries.len(),
+                stale.len(),
+                STALE_LEASE.num_minutes(),
+                jobs.join(", ")
+            ),
+        );
+    }
+    check(
+        Area::Journal,
+        "journal",
+        false,
+        match entries.len() {
+            0 => "no change open".into(),
+            n => format!("{n} change(s) in flight, leases current"),
+        },
+    )
+}
+
+fn export_check(f: &Facts) -> Check {
+    let record = match &f.runs {
+        Err(why) => return unreadable(Area::Export, "export verdict", why),
+        Ok(l) => l.records.iter().find(|r| r.kind == RunKind::ExportCheck),
+    };
+    match record {
+        None => check(
+            Area::Export,
+            "export verdict",
+            false,
+            "no export check recorded yet".into(),
+        ),
+        Some(r) => match r.worst {
+            Some(w) if w >= Severity::Warning => check(
+                Area::Export,
+                "export verdict",
+                true,
+                format!(
+                    "{}: {} (macie-guard check-export says what to fix)",
+                    w.as_str(),
+                    r.result
+                ),
+            ),
+            _ => check(
+                Area::Export,
+                "export verdict",
+                false,
+                format!("clean: {}", r.result),
+            ),
+        },
+    }
+}
+
+fn hub_check(f: &Facts) -> Check {
+    match &f.security_hub {
+        HubFacts::Off => check(
+            Area::SecurityHub,
+            "Security Hub",
+            false,
+            "off (SecurityHubFindings false)".into(),
+        ),
+        HubFacts::On(Ok(true)) => check(
+            Area::SecurityHub,
+            "Security Hub",
+            false,
+            "enabled; findings imported".into(),
+        ),
+        HubFacts::On(Ok(false)) => check(
+            Area::SecurityHub,
+            "Security Hub",
+            true,
+            "not enabled in this Region, so no finding can be imported: enable Security Hub, or set SecurityHubFindings false".into(),
+        ),
+        HubFacts::On(Err(why)) => unreadable(Area::SecurityHub, "Security Hub", why),
+    }
+}
+
+/// Judges everything read, as of `now`.
+pub fn judge_status(f: &Facts, now: DateTime<Utc>) -> Status {
+    let mut checks = vec![stack_check(f)];
+    for logical in FUNCTIONS {
+        if !f.functions.iter().any(|x| x.logical_id == logical) {
+            checks.push(check(
+                Area::Function,
+                logical,
+                true,
+                format!(
+                    "the stack has no {logical}: is {} macie-guard's stack? (--stack)",
+                    f.stack.name
+                ),
+            ));
+        }
+    }
+    checks.extend(f.functions.iter().map(function_check));
+    checks.extend(f.triggers.iter().map(trigger_check));
+    checks.extend(run_checks(f, now));
+    checks.extend(alarm_checks(f));
+    checks.push(dead_letters_check(f));
+    checks.push(journal_check(f, now));
+    checks.push(export_check(f));
+    checks.push(hub_check(f));
+    Status {
+        stack: f.stack.name.clone(),
+        stack_status: f.stack.status.clone(),
+        version: f.stack.version.clone(),
+        cli_version: f.cli_version.clone(),
+        attention: checks.iter().filter(|c| c.attention).count(),
+        checks,
+    }
+}
+
+#[cfg(test)]
+mod tests;

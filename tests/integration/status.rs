@@ -1,0 +1,415 @@
+//! `macie-guard status` and `org status` over the wire: the stack as CloudFormation makes it
+//! (template.yaml through the SAM translator, created by moto's CloudFormation with the types
+//! it lacks), read by the CLI through CloudFormation, Lambda, EventBridge, Scheduler,
+//! CloudWatch, SQS, DynamoDB and Security Hub in moto. A healthy stack needs nothing; a
+//! broken one has each broken part named, and the exit status says so.
+
+use chrono::{Duration, Utc};
+use serde_json::{json, Value};
+use std::collections::BTreeSet;
+use std::process::{Command, Output};
+
+use macie_guard::journal::{Entry, Journal};
+use macie_guard::runlog::reader::RunLogReader;
+use macie_guard::runlog::RunLog;
+use macie_guard_core::expiry::policy::{Action, Policy};
+use macie_guard_core::schedule::liveness::{RunKind, RunRecord};
+use macie_guard_core::severity::Severity;
+use testkit::{
+    access_key_of, as_account, endpoint_env, moto, stand_in_config, template_json, workspace_root,
+    ACCOUNT, REGION,
+};
+
+/// The stack in `account`: its outputs, and the configuration signed as that account.
+async fn deploy(account: &str, parameters: &[(&str, &str)]) -> (aws_config::SdkConfig, Value) {
+    let conf = as_account(&stand_in_config(&moto().url).await, account).await;
+    let mut template = template_json("template.yaml", true);
+    // The functions' code: any zip, in a bucket of this account.
+    let bucket = format!("artifacts-{account}");
+    let s3 = macie_guard::aws::s3(&conf);
+    s3.create_bucket().bucket(&bucket).send().await.unwrap();
+    s3.put_object()
+        .bucket(&bucket)
+        .key("code.zip")
+        .body(zip_of_bootstrap().into())
+        .send()
+        .await
+        .unwrap();
+    for r in template["Resources"].as_object_mut().unwrap().values_mut() {
+        if r["Type"] == "AWS::Lambda::Function" {
+            r["Properties"]["Code"] = json!({"S3Bucket": bucket, "S3Key": "code.zip"});
+        }
+    }
+    let mut form: Vec<(String, String)> = vec![
+        ("Action".into(), "CreateStack".into()),
+        ("Version".into(), "2010-05-15".into()),
+        ("StackName".into(), "macie-guard".into()),
+        ("TemplateBody".into(), template.to_string()),
+        (
+            "Capabilities.member.1".into(),
+            "CAPABILITY_NAMED_IAM".into(),
+        ),
+    ];
+    for (i, (k, v)) in parameters.iter().enumerate() {
+        form.push((
+            format!("Parameters.member.{}.ParameterKey", i + 1),
+            k.to_string(),
+        ));
+        form.push((
+            format!("Parameters.member.{}.ParameterValue", i + 1),
+            v.to_string(),
+        ));
+    }
+    let key = access_key_of(&conf).await;
+    let answer = testkit::moto_query(&key, "cloudformation", &form);
+    assert!(answer.contains("StackId"), "{answer}");
+    let described = testkit::moto_query(
+        &key,
+        "cloudformation",
+        &[
+            ("Action".into(), "DescribeStacks".into()),
+            ("Version".into(), "2010-05-15".into()),
+            ("StackName".into(), "macie-guard".into()),
+        ],
+    );
+    assert!(described.contains("CREATE_COMPLETE"), "{described}");
+    let doc = macie_guard::status::xml::parse(&described).unwrap();
+    let stack = doc.members(&["DescribeStacksResult", "Stacks"])[0];
+    let outputs: serde_json::Map<String, Value> = stack
+        .members(&["Outputs"])
+        .iter()
+        .map(|m| {
+            (
+                m.text_of("OutputKey").unwrap(),
+                Value::String(m.text_of("OutputValue").unwrap()),
+            )
+        })
+        .collect();
+    (conf, Value::Object(outputs))
+}
+
+fn zip_of_bootstrap() -> Vec<u8> {
+    // An empty zip archive (the end-of-central-directory record alone): Lambda's code is not
+    // run here.
+    let mut z = vec![0x50, 0x4b, 0x05, 0x06];
+    z.extend([0u8; 18]);
+    z
+}
+
+/// The CLI as `account`'s credentials.
+async fn status_cli(conf: &aws_config::SdkConfig, args: &[&str]) -> Output {
+    use aws_credential_types::provider::ProvideCredentials;
+    let c = conf
+        .credentials_provider()
+        .unwrap()
+        .provide_credentials()
+        .await
+        .unwrap();
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_macie-guard"));
+    cmd.args(args).current_dir(workspace_root());
+    for var in ["AWS_PROFILE", "AWS_ENDPOINT_URL", "MACIE_GUARD_STACK"] {
+        cmd.env_remove(var);
+    }
+    cmd.envs(endpoint_env(&moto().url, &moto().url));
+    cmd.env("AWS_ACCESS_KEY_ID", c.access_key_id())
+        .env("AWS_SECRET_ACCESS_KEY", c.secret_access_key())
+        .env("AWS_SESSION_TOKEN", c.session_token().unwrap_or_default());
+    cmd.output().expect("run macie-guard")
+}
+
+fn json_of(out: &Output) -> Value {
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "{e}: {}\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    })
+}
+
+fn attention(status: &Value) -> BTreeSet<String> {
+    status["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["attention"] == true)
+        .map(|c| {
+            format!(
+                "{} {}",
+                c["area"].as_str().unwrap(),
+                c["name"].as_str().unwrap()
+            )
+        })
+        .collect()
+}
+
+fn record(kind: RunKind, ago: Duration, worst: Option<Severity>) -> RunRecord {
+    let started = Utc::now() - ago;
+    RunRecord {
+        kind,
+        started_at: started,
+        finished_at: started + Duration::seconds(3),
+        result: format!("{kind} result"),
+        version: env!("CARGO_PKG_VERSION").into(),
+        worst,
+    }
+}
+
+#[tokio::test]
+async fn a_healthy_stack_needs_nothing_and_says_what_it_saw() {
+    let account = "210000000001";
+    let (conf, outputs) = deploy(account, &[]).await;
+    assert_eq!(outputs["Version"], env!("CARGO_PKG_VERSION"));
+    let table = outputs["JournalTableName"].as_str().unwrap().to_string();
+    let scope = format!("{account}#{REGION}");
+    let runs = macie_guard::runlog::open(&conf, Some(table.clone()));
+    runs.succeeded(&scope, &record(RunKind::Sweep, Duration::minutes(30), None))
+        .await
+        .unwrap();
+    runs.succeeded(
+        &scope,
+        &record(RunKind::ExportCheck, Duration::hours(2), None),
+    )
+    .await
+    .unwrap();
+
+    let out = status_cli(&conf, &["status", "--json"]).await;
+    let v = json_of(&out);
+    assert_eq!(v["account"], account);
+    let status = &v["status"];
+    assert_eq!(attention(status), BTreeSet::new(), "{status:#}");
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(status["stackStatus"], "CREATE_COMPLETE");
+    let areas: BTreeSet<&str> = status["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["area"].as_str().unwrap())
+        .collect();
+    for area in [
+        "stack",
+        "function",
+        "rule",
+        "schedule",
+        "run",
+        "alarm",
+        "dead-letters",
+        "journal",
+        "export",
+        "security-hub",
+    ] {
+        assert!(areas.contains(area), "{area}: {areas:?}");
+    }
+    let count = |area: &str| {
+        status["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|c| c["area"] == area)
+            .count()
+    };
+    // Both functions, both rules, the three schedules, each read from AWS.
+    assert_eq!(
+        (count("function"), count("rule"), count("schedule")),
+        (2, 2, 3)
+    );
+    // Reading changed nothing: the watch's first look is still unset.
+    assert_eq!(runs.recorded(&scope).await.unwrap().1, None);
+
+    let text = status_cli(&conf, &["status"]).await;
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(text.contains("healthy: nothing needs attention"), "{text}");
+    assert!(text.contains("sweep result, version"), "{text}");
+}
+
+#[tokio::test]
+async fn a_broken_stack_has_each_broken_part_named() {
+    let account = "210000000002";
+    let (conf, outputs) = deploy(account, &[("SecurityHubFindings", "true")]).await;
+    let key = access_key_of(&conf).await;
+    let table = outputs["JournalTableName"].as_str().unwrap().to_string();
+    let scope = format!("{account}#{REGION}");
+    // The Health rule disabled.
+    let rules = macie_guard::aws::eventbridge(&conf)
+        .list_rules()
+        .send()
+        .await
+        .unwrap();
+    let health = rules
+        .rules()
+        .iter()
+        .filter_map(|r| r.name())
+        .find(|n| n.contains("MacieHealth"))
+        .unwrap()
+        .to_string();
+    macie_guard::aws::eventbridge(&conf)
+        .disable_rule()
+        .name(&health)
+        .send()
+        .await
+        .unwrap();
+    // The export guard throttled to zero.
+    let export_fn = outputs["ExportGuardFunctionName"].as_str().unwrap();
+    testkit::moto_rest(
+        &key,
+        "lambda",
+        "PUT",
+        &format!("/2017-10-31/functions/{export_fn}/concurrency"),
+        &json!({"ReservedConcurrentExecutions": 0}),
+    );
+    // An alarm in ALARM.
+    let alarm = testkit::moto_json(
+        &key,
+        "monitoring",
+        "GraniteServiceVersion20100801.DescribeAlarms",
+        json!({}),
+    )["MetricAlarms"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["AlarmName"].as_str().unwrap().to_string())
+        .find(|n| n.contains("DeadLetterQueueAlarm"))
+        .unwrap();
+    testkit::moto_json(
+        &key,
+        "monitoring",
+        "GraniteServiceVersion20100801.SetAlarmState",
+        json!({"AlarmName": alarm, "StateValue": "ALARM", "StateReason": "Threshold Crossed: 1 datapoint"}),
+    );
+    // A dead letter waiting.
+    macie_guard::aws::sqs(&conf)
+        .send_message()
+        .queue_url(outputs["DeadLetterQueueUrl"].as_str().unwrap())
+        .message_body("{}")
+        .send()
+        .await
+        .unwrap();
+    // A change whose run died an hour ago.
+    let journal = macie_guard::journal::open(&conf, Some(table.clone()));
+    let long_ago = (Utc::now() - Duration::hours(1)).timestamp();
+    let entry = Entry {
+        job_id: "0123456789abcdef0123456789abcdef".into(),
+        owner: "dead#1".into(),
+        lease_until: long_ago,
+        action: Action::Resume,
+        policy: Policy::Resume,
+        paused_at: String::new(),
+        name: "stuck".into(),
+        decided_at: String::new(),
+    };
+    journal.claim(&scope, &entry, long_ago - 60).await.unwrap();
+    // Watched for three days; the last sweep two days ago; the export check critical.
+    let runs = macie_guard::runlog::open(&conf, Some(table.clone()));
+    runs.runs(&scope, Utc::now() - Duration::days(3))
+        .await
+        .unwrap();
+    runs.succeeded(&scope, &record(RunKind::Sweep, Duration::days(2), None))
+        .await
+        .unwrap();
+    runs.succeeded(
+        &scope,
+        &record(
+            RunKind::ExportCheck,
+            Duration::hours(1),
+            Some(Severity::Critical),
+        ),
+    )
+    .await
+    .unwrap();
+
+    let out = status_cli(&conf, &["status", "--json"]).await;
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let status = &json_of(&out)["status"];
+    let got = attention(status);
+    let want: BTreeSet<String> = [
+        format!("rule {health}"),
+        format!("function {export_fn}"),
+        format!("alarm {alarm}"),
+        "dead-letters dead-letter queue".to_string(),
+        "journal journal".to_string(),
+        "run sweep".to_string(),
+        "export export verdict".to_string(),
+        "security-hub Security Hub".to_string(),
+    ]
+    .into();
+    assert_eq!(got, want, "{status:#}");
+    assert_eq!(status["attention"], want.len());
+
+    let text = status_cli(&conf, &["status"]).await;
+    assert_eq!(text.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(
+        text.contains(&format!("aws events enable-rule --name {health}")),
+        "{text}"
+    );
+    assert!(text.contains("reserved concurrency 0"), "{text}");
+    assert!(text.contains("1 waiting"), "{text}");
+    assert!(text.contains("8 check(s) need attention"), "{text}");
+}
+
+#[tokio::test]
+async fn no_stack_is_a_clear_error() {
+    let account = "210000000003";
+    let conf = as_account(&stand_in_config(&moto().url).await, account).await;
+    let out = status_cli(&conf, &["status", "--stack", "not-here"]).await;
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("no macie-guard stack named not-here in us-east-1") && err.contains("--stack"),
+        "{err}"
+    );
+    // Without --stack: neither the default name nor a stack holding the read role.
+    let out = status_cli(&conf, &["status"]).await;
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("named macie-guard nor holding the read role"),
+        "{err}"
+    );
+}
+
+/// `org status` from the operator's account: each stack found through the read role it
+/// created (a StackSets instance's name is not known), read through that role.
+#[tokio::test]
+async fn org_status_reads_each_account_through_its_read_role() {
+    let account = "210000000004";
+    deploy(account, &[("OperatorAccountId", ACCOUNT)]).await;
+    // The operator: the default test credentials' account.
+    let operator = stand_in_config(&moto().url).await;
+    let out = status_cli(
+        &operator,
+        &[
+            "org",
+            "status",
+            "--accounts",
+            account,
+            "--region",
+            REGION,
+            "--json",
+        ],
+    )
+    .await;
+    let rows = json_of(&out);
+    let row = &rows[0];
+    assert_eq!(row["account"], account, "{rows:#}");
+    let result = &row["result"];
+    assert_eq!(result["stack"], "macie-guard", "{rows:#}");
+    // Never ran: the new stack owes nothing yet; every part read.
+    assert_eq!(attention(result), BTreeSet::new(), "{rows:#}");
+    assert_eq!(out.status.code(), Some(0));
+    let text = status_cli(
+        &operator,
+        &["org", "status", "--accounts", account, "--region", REGION],
+    )
+    .await;
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(
+        text.contains(&format!("{account}  us-east-1       0.2.0")),
+        "{text}"
+    );
+    assert!(text.contains("healthy"), "{text}");
+}
