@@ -581,8 +581,8 @@ fn the_artifact_bucket_is_readable_by_the_organization_only() {
     );
 }
 
-/// One version: the template's Serverless Application Repository metadata says the crates'
-/// version, and CHANGELOG.md's newest entry is it.
+/// One version: the template's Serverless Application Repository metadata and its output
+/// `Version` say the crates' version, and CHANGELOG.md's newest release is it.
 #[test]
 fn the_template_the_crates_and_the_changelog_share_one_version() {
     let t = template(false);
@@ -597,12 +597,16 @@ fn the_template_the_crates_and_the_changelog_share_one_version() {
     let license = std::fs::read_to_string(workspace_root().join("LICENSE")).unwrap();
     assert!(license.contains("Apache License") && license.contains("Version 2.0, January 2004"));
     let changelog = std::fs::read_to_string(workspace_root().join("CHANGELOG.md")).unwrap();
+    // The newest release (an "Unreleased" section may come first: what the next one holds).
     let newest = changelog
         .lines()
-        .find_map(|l| l.strip_prefix("## "))
-        .and_then(|l| l.split_whitespace().next())
+        .filter_map(|l| l.strip_prefix("## "))
+        .filter_map(|l| l.split_whitespace().next())
+        .find(|v| *v != "Unreleased")
         .unwrap();
     assert_eq!(newest, env!("CARGO_PKG_VERSION"));
+    // The stack says which release it runs (`macie-guard status`).
+    assert_eq!(t["Outputs"]["Version"]["Value"], env!("CARGO_PKG_VERSION"));
 }
 
 /// Which of the stack's resource types the Serverless Application Repository takes, as its
