@@ -44,6 +44,14 @@ pub enum Error {
         message: String,
     },
 
+    /// A lost job that cannot be recreated as it was.
+    #[error(transparent)]
+    Recreate(#[from] macie_guard_core::expiry::recreate::RecreateError),
+
+    /// A lost job's definition refers to what no longer exists.
+    #[error("job {job_id} cannot be recreated as it was: {missing} no longer exist(s) in this account and Region; nothing was created (recreate them, or edit the definition and create the job yourself)")]
+    Missing { job_id: String, missing: String },
+
     /// Some jobs failed; the others were handled and reported. The Lambda adapter fails the
     /// invocation so that it is retried, and a retry re-reads each job before acting.
     #[error("{failed} of {total} job(s) failed: {first}; the others were handled (see the report), and a retry re-reads each job before acting")]
@@ -161,6 +169,8 @@ impl Error {
             Error::Events { .. } => "EventsFailed",
             Error::JournalSchema { .. } => "JournalSchemaNewer",
             Error::NoStack { .. } => "NoStack",
+            Error::Recreate(_) => "NotRecreatable",
+            Error::Missing { .. } => "DefinitionMissing",
             Error::Partial { .. } => "PartialFailure",
         }
     }

@@ -19,6 +19,7 @@ pub mod journal;
 pub mod logging;
 pub mod org;
 pub mod outbound;
+pub mod recreate;
 pub mod runlog;
 pub mod signed;
 pub mod status;

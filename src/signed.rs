@@ -53,6 +53,11 @@ pub const SECURITY_HUB: Service = Service {
     signing_name: "securityhub",
     host: "securityhub",
 };
+pub const MACIE2: Service = Service {
+    service_id: "Macie2",
+    signing_name: "macie2",
+    host: "macie2",
+};
 pub const CLOUDFORMATION: Service = Service {
     service_id: "CloudFormation",
     signing_name: "cloudformation",

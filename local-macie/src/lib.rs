@@ -4,6 +4,7 @@
 
 pub mod accounts;
 pub mod error;
+pub mod identifiers;
 pub mod model;
 pub mod server;
 pub mod state;

@@ -77,6 +77,21 @@ pub fn router(state: Shared) -> Router {
             get(automated_discovery),
         )
         .route("/tags/{arn}", get(list_tags).post(tag_resource))
+        .route("/custom-data-identifiers", post(create_custom))
+        .route("/custom-data-identifiers/list", post(list_custom))
+        .route("/custom-data-identifiers/get", post(batch_get_custom))
+        .route(
+            "/custom-data-identifiers/{id}",
+            get(get_custom).delete(delete_custom),
+        )
+        .route(
+            "/allow-lists",
+            post(create_allow_list).get(list_allow_lists),
+        )
+        .route(
+            "/allow-lists/{id}",
+            get(get_allow_list).delete(delete_allow_list),
+        )
         .route("/_local/jobs", post(seed_jobs))
         .route("/_local/jobs/{job_id}/status", post(force_status))
         .route("/_local/clock", get(get_clock).post(set_clock))
@@ -90,7 +105,7 @@ pub fn router(state: Shared) -> Router {
 async fn unknown() -> Response {
     ApiError::new(
         ErrorKind::ResourceNotFound,
-        "local-macie implements classification jobs, tags, the export configuration, GetMacieSession and GetAdministratorAccount only",
+        "local-macie implements classification jobs, custom data identifiers, allow lists, tags, the export configuration, GetMacieSession and GetAdministratorAccount only",
     )
     .into_response()
 }
@@ -105,7 +120,106 @@ async fn create_job(AxState(s): AxState<Shared>, headers: HeaderMap, body: Bytes
     )
 }
 
+async fn create_custom(AxState(s): AxState<Shared>, headers: HeaderMap, body: Bytes) -> Response {
+    operation(
+        &s,
+        &headers,
+        "CreateCustomDataIdentifier",
+        Some(&body),
+        |st, v| {
+            let (prefix, salt, now) = (st.arn_prefix(), st.id_salt(), timestamp(st.now()));
+            st.identifiers
+                .create_custom(&v, &prefix, salt, &now)
+                .map(ok)
+        },
+    )
+}
+
+async fn list_custom(AxState(s): AxState<Shared>, headers: HeaderMap, body: Bytes) -> Response {
+    operation(
+        &s,
+        &headers,
+        "ListCustomDataIdentifiers",
+        Some(&body),
+        |st, _| Ok(ok(st.identifiers.list_custom())),
+    )
+}
+
+async fn batch_get_custom(
+    AxState(s): AxState<Shared>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    operation(
+        &s,
+        &headers,
+        "BatchGetCustomDataIdentifiers",
+        Some(&body),
+        |st, v| st.identifiers.batch_get_custom(&v).map(ok),
+    )
+}
+
+async fn get_custom(
+    AxState(s): AxState<Shared>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
+    operation(&s, &headers, "GetCustomDataIdentifier", None, |st, _| {
+        st.identifiers.get_custom(&id).map(ok)
+    })
+}
+
+async fn delete_custom(
+    AxState(s): AxState<Shared>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
+    operation(&s, &headers, "DeleteCustomDataIdentifier", None, |st, _| {
+        st.identifiers.delete_custom(&id).map(ok)
+    })
+}
+
+async fn create_allow_list(
+    AxState(s): AxState<Shared>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    operation(&s, &headers, "CreateAllowList", Some(&body), |st, v| {
+        let (prefix, salt, now) = (st.arn_prefix(), st.id_salt(), timestamp(st.now()));
+        st.identifiers
+            .create_allow_list(&v, &prefix, salt, &now)
+            .map(ok)
+    })
+}
+
+async fn list_allow_lists(AxState(s): AxState<Shared>, headers: HeaderMap) -> Response {
+    operation(&s, &headers, "ListAllowLists", None, |st, _| {
+        Ok(ok(st.identifiers.list_allow_lists()))
+    })
+}
+
+async fn get_allow_list(
+    AxState(s): AxState<Shared>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
+    operation(&s, &headers, "GetAllowList", None, |st, _| {
+        st.identifiers.get_allow_list(&id).map(ok)
+    })
+}
+
+async fn delete_allow_list(
+    AxState(s): AxState<Shared>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
+    operation(&s, &headers, "DeleteAllowList", None, |st, _| {
+        st.identifiers.delete_allow_list(&id).map(ok)
+    })
+}
+
 async fn list_jobs(AxState(s): AxState<Shared>, headers: HeaderMap, body: Bytes) -> Response {
+    slow(&s, "ListClassificationJobs").await;
     operation(
         &s,
         &headers,

@@ -12,6 +12,7 @@ use std::cmp::Ordering;
 use std::collections::{BTreeMap, HashMap, VecDeque};
 
 use crate::error::{ApiError, ErrorKind};
+use crate::identifiers::Identifiers;
 use crate::model::{timestamp, valid_job_id, Job, JobStatus, JobType};
 
 /// Page size bounds for ListClassificationJobs. The model leaves maxResults unbounded; the
@@ -34,7 +35,11 @@ pub struct State {
     macie_enabled: bool,
     clock_offset: Duration,
     jobs: HashMap<String, Job>,
-    client_tokens: HashMap<String, String>,
+    /// Each client token's job, and the request that created it (a different request with
+    /// the same token is refused).
+    client_tokens: HashMap<String, (String, Value)>,
+    /// The custom data identifiers and allow lists job definitions refer to.
+    pub identifiers: Identifiers,
     export_configuration: Option<Value>,
     automated_discovery: bool,
     /// The Macie administrator account this account is a member of, if any, and the
@@ -178,6 +183,7 @@ impl State {
             clock_offset: Duration::zero(),
             jobs: HashMap::new(),
             client_tokens: HashMap::new(),
+            identifiers: Identifiers::default(),
             export_configuration: None,
             administrator: None,
             automated_discovery: false,
@@ -258,6 +264,21 @@ impl State {
         Ok(job)
     }
 
+    /// The `arn:PARTITION:macie2:REGION:ACCOUNT` prefix of this account's resources.
+    pub fn arn_prefix(&self) -> String {
+        format!(
+            "arn:{}:macie2:{}:{}",
+            crate::model::partition(&self.region),
+            self.region,
+            self.account
+        )
+    }
+
+    /// A salt for new resource ids.
+    pub fn id_salt(&self) -> u64 {
+        self.id_salt
+    }
+
     fn new_job_id(&mut self) -> String {
         loop {
             let n = self.next_id;
@@ -271,9 +292,18 @@ impl State {
     }
 
     pub fn create_job(&mut self, body: &Value) -> Result<Value, ApiError> {
+        let request = body.clone();
         let body = obj(body, "request body")?;
         let client_token = req_str(body, "clientToken")?;
-        if let Some(id) = self.client_tokens.get(client_token) {
+        if let Some((id, first)) = self.client_tokens.get(client_token) {
+            // The same request again: the same job (the token's idempotency). Macie's API
+            // Reference does not say how it answers the token with another request; the local
+            // Macie refuses it, as AWS's idempotent APIs do, naming the job the token made.
+            if *first != request {
+                return Err(ApiError::conflict(format!(
+                    "clientToken {client_token:?} was already used to create job {id} with a different request; use a new token for a new job"
+                )));
+            }
             let job = &self.jobs[id];
             return Ok(json!({"jobId": id, "jobArn": job.arn(&self.region, &self.account)}));
         }
@@ -323,6 +353,35 @@ impl State {
                 }
             }
         }
+        if let Some(d) = opt_str(body, "description")? {
+            // CreateClassificationJob: "The description can contain as many as 200 characters."
+            if d.chars().count() > 200 {
+                return Err(ApiError::validation(
+                    "description can contain as many as 200 characters",
+                ));
+            }
+        }
+        // A definition refers to custom data identifiers and allow lists that must exist.
+        for (field, exists) in [("customDataIdentifierIds", true), ("allowListIds", false)] {
+            let ids = match body.get(field) {
+                None | Some(Value::Null) => continue,
+                Some(Value::Array(a)) => a,
+                Some(_) => return Err(ApiError::validation(format!("{field} must be a list"))),
+            };
+            for id in ids {
+                let id = id
+                    .as_str()
+                    .ok_or_else(|| ApiError::validation(format!("{field} holds strings")))?;
+                let found = if exists {
+                    self.identifiers.custom_exists(id)
+                } else {
+                    self.identifiers.allow_list_exists(id)
+                };
+                if !found {
+                    return Err(ApiError::not_found(format!("{field}: {id} does not exist")));
+                }
+            }
+        }
         let initial_run = match body.get("initialRun") {
             None => false,
             Some(Value::Bool(b)) => *b,
@@ -366,7 +425,7 @@ impl State {
         };
         let arn = job.arn(&self.region, &self.account);
         self.client_tokens
-            .insert(client_token.to_string(), job_id.clone());
+            .insert(client_token.to_string(), (job_id.clone(), request));
         self.jobs.insert(job_id.clone(), job);
         Ok(json!({"jobId": job_id, "jobArn": arn}))
     }

@@ -11,6 +11,7 @@ use macie_guard::journal::AnyJournal;
 use macie_guard::org::{self, OrgView, DEFAULT_ROLE_NAME};
 use macie_guard::outbound::securityhub::SecurityHub;
 use macie_guard::outbound::{AnyNotifier, Channels};
+use macie_guard::recreate::{recreate, Recreated, Source};
 use macie_guard::status::{StackRef, StatusReader, DEFAULT_STACK};
 use macie_guard::{aws, journal, logging, outbound, Error};
 use macie_guard_core::config::{distinct, expiry_config, export_config, outputs, process_env};
@@ -18,6 +19,7 @@ use macie_guard_core::delivery::Told;
 use macie_guard_core::dispatch::{self, Routed};
 use macie_guard_core::expiry::event::ExpiryEvent;
 use macie_guard_core::expiry::policy::Policy;
+use macie_guard_core::expiry::recreate::{lost_in, RecreateError};
 use macie_guard_core::export::event::ExportEvent;
 use macie_guard_core::export::outcome::ExportReport;
 use macie_guard_core::scope::is_account;
@@ -109,6 +111,20 @@ enum Command {
         /// organization view's read role].
         #[arg(long)]
         stack: Option<String>,
+    },
+    /// A job Macie cancelled, created again from its definition (once: a second run, or two at
+    /// once, create one job). With --dry-run: the exact request, nothing created.
+    Recreate {
+        /// The cancelled job's id.
+        #[arg(required_unless_present = "from", conflicts_with = "from")]
+        job_id: Option<String>,
+        /// Take the definition from a lost job's report or event (JSON, as macie-guard sends
+        /// it) instead of reading the job.
+        #[arg(long)]
+        from: Option<PathBuf>,
+        /// The new job's name [default: the original's, with " (recreated)"].
+        #[arg(long)]
+        name: Option<String>,
     },
     /// The organization view: every account (Organizations ListAccounts, or --accounts) and
     /// every --region, read through the read-only role each stack creates when its
@@ -398,6 +414,69 @@ async fn run_org(
     }
 }
 
+/// `recreate`: the definition read from the job or the file (a bad file changes nothing and
+/// costs nothing), then the job created once.
+async fn run_recreate(
+    cli: &Cli,
+    job_id: Option<&str>,
+    from: Option<&std::path::Path>,
+    name: Option<&str>,
+) -> Result<ExitCode, Error> {
+    let source = match (job_id, from) {
+        (Some(id), _) => Source::Job(id.to_string()),
+        (None, Some(file)) => {
+            let text = std::fs::read_to_string(file)
+                .map_err(|e| Error::malformed(format!("cannot read {}: {e}", file.display())))?;
+            let value: Value = serde_json::from_str(&text)
+                .map_err(|e| Error::malformed(format!("{} is not JSON: {e}", file.display())))?;
+            let (job_id, definition) =
+                lost_in(&value).ok_or_else(|| RecreateError::NoDefinition {
+                    what: file.display().to_string(),
+                })?;
+            Source::Report { job_id, definition }
+        }
+        (None, None) => unreachable!("clap requires a job id or --from"),
+    };
+    let sdk = aws::load(cli.region.first().map(String::as_str), aws::Trust::Platform).await;
+    let region = aws::region_of(&sdk)?;
+    let outcome = recreate(&sdk, &region, source, name, cli.dry_run).await?;
+    if cli.json {
+        print_json(&outcome);
+        return Ok(ExitCode::SUCCESS);
+    }
+    match &outcome {
+        Recreated::DryRun { original, request } => {
+            println!(
+                "would recreate job {} with CreateClassificationJob (nothing created):",
+                safe(original)
+            );
+            print_json(request);
+        }
+        Recreated::Created {
+            original,
+            job_id,
+            name,
+            ..
+        } => println!(
+            "recreated job {} as job {} ({})",
+            safe(original),
+            safe(job_id),
+            safe(name)
+        ),
+        Recreated::AlreadyStood {
+            original,
+            job_id,
+            name,
+        } => println!(
+            "job {} ({}) already stands for job {}: nothing was created",
+            safe(job_id),
+            safe(name),
+            safe(original)
+        ),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
 /// `status`: the stack given (or MACIE_GUARD_STACK), else `macie-guard`, else the one holding
 /// the read role of this Region.
 async fn run_status(cli: &Cli, stack: Option<&str>) -> Result<ExitCode, Error> {
@@ -548,6 +627,9 @@ async fn run(cli: Cli) -> Result<ExitCode, Error> {
     if let Command::DeadLetters { action, queue_url } = &cli.command {
         return run_dead_letters(&cli, action, queue_url.as_deref()).await;
     }
+    if let Command::Recreate { job_id, from, name } = &cli.command {
+        return run_recreate(&cli, job_id.as_deref(), from.as_deref(), name.as_deref()).await;
+    }
     if let Command::Status { stack } = &cli.command {
         return run_status(&cli, stack.as_deref()).await;
     }
@@ -563,7 +645,10 @@ async fn run(cli: Cli) -> Result<ExitCode, Error> {
     // Read the event before any AWS call: a bad file changes nothing and costs nothing.
     let routed = match &cli.command {
         Command::Jobs => None,
-        Command::Org { .. } | Command::DeadLetters { .. } | Command::Status { .. } => {
+        Command::Org { .. }
+        | Command::DeadLetters { .. }
+        | Command::Status { .. }
+        | Command::Recreate { .. } => {
             unreachable!("handled above")
         }
         Command::Sweep => Some(Routed::Expiry(ExpiryEvent::Sweep {

@@ -23,6 +23,7 @@ mod journal;
 mod local_runtime;
 mod orchestration;
 mod org;
+mod recreate;
 mod securityhub;
 mod status;
 mod template;

@@ -1,0 +1,251 @@
+//! A lost job back: the CreateClassificationJob request that recreates a cancelled job from
+//! its definition (as DescribeClassificationJob gives it, or as a lost job's report carries
+//! it). Pure: the adapter reads the job and sends the request.
+//!
+//! Once only: the client token is derived from the job that was lost. Macie cancels a job
+//! once, for good, so one token stands for that loss; CreateClassificationJob with the same
+//! token gives the job it already created.
+
+use serde_json::{Map, Value};
+use thiserror::Error;
+
+/// The tag the new job carries: the job it came from.
+pub const RECREATED_FROM_TAG: &str = "macie-guard:recreated-from";
+
+/// CreateClassificationJob: "The name can contain as many as 500 characters."
+pub const NAME_MAX: usize = 500;
+
+/// What DescribeClassificationJob returns and CreateClassificationJob takes (botocore's
+/// macie2 model: the members of both shapes, less the job's own state).
+pub const CREATE_FIELDS: [&str; 12] = [
+    "name",
+    "description",
+    "jobType",
+    "s3JobDefinition",
+    "samplingPercentage",
+    "initialRun",
+    "managedDataIdentifierSelector",
+    "managedDataIdentifierIds",
+    "customDataIdentifierIds",
+    "allowListIds",
+    "scheduleFrequency",
+    "tags",
+];
+
+#[derive(Debug, Error, PartialEq, Eq)]
+pub enum RecreateError {
+    #[error("job {job_id} is {status}, not CANCELLED: only a job Macie cancelled is recreated (a paused job can still be resumed: macie-guard jobs)")]
+    NotLost { job_id: String, status: String },
+    #[error("the definition of job {job_id} has no {field}: it cannot be recreated as it was")]
+    Incomplete { job_id: String, field: &'static str },
+    #[error("the name {name:?} has {chars} characters; Macie takes 1 to {NAME_MAX}: choose another with --name")]
+    Name { name: String, chars: usize },
+    #[error("no lost job's definition in {what}: give a lost job's report or event (JSON, with jobId and definition), or the job's id")]
+    NoDefinition { what: String },
+}
+
+/// The client token of the job that recreates `job_id` (at most 64 characters: Macie's job ids
+/// are 32).
+pub fn client_token(job_id: &str) -> String {
+    let id: String = job_id.chars().take(43).collect();
+    format!("macie-guard-recreate-{id}")
+}
+
+/// The default name: the original's, saying it was recreated, within Macie's limit.
+pub fn name_for(original: &str) -> String {
+    const SUFFIX: &str = " (recreated)";
+    let room = NAME_MAX - SUFFIX.chars().count();
+    let base: String = original.chars().take(room).collect();
+    format!("{base}{SUFFIX}")
+}
+
+/// JSON without its nulls and empty lists (the definition as told leaves them where the
+/// job had nothing; CreateClassificationJob wants them absent).
+fn pruned(v: &Value) -> Option<Value> {
+    match v {
+        Value::Null => None,
+        Value::Array(a) => {
+            let items: Vec<Value> = a.iter().filter_map(pruned).collect();
+            (!items.is_empty()).then_some(Value::Array(items))
+        }
+        Value::Object(m) => {
+            let kept: Map<String, Value> = m
+                .iter()
+                .filter_map(|(k, v)| pruned(v).map(|v| (k.clone(), v)))
+                .collect();
+            Some(Value::Object(kept))
+        }
+        other => Some(other.clone()),
+    }
+}
+
+/// The request that recreates `job_id` from `definition`; `name` chooses the new job's name.
+pub fn request(
+    job_id: &str,
+    definition: &Value,
+    name: Option<&str>,
+) -> Result<Value, RecreateError> {
+    let mut out = Map::new();
+    for field in CREATE_FIELDS {
+        if let Some(v) = definition.get(field).and_then(pruned) {
+            out.insert(field.to_string(), v);
+        }
+    }
+    for field in ["s3JobDefinition", "jobType"] {
+        if !out.contains_key(field) {
+            return Err(RecreateError::Incomplete {
+                job_id: job_id.to_string(),
+                field,
+            });
+        }
+    }
+    // initialRun is for recurring jobs only ("If you configure the job to run only once,
+    // don't specify a value for this property").
+    if out.get("jobType").and_then(Value::as_str) != Some("SCHEDULED") {
+        out.remove("initialRun");
+        out.remove("scheduleFrequency");
+    }
+    let original = definition
+        .get("name")
+        .and_then(Value::as_str)
+        .unwrap_or(job_id);
+    let name = match name {
+        Some(n) => n.to_string(),
+        None => name_for(original),
+    };
+    let chars = name.chars().count();
+    if chars == 0 || chars > NAME_MAX {
+        return Err(RecreateError::Name { name, chars });
+    }
+    out.insert("name".into(), Value::String(name));
+    let mut tags = out
+        .remove("tags")
+        .and_then(|t| t.as_object().cloned())
+        .unwrap_or_default();
+    tags.insert(RECREATED_FROM_TAG.into(), Value::String(job_id.to_string()));
+    out.insert("tags".into(), Value::Object(tags));
+    out.insert("clientToken".into(), Value::String(client_token(job_id)));
+    Ok(Value::Object(out))
+}
+
+/// The lost job in a report or event (the guard's JSON): the first object anywhere in it
+/// that has a `jobId` and a `definition`.
+pub fn lost_in(v: &Value) -> Option<(String, Value)> {
+    match v {
+        Value::Object(m) => {
+            if let (Some(Value::String(id)), Some(d @ Value::Object(_))) =
+                (m.get("jobId"), m.get("definition"))
+            {
+                return Some((id.clone(), d.clone()));
+            }
+            m.values().find_map(lost_in)
+        }
+        Value::Array(a) => a.iter().find_map(lost_in),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn described() -> Value {
+        json!({
+            "name": "customer-records-scan",
+            "description": "quarterly",
+            "jobType": "ONE_TIME",
+            "jobArn": "arn:aws:macie2:us-east-1:111122223333:classification-job/abc",
+            "createdAt": "2026-10-01T00:00:00Z",
+            "initialRun": false,
+            "samplingPercentage": 50,
+            "managedDataIdentifierSelector": "EXCLUDE",
+            "managedDataIdentifierIds": ["CREDIT_CARD_NUMBER"],
+            "customDataIdentifierIds": ["c1"],
+            "allowListIds": [],
+            "tags": {"team": "data", "macie-guard:on-expiry": "keep-paused"},
+            "s3JobDefinition": {
+                "bucketCriteria": {
+                    "includes": {"and": [{"simpleCriterion": {"comparator": "EQ", "key": "ACCOUNT_ID", "values": ["111122223333"]}, "tagCriterion": null}]},
+                    "excludes": null
+                }
+            }
+        })
+    }
+
+    #[test]
+    fn the_request_keeps_every_create_field_and_nothing_else() {
+        let r = request("abc", &described(), None).unwrap();
+        let keys: Vec<&str> = r.as_object().unwrap().keys().map(String::as_str).collect();
+        for k in ["jobArn", "createdAt", "initialRun", "allowListIds"] {
+            assert!(!keys.contains(&k), "{k}: {keys:?}");
+        }
+        assert_eq!(r["name"], "customer-records-scan (recreated)");
+        assert_eq!(r["samplingPercentage"], 50);
+        assert_eq!(r["managedDataIdentifierIds"], json!(["CREDIT_CARD_NUMBER"]));
+        assert_eq!(r["tags"]["team"], "data");
+        assert_eq!(r["tags"][RECREATED_FROM_TAG], "abc");
+        assert_eq!(r["clientToken"], "macie-guard-recreate-abc");
+        // Nulls gone: no tagCriterion, no excludes.
+        assert_eq!(
+            r["s3JobDefinition"],
+            json!({"bucketCriteria": {"includes": {"and": [{"simpleCriterion": {"comparator": "EQ", "key": "ACCOUNT_ID", "values": ["111122223333"]}}]}}})
+        );
+    }
+
+    #[test]
+    fn the_same_job_gives_the_same_token_and_names_stay_within_the_limit() {
+        assert_eq!(
+            request("abc", &described(), None).unwrap()["clientToken"],
+            request("abc", &described(), Some("other")).unwrap()["clientToken"]
+        );
+        assert!(client_token(&"f".repeat(64)).len() <= 64);
+        let long = "n".repeat(600);
+        let name = name_for(&long);
+        assert_eq!(name.chars().count(), NAME_MAX);
+        assert!(name.ends_with(" (recreated)"));
+        assert!(matches!(
+            request("abc", &described(), Some(&"x".repeat(501))),
+            Err(RecreateError::Name { chars: 501, .. })
+        ));
+        assert!(matches!(
+            request("abc", &described(), Some("")),
+            Err(RecreateError::Name { chars: 0, .. })
+        ));
+    }
+
+    #[test]
+    fn a_definition_without_its_buckets_is_refused() {
+        let mut d = described();
+        d.as_object_mut().unwrap().remove("s3JobDefinition");
+        assert_eq!(
+            request("abc", &d, None),
+            Err(RecreateError::Incomplete {
+                job_id: "abc".into(),
+                field: "s3JobDefinition"
+            })
+        );
+    }
+
+    #[test]
+    fn a_recurring_job_keeps_its_schedule() {
+        let mut d = described();
+        d["jobType"] = json!("SCHEDULED");
+        d["scheduleFrequency"] = json!({"weeklySchedule": {"dayOfWeek": "MONDAY"}});
+        let r = request("abc", &d, None).unwrap();
+        assert_eq!(
+            r["scheduleFrequency"]["weeklySchedule"]["dayOfWeek"],
+            "MONDAY"
+        );
+        assert_eq!(r["initialRun"], false);
+    }
+
+    #[test]
+    fn the_lost_job_is_found_in_a_report_or_an_event() {
+        let report = json!({"trigger": "sweep", "jobs": [{"jobId": "x"}, {"jobId": "abc", "definition": described()}]});
+        assert_eq!(lost_in(&report).unwrap().0, "abc");
+        let event = json!({"detail-type": "x", "detail": {"job": {"jobId": "abc", "definition": described()}}});
+        assert_eq!(lost_in(&event).unwrap().0, "abc");
+        assert!(lost_in(&json!({"jobId": "abc"})).is_none());
+    }
+}
