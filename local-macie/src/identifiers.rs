@@ -28,7 +28,45 @@ fn text<'a>(body: &'a Map<String, Value>, field: &str, max: usize) -> Result<&'a
     }
 }
 
+/// Seeds a custom data identifier or an allow list under a chosen id (scenario files).
+#[derive(Debug, Clone, serde::Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct IdentifierSeed {
+    pub id: String,
+    pub name: String,
+    /// The custom data identifier's regex, or the allow list's.
+    pub regex: String,
+}
+
 impl Identifiers {
+    /// Seeds a custom data identifier (`allow_list` false) or an allow list with its id.
+    pub fn seed(&mut self, seed: &IdentifierSeed, allow_list: bool, arn_prefix: &str, now: &str) {
+        let kind = if allow_list {
+            "allow-list"
+        } else {
+            "custom-data-identifier"
+        };
+        let mut item = serde_json::Map::new();
+        item.insert("id".into(), json!(seed.id));
+        item.insert("name".into(), json!(seed.name));
+        item.insert(
+            "arn".into(),
+            json!(format!("{arn_prefix}:{kind}/{}", seed.id)),
+        );
+        item.insert("createdAt".into(), json!(now));
+        if allow_list {
+            item.insert("criteria".into(), json!({"regex": seed.regex}));
+            item.insert("updatedAt".into(), json!(now));
+            item.insert("status".into(), json!({"code": "OK"}));
+            self.allow_lists
+                .insert(seed.id.clone(), Value::Object(item));
+        } else {
+            item.insert("regex".into(), json!(seed.regex));
+            item.insert("deleted".into(), json!(false));
+            self.custom.insert(seed.id.clone(), Value::Object(item));
+        }
+    }
+
     fn new_id(&mut self, salt: u64) -> String {
         self.next += 1;
         format!("{:016x}{:016x}", salt, self.next)

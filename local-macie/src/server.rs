@@ -13,6 +13,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use crate::accounts::Macie;
 use crate::error::{ApiError, ErrorKind};
+use crate::identifiers::IdentifierSeed;
 use crate::model::{timestamp, JobStatus};
 use crate::state::{FaultPlan, JobSeed, State};
 
@@ -511,6 +512,11 @@ pub struct Scenario {
     pub macie_enabled: bool,
     #[serde(default)]
     pub jobs: Vec<JobSeed>,
+    /// Custom data identifiers and allow lists, each with its id (jobs refer to them).
+    #[serde(default)]
+    pub custom_data_identifiers: Vec<IdentifierSeed>,
+    #[serde(default)]
+    pub allow_lists: Vec<IdentifierSeed>,
     pub export_configuration: Option<Value>,
     /// The Macie administrator account this account is a member of.
     pub administrator: Option<String>,
@@ -540,6 +546,8 @@ impl Default for Scenario {
             now: None,
             macie_enabled: true,
             jobs: Vec::new(),
+            custom_data_identifiers: Vec::new(),
+            allow_lists: Vec::new(),
             export_configuration: None,
             administrator: None,
             administrator_relationship: None,
@@ -555,6 +563,15 @@ impl Scenario {
             st.set_clock(now);
         }
         st.set_macie_enabled(self.macie_enabled);
+        let (prefix, now) = (st.arn_prefix(), timestamp(st.now()));
+        for (seeds, allow_list) in [
+            (&self.custom_data_identifiers, false),
+            (&self.allow_lists, true),
+        ] {
+            for s in seeds {
+                st.identifiers.seed(s, allow_list, &prefix, &now);
+            }
+        }
         for seed in &self.jobs {
             st.seed_job(seed)?;
         }

@@ -155,6 +155,22 @@ pub struct JobSeed {
     pub s3_job_definition: Option<Value>,
     #[serde(default)]
     pub description: Option<String>,
+    /// The rest of a definition, as CreateClassificationJob takes it (default: daily for a
+    /// recurring job, RECOMMENDED managed data identifiers, 100% sampling).
+    #[serde(default)]
+    pub schedule_frequency: Option<Value>,
+    #[serde(default)]
+    pub sampling_percentage: Option<i64>,
+    #[serde(default)]
+    pub managed_data_identifier_selector: Option<String>,
+    #[serde(default)]
+    pub managed_data_identifier_ids: Option<Vec<String>>,
+    #[serde(default)]
+    pub custom_data_identifier_ids: Option<Vec<String>>,
+    #[serde(default)]
+    pub allow_list_ids: Option<Vec<String>>,
+    #[serde(default)]
+    pub initial_run: Option<bool>,
     /// Seeds this many copies, named `<name>-<n>`.
     #[serde(default = "one")]
     pub count: usize,
@@ -740,13 +756,42 @@ impl State {
                 }),
             );
             if job_type == JobType::Scheduled {
-                d.insert("scheduleFrequency".into(), json!({"dailySchedule": {}}));
+                d.insert(
+                    "scheduleFrequency".into(),
+                    seed.schedule_frequency
+                        .clone()
+                        .unwrap_or_else(|| json!({"dailySchedule": {}})),
+                );
+                if let Some(r) = seed.initial_run {
+                    d.insert("initialRun".into(), json!(r));
+                }
             }
             if let Some(desc) = &seed.description {
                 d.insert("description".into(), json!(desc));
             }
-            d.insert("managedDataIdentifierSelector".into(), json!("RECOMMENDED"));
-            d.insert("samplingPercentage".into(), json!(100));
+            d.insert(
+                "managedDataIdentifierSelector".into(),
+                json!(seed
+                    .managed_data_identifier_selector
+                    .as_deref()
+                    .unwrap_or("RECOMMENDED")),
+            );
+            d.insert(
+                "samplingPercentage".into(),
+                json!(seed.sampling_percentage.unwrap_or(100)),
+            );
+            for (key, ids) in [
+                (
+                    "managedDataIdentifierIds",
+                    &seed.managed_data_identifier_ids,
+                ),
+                ("customDataIdentifierIds", &seed.custom_data_identifier_ids),
+                ("allowListIds", &seed.allow_list_ids),
+            ] {
+                if let Some(ids) = ids {
+                    d.insert(key.into(), json!(ids));
+                }
+            }
             d
         };
         let mut ids = Vec::with_capacity(seed.count);

@@ -128,6 +128,24 @@ pub fn request(
     Ok(Value::Object(out))
 }
 
+/// The command that brings `job_id` back (every lost job's report carries it).
+pub fn command(job_id: &str, region: &str) -> String {
+    format!("macie-guard --region {region} recreate {job_id}")
+}
+
+/// A reported job `recreate` can bring back: a one-time job reported with its definition
+/// (lost, or cancelled by its policy). A recurring job's lost run needs nothing: the job
+/// stays and runs on its schedule.
+/// Only a job id of Macie's alphabet is put into a command people paste into a shell.
+pub fn recreatable(j: &crate::expiry::outcome::JobReport) -> bool {
+    let shell_safe = !j.job_id.is_empty()
+        && j.job_id.len() <= 64
+        && j.job_id
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit());
+    shell_safe && j.definition.is_some() && j.job_type == crate::expiry::policy::JobType::OneTime
+}
+
 /// The lost job in a report or event (the guard's JSON): the first object anywhere in it
 /// that has a `jobId` and a `definition`.
 pub fn lost_in(v: &Value) -> Option<(String, Value)> {
@@ -238,6 +256,31 @@ mod tests {
             "MONDAY"
         );
         assert_eq!(r["initialRun"], false);
+    }
+
+    #[test]
+    fn only_a_one_time_job_with_its_definition_and_a_plain_id_gets_a_command() {
+        use crate::expiry::outcome::{JobReport, Outcome};
+        use crate::expiry::policy::Step;
+        let mut j = JobReport::unknown(
+            "0123456789abcdef0123456789abcdef",
+            Step::Lost,
+            Outcome::Lost,
+            "lost".into(),
+        );
+        j.job_type = crate::expiry::policy::JobType::OneTime;
+        assert!(!recreatable(&j), "no definition");
+        j.definition = Some(described());
+        assert!(recreatable(&j));
+        assert_eq!(
+            command(&j.job_id, "eu-west-1"),
+            "macie-guard --region eu-west-1 recreate 0123456789abcdef0123456789abcdef"
+        );
+        j.job_id = "abc; rm -rf ~".into();
+        assert!(!recreatable(&j), "not of Macie's alphabet");
+        j.job_id = "0123456789abcdef0123456789abcdef".into();
+        j.job_type = crate::expiry::policy::JobType::Scheduled;
+        assert!(!recreatable(&j), "a recurring job stays");
     }
 
     #[test]

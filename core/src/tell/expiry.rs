@@ -2,6 +2,7 @@
 //! default bus, the metrics, and the CLI's text. Values from AWS stay exact in the JSON and are
 //! escaped ([`safe`]) wherever they become readable text.
 
+use crate::expiry::recreate::{command, recreatable};
 use chrono::{DateTime, Utc};
 use serde_json::json;
 
@@ -110,8 +111,27 @@ pub fn notification(s: &Summary) -> Option<Notification> {
     if has(Outcome::Notified) || has(Outcome::Warned) {
         next_steps.push(format!("Resume the jobs you want to keep, or tag them {POLICY_TAG}=resume, keep-paused or cancel so that macie-guard acts on them."));
     }
-    if has(Outcome::Lost) {
-        next_steps.push("Recreate each lost job from its definition (in the e-mail's details and the function's result).".to_string());
+    let recreatable: Vec<String> = told
+        .iter()
+        .filter(|j| recreatable(j))
+        .map(|j| command(&safe(&j.job_id), &safe(&s.region)))
+        .collect();
+    if !recreatable.is_empty() {
+        let shown = &recreatable[..recreatable.len().min(5)];
+        let more = if recreatable.len() > shown.len() {
+            format!(
+                " (and {} more, in the function's result)",
+                recreatable.len() - shown.len()
+            )
+        } else {
+            String::new()
+        };
+        next_steps.push(format!(
+            "Recreate each lost job, once, from its definition: {}{more}.",
+            shown.join("; ")
+        ));
+    } else if has(Outcome::Lost) {
+        next_steps.push("A recurring job lost only its paused run: it runs on its schedule; nothing to recreate.".to_string());
     }
     if has(Outcome::Failed) {
         next_steps.push(
@@ -175,6 +195,9 @@ pub fn events(s: &Summary) -> Vec<GuardEvent> {
             });
             if let Some(d) = &j.definition {
                 detail["definition"] = d.clone();
+            }
+            if recreatable(j) {
+                detail["recreate"] = json!(command(&j.job_id, &s.region));
             }
             GuardEvent::new(JOB_DECISION, vec![arn], detail)
         })

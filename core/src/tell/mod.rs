@@ -12,3 +12,6 @@ pub mod metrics;
 pub mod notification;
 pub mod org;
 pub mod status;
+
+#[cfg(test)]
+mod lost_tests;

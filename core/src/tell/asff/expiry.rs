@@ -46,14 +46,22 @@ pub fn expiry_sync(s: &Summary, sweep: bool) -> HubSync {
         };
         let arn = scope.job_arn(&j.job_id);
         let (id, recommendation) = if j.outcome == Outcome::Lost {
+            let how = if crate::expiry::recreate::recreatable(j) {
+                format!(
+                    "Recreate the job, once, from its definition: {}. Then archive this finding.",
+                    crate::expiry::recreate::command(&j.job_id, &s.region)
+                )
+            } else {
+                "A recurring job lost only its paused run and runs on its schedule: nothing to recreate; archive this finding.".to_string()
+            };
             (
                 format!("{ID_PREFIX}lost/{}/{}/{}", s.account, s.region, j.job_id),
-                "Recreate the job from its definition (in the notification and in the function's result), then archive this finding.",
+                how,
             )
         } else {
             (
                 id,
-                "Resume the job before it expires, or tag it macie-guard:on-expiry=resume, keep-paused or cancel so that macie-guard acts on it (docs/operating.md: Policies).",
+                "Resume the job before it expires, or tag it macie-guard:on-expiry=resume, keep-paused or cancel so that macie-guard acts on it (docs/operating.md: Policies).".to_string(),
             )
         };
         sync.findings.push(HubFinding {
@@ -85,7 +93,7 @@ pub fn expiry_sync(s: &Summary, sweep: bool) -> HubSync {
                 kind: "Other".into(),
                 id: arn,
             }],
-            recommendation: cut(recommendation, RECOMMENDATION_MAX),
+            recommendation: cut(&recommendation, RECOMMENDATION_MAX),
             product_fields: BTreeMap::from([
                 ("macie-guard/code".to_string(), code.to_string()),
                 ("macie-guard/job-id".to_string(), j.job_id.clone()),
