@@ -193,19 +193,25 @@ struct Env {
     outbound: Channels<AnyNotifier>,
 }
 
+/// `--account`, when given: a 12-digit account id, or an error before any call.
+fn given_account(cli: &Cli) -> Result<Option<String>, Error> {
+    match &cli.account {
+        Some(a) if is_account(a) => Ok(Some(a.clone())),
+        Some(a) => Err(Error::config(
+            "--account",
+            a.clone(),
+            "use a 12-digit account id",
+        )),
+        None => Ok(None),
+    }
+}
+
 async fn env(cli: &Cli) -> Result<Env, Error> {
     let sdk = aws::load(cli.region.first().map(String::as_str), aws::Trust::Platform).await;
     let region = aws::region_of(&sdk)?;
     let macie = aws::macie(&sdk);
-    let account = match &cli.account {
-        Some(a) if is_account(a) => a.clone(),
-        Some(a) => {
-            return Err(Error::config(
-                "--account",
-                a.clone(),
-                "use a 12-digit account id",
-            ))
-        }
+    let account = match given_account(cli)? {
+        Some(a) => a,
         None => session_account(&macie).await?,
     };
     let topic = match &cli.topic_arn {
@@ -482,15 +488,8 @@ async fn run_recreate(
 async fn run_status(cli: &Cli, stack: Option<&str>) -> Result<ExitCode, Error> {
     let sdk = aws::load(cli.region.first().map(String::as_str), aws::Trust::Platform).await;
     let region = aws::region_of(&sdk)?;
-    let account = match &cli.account {
-        Some(a) if is_account(a) => a.clone(),
-        Some(a) => {
-            return Err(Error::config(
-                "--account",
-                a.clone(),
-                "use a 12-digit account id",
-            ))
-        }
+    let account = match given_account(cli)? {
+        Some(a) => a,
         None => caller_account(&sdk).await?,
     };
     let given = stack
