@@ -391,7 +391,9 @@ async fn cancelled_events_report_the_lost_job_with_its_definition() {
     assert_eq!(msgs.len(), 1);
     assert!(
         msgs[0].message.contains("hr-archive")
-            && msgs[0].message.contains("CreateClassificationJob")
+            && msgs[0]
+                .message
+                .contains("macie-guard --region us-east-1 recreate ")
     );
 
     let s = g

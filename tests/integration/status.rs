@@ -63,15 +63,24 @@ async fn deploy(account: &str, parameters: &[(&str, &str)]) -> (aws_config::SdkC
     let key = access_key_of(&conf).await;
     let answer = testkit::moto_query(&key, "cloudformation", &form);
     assert!(answer.contains("StackId"), "{answer}");
-    let described = testkit::moto_query(
-        &key,
-        "cloudformation",
-        &[
-            ("Action".into(), "DescribeStacks".into()),
-            ("Version".into(), "2010-05-15".into()),
-            ("StackName".into(), "macie-guard".into()),
-        ],
-    );
+    // CloudFormation creates a stack after CreateStack answers (CREATE_IN_PROGRESS; moto says
+    // CREATE_PENDING first): wait for it, as `aws cloudformation wait stack-create-complete`.
+    let mut described = String::new();
+    for _ in 0..300 {
+        described = testkit::moto_query(
+            &key,
+            "cloudformation",
+            &[
+                ("Action".into(), "DescribeStacks".into()),
+                ("Version".into(), "2010-05-15".into()),
+                ("StackName".into(), "macie-guard".into()),
+            ],
+        );
+        if !described.contains("_PENDING<") && !described.contains("_IN_PROGRESS<") {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
     assert!(described.contains("CREATE_COMPLETE"), "{described}");
     let doc = macie_guard::status::xml::parse(&described).unwrap();
     let stack = doc.members(&["DescribeStacksResult", "Stacks"])[0];

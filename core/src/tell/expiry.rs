@@ -83,6 +83,12 @@ pub fn notification(s: &Summary) -> Option<Notification> {
             j.outcome.as_str(),
             safe(&j.message)
         ));
+        if recreatable(j) {
+            text.push_str(&format!(
+                "\n  bring it back, once: {}",
+                command(&j.job_id, &safe(&s.region))
+            ));
+        }
     }
     if s.deferred > 0 {
         text.push_str(&format!(

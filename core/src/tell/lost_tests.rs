@@ -59,6 +59,7 @@ fn a_recurring_jobs_lost_run_needs_no_recreate() {
     let s = summary(JobType::Scheduled);
     let n = super::expiry::notification(&s).unwrap();
     assert!(!n.next_steps.iter().any(|x| x.contains("recreate ")));
+    assert!(!n.text.contains("bring it back"));
     assert!(n
         .next_steps
         .iter()

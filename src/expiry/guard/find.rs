@@ -166,7 +166,7 @@ impl<M: MacieJobs, N: Outbound, J: Journal> ExpiryGuard<M, N, J> {
     ) -> Vec<JobReport> {
         let what = match ev.kind {
             HealthKind::RunCancelled => "Macie cancelled the paused run of this recurring job after 30 days; the job itself remains and runs on its schedule.",
-            _ => "Macie cancelled this one-time job after it stayed paused for 30 days. Its scan is lost; recreate it with CreateClassificationJob and the definition below.",
+            _ => "Macie cancelled this one-time job after it stayed paused for 30 days. Its scan is lost; recreate it once with `macie-guard recreate` (the command and the definition are in this report).",
         };
         if ids.is_empty() {
             let mut r = JobReport::unknown(

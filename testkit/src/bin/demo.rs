@@ -248,11 +248,28 @@ async fn main() {
     ));
 
     say("3. AWS Health: a paused job expired and Macie cancelled it (events/health-paused-job-cancelled.json)");
-    expiry_story(&step(
+    let lost = step(
         &watch,
         "expiry-guard",
         &event("health-paused-job-cancelled.json"),
-    ));
+    );
+    expiry_story(&lost);
+    // The report carries the command that brings the job back; run it (twice: once only).
+    let recreatable = lost["jobs"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|j| j["outcome"] == "lost" && j["definition"]["jobType"] == "ONE_TIME")
+        .filter_map(|j| j["job_id"].as_str().or(j["jobId"].as_str()))
+        .next()
+        .map(str::to_string);
+    if let Some(id) = recreatable {
+        say(&format!(
+            "3b. The lost job back, once (macie-guard recreate {id}, run twice)"
+        ));
+        run_cli(&env, &["recreate", &id]);
+        run_cli(&env, &["recreate", &id]);
+    }
 
     say("4. The scheduled sweep (events/schedule-sweep.json)");
     expiry_story(&step(&watch, "expiry-guard", &event("schedule-sweep.json")));
