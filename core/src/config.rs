@@ -309,7 +309,7 @@ pub fn process_env() -> Env<impl Fn(&str) -> Option<String>> {
 }
 
 /// The expiry guard's settings: DEFAULT_POLICY, WARNING_WINDOW_DAYS, ACTION_WINDOW_DAYS,
-/// DRY_RUN, SWEEP_CONCURRENCY, EXCLUDE_JOBS.
+/// DRY_RUN, SWEEP_CONCURRENCY, EXCLUDE_JOBS, HONOURED_TAG_POLICIES, RECREATE_LOST_JOBS.
 pub fn expiry_config<F: Fn(&str) -> Option<String>>(env: &Env<F>) -> Result<ExpiryConfig> {
     // An action window longer than the warning window is accepted: there is then no separate
     // warning, the guard acts as soon as a job enters the action window.
@@ -324,6 +324,7 @@ pub fn expiry_config<F: Fn(&str) -> Option<String>>(env: &Env<F>) -> Result<Expi
         concurrency: env.usize_in("SWEEP_CONCURRENCY", 8, 1, 64)?,
         exclusions: Exclusions::parse(&env.string("EXCLUDE_JOBS").unwrap_or_default()),
         honoured: env.policies("HONOURED_TAG_POLICIES")?,
+        recreate_lost: env.bool("RECREATE_LOST_JOBS", false)?,
     })
 }
 
@@ -361,6 +362,10 @@ mod tests {
         assert_eq!(c.windows, Windows::default());
         assert!(!c.dry_run);
         assert_eq!(c.concurrency, 8);
+        assert!(
+            !c.recreate_lost,
+            "lost jobs are recreated only where the stack allows it"
+        );
     }
 
     #[test]
@@ -371,8 +376,10 @@ mod tests {
             ("ACTION_WINDOW_DAYS", "9"),
             ("DRY_RUN", "true"),
             ("EXCLUDE_JOBS", "legal-*"),
+            ("RECREATE_LOST_JOBS", "true"),
         ]))
         .unwrap();
+        assert!(c.recreate_lost);
         assert_eq!(c.default_policy, Policy::KeepPaused);
         assert_eq!(c.windows.action, Duration::days(9));
         assert_eq!(c.windows.outer(), Duration::days(10));
@@ -386,6 +393,7 @@ mod tests {
             (vec![("ACTION_WINDOW_DAYS", "0")], "ACTION_WINDOW_DAYS"),
             (vec![("DEFAULT_POLICY", "cancel-job")], "DEFAULT_POLICY"),
             (vec![("DRY_RUN", "maybe")], "DRY_RUN"),
+            (vec![("RECREATE_LOST_JOBS", "yes")], "RECREATE_LOST_JOBS"),
             (vec![("SWEEP_CONCURRENCY", "0")], "SWEEP_CONCURRENCY"),
         ] {
             let err = expiry_config(&env(&pairs)).unwrap_err().to_string();

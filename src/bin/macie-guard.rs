@@ -444,8 +444,9 @@ async fn run_recreate(
         (None, None) => unreachable!("clap requires a job id or --from"),
     };
     let sdk = aws::load(cli.region.first().map(String::as_str), aws::Trust::Platform).await;
-    let region = aws::region_of(&sdk)?;
-    let outcome = recreate(&sdk, &region, source, name, cli.dry_run).await?;
+    // Macie's jobs are Regional: without a Region there is nothing to recreate in.
+    aws::region_of(&sdk)?;
+    let outcome = recreate(&sdk, source, name, cli.dry_run).await?;
     if cli.json {
         print_json(&outcome);
         return Ok(ExitCode::SUCCESS);

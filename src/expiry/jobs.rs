@@ -9,7 +9,9 @@ use serde_json::{json, Map, Value};
 use std::future::Future;
 
 use crate::error::{Error, Result};
+use macie_guard_core::expiry::outcome::NewJob;
 use macie_guard_core::expiry::policy::{JobSnapshot, JobStatus, JobType};
+use macie_guard_core::expiry::recreate::RECREATED_FROM_TAG;
 
 /// ListClassificationJobs' largest page: the model leaves `maxResults` unbounded, Macie's
 /// reference documents up to 200.
@@ -62,6 +64,19 @@ pub trait MacieJobs: Send + Sync {
         job_id: &str,
         to: Target,
     ) -> impl Future<Output = std::result::Result<(), UpdateError>> + Send;
+    /// The custom data identifiers and allow lists a CreateClassificationJob `request` names
+    /// that do not exist (BatchGetCustomDataIdentifiers, GetAllowList), each as a phrase.
+    fn missing(&self, request: &Value) -> impl Future<Output = Result<Vec<String>>> + Send;
+    /// The job named `name` that carries the tag naming `original` (`macie-guard:recreated-from`):
+    /// one recreated from it before (ListClassificationJobs by name, then each one's tags).
+    fn standing(
+        &self,
+        original: &str,
+        name: &str,
+    ) -> impl Future<Output = Result<Option<String>>> + Send;
+    /// CreateClassificationJob with `request` exactly as given (its `clientToken` makes it
+    /// once only).
+    fn create(&self, request: &Value) -> impl Future<Output = Result<NewJob>> + Send;
 }
 
 impl<T: MacieJobs> MacieJobs for &T {
@@ -77,6 +92,19 @@ impl<T: MacieJobs> MacieJobs for &T {
         to: Target,
     ) -> impl Future<Output = std::result::Result<(), UpdateError>> + Send {
         (**self).update(job_id, to)
+    }
+    fn missing(&self, request: &Value) -> impl Future<Output = Result<Vec<String>>> + Send {
+        (**self).missing(request)
+    }
+    fn standing(
+        &self,
+        original: &str,
+        name: &str,
+    ) -> impl Future<Output = Result<Option<String>>> + Send {
+        (**self).standing(original, name)
+    }
+    fn create(&self, request: &Value) -> impl Future<Output = Result<NewJob>> + Send {
+        (**self).create(request)
     }
 }
 
@@ -334,5 +362,119 @@ impl MacieJobs for aws_sdk_macie2::Client {
                 &e,
             ))),
         }
+    }
+
+    async fn missing(&self, request: &Value) -> Result<Vec<String>> {
+        let ids = |field: &str| -> Vec<String> {
+            request[field]
+                .as_array()
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|v| v.as_str().map(str::to_string))
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        let mut out = Vec::new();
+        // BatchGetCustomDataIdentifiers takes up to 50 ids a call.
+        for chunk in ids("customDataIdentifierIds").chunks(50) {
+            let got = self
+                .batch_get_custom_data_identifiers()
+                .set_ids(Some(chunk.to_vec()))
+                .send()
+                .await
+                .map_err(|e| {
+                    Error::aws(
+                        "Macie",
+                        "BatchGetCustomDataIdentifiers",
+                        Some("the job's custom data identifiers"),
+                        &e,
+                    )
+                })?;
+            out.extend(
+                got.not_found_identifier_ids()
+                    .iter()
+                    .map(|id| format!("custom data identifier {id}")),
+            );
+        }
+        for id in ids("allowListIds") {
+            match self.get_allow_list().id(&id).send().await {
+                Ok(_) => {}
+                Err(e) if e.code() == Some("ResourceNotFoundException") => {
+                    out.push(format!("allow list {id}"))
+                }
+                Err(e) => return Err(Error::aws("Macie", "GetAllowList", Some(&id), &e)),
+            }
+        }
+        Ok(out)
+    }
+
+    async fn standing(&self, original: &str, name: &str) -> Result<Option<String>> {
+        let filter = mt::ListJobsFilterCriteria::builder()
+            .includes(
+                mt::ListJobsFilterTerm::builder()
+                    .key(mt::ListJobsFilterKey::Name)
+                    .comparator(mt::JobComparator::Eq)
+                    .values(name)
+                    .build(),
+            )
+            .build();
+        let mut token = None;
+        loop {
+            let page = self
+                .list_classification_jobs()
+                .filter_criteria(filter.clone())
+                .max_results(LIST_PAGE_SIZE)
+                .set_next_token(token)
+                .send()
+                .await
+                .map_err(|e| Error::aws("Macie", "ListClassificationJobs", Some(name), &e))?;
+            for job in page.items() {
+                let Some(id) = job.job_id() else { continue };
+                if let Some(d) = self.describe(id).await? {
+                    let tags = d.snapshot.tags.unwrap_or_default();
+                    if tags.get(RECREATED_FROM_TAG).map(String::as_str) == Some(original) {
+                        return Ok(Some(id.to_string()));
+                    }
+                }
+            }
+            match page.next_token().filter(|t| !t.is_empty()) {
+                Some(t) => token = Some(t.to_string()),
+                None => return Ok(None),
+            }
+        }
+    }
+
+    async fn create(&self, request: &Value) -> Result<NewJob> {
+        let body = request.to_string();
+        let name = request["name"].as_str().unwrap_or_default().to_string();
+        let token = request["clientToken"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        // The request is sent exactly as built (what `recreate --dry-run` prints): the SDK's
+        // call carries the required members and its body is then replaced by the whole
+        // definition, before it is signed (the SDK signs after `mutate_request`).
+        let out = self
+            .create_classification_job()
+            .name(&name)
+            .job_type(mt::JobType::OneTime)
+            .client_token(&token)
+            .s3_job_definition(mt::S3JobDefinition::builder().build())
+            .customize()
+            .mutate_request(move |req| {
+                let bytes = body.clone().into_bytes();
+                req.headers_mut()
+                    .insert("content-length", bytes.len().to_string());
+                *req.body_mut() = aws_smithy_types::body::SdkBody::from(bytes);
+            })
+            .send()
+            .await
+            .map_err(|e| Error::aws("Macie", "CreateClassificationJob", Some(&name), &e))?;
+        Ok(NewJob {
+            job_id: out.job_id().unwrap_or_default().to_string(),
+            job_arn: out.job_arn().unwrap_or_default().to_string(),
+            name,
+        })
     }
 }

@@ -9,7 +9,7 @@ pub(super) use crate::error::dynamo_error;
 use crate::error::{Error, Result};
 use macie_guard_core::expiry::policy::Action;
 
-use super::{request_of, Claim, Entry, Journal, RECEIPT_DAYS, SCHEMA_VERSION};
+use super::{request_of, Claim, Entry, Journal, Watch, RECEIPT_DAYS, SCHEMA_VERSION, WATCH_PREFIX};
 
 /// The journal in a DynamoDB table (on-demand, created by the stack).
 #[derive(Debug, Clone)]
@@ -218,6 +218,85 @@ impl Journal for DynamoJournal {
             Err(e) if e.code() == Some("ConditionalCheckFailedException") => Ok(false),
             Err(e) => Err(dynamo_error("UpdateItem", &self.table, &e)),
         }
+    }
+
+    async fn watch(&self, scope: &str, watch: &Watch) -> Result<()> {
+        // One write, unconditional: whoever saw the job paused last says so. The item has no
+        // `action`: it is never an entry (`entries` reads only those).
+        self.client
+            .update_item()
+            .table_name(&self.table)
+            .key("scope", s(scope))
+            .key("jobId", s(&format!("{WATCH_PREFIX}{}", watch.job_id)))
+            .update_expression(
+                "SET watchedJob = :j, #n = :n, jobExpiresAt = :e, seenPausedAt = :seen, expiresAt = :ttl, schemaVersion = :v",
+            )
+            .expression_attribute_names("#n", "name")
+            .expression_attribute_values(":j", s(&watch.job_id))
+            .expression_attribute_values(":n", s(&watch.name))
+            .expression_attribute_values(":e", AttributeValue::N(watch.expires_at.to_string()))
+            .expression_attribute_values(
+                ":seen",
+                AttributeValue::N(watch.seen_paused_at.to_string()),
+            )
+            .expression_attribute_values(
+                ":ttl",
+                AttributeValue::N((watch.expires_at + RECEIPT_DAYS * 86_400).to_string()),
+            )
+            .expression_attribute_values(":v", AttributeValue::N(SCHEMA_VERSION.to_string()))
+            .send()
+            .await
+            .map_err(|e| dynamo_error("UpdateItem", &self.table, &e))?;
+        Ok(())
+    }
+
+    async fn watches(&self, scope: &str) -> Result<Vec<Watch>> {
+        let mut out = Vec::new();
+        let mut start: Option<HashMap<String, AttributeValue>> = None;
+        loop {
+            let page = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression("#s = :s AND begins_with(jobId, :w)")
+                .expression_attribute_names("#s", "scope")
+                .expression_attribute_values(":s", s(scope))
+                .expression_attribute_values(":w", s(WATCH_PREFIX))
+                .consistent_read(true)
+                .set_exclusive_start_key(start.take())
+                .send()
+                .await
+                .map_err(|e| dynamo_error("Query", &self.table, &e))?;
+            out.extend(page.items().iter().filter_map(|item| {
+                let n = |k: &str| item.get(k)?.as_n().ok()?.parse::<i64>().ok();
+                Some(Watch {
+                    job_id: item.get("watchedJob")?.as_s().ok()?.clone(),
+                    name: item
+                        .get("name")
+                        .and_then(|v| v.as_s().ok())
+                        .cloned()
+                        .unwrap_or_default(),
+                    expires_at: n("jobExpiresAt")?,
+                    seen_paused_at: n("seenPausedAt")?,
+                })
+            }));
+            match page.last_evaluated_key() {
+                Some(k) if !k.is_empty() => start = Some(k.clone()),
+                _ => return Ok(out),
+            }
+        }
+    }
+
+    async fn unwatch(&self, scope: &str, job_id: &str) -> Result<()> {
+        self.client
+            .delete_item()
+            .table_name(&self.table)
+            .key("scope", s(scope))
+            .key("jobId", s(&format!("{WATCH_PREFIX}{job_id}")))
+            .send()
+            .await
+            .map_err(|e| dynamo_error("DeleteItem", &self.table, &e))?;
+        Ok(())
     }
 
     async fn hand_over(&self, scope: &str, job_id: &str, owner: &str) -> Result<()> {

@@ -6,7 +6,7 @@ use std::sync::Mutex;
 use crate::error::Result;
 use macie_guard_core::expiry::policy::Action;
 
-use super::{claimable, Claim, Entry, Journal};
+use super::{claimable, Claim, Entry, Journal, Watch};
 
 /// The journal of one process: no crash protection across processes (the CLI without a
 /// table, tests of the orchestration).
@@ -14,6 +14,7 @@ use super::{claimable, Claim, Entry, Journal};
 pub struct MemoryJournal {
     entries: Mutex<BTreeMap<(String, String), Entry>>,
     receipts: Mutex<BTreeMap<(String, String), (String, Action)>>,
+    watches: Mutex<BTreeMap<(String, String), Watch>>,
 }
 
 impl MemoryJournal {
@@ -24,6 +25,10 @@ impl MemoryJournal {
     /// Every entry, for tests.
     pub fn all(&self) -> Vec<Entry> {
         self.lock().values().cloned().collect()
+    }
+
+    fn lock_watches(&self) -> std::sync::MutexGuard<'_, BTreeMap<(String, String), Watch>> {
+        self.watches.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, BTreeMap<(String, String), Entry>> {
@@ -97,6 +102,27 @@ impl Journal for MemoryJournal {
             }
             _ => Ok(false),
         }
+    }
+
+    async fn watch(&self, scope: &str, watch: &Watch) -> Result<()> {
+        self.lock_watches()
+            .insert((scope.to_string(), watch.job_id.clone()), watch.clone());
+        Ok(())
+    }
+
+    async fn watches(&self, scope: &str) -> Result<Vec<Watch>> {
+        Ok(self
+            .lock_watches()
+            .iter()
+            .filter(|((s, _), _)| s == scope)
+            .map(|(_, w)| w.clone())
+            .collect())
+    }
+
+    async fn unwatch(&self, scope: &str, job_id: &str) -> Result<()> {
+        self.lock_watches()
+            .remove(&(scope.to_string(), job_id.to_string()));
+        Ok(())
     }
 }
 

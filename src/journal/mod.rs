@@ -20,6 +20,10 @@
 //!   about and the action), so an invocation that read the job before that change cannot make
 //!   it a second time.
 //!
+//! Beside the entries, the journal keeps **watches** ([`Watch`]): what the guard saw of a paused
+//! job whose tag asks for it to be recreated once lost, so that a sweep can tell that Macie
+//! cancelled it at expiry.
+//!
 //! [`DynamoJournal`] keeps entries in a DynamoDB table (partition key `scope` =
 //! `ACCOUNT#REGION`, sort key `jobId`, TTL attribute `expiresAt`); [`MemoryJournal`] keeps
 //! them in the process (the CLI without `JOURNAL_TABLE`, and tests).
@@ -66,6 +70,24 @@ impl Entry {
             .map(|t| t.with_timezone(&Utc))
     }
 }
+
+/// A paused one-time job whose tag asks for it to be recreated once lost
+/// (`macie-guard:on-lost=recreate`): what the guard saw of it, so that a sweep that finds it
+/// cancelled can tell Macie's expiry from a person's cancellation
+/// (`expiry::recreate::watched`). Kept beside the entries (`jobId` = `watch#<job id>`), and
+/// by TTL no longer than [`RECEIPT_DAYS`] after its expiry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Watch {
+    pub job_id: String,
+    pub name: String,
+    /// The pause's `jobExpiresAt` (epoch seconds).
+    pub expires_at: i64,
+    /// When the guard last saw it paused (epoch seconds).
+    pub seen_paused_at: i64,
+}
+
+/// The sort key of a job's watch: apart from its entry's (the job id itself).
+pub const WATCH_PREFIX: &str = "watch#";
 
 /// The answer to a claim.
 #[derive(Debug, Clone, PartialEq)]
@@ -161,6 +183,12 @@ pub trait Journal: Send + Sync {
         owner: &str,
         until: i64,
     ) -> impl Future<Output = Result<bool>> + Send;
+    /// Records (or refreshes) the watch of a paused job.
+    fn watch(&self, scope: &str, watch: &Watch) -> impl Future<Output = Result<()>> + Send;
+    /// Every watch of `scope`.
+    fn watches(&self, scope: &str) -> impl Future<Output = Result<Vec<Watch>>> + Send;
+    /// Ends the watch of `job_id` (none: nothing happens).
+    fn unwatch(&self, scope: &str, job_id: &str) -> impl Future<Output = Result<()>> + Send;
 }
 
 impl<T: Journal> Journal for &T {
@@ -200,6 +228,15 @@ impl<T: Journal> Journal for &T {
         until: i64,
     ) -> impl Future<Output = Result<bool>> + Send {
         (**self).renew(scope, job_id, owner, until)
+    }
+    fn watch(&self, scope: &str, watch: &Watch) -> impl Future<Output = Result<()>> + Send {
+        (**self).watch(scope, watch)
+    }
+    fn watches(&self, scope: &str) -> impl Future<Output = Result<Vec<Watch>>> + Send {
+        (**self).watches(scope)
+    }
+    fn unwatch(&self, scope: &str, job_id: &str) -> impl Future<Output = Result<()>> + Send {
+        (**self).unwatch(scope, job_id)
     }
 }
 
@@ -246,6 +283,24 @@ impl Journal for AnyJournal {
         match self {
             AnyJournal::Dynamo(j) => j.renew(scope, job_id, owner, until).await,
             AnyJournal::Memory(j) => j.renew(scope, job_id, owner, until).await,
+        }
+    }
+    async fn watch(&self, scope: &str, watch: &Watch) -> Result<()> {
+        match self {
+            AnyJournal::Dynamo(j) => j.watch(scope, watch).await,
+            AnyJournal::Memory(j) => j.watch(scope, watch).await,
+        }
+    }
+    async fn watches(&self, scope: &str) -> Result<Vec<Watch>> {
+        match self {
+            AnyJournal::Dynamo(j) => j.watches(scope).await,
+            AnyJournal::Memory(j) => j.watches(scope).await,
+        }
+    }
+    async fn unwatch(&self, scope: &str, job_id: &str) -> Result<()> {
+        match self {
+            AnyJournal::Dynamo(j) => j.unwatch(scope, job_id).await,
+            AnyJournal::Memory(j) => j.unwatch(scope, job_id).await,
         }
     }
 }

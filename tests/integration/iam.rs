@@ -9,7 +9,7 @@ use std::collections::BTreeSet;
 use testkit::workspace_root;
 
 /// SDK method -> IAM action.
-const OPERATIONS: [(&str, &str); 24] = [
+const OPERATIONS: [(&str, &str); 27] = [
     ("query", "dynamodb:Query"),
     ("get_item", "dynamodb:GetItem"),
     ("put_item", "dynamodb:PutItem"),
@@ -29,6 +29,15 @@ const OPERATIONS: [(&str, &str); 24] = [
         "macie2:GetClassificationExportConfiguration",
     ),
     ("get_macie_session", "macie2:GetMacieSession"),
+    (
+        "create_classification_job",
+        "macie2:CreateClassificationJob",
+    ),
+    (
+        "batch_get_custom_data_identifiers",
+        "macie2:BatchGetCustomDataIdentifiers",
+    ),
+    ("get_allow_list", "macie2:GetAllowList"),
     (
         "get_administrator_account",
         "macie2:GetAdministratorAccount",
@@ -53,6 +62,10 @@ const OPERATIONS: [(&str, &str); 24] = [
         "organizations:DescribeOrganization",
     ),
 ];
+
+/// CreateClassificationJob with tags authorizes macie2:TagResource too (Service Authorization
+/// Reference, Amazon Macie, "API operations").
+const FOR_TAGGING_ON_CREATE: [&str; 1] = ["macie2:TagResource"];
 
 /// Actions a role needs without a direct SDK call: publishing to the KMS-encrypted topic.
 const FOR_THE_ENCRYPTED_TOPIC: [&str; 2] = ["kms:GenerateDataKey", "kms:Decrypt"];
@@ -358,8 +371,13 @@ fn function_block<'a>(template: &'a str, name: &str) -> &'a str {
 #[test]
 fn each_function_may_do_exactly_what_its_code_calls() {
     let template = read("template.yaml");
+    let expiry_indirect: Vec<&str> = FOR_THE_ENCRYPTED_JOURNAL
+        .iter()
+        .chain(&FOR_TAGGING_ON_CREATE)
+        .copied()
+        .collect();
     for (function, indirect) in [
-        ("ExpiryGuardFunction", &FOR_THE_ENCRYPTED_JOURNAL[..]),
+        ("ExpiryGuardFunction", &expiry_indirect[..]),
         // kms:DescribeKey it also calls itself (the results key).
         ("ExportGuardFunction", &FOR_THE_ENCRYPTED_JOURNAL[..1]),
     ] {
@@ -382,6 +400,46 @@ fn each_function_may_do_exactly_what_its_code_calls() {
         );
     }
     assert!(calls_in(&read(&defining("struct Cli {"))).is_empty());
+}
+
+/// Recreating lost jobs is off unless the stack allows it: the expiry guard's role may create
+/// jobs, tag them and read what a definition refers to only under the condition of the
+/// RecreateLostJobs parameter, whose default is false, and the function is told the same.
+#[test]
+fn the_role_may_create_and_tag_jobs_only_where_the_stack_allows_recreating_them() {
+    let template = read("template.yaml");
+    let param = between(&template, "\n  RecreateLostJobs:\n", "Description:");
+    assert!(param.contains("Default: \"false\""), "{param}");
+    assert!(template.contains("  RecreateLost: !Equals [!Ref RecreateLostJobs, \"true\"]"));
+    assert!(template.contains("RECREATE_LOST_JOBS: !Ref RecreateLostJobs"));
+    // The statements without their comments.
+    let block: String = function_block(&template, "ExpiryGuardFunction")
+        .lines()
+        .filter(|l| !l.trim_start().starts_with('#'))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    for action in [
+        "macie2:CreateClassificationJob",
+        "macie2:TagResource",
+        "macie2:BatchGetCustomDataIdentifiers",
+        "macie2:GetAllowList",
+    ] {
+        let at = block
+            .find(action)
+            .unwrap_or_else(|| panic!("{action} not allowed"));
+        let opened = block[..at].rfind("- !If").expect("under a condition");
+        let statement = &block[opened..at];
+        assert!(
+            statement.contains("- RecreateLost\n") && statement.matches("Sid:").count() == 1,
+            "{action} is allowed only under the RecreateLost condition: {statement}"
+        );
+        assert_eq!(block.matches(action).count(), 1, "{action} once");
+    }
+    // The code that creates jobs is the expiry guard's (and the CLI's): the export guard cannot.
+    let export = actions_in(function_block(&template, "ExportGuardFunction"));
+    assert!(!export
+        .iter()
+        .any(|a| a.starts_with("macie2:Create") || a.ends_with("TagResource")));
 }
 
 /// The walk itself: each function reaches its own guard's modules and not the other's, and
@@ -483,7 +541,16 @@ fn the_organization_views_role_may_read_exactly_what_the_view_reads() {
     .union(&calls_in(&read(&defining(
         "impl ExportSources for AwsSources",
     ))))
-    .filter(|a| a.as_str() != "macie2:UpdateClassificationJob")
+    // The view changes nothing: no update, and no recreation (and what only that reads).
+    .filter(|a| {
+        ![
+            "macie2:UpdateClassificationJob",
+            "macie2:CreateClassificationJob",
+            "macie2:BatchGetCustomDataIdentifiers",
+            "macie2:GetAllowList",
+        ]
+        .contains(&a.as_str())
+    })
     .cloned()
     // `org status`: the status reads, the journal's and the run log's Query, and DynamoDB
     // decrypting the journal on the role's behalf.

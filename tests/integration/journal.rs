@@ -15,12 +15,12 @@ use macie_guard::error::Result;
 use macie_guard::expiry::guard::ExpiryGuard;
 use macie_guard::expiry::jobs::{DescribedJob, MacieJobs, Page, Target, UpdateError};
 use macie_guard::journal::dynamo::DynamoJournal;
-use macie_guard::journal::{Claim, Entry, Journal};
+use macie_guard::journal::{Claim, Entry, Journal, Watch};
 use macie_guard::outbound::sns::SnsNotifier;
 use macie_guard::outbound::Outbound;
 use macie_guard_core::delivery::Told;
 use macie_guard_core::expiry::event::ExpiryEvent;
-use macie_guard_core::expiry::outcome::{Outcome, Summary};
+use macie_guard_core::expiry::outcome::{NewJob, Outcome, Summary};
 use macie_guard_core::expiry::policy::{ExpiryConfig, Policy};
 use macie_guard_core::scope::Scope;
 use macie_guard_core::tell::notification::Notification;
@@ -39,7 +39,7 @@ use tokio::sync::Notify;
 pub(crate) struct Tripwire {
     calls: AtomicUsize,
     at: usize,
-    hit: Notify,
+    pub(crate) hit: Notify,
 }
 
 impl Tripwire {
@@ -78,6 +78,18 @@ impl<T: MacieJobs> MacieJobs for Crashing<T> {
         self.trip.step().await;
         self.inner.update(id, to).await
     }
+    async fn missing(&self, request: &Value) -> Result<Vec<String>> {
+        self.trip.step().await;
+        self.inner.missing(request).await
+    }
+    async fn standing(&self, original: &str, name: &str) -> Result<Option<String>> {
+        self.trip.step().await;
+        self.inner.standing(original, name).await
+    }
+    async fn create(&self, request: &Value) -> Result<NewJob> {
+        self.trip.step().await;
+        self.inner.create(request).await
+    }
 }
 
 impl<T: Journal> Journal for Crashing<T> {
@@ -100,6 +112,18 @@ impl<T: Journal> Journal for Crashing<T> {
     async fn renew(&self, scope: &str, job_id: &str, owner: &str, until: i64) -> Result<bool> {
         self.trip.step().await;
         self.inner.renew(scope, job_id, owner, until).await
+    }
+    async fn watch(&self, scope: &str, watch: &Watch) -> Result<()> {
+        self.trip.step().await;
+        self.inner.watch(scope, watch).await
+    }
+    async fn watches(&self, scope: &str) -> Result<Vec<Watch>> {
+        self.trip.step().await;
+        self.inner.watches(scope).await
+    }
+    async fn unwatch(&self, scope: &str, job_id: &str) -> Result<()> {
+        self.trip.step().await;
+        self.inner.unwatch(scope, job_id).await
     }
 }
 
@@ -448,6 +472,15 @@ impl MacieJobs for SlowMacie {
         });
         Ok(())
     }
+    async fn missing(&self, _request: &Value) -> Result<Vec<String>> {
+        unreachable!("this Macie's jobs are never recreated")
+    }
+    async fn standing(&self, _original: &str, _name: &str) -> Result<Option<String>> {
+        unreachable!("this Macie's jobs are never recreated")
+    }
+    async fn create(&self, _request: &Value) -> Result<NewJob> {
+        unreachable!("this Macie's jobs are never recreated")
+    }
 }
 
 #[derive(Default)]
@@ -664,6 +697,15 @@ impl MacieJobs for DiesBeforePause<'_> {
             std::future::pending::<()>().await;
         }
         self.inner.update(id, to).await
+    }
+    async fn missing(&self, request: &Value) -> Result<Vec<String>> {
+        self.inner.missing(request).await
+    }
+    async fn standing(&self, original: &str, name: &str) -> Result<Option<String>> {
+        self.inner.standing(original, name).await
+    }
+    async fn create(&self, request: &Value) -> Result<NewJob> {
+        self.inner.create(request).await
     }
 }
 

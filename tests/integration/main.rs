@@ -21,6 +21,7 @@ mod hostile;
 mod iam;
 mod journal;
 mod local_runtime;
+mod on_lost;
 mod orchestration;
 mod org;
 mod recreate;

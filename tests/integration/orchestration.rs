@@ -414,6 +414,18 @@ impl macie_guard::expiry::jobs::MacieJobs for SlowPause<'_> {
         }
         self.jobs.update(id, to).await
     }
+    async fn missing(&self, request: &serde_json::Value) -> macie_guard::Result<Vec<String>> {
+        self.jobs.missing(request).await
+    }
+    async fn standing(&self, original: &str, name: &str) -> macie_guard::Result<Option<String>> {
+        self.jobs.standing(original, name).await
+    }
+    async fn create(
+        &self,
+        request: &serde_json::Value,
+    ) -> macie_guard::Result<macie_guard_core::expiry::outcome::NewJob> {
+        self.jobs.create(request).await
+    }
 }
 
 /// Real time as the guard reads it, moved on by the test.

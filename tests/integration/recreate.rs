@@ -414,7 +414,6 @@ async fn generated_definitions_come_back_field_by_field() {
     for original in originals {
         let made = macie_guard::recreate::recreate(
             &sdk,
-            testkit::REGION,
             macie_guard::recreate::Source::Job(original.clone()),
             None,
             false,

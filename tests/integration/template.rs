@@ -57,6 +57,7 @@ fn code_accepts(var: &str, value: &str) -> bool {
         | "WARNING_WINDOW_DAYS"
         | "ACTION_WINDOW_DAYS"
         | "DRY_RUN"
+        | "RECREATE_LOST_JOBS"
         | "SWEEP_CONCURRENCY"
         | "EXCLUDE_JOBS"
         | "HONOURED_TAG_POLICIES" => expiry_config(&env).is_ok(),

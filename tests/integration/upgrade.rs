@@ -216,6 +216,15 @@ impl Journal for AsTheVersionBefore {
     async fn renew(&self, scope: &str, job_id: &str, owner: &str, until: i64) -> Result<bool> {
         self.0.renew(scope, job_id, owner, until).await
     }
+    async fn watch(&self, scope: &str, watch: &macie_guard::journal::Watch) -> Result<()> {
+        self.0.watch(scope, watch).await
+    }
+    async fn watches(&self, scope: &str) -> Result<Vec<macie_guard::journal::Watch>> {
+        self.0.watches(scope).await
+    }
+    async fn unwatch(&self, scope: &str, job_id: &str) -> Result<()> {
+        self.0.unwatch(scope, job_id).await
+    }
 }
 
 /// A stack update while a sweep is in flight: the old code dies between any two of its calls,

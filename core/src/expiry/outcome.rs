@@ -65,6 +65,14 @@ impl Outcome {
     }
 }
 
+/// A job created again from a lost one's definition.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct NewJob {
+    pub job_id: String,
+    pub job_arn: String,
+    pub name: String,
+}
+
 /// What happened to one job.
 #[derive(Debug, Clone, Serialize)]
 pub struct JobReport {
@@ -78,7 +86,7 @@ pub struct JobReport {
     pub policy: Option<Policy>,
     pub policy_source: Option<PolicySource>,
     /// The step: nothing, ignore, warn, notify, let-run-expire, resume, keep-paused, cancel,
-    /// lost.
+    /// lost, recreate.
     pub action: Step,
     pub outcome: Outcome,
     pub message: String,
@@ -90,6 +98,9 @@ pub struct JobReport {
     pub held_by: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub held_until: Option<DateTime<Utc>>,
+    /// `recreate`: the job that now stands for this lost one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub recreated: Option<NewJob>,
     /// This invocation holds the job's journal entry until the report is out.
     #[serde(skip)]
     pub held: bool,
@@ -119,6 +130,7 @@ impl JobReport {
             definition: None,
             held_by: None,
             held_until: None,
+            recreated: None,
             held: false,
         }
     }

@@ -229,7 +229,7 @@ pub struct Exclusions {
 }
 
 /// Letters and digits only, lower case: how two spellings of one intent compare.
-fn folded(s: &str) -> String {
+pub(crate) fn folded(s: &str) -> String {
     s.chars()
         .filter(|c| c.is_alphanumeric())
         .flat_map(char::to_lowercase)
@@ -237,7 +237,7 @@ fn folded(s: &str) -> String {
 }
 
 /// Edit distance (insertions, deletions, substitutions), for near-miss tag keys.
-fn distance(a: &str, b: &str) -> usize {
+pub(crate) fn distance(a: &str, b: &str) -> usize {
     let b: Vec<char> = b.chars().collect();
     let mut prev: Vec<usize> = (0..=b.len()).collect();
     for (i, ca) in a.chars().enumerate() {
@@ -370,6 +370,9 @@ pub enum Action {
     KeepPaused,
     /// Cancel the job (UpdateClassificationJob → CANCELLED): it and its future runs end.
     Cancel,
+    /// Create a lost one-time job again from its definition (CreateClassificationJob), as its
+    /// tag `macie-guard:on-lost=recreate` asks (`expiry::recreate::on_lost`).
+    Recreate,
 }
 
 impl Action {
@@ -378,13 +381,19 @@ impl Action {
             Action::Resume => "resume",
             Action::KeepPaused => "keep-paused",
             Action::Cancel => "cancel",
+            Action::Recreate => "recreate",
         }
     }
 
     pub fn parse(s: &str) -> Option<Action> {
-        [Action::Resume, Action::KeepPaused, Action::Cancel]
-            .into_iter()
-            .find(|a| a.as_str() == s)
+        [
+            Action::Resume,
+            Action::KeepPaused,
+            Action::Cancel,
+            Action::Recreate,
+        ]
+        .into_iter()
+        .find(|a| a.as_str() == s)
     }
 }
 
@@ -442,6 +451,8 @@ pub enum Step {
     Cancel,
     /// Macie cancelled the job (or its run): it is reported lost.
     Lost,
+    /// The lost job was created again from its definition (its owner's tag asked).
+    Recreate,
 }
 
 impl Step {
@@ -456,6 +467,7 @@ impl Step {
             Step::KeepPaused => "keep-paused",
             Step::Cancel => "cancel",
             Step::Lost => "lost",
+            Step::Recreate => "recreate",
         }
     }
 }
@@ -466,6 +478,7 @@ impl From<Action> for Step {
             Action::Resume => Step::Resume,
             Action::KeepPaused => Step::KeepPaused,
             Action::Cancel => Step::Cancel,
+            Action::Recreate => Step::Recreate,
         }
     }
 }
@@ -578,6 +591,9 @@ pub struct ExpiryConfig {
     /// The policies a job's tag may ask for (`HONOURED_TAG_POLICIES`); a tag asking for
     /// another one is refused: nothing changes, and the report says so.
     pub honoured: Vec<Policy>,
+    /// Whether a lost one-time job whose tag `macie-guard:on-lost=recreate` asks for it is
+    /// created again (`RECREATE_LOST_JOBS`, the template's RecreateLostJobs; off by default).
+    pub recreate_lost: bool,
 }
 
 impl Default for ExpiryConfig {
@@ -589,6 +605,7 @@ impl Default for ExpiryConfig {
             concurrency: 8,
             exclusions: Exclusions::default(),
             honoured: Policy::ALL.to_vec(),
+            recreate_lost: false,
         }
     }
 }
@@ -611,7 +628,7 @@ pub fn wanted(action: Action, job: &JobSnapshot) -> bool {
     match action {
         Action::Resume => matches!(job.status, JobStatus::Running | JobStatus::Idle),
         Action::Cancel => job.status == JobStatus::Cancelled,
-        Action::KeepPaused => false,
+        Action::KeepPaused | Action::Recreate => false,
     }
 }
 

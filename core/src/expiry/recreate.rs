@@ -9,6 +9,8 @@
 use serde_json::{Map, Value};
 use thiserror::Error;
 
+use super::policy::{distance, folded, JobSnapshot, JobStatus, JobType};
+
 /// The tag the new job carries: the job it came from.
 pub const RECREATED_FROM_TAG: &str = "macie-guard:recreated-from";
 
@@ -128,6 +130,144 @@ pub fn request(
     Ok(Value::Object(out))
 }
 
+/// The tag a one-time job's owner sets to have the guard create the job again, once, when
+/// Macie cancels it after its pause expired. Only this value; the stack must allow it
+/// (`ExpiryConfig::recreate_lost`).
+pub const ON_LOST_TAG: &str = "macie-guard:on-lost";
+pub const ON_LOST_RECREATE: &str = "recreate";
+
+/// A job watched for its tag is taken as cancelled by Macie's expiry only when the guard saw it
+/// still paused at most this long before the pause expired: a person who cancels a job falls
+/// in that gap at most (the sweep sees every paused job in the window on each run).
+pub const SIGHTING_HOURS: i64 = 24;
+
+/// What the job's tags ask for when it is lost.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Asked {
+    /// No `macie-guard:on-lost` tag, nor one like it.
+    Nothing,
+    /// `macie-guard:on-lost=recreate` (the value's letter case and surrounding spaces aside,
+    /// as for `macie-guard:on-expiry`).
+    Recreate,
+    /// A tag that almost says it: nothing is recreated; the sentence says why.
+    NearMiss(String),
+}
+
+/// What the job's tags ask for when it is lost.
+pub fn asked(job: &JobSnapshot) -> Asked {
+    let Some(tags) = job.tags.as_ref() else {
+        return Asked::Nothing;
+    };
+    if let Some(v) = tags.get(ON_LOST_TAG) {
+        return if v.trim().eq_ignore_ascii_case(ON_LOST_RECREATE) {
+            Asked::Recreate
+        } else {
+            Asked::NearMiss(format!(
+                "its tag {ON_LOST_TAG} has the value {v:?}, and the only value is {ON_LOST_RECREATE:?}"
+            ))
+        };
+    }
+    let want = folded(ON_LOST_TAG);
+    match tags.keys().find(|k| {
+        let f = folded(k);
+        f == want || distance(&f, &want) <= 3
+    }) {
+        Some(k) => Asked::NearMiss(format!(
+            "its tag key {k:?} is not the exact key {ON_LOST_TAG:?} (tag keys are case-sensitive)"
+        )),
+        None => Asked::Nothing,
+    }
+}
+
+/// What the guard does about a job Macie reports cancelled (`job` as described now).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OnLost {
+    /// Report it lost, with the command: nobody asked for more.
+    Report,
+    /// Create it again, once.
+    Recreate,
+    /// Report it lost, with the command, and why the tag's wish was not followed.
+    Declined(String),
+}
+
+/// The decision for a job Macie reports cancelled: its tag, its type and state, and whether
+/// this stack recreates lost jobs (`allowed`).
+pub fn on_lost(job: &JobSnapshot, allowed: bool) -> OnLost {
+    match asked(job) {
+        Asked::Nothing => OnLost::Report,
+        Asked::NearMiss(why) => OnLost::Declined(why),
+        Asked::Recreate if job.job_type != JobType::OneTime => OnLost::Declined(format!(
+            "its tag {ON_LOST_TAG}={ON_LOST_RECREATE} is for one-time jobs: a recurring job loses only its paused run and keeps its schedule"
+        )),
+        Asked::Recreate if job.status != JobStatus::Cancelled => OnLost::Declined(format!(
+            "its tag {ON_LOST_TAG}={ON_LOST_RECREATE} asks for it to be recreated once lost, and it is {}, not CANCELLED",
+            job.status
+        )),
+        Asked::Recreate if !shell_safe(&job.job_id) => OnLost::Declined(
+            "its job id is not of Macie's alphabet (a-z, 0-9)".into(),
+        ),
+        Asked::Recreate if !allowed => OnLost::Declined(format!(
+            "its tag {ON_LOST_TAG}={ON_LOST_RECREATE} asks for it to be recreated, and this stack does not recreate lost jobs (parameter RecreateLostJobs is false)"
+        )),
+        Asked::Recreate => OnLost::Recreate,
+    }
+}
+
+/// Whether a paused job is one to watch: should Macie cancel it at expiry, a sweep that finds
+/// it cancelled recreates it (the Health event may never come, or come to nobody).
+pub fn worth_watching(job: &JobSnapshot, allowed: bool) -> bool {
+    allowed
+        && asked(job) == Asked::Recreate
+        && job.job_type == JobType::OneTime
+        && job.status == JobStatus::UserPaused
+        && job.expires_at.is_some()
+        && shell_safe(&job.job_id)
+}
+
+/// A watched job, as a sweep finds it (see [`watched`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Sighting {
+    /// Cancelled after its pause expired, and seen paused shortly before: Macie's expiry.
+    Lost,
+    /// Cancelled after its pause expired, and last seen paused too long before to tell
+    /// Macie's cancellation from a person's: reported lost, not recreated; the sentence why.
+    Unsure(String),
+    /// Cancelled before its pause could expire: a person (or its policy) ended it.
+    CancelledEarly,
+    /// Still paused: Macie has not cancelled it yet.
+    Waiting,
+    /// Resumed, finished, or gone: nothing to watch any more.
+    Done,
+}
+
+/// What a watched job's state says: `expires_at` and `seen_paused_at` are what the guard
+/// recorded (epoch seconds), `status` is the job now.
+pub fn watched(status: &JobStatus, expires_at: i64, seen_paused_at: i64, now: i64) -> Sighting {
+    // Macie cancels at expiry; five minutes for clocks that disagree.
+    const SKEW: i64 = 300;
+    match status {
+        JobStatus::UserPaused => Sighting::Waiting,
+        JobStatus::Cancelled if now + SKEW < expires_at => Sighting::CancelledEarly,
+        JobStatus::Cancelled if seen_paused_at + SIGHTING_HOURS * 3600 >= expires_at => {
+            Sighting::Lost
+        }
+        JobStatus::Cancelled => Sighting::Unsure(format!(
+            "macie-guard last saw it paused {} hours before its pause expired, too long before to tell Macie's cancellation from a person's",
+            (expires_at - seen_paused_at) / 3600
+        )),
+        _ => Sighting::Done,
+    }
+}
+
+/// Only a job id of Macie's alphabet is put into a command people paste into a shell.
+fn shell_safe(job_id: &str) -> bool {
+    !job_id.is_empty()
+        && job_id.len() <= 64
+        && job_id
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+}
+
 /// The command that brings `job_id` back (every lost job's report carries it).
 pub fn command(job_id: &str, region: &str) -> String {
     format!("macie-guard --region {region} recreate {job_id}")
@@ -136,14 +276,12 @@ pub fn command(job_id: &str, region: &str) -> String {
 /// A reported job `recreate` can bring back: a one-time job reported with its definition
 /// (lost, or cancelled by its policy). A recurring job's lost run needs nothing: the job
 /// stays and runs on its schedule.
-/// Only a job id of Macie's alphabet is put into a command people paste into a shell.
+/// A job already recreated (`recreated`) needs no command.
 pub fn recreatable(j: &crate::expiry::outcome::JobReport) -> bool {
-    let shell_safe = !j.job_id.is_empty()
-        && j.job_id.len() <= 64
-        && j.job_id
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit());
-    shell_safe && j.definition.is_some() && j.job_type == crate::expiry::policy::JobType::OneTime
+    shell_safe(&j.job_id)
+        && j.definition.is_some()
+        && j.job_type == JobType::OneTime
+        && j.recreated.is_none()
 }
 
 /// The lost job in a report or event (the guard's JSON): the first object anywhere in it
@@ -281,6 +419,150 @@ mod tests {
         j.job_id = "0123456789abcdef0123456789abcdef".into();
         j.job_type = crate::expiry::policy::JobType::Scheduled;
         assert!(!recreatable(&j), "a recurring job stays");
+    }
+
+    fn lost_job(tags: &[(&str, &str)]) -> JobSnapshot {
+        JobSnapshot {
+            job_id: "0123456789abcdef0123456789abcdef".into(),
+            name: "scan".into(),
+            status: JobStatus::Cancelled,
+            job_type: JobType::OneTime,
+            paused_at: None,
+            expires_at: None,
+            health_event_arn: None,
+            tags: Some(
+                tags.iter()
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect(),
+            ),
+        }
+    }
+
+    #[test]
+    fn only_the_exact_tag_on_a_cancelled_one_time_job_in_a_stack_that_allows_it_recreates() {
+        let exact = lost_job(&[(ON_LOST_TAG, "recreate")]);
+        assert_eq!(on_lost(&exact, true), OnLost::Recreate);
+        assert_eq!(
+            on_lost(&lost_job(&[(ON_LOST_TAG, " ReCreate ")]), true),
+            OnLost::Recreate,
+            "the value's case and spaces do not matter, as for on-expiry"
+        );
+        assert_eq!(
+            on_lost(&lost_job(&[("team", "data")]), true),
+            OnLost::Report
+        );
+        let declined = |job: &JobSnapshot, allowed: bool, says: &str| match on_lost(job, allowed) {
+            OnLost::Declined(why) => assert!(why.contains(says), "{why}"),
+            other => panic!("{job:?}: {other:?}"),
+        };
+        declined(&exact, false, "RecreateLostJobs is false");
+        // Near misses of the key and wrong values change nothing and say why.
+        for key in [
+            "macie-guard:on-lost ",
+            "Macie-Guard:On-Lost",
+            "macie-guard/on-lost",
+            "macie_guard:onlost",
+            "macie-guard:on-los",
+        ] {
+            declined(&lost_job(&[(key, "recreate")]), true, "not the exact key");
+        }
+        for value in ["re-create", "yes", "true", ""] {
+            declined(
+                &lost_job(&[(ON_LOST_TAG, value)]),
+                true,
+                "the only value is",
+            );
+        }
+        // Neither tag is a near miss of the other.
+        let both = lost_job(&[(ON_LOST_TAG, "recreate")]);
+        assert_eq!(
+            crate::expiry::policy::resolve_policy(
+                &both,
+                crate::expiry::policy::Policy::Notify,
+                &Default::default()
+            )
+            .1,
+            crate::expiry::policy::PolicySource::Default
+        );
+        assert_eq!(
+            on_lost(&lost_job(&[("macie-guard:on-expiry", "cancel")]), true),
+            OnLost::Report
+        );
+        let mut recurring = exact.clone();
+        recurring.job_type = JobType::Scheduled;
+        recurring.status = JobStatus::Idle;
+        declined(&recurring, true, "recurring job loses only its paused run");
+        let mut running = exact.clone();
+        running.status = JobStatus::Running;
+        declined(&running, true, "not CANCELLED");
+        let mut odd = exact.clone();
+        odd.job_id = "abc; rm -rf ~".into();
+        declined(&odd, true, "alphabet");
+    }
+
+    #[test]
+    fn a_paused_tagged_one_time_job_is_watched_only_where_recreating_is_allowed() {
+        let mut paused = lost_job(&[(ON_LOST_TAG, "recreate")]);
+        paused.status = JobStatus::UserPaused;
+        paused.expires_at = Some(chrono::Utc::now());
+        assert!(worth_watching(&paused, true));
+        assert!(!worth_watching(&paused, false));
+        let mut recurring = paused.clone();
+        recurring.job_type = JobType::Scheduled;
+        assert!(!worth_watching(&recurring, true));
+        let mut idle_pause = paused.clone();
+        idle_pause.expires_at = None;
+        assert!(
+            !worth_watching(&idle_pause, true),
+            "a pause that never expires"
+        );
+        let mut near = paused.clone();
+        near.tags = Some([("macie-guard:on-lost ".to_string(), "recreate".to_string())].into());
+        assert!(!worth_watching(&near, true));
+    }
+
+    #[test]
+    fn a_watched_job_found_cancelled_is_lost_only_when_it_was_seen_paused_shortly_before_expiry() {
+        let expires = 1_000_000_000;
+        let h = 3600;
+        use JobStatus::*;
+        assert_eq!(
+            watched(&UserPaused, expires, expires - h, expires + h),
+            Sighting::Waiting
+        );
+        assert_eq!(
+            watched(&Cancelled, expires, expires - 6 * h, expires + h),
+            Sighting::Lost
+        );
+        assert_eq!(
+            watched(
+                &Cancelled,
+                expires,
+                expires - SIGHTING_HOURS * h,
+                expires + h
+            ),
+            Sighting::Lost
+        );
+        assert!(matches!(
+            watched(&Cancelled, expires, expires - SIGHTING_HOURS * h - 1, expires + h),
+            Sighting::Unsure(why) if why.contains("too long before")
+        ));
+        assert_eq!(
+            watched(
+                &Cancelled,
+                expires,
+                expires - 3 * 24 * h,
+                expires - 2 * 24 * h
+            ),
+            Sighting::CancelledEarly,
+            "found cancelled before its pause could expire"
+        );
+        for status in [Running, Idle, Complete, Paused] {
+            assert_eq!(
+                watched(&status, expires, expires - h, expires + h),
+                Sighting::Done
+            );
+        }
     }
 
     #[test]

@@ -205,7 +205,13 @@ pub fn events(s: &Summary) -> Vec<GuardEvent> {
             if recreatable(j) {
                 detail["recreate"] = json!(command(&j.job_id, &s.region));
             }
-            GuardEvent::new(JOB_DECISION, vec![arn], detail)
+            let mut resources = vec![arn];
+            if let Some(new) = &j.recreated {
+                detail["recreated"] =
+                    json!({"jobId": new.job_id, "jobArn": new.job_arn, "jobName": new.name});
+                resources.push(new.job_arn.clone());
+            }
+            GuardEvent::new(JOB_DECISION, resources, detail)
         })
         .collect()
 }

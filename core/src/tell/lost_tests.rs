@@ -73,3 +73,49 @@ fn a_recurring_jobs_lost_run_needs_no_recreate() {
         .recommendation
         .contains("nothing to recreate"));
 }
+
+/// A lost job the guard recreated (its tag asked): every report names the new job and none
+/// asks a person to run the command.
+#[test]
+fn a_recreated_job_is_reported_with_its_new_job_and_no_command() {
+    let mut s = summary(JobType::OneTime);
+    let new = "fedcba9876543210fedcba9876543210";
+    let arn = format!("arn:aws:macie2:eu-west-1:111122223333:classification-job/{new}");
+    s.jobs[0].action = Step::Recreate;
+    s.jobs[0].outcome = Outcome::Done;
+    s.jobs[0].message = format!("recreated as {new}");
+    s.jobs[0].recreated = Some(crate::expiry::outcome::NewJob {
+        job_id: new.into(),
+        job_arn: arn.clone(),
+        name: "customer-records (recreated)".into(),
+    });
+    let n = super::expiry::notification(&s).expect("a recreated job is told");
+    assert!(n.text.contains(new), "{}", n.text);
+    assert!(!n.text.contains("bring it back"), "{}", n.text);
+    assert!(!n.next_steps.iter().any(|x| x.contains(COMMAND)));
+    assert_eq!(n.facts["jobs"][0]["recreated"]["job_id"], new);
+    let events = super::expiry::events(&s);
+    assert_eq!(events[0].detail["recreated"]["jobId"], new);
+    assert_eq!(events[0].detail["action"], "recreate");
+    assert!(events[0].detail.get("recreate").is_none());
+    assert!(events[0].resources.contains(&arn));
+    let sync = super::asff::expiry::expiry_sync(&s, false);
+    let f = &sync.findings[0];
+    assert_eq!(
+        f.generator_id,
+        format!("{}PAUSED_JOB_RECREATED", super::asff::ID_PREFIX)
+    );
+    assert_eq!(f.severity, "INFORMATIONAL");
+    assert!(
+        f.title.contains(new) && f.recommendation.contains(new),
+        "{f:?}"
+    );
+    assert!(f.resources.iter().any(|r| r.id == arn));
+    assert!(
+        sync.resolve_ids
+            .iter()
+            .any(|id| id.ends_with(&format!("/job/111122223333/eu-west-1/{ID}"))),
+        "the at-risk finding is resolved: {:?}",
+        sync.resolve_ids
+    );
+}

@@ -30,6 +30,7 @@ impl<M: MacieJobs, N: Outbound, J: Journal> ExpiryGuard<M, N, J> {
                 return JobReport::unknown(job_id, Step::Nothing, Outcome::Failed, e.to_string())
             }
         };
+        self.watch_paused(&job.snapshot, now).await;
         let (policy, source) = self.config.policy_for(&job.snapshot);
         let plan = decide(&job.snapshot, policy, self.config.windows, now);
         match plan {
@@ -127,6 +128,10 @@ impl<M: MacieJobs, N: Outbound, J: Journal> ExpiryGuard<M, N, J> {
         // An entry left by a dead invocation: what it intended.
         let read = if previous.is_some() { None } else { read };
         let open = previous.unwrap_or_else(|| entry.clone());
+        if open.action == Action::Recreate {
+            // A lost job being created again (`lost`): finished there.
+            return self.recreate_open(&open, now).await;
+        }
         let described = match read {
             Some(j) => Ok(Some(j)),
             None => self.macie.describe(&job_id).await,
@@ -290,6 +295,15 @@ impl<M: MacieJobs, N: Outbound, J: Journal> ExpiryGuard<M, N, J> {
         let first = match action {
             Action::Resume | Action::KeepPaused => Target::Running,
             Action::Cancel => Target::Cancelled,
+            // Never a plan's change: a lost job is recreated by `lost::recreate`.
+            Action::Recreate => {
+                return report(
+                    snap,
+                    Outcome::Failed,
+                    format!("{who}: recreate is not a change of a paused job; nothing was changed"),
+                    false,
+                )
+            }
         };
         let mut result = self.macie.update(&snap.job_id, first).await;
         if let Err(UpdateError::Refused { code, message }) = &result {

@@ -11,9 +11,9 @@ use crate::error::{Error, Result};
 use crate::expiry::jobs::{DescribedJob, MacieJobs};
 use crate::journal::Journal;
 use crate::outbound::Outbound;
-use macie_guard_core::expiry::event::{HealthEvent, HealthKind, JobRef};
-use macie_guard_core::expiry::outcome::{label, JobReport, Outcome, PausedJob, Summary};
-use macie_guard_core::expiry::policy::{days_left, decide, JobSnapshot, Step};
+use macie_guard_core::expiry::event::{HealthEvent, JobRef};
+use macie_guard_core::expiry::outcome::{JobReport, PausedJob, Summary};
+use macie_guard_core::expiry::policy::{days_left, decide, JobSnapshot};
 
 impl<M: MacieJobs, N: Outbound, J: Journal> ExpiryGuard<M, N, J> {
     /// Pages through every USER_PAUSED job. `visit` sees each; returns how many were seen.
@@ -54,15 +54,19 @@ impl<M: MacieJobs, N: Outbound, J: Journal> ExpiryGuard<M, N, J> {
     pub async fn sweep(&self, trigger: &str, now: DateTime<Utc>) -> Result<Summary> {
         let mut summary = self.summary(trigger);
         let mut candidates = Vec::new();
+        let mut paused = HashSet::new();
         summary.scanned = self
             .scan_paused(|job| {
                 if self.config.windows.covers(job, now) {
                     candidates.push(job.job_id.clone());
                 }
+                paused.insert(job.job_id.clone());
                 true
             })
             .await?;
-        let (jobs, deferred) = self.process_all(candidates, now).await;
+        let (mut jobs, deferred) = self.process_all(candidates, now).await;
+        // The jobs watched for their tag macie-guard:on-lost=recreate that are no longer paused.
+        jobs.extend(self.lost_watched(now, &paused).await);
         summary.jobs = jobs;
         // Every paused job was looked at, unless the time budget deferred some.
         summary.swept = deferred == 0;
@@ -156,45 +160,6 @@ impl<M: MacieJobs, N: Outbound, J: Journal> ExpiryGuard<M, N, J> {
         };
         (summary.jobs, summary.deferred) = self.process_all(ids, now).await;
         Ok(summary)
-    }
-
-    pub(super) async fn report_lost(
-        &self,
-        ev: &HealthEvent,
-        ids: &[String],
-        now: DateTime<Utc>,
-    ) -> Vec<JobReport> {
-        let what = match ev.kind {
-            HealthKind::RunCancelled => "Macie cancelled the paused run of this recurring job after 30 days; the job itself remains and runs on its schedule.",
-            _ => "Macie cancelled this one-time job after it stayed paused for 30 days. Its scan is lost; recreate it once with `macie-guard recreate` (the command and the definition are in this report).",
-        };
-        if ids.is_empty() {
-            let mut r = JobReport::unknown(
-                "",
-                Step::Lost,
-                Outcome::Lost,
-                format!(
-                    "{what} The event did not identify the job (Health event {}): {}",
-                    ev.detail.event_arn,
-                    ev.detail.description().unwrap_or("no description")
-                ),
-            );
-            r.name = "(not identified by the event)".into();
-            return vec![r];
-        }
-        let mut out = Vec::new();
-        for id in ids {
-            out.push(match self.macie.describe(id).await {
-                Ok(Some(job)) => {
-                    let mut r = JobReport::new(&job.snapshot, now, Step::Lost, Outcome::Lost, format!("{}: {what}", label(&job.snapshot)));
-                    r.definition = Some(job.definition);
-                    r
-                }
-                Ok(None) => JobReport::unknown(id, Step::Lost, Outcome::NotFound, format!("job {id} named by a cancellation event does not exist in this account and Region")),
-                Err(e) => JobReport::unknown(id, Step::Lost, Outcome::Failed, format!("could not read the lost job to report its definition: {e}")),
-            });
-        }
-        out
     }
 }
 

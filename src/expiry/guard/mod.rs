@@ -1,7 +1,8 @@
 //! The expiry guard: finds paused jobs near expiry, decides per job, acts, and reports.
 //!
 //! This file runs one invocation (recovery first, the heartbeat, the report); [`find`] finds
-//! the jobs to look at; [`change`] changes one job under its lease.
+//! the jobs to look at; [`change`] changes one job under its lease; [`lost`] reports lost jobs
+//! and recreates the ones whose tag asks for it.
 
 use chrono::{DateTime, Utc};
 use futures_util::stream::{self, StreamExt};
@@ -378,5 +379,6 @@ impl<M: MacieJobs, N: Outbound, J: Journal> ExpiryGuard<M, N, J> {
 
 mod change;
 mod find;
+mod lost;
 
 use change::busy;

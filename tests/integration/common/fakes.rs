@@ -7,6 +7,7 @@ use chrono::{DateTime, Duration, Utc};
 use macie_guard::error::{Error, Result};
 use macie_guard::expiry::jobs::{DescribedJob, MacieJobs, Page, Target, UpdateError};
 use macie_guard::export::sources::ExportSources;
+use macie_guard_core::expiry::outcome::NewJob;
 use macie_guard_core::expiry::policy::{JobSnapshot, JobStatus, JobType};
 use macie_guard_core::export::evidence::{ResultsFact, RunFact};
 use macie_guard_core::export::facts::{BucketFact, ConfigFact, KeyFact, Membership, PolicyFact};
@@ -32,6 +33,8 @@ struct Jobs {
     scripted: HashMap<String, VecDeque<UpdateAnswer>>,
     describe_fails: Vec<String>,
     page_size: usize,
+    /// Every CreateClassificationJob request, in order.
+    created: Vec<serde_json::Value>,
 }
 
 /// Macie's jobs in memory: `list_paused` pages by `page_size`, `update` moves statuses as
@@ -94,6 +97,30 @@ impl FakeJobs {
             .push_back(answer);
     }
 
+    /// Sets a job's tag `key` to `value`.
+    pub fn tagged(self, id: &str, key: &str, value: &str) -> Self {
+        if let Some(j) = self.state.lock().unwrap().jobs.get_mut(id) {
+            j.tags
+                .get_or_insert_with(BTreeMap::new)
+                .insert(key.to_string(), value.to_string());
+        }
+        self
+    }
+
+    /// Macie cancels a job (its pause expired).
+    pub fn cancel(&self, id: &str) {
+        let mut s = self.state.lock().unwrap();
+        let j = s.jobs.get_mut(id).expect("a job of the fake");
+        j.status = JobStatus::Cancelled;
+        j.paused_at = None;
+        j.expires_at = None;
+    }
+
+    /// Every CreateClassificationJob request made, in order.
+    pub fn created(&self) -> Vec<serde_json::Value> {
+        self.state.lock().unwrap().created.clone()
+    }
+
     pub fn fail_describe(&self, id: &str) {
         self.state.lock().unwrap().describe_fails.push(id.into());
     }
@@ -125,6 +152,63 @@ fn failed(op: &'static str, id: &str) -> Error {
 }
 
 impl MacieJobs for FakeJobs {
+    async fn missing(&self, _request: &serde_json::Value) -> Result<Vec<String>> {
+        self.state.lock().unwrap().reads += 1;
+        Ok(Vec::new())
+    }
+
+    async fn standing(&self, original: &str, name: &str) -> Result<Option<String>> {
+        let mut s = self.state.lock().unwrap();
+        s.reads += 1;
+        Ok(s.jobs
+            .values()
+            .find(|j| {
+                j.name == name
+                    && j.tags
+                        .as_ref()
+                        .and_then(|t| t.get("macie-guard:recreated-from"))
+                        == Some(&original.to_string())
+            })
+            .map(|j| j.job_id.clone()))
+    }
+
+    async fn create(&self, request: &serde_json::Value) -> Result<NewJob> {
+        let mut s = self.state.lock().unwrap();
+        s.created.push(request.clone());
+        let token = request["clientToken"].as_str().unwrap_or_default();
+        // As Macie: the same token gives the same job.
+        let id = format!(
+            "{:032x}",
+            token
+                .bytes()
+                .fold(7u128, |h, b| h.wrapping_mul(31).wrapping_add(u128::from(b)))
+        );
+        let name = request["name"].as_str().unwrap_or_default().to_string();
+        let tags = request["tags"]
+            .as_object()
+            .map(|t| {
+                t.iter()
+                    .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        s.jobs.entry(id.clone()).or_insert(JobSnapshot {
+            job_id: id.clone(),
+            name: name.clone(),
+            status: JobStatus::Running,
+            job_type: JobType::OneTime,
+            paused_at: None,
+            expires_at: None,
+            health_event_arn: None,
+            tags: Some(tags),
+        });
+        Ok(NewJob {
+            job_arn: format!("arn:aws:macie2:us-east-1:111122223333:classification-job/{id}"),
+            job_id: id,
+            name,
+        })
+    }
+
     async fn list_paused(&self, next_token: Option<String>) -> Result<Page> {
         let mut s = self.state.lock().unwrap();
         s.reads += 1;
@@ -156,7 +240,12 @@ impl MacieJobs for FakeJobs {
         }
         Ok(s.jobs.get(job_id).map(|j| DescribedJob {
             snapshot: j.clone(),
-            definition: json!({"name": j.name}),
+            definition: json!({
+                "name": j.name,
+                "jobType": match j.job_type { JobType::Scheduled => "SCHEDULED", _ => "ONE_TIME" },
+                "s3JobDefinition": {"bucketDefinitions": [{"accountId": "111122223333", "buckets": ["records"]}]},
+                "tags": j.tags,
+            }),
         }))
     }
 

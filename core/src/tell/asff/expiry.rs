@@ -20,6 +20,12 @@ pub fn expiry_sync(s: &Summary, sweep: bool) -> HubSync {
     for j in &s.jobs {
         let id = format!("{prefix}{}", j.job_id);
         let code = match j.outcome {
+            // A lost job created again: the at-risk finding is resolved, and the loss and its
+            // new job are a finding of their own (informational) for a person to archive.
+            Outcome::Done if j.recreated.is_some() => {
+                sync.resolve_ids.push(id.clone());
+                "PAUSED_JOB_RECREATED"
+            }
             Outcome::Warned => "PAUSED_JOB_EXPIRING",
             Outcome::Notified => "PAUSED_JOB_EXPIRING_NO_ACTION",
             Outcome::Failed => "PAUSED_JOB_ACTION_FAILED",
@@ -42,10 +48,20 @@ pub fn expiry_sync(s: &Summary, sweep: bool) -> HubSync {
         };
         let severity = match j.outcome {
             Outcome::DryRun => Severity::Warning,
+            Outcome::Done => Severity::Info,
             o => o.severity(),
         };
         let arn = scope.job_arn(&j.job_id);
-        let (id, recommendation) = if j.outcome == Outcome::Lost {
+        let (id, recommendation) = if let Some(new) = &j.recreated {
+            (
+                format!("{ID_PREFIX}lost/{}/{}/{}", s.account, s.region, j.job_id),
+                format!(
+                    "Nothing to do: macie-guard recreated the lost job, once, as job {} ({}), as its tag macie-guard:on-lost=recreate asks. Check the new job's results, then archive this finding.",
+                    new.job_id,
+                    safe(&new.name)
+                ),
+            )
+        } else if j.outcome == Outcome::Lost {
             let how = if crate::expiry::recreate::recreatable(j) {
                 format!(
                     "Recreate the job, once, from its definition: {}. Then archive this finding.",
@@ -75,7 +91,13 @@ pub fn expiry_sync(s: &Summary, sweep: bool) -> HubSync {
             ],
             severity: severity.security_hub_label().into(),
             title: cut(
-                &if j.outcome == Outcome::Lost {
+                &if let Some(new) = &j.recreated {
+                    format!(
+                        "Paused Macie job {} expired and was recreated as job {}",
+                        safe(&j.name),
+                        new.job_id
+                    )
+                } else if j.outcome == Outcome::Lost {
                     format!("Paused Macie job {} expired and was lost", safe(&j.name))
                 } else {
                     format!(
@@ -89,10 +111,13 @@ pub fn expiry_sync(s: &Summary, sweep: bool) -> HubSync {
                 TITLE_MAX,
             ),
             description: cut(&safe(&j.message), DESCRIPTION_MAX),
-            resources: vec![HubResource {
-                kind: "Other".into(),
-                id: arn,
-            }],
+            resources: std::iter::once(arn)
+                .chain(j.recreated.iter().map(|n| n.job_arn.clone()))
+                .map(|id| HubResource {
+                    kind: "Other".into(),
+                    id,
+                })
+                .collect(),
             recommendation: cut(&recommendation, RECOMMENDATION_MAX),
             product_fields: BTreeMap::from([
                 ("macie-guard/code".to_string(), code.to_string()),

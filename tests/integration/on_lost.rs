@@ -1,0 +1,437 @@
+//! The owner's choice, `macie-guard:on-lost=recreate`: a one-time job Macie cancelled after its
+//! pause expired is created again, once, by the expiry guard, through the real SDK over HTTP
+//! against the local Macie, with the DynamoDB journal and SNS in moto.
+//!
+//! - From the Health event, and from a sweep that finds a watched job cancelled.
+//! - Once: the event again, three runs at once, and a run killed between any two calls whose
+//!   work the next run finishes and reports.
+//! - Near misses of the tag, a recurring job, a stack that does not allow it, a job cancelled
+//!   by a person, a definition whose custom data identifier is gone: nothing is created, and
+//!   the report says why.
+
+use crate::journal::{Crashing, Rig, Tripwire};
+use chrono::{DateTime, Duration, Utc};
+use macie_guard::expiry::guard::ExpiryGuard;
+use macie_guard::journal::Journal;
+use macie_guard::outbound::sns::SnsNotifier;
+use macie_guard_core::expiry::event::ExpiryEvent;
+use macie_guard_core::expiry::outcome::{Outcome, Summary};
+use macie_guard_core::expiry::policy::{ExpiryConfig, Step};
+use macie_guard_core::expiry::recreate::RECREATED_FROM_TAG;
+use macie_guard_core::scope::Scope;
+use serde_json::{json, Value};
+use testkit::{event, sns_messages, ACCOUNT, REGION};
+
+/// The job `health-paused-job-cancelled.json` names.
+const LOST: &str = "0b9f6c2e8d7a4b3c1e2f3a4b5c6d7e8f";
+
+fn cancelled(tags: Value) -> Value {
+    json!({"jobId": LOST, "name": "hr-archive-scan", "jobType": "ONE_TIME",
+        "jobStatus": "CANCELLED", "tags": tags,
+        "s3JobDefinition": {"bucketDefinitions": [{"accountId": ACCOUNT, "buckets": ["hr-archive"]}]}})
+}
+
+fn allowed() -> ExpiryConfig {
+    ExpiryConfig {
+        recreate_lost: true,
+        ..crate::journal::config()
+    }
+}
+
+fn cancel_event() -> ExpiryEvent {
+    ExpiryEvent::parse(&event("health-paused-job-cancelled.json")).unwrap()
+}
+
+async fn guard(
+    rig: &Rig,
+    config: ExpiryConfig,
+    owner: &str,
+) -> ExpiryGuard<aws_sdk_macie2::Client, SnsNotifier, macie_guard::journal::dynamo::DynamoJournal> {
+    ExpiryGuard::new(
+        rig.client.clone(),
+        rig.notifier().await,
+        config,
+        Scope::new(ACCOUNT, REGION),
+    )
+    .with_journal(rig.journal().await)
+    .with_owner(owner)
+}
+
+/// The jobs recreated from `original`: (id, name), read from Macie.
+async fn recreated_from(rig: &Rig, original: &str) -> Vec<(String, String)> {
+    let page = rig.client.list_classification_jobs().send().await.unwrap();
+    let mut out = Vec::new();
+    for j in page.items() {
+        let id = j.job_id().unwrap();
+        let d = rig
+            .client
+            .describe_classification_job()
+            .job_id(id)
+            .send()
+            .await
+            .unwrap();
+        if d.tags()
+            .and_then(|t| t.get(RECREATED_FROM_TAG))
+            .map(String::as_str)
+            == Some(original)
+        {
+            out.push((id.to_string(), d.name().unwrap_or_default().to_string()));
+        }
+    }
+    out
+}
+
+/// How many notifications reported `job` recreated.
+fn reported_recreated(rig: &Rig, job: &str) -> usize {
+    sns_messages(&rig.topic)
+        .iter()
+        .map(|m| {
+            let json = m
+                .message
+                .split("---- details (JSON) ----\n")
+                .nth(1)
+                .unwrap();
+            let facts: Value = serde_json::from_str(json).unwrap();
+            facts["jobs"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|j| {
+                    j["job_id"] == job && j["action"] == "recreate" && j["outcome"] == "done"
+                })
+                .count()
+        })
+        .sum()
+}
+
+fn only_job(s: &Summary) -> &macie_guard_core::expiry::outcome::JobReport {
+    assert_eq!(s.jobs.len(), 1, "{:?}", s.jobs);
+    &s.jobs[0]
+}
+
+#[tokio::test]
+async fn a_lost_job_whose_tag_asks_is_recreated_once_from_its_health_event() {
+    let rig = Rig::new(json!([cancelled(
+        json!({"macie-guard:on-lost": "recreate", "team": "hr"})
+    )]))
+    .await;
+    let g = guard(&rig, allowed(), "first").await;
+    let s = g.handle(&cancel_event(), Utc::now()).await.unwrap().outcome;
+    let j = only_job(&s);
+    assert_eq!(
+        (j.action, j.outcome),
+        (Step::Recreate, Outcome::Done),
+        "{}",
+        j.message
+    );
+    let new = j.recreated.clone().expect("the new job");
+    let stands = recreated_from(&rig, LOST).await;
+    assert_eq!(
+        stands,
+        [(
+            new.job_id.clone(),
+            "hr-archive-scan (recreated)".to_string()
+        )]
+    );
+    let d = rig
+        .client
+        .describe_classification_job()
+        .job_id(&new.job_id)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        d.tags().unwrap()["team"],
+        "hr",
+        "the definition's tags come along"
+    );
+    assert_eq!(
+        d.s3_job_definition().unwrap().bucket_definitions()[0].buckets(),
+        ["hr-archive"]
+    );
+    let message = &sns_messages(&rig.topic)[0].message;
+    assert!(message.contains(&new.job_id), "{message}");
+    assert!(
+        !message.contains("bring it back"),
+        "no command for a job already back"
+    );
+    assert_eq!(reported_recreated(&rig, LOST), 1);
+
+    // Health events come at least once: the same event again creates nothing.
+    let again = guard(&rig, allowed(), "second").await;
+    let s = again
+        .handle(&cancel_event(), Utc::now())
+        .await
+        .unwrap()
+        .outcome;
+    assert_eq!(
+        only_job(&s).outcome,
+        Outcome::AlreadyDone,
+        "{}",
+        s.jobs[0].message
+    );
+    assert_eq!(rig.macie.calls("CreateClassificationJob"), 1);
+    assert_eq!(recreated_from(&rig, LOST).await.len(), 1);
+    assert_eq!(reported_recreated(&rig, LOST), 1);
+    assert!(rig.open_entries().await.is_empty());
+}
+
+/// Kills the first run before its k-th call, for every k; the event comes again after the
+/// first run's lease ran out. One job is created, and it is reported.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_crash_between_any_two_calls_creates_one_job_and_reports_it_once() {
+    let now0: DateTime<Utc> = Utc::now();
+    for k in 1usize.. {
+        let rig = Rig::new(json!([cancelled(
+            json!({"macie-guard:on-lost": "recreate"})
+        )]))
+        .await;
+        let trip = Tripwire::new(k);
+        let first = ExpiryGuard::new(
+            Crashing {
+                inner: rig.client.clone(),
+                trip: trip.clone(),
+            },
+            Crashing {
+                inner: rig.notifier().await,
+                trip: trip.clone(),
+            },
+            allowed(),
+            Scope::new(ACCOUNT, REGION),
+        )
+        .with_journal(Crashing {
+            inner: rig.journal().await,
+            trip: trip.clone(),
+        })
+        .with_owner("first");
+        let ev = cancel_event();
+        let crashed = tokio::select! {
+            r = first.handle(&ev, now0) => { r.expect("an uninterrupted run succeeds"); false }
+            _ = trip.hit.notified() => true,
+        };
+        drop(first);
+        if !crashed {
+            assert!(k > 6, "only {} crash points", k - 1);
+            assert_eq!(reported_recreated(&rig, LOST), 1);
+            break;
+        }
+        let at = format!("crash before call {k}");
+        let second = guard(&rig, allowed(), "second").await;
+        second
+            .handle(&cancel_event(), now0 + Duration::minutes(20))
+            .await
+            .unwrap_or_else(|e| panic!("{at}: the next run failed: {e}"));
+        assert_eq!(
+            recreated_from(&rig, LOST).await.len(),
+            1,
+            "{at}: one job stands"
+        );
+        assert_eq!(
+            rig.macie.calls("CreateClassificationJob"),
+            1,
+            "{at}: created once"
+        );
+        // The outbox reports at least once: a run killed after its message and before it
+        // closed the entry is reported again by the next run, which creates nothing.
+        assert!(reported_recreated(&rig, LOST) >= 1, "{at}: reported");
+        assert!(
+            rig.open_entries().await.is_empty(),
+            "{at}: nothing left open"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn three_runs_of_the_event_at_once_create_one_job() {
+    let rig = Rig::new(json!([cancelled(
+        json!({"macie-guard:on-lost": "recreate"})
+    )]))
+    .await;
+    let (a, b, c) = (
+        guard(&rig, allowed(), "a").await,
+        guard(&rig, allowed(), "b").await,
+        guard(&rig, allowed(), "c").await,
+    );
+    let ev = cancel_event();
+    let now = Utc::now();
+    let (ra, rb, rc) = tokio::join!(a.handle(&ev, now), b.handle(&ev, now), c.handle(&ev, now));
+    let done: usize = [ra, rb, rc]
+        .into_iter()
+        .map(|r| r.unwrap().count(Outcome::Done))
+        .sum();
+    assert_eq!(
+        done, 1,
+        "one run recreated it; the others left it or found it done"
+    );
+    assert_eq!(recreated_from(&rig, LOST).await.len(), 1);
+    assert_eq!(rig.macie.calls("CreateClassificationJob"), 1);
+    assert!(rig.open_entries().await.is_empty());
+}
+
+/// The sweep that finds a watched job cancelled: the Health event never came. A job a sweep
+/// finds cancelled before its pause could expire was cancelled by a person: not recreated.
+#[tokio::test]
+async fn a_sweep_that_finds_a_watched_job_cancelled_at_expiry_recreates_it() {
+    const EARLY: &str = "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeee5";
+    let tags = json!({"macie-guard:on-lost": "recreate"});
+    let rig = Rig::new(json!([
+        {"jobId": LOST, "name": "expiring", "jobType": "ONE_TIME", "jobStatus": "USER_PAUSED",
+         "pausedDaysAgo": 29.5, "tags": tags},
+        {"jobId": EARLY, "name": "cancelled-by-hand", "jobType": "ONE_TIME",
+         "jobStatus": "USER_PAUSED", "pausedDaysAgo": 29.0, "tags": tags},
+    ]))
+    .await;
+    let now = Utc::now();
+    let g = guard(&rig, allowed(), "sweep-1").await;
+    let s = g
+        .handle(&crate::journal::sweep(), now)
+        .await
+        .unwrap()
+        .outcome;
+    assert_eq!(
+        s.count(Outcome::Done),
+        0,
+        "nothing to recreate while paused"
+    );
+    let scope = format!("{ACCOUNT}#{REGION}");
+    let watched: Vec<String> = rig
+        .journal()
+        .await
+        .watches(&scope)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|w| w.job_id)
+        .collect();
+    assert_eq!(
+        watched,
+        [LOST, EARLY],
+        "both tagged paused jobs are watched"
+    );
+
+    // A person cancels one a day before its pause would expire; 18 hours later Macie has
+    // cancelled the other at its expiry.
+    rig.macie.control(
+        "POST",
+        &format!("/_local/jobs/{EARLY}/status"),
+        Some(&json!({"jobStatus": "CANCELLED"})),
+    );
+    rig.macie.advance_days(0.75);
+    let later = now + Duration::hours(18);
+    let s = guard(&rig, allowed(), "sweep-2")
+        .await
+        .handle(&crate::journal::sweep(), later)
+        .await
+        .unwrap()
+        .outcome;
+    let recreated: Vec<&str> = s
+        .jobs
+        .iter()
+        .filter(|j| j.outcome == Outcome::Done)
+        .map(|j| j.job_id.as_str())
+        .collect();
+    assert_eq!(recreated, [LOST], "{:?}", s.jobs);
+    assert_eq!(recreated_from(&rig, LOST).await.len(), 1);
+    assert!(
+        recreated_from(&rig, EARLY).await.is_empty(),
+        "a person's cancellation stands"
+    );
+    assert!(
+        rig.journal()
+            .await
+            .watches(&scope)
+            .await
+            .unwrap()
+            .is_empty(),
+        "no watch left"
+    );
+    // The next sweep does nothing more.
+    guard(&rig, allowed(), "sweep-3")
+        .await
+        .handle(&crate::journal::sweep(), later + Duration::hours(6))
+        .await
+        .unwrap();
+    assert_eq!(rig.macie.calls("CreateClassificationJob"), 1);
+}
+
+/// Everything that stops short of recreating: the report says why, and nothing is created.
+#[tokio::test]
+async fn near_misses_recurring_jobs_a_stack_that_does_not_allow_it_and_missing_parts_create_nothing(
+) {
+    let cases: Vec<(&str, Value, ExpiryConfig, &str)> = vec![
+        (
+            "key of another case",
+            cancelled(json!({"Macie-Guard:On-Lost": "recreate"})),
+            allowed(),
+            "not the exact key",
+        ),
+        (
+            "key with a trailing space",
+            cancelled(json!({"macie-guard:on-lost ": "recreate"})),
+            allowed(),
+            "not the exact key",
+        ),
+        (
+            "another value",
+            cancelled(json!({"macie-guard:on-lost": "re-create"})),
+            allowed(),
+            "the only value is",
+        ),
+        (
+            "the stack's parameter off",
+            cancelled(json!({"macie-guard:on-lost": "recreate"})),
+            crate::journal::config(),
+            "RecreateLostJobs is false",
+        ),
+        (
+            "a custom data identifier gone",
+            {
+                let mut j = cancelled(json!({"macie-guard:on-lost": "recreate"}));
+                j["customDataIdentifierIds"] = json!(["0000000000000000000000000000dead"]);
+                j
+            },
+            allowed(),
+            "no longer exist",
+        ),
+    ];
+    for (case, job, config, says) in cases {
+        let rig = Rig::new(json!([job])).await;
+        let s = guard(&rig, config, "one")
+            .await
+            .handle(&cancel_event(), Utc::now())
+            .await
+            .unwrap()
+            .outcome;
+        let j = only_job(&s);
+        assert_eq!(j.outcome, Outcome::Lost, "{case}: {}", j.message);
+        assert!(j.message.contains(says), "{case}: {}", j.message);
+        assert_eq!(rig.macie.calls("CreateClassificationJob"), 0, "{case}");
+        let message = &sns_messages(&rig.topic)[0].message;
+        assert!(
+            message.contains("macie-guard --region us-east-1 recreate "),
+            "{case}: the command is there for a person: {message}"
+        );
+        assert!(rig.open_entries().await.is_empty(), "{case}");
+    }
+
+    // A recurring job loses only its run: its tag changes nothing, and the report says so.
+    let rig = Rig::new(
+        json!([{"jobId": "5e8a1f0c3b2d4e6f7a8b9c0d1e2f3a4b", "name": "weekly",
+        "jobType": "SCHEDULED", "jobStatus": "IDLE", "tags": {"macie-guard:on-lost": "recreate"}}]),
+    )
+    .await;
+    let s = guard(&rig, allowed(), "one")
+        .await
+        .handle(
+            &ExpiryEvent::parse(&event("health-paused-job-run-cancelled.json")).unwrap(),
+            Utc::now(),
+        )
+        .await
+        .unwrap()
+        .outcome;
+    let j = only_job(&s);
+    assert_eq!(j.outcome, Outcome::Lost, "{}", j.message);
+    assert!(j.message.contains("for one-time jobs"), "{}", j.message);
+    assert_eq!(rig.macie.calls("CreateClassificationJob"), 0);
+    assert_eq!(rig.macie.calls("UpdateClassificationJob"), 0);
+}
