@@ -27,6 +27,14 @@ pub fn route(value: &Value, function: Option<Function>) -> Result<Routed, Error>
     let function = match function {
         Some(f) => f,
         None => match (get("action"), get("detail-type")) {
+            // Macie's TagResource is the expiry guard's (a job's tags); every other CloudTrail
+            // record it handles is a change to the export configuration, its bucket or key.
+            (_, Some("AWS API Call via CloudTrail"))
+                if value["detail"]["eventName"] == "TagResource"
+                    && get("source") == Some("aws.macie2") =>
+            {
+                Function::Expiry
+            }
             (Some("check-export"), _) | (_, Some("AWS API Call via CloudTrail")) => Function::Export,
             (_, Some("Scheduled Event")) => {
                 return Err(Error::MalformedEvent(
@@ -62,6 +70,14 @@ mod tests {
         assert!(matches!(
             route(&trail, None).unwrap(),
             Routed::Export(ExportEvent::Change(_))
+        ));
+        let tagged = json!({"detail-type": "AWS API Call via CloudTrail", "source": "aws.macie2",
+            "detail": {"eventSource": "macie2.amazonaws.com", "eventName": "TagResource",
+                "requestParameters": {"resourceArn": "arn:aws:macie2:us-east-1:123456789012:classification-job/0b9f6c2e8d7a4b3c1e2f3a4b5c6d7e8f",
+                    "tags": {"macie-guard:on-lost": "recreate"}}}});
+        assert!(matches!(
+            route(&tagged, None).unwrap(),
+            Routed::Expiry(ExpiryEvent::Tagged { .. })
         ));
         let sched = json!({"detail-type": "Scheduled Event", "source": "aws.scheduler"});
         assert!(route(&sched, None)

@@ -183,3 +183,123 @@ async fn a_chat_channel_gets_the_custom_notification_and_email_the_text() {
         Some(true)
     );
 }
+
+/// The chat buttons in template.yaml are exactly `tell::chat::ACTIONS`: each one's command,
+/// button, variables (read where the notification carries them) and criteria (its offer, the
+/// stack's own account and Region, the job), under the chat conditions (recreate only where
+/// the stack recreates lost jobs); the policy for the channel's role allows exactly what the
+/// commands call, on this account's and Region's jobs, and only the guard's two tags.
+#[test]
+fn the_templates_chat_buttons_are_the_actions_the_notifications_offer() {
+    use macie_guard_core::tell::chat::{ACTIONS, VARIABLE_PATH};
+    let t = testkit::template_json("template.yaml", false);
+    let resources = t["Resources"].as_object().unwrap();
+    let actions: Vec<&String> = resources
+        .iter()
+        .filter(|(_, r)| r["Type"] == "AWS::Chatbot::CustomAction")
+        .map(|(k, _)| k)
+        .collect();
+    assert_eq!(actions.len(), ACTIONS.len(), "{actions:?}");
+    let mut needs = std::collections::BTreeSet::new();
+    for a in ACTIONS {
+        let r = &resources[a.resource];
+        let p = &r["Properties"];
+        assert_eq!(r["Type"], "AWS::Chatbot::CustomAction", "{}", a.resource);
+        let condition = if a.offer == "lost" {
+            "ChatRecreateButton"
+        } else {
+            "ChatButtons"
+        };
+        assert_eq!(r["Condition"], condition, "{}", a.resource);
+        assert_eq!(
+            p["ActionName"],
+            json!({"Fn::Sub": format!("{}-${{AWS::Region}}", a.name)}),
+            "{}",
+            a.resource
+        );
+        assert_eq!(p["Definition"]["CommandText"], a.command, "{}", a.resource);
+        let attachments = p["Attachments"].as_array().unwrap();
+        assert_eq!(attachments.len(), 1);
+        let at = &attachments[0];
+        assert_eq!(at["NotificationType"], "Custom");
+        assert_eq!(at["ButtonText"], a.button);
+        let variables: serde_json::Map<String, Value> = a
+            .variables
+            .iter()
+            .map(|v| (v.to_string(), json!(format!("{VARIABLE_PATH}{v}"))))
+            .collect();
+        assert_eq!(at["Variables"], Value::Object(variables), "{}", a.resource);
+        let job = a
+            .reads()
+            .into_iter()
+            .find(|v| v.starts_with("job"))
+            .unwrap();
+        assert_eq!(
+            at["Criteria"],
+            json!([
+                {"Operator": "EQUALS", "VariableName": "offer", "Value": a.offer},
+                {"Operator": "EQUALS", "VariableName": "account", "Value": {"Ref": "AWS::AccountId"}},
+                {"Operator": "EQUALS", "VariableName": "region", "Value": {"Ref": "AWS::Region"}},
+                {"Operator": "HAS_VALUE", "VariableName": job},
+            ]),
+            "{}",
+            a.resource
+        );
+        needs.extend(a.needs.iter().map(|n| n.to_string()));
+    }
+    assert_eq!(
+        t["Conditions"]["ChatButtons"],
+        json!({"Fn::And": [{"Fn::Equals": [{"Ref": "NotificationFormat"}, "chat"]}, {"Fn::Equals": [{"Ref": "ChatActions"}, "true"]}]})
+    );
+    assert_eq!(
+        t["Conditions"]["ChatRecreateButton"],
+        json!({"Fn::And": [{"Condition": "ChatButtons"}, {"Condition": "RecreateLost"}]})
+    );
+    let policy = &resources["ChatActionsPolicy"];
+    assert_eq!(policy["Condition"], "ChatButtons");
+    let statements = policy["Properties"]["PolicyDocument"]["Statement"]
+        .as_array()
+        .unwrap();
+    let allowed: std::collections::BTreeSet<String> = statements
+        .iter()
+        .map(|s| s["Action"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        allowed, needs,
+        "the channel's role: what the buttons call, no more"
+    );
+    for s in statements {
+        assert_eq!(
+            s["Resource"],
+            json!({"Fn::Sub": "arn:${AWS::Partition}:macie2:${AWS::Region}:${AWS::AccountId}:classification-job/*"})
+        );
+        if s["Action"] == "macie2:TagResource" {
+            assert_eq!(
+                s["Condition"],
+                json!({"ForAllValues:StringEquals": {"aws:TagKeys": ["macie-guard:on-expiry", "macie-guard:on-lost"]}})
+            );
+        }
+    }
+    // The tags the buttons set reach the expiry guard: its rule takes Macie's TagResource
+    // records, and the function reads the guard's tags from them.
+    let rule = &resources["ExpiryGuardFunction"]["Properties"]["Events"]["MacieTagged"]
+        ["Properties"]["Pattern"];
+    assert_eq!(
+        rule,
+        &json!({"source": ["aws.macie2"], "detail-type": ["AWS API Call via CloudTrail"],
+            "detail": {"eventSource": ["macie2.amazonaws.com"], "eventName": ["TagResource"]}})
+    );
+    for a in ACTIONS
+        .iter()
+        .filter(|a| a.command.contains("tag-resource"))
+    {
+        assert!(
+            a.command.contains(&format!(
+                "--tags {}",
+                macie_guard_core::expiry::event::TAG_PREFIX
+            )),
+            "{}: sets a tag the guard reads",
+            a.name
+        );
+    }
+}

@@ -43,6 +43,7 @@ async fn every_event_through_the_local_runtime() {
             {"jobId": "3ce05dbb7ec5505def334104bf4fc3b4", "name": "quarterly-pci-scan", "jobStatus": "USER_PAUSED", "pausedDaysAgo": 28.5, "tags": {"macie-guard:on-expiry": "resume"}},
             {"jobId": "7d41a0d1c5e6f7a8b9c0d1e2f3a4b5c6", "name": "weekly-logs", "jobType": "SCHEDULED", "jobStatus": "USER_PAUSED", "pausedDaysAgo": 28.5, "tags": {"macie-guard:on-expiry": "keep-paused"}},
             {"jobId": "0b9f6c2e8d7a4b3c1e2f3a4b5c6d7e8f", "name": "old-customer-scan", "jobStatus": "CANCELLED",
+             "tags": {"macie-guard:on-lost": "recreate"},
              "s3JobDefinition": {"bucketDefinitions": [{"accountId": ACCOUNT, "buckets": ["customer-archive-2025"]}]}},
             {"jobId": "5e8a1f0c3b2d4e6f7a8b9c0d1e2f3a4b", "name": "monthly-hr", "jobType": "SCHEDULED", "jobStatus": "IDLE"},
             {"jobId": "9a8b7c6d5e4f30211203948576abcdef", "name": "found-by-health-arn", "jobStatus": "USER_PAUSED", "pausedDaysAgo": 28.5, "tags": {"macie-guard:on-expiry": "cancel"}},
@@ -126,6 +127,23 @@ async fn every_event_through_the_local_runtime() {
     assert_eq!(
         r["jobs"][0]["definition"]["s3JobDefinition"]["bucketDefinitions"][0]["buckets"][0],
         "customer-archive-2025"
+    );
+
+    // Its tag set afterwards (CloudTrail's TagResource record): looked at at once; this
+    // function is not allowed to recreate (RECREATE_LOST_JOBS unset), and says so.
+    let r = run("expiry-guard", "cloudtrail-macie2-tag-resource.json");
+    assert_eq!(r["trigger"], "tagged", "{r}");
+    assert_eq!(
+        r["jobs"][0]["job_id"], "0b9f6c2e8d7a4b3c1e2f3a4b5c6d7e8f",
+        "{r}"
+    );
+    assert_eq!(r["jobs"][0]["outcome"], "lost", "{r}");
+    assert!(
+        r["jobs"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("RecreateLostJobs is false"),
+        "{r}"
     );
 
     let r = run("expiry-guard", "health-paused-job-run-cancelled.json");

@@ -435,3 +435,105 @@ async fn near_misses_recurring_jobs_a_stack_that_does_not_allow_it_and_missing_p
     assert_eq!(rig.macie.calls("CreateClassificationJob"), 0);
     assert_eq!(rig.macie.calls("UpdateClassificationJob"), 0);
 }
+
+/// A `macie-guard:` tag set on a job (CloudTrail's TagResource record, through EventBridge;
+/// the chat channel's buttons set them) has the job looked at at once: a lost job whose tag
+/// now asks is recreated, once; a paused one in the action window is changed by its new
+/// policy; another account's job is not touched.
+#[tokio::test]
+async fn a_tag_set_on_a_job_has_it_looked_at_at_once() {
+    const PAUSED: &str = "abababababababababababababababab";
+    let rig = Rig::new(json!([
+        cancelled(json!({"team": "hr"})),
+        {"jobId": PAUSED, "name": "keep me", "jobType": "ONE_TIME", "jobStatus": "USER_PAUSED",
+         "pausedDaysAgo": 29.0},
+    ]))
+    .await;
+    let arn = |id: &str| format!("arn:aws:macie2:{REGION}:{ACCOUNT}:classification-job/{id}");
+    let tag = |id: &str, key: &str, value: &str| {
+        let (client, arn) = (rig.client.clone(), arn(id));
+        let (key, value) = (key.to_string(), value.to_string());
+        async move {
+            client
+                .tag_resource()
+                .resource_arn(arn)
+                .tags(key, value)
+                .send()
+                .await
+                .unwrap();
+        }
+    };
+    let tagged = |resource: &str, key: &str, value: &str| {
+        let mut ev = event("cloudtrail-macie2-tag-resource.json");
+        ev["detail"]["requestParameters"] = json!({"resourceArn": resource, "tags": {key: value}});
+        ExpiryEvent::parse(&ev).unwrap()
+    };
+
+    // Not allowed by the stack: said, nothing created.
+    tag(LOST, "macie-guard:on-lost", "recreate").await;
+    let ev = tagged(&arn(LOST), "macie-guard:on-lost", "recreate");
+    let s = guard(&rig, crate::journal::config(), "off")
+        .await
+        .handle(&ev, Utc::now())
+        .await
+        .unwrap()
+        .outcome;
+    assert!(
+        only_job(&s).message.contains("RecreateLostJobs is false"),
+        "{}",
+        s.jobs[0].message
+    );
+    assert_eq!(rig.macie.calls("CreateClassificationJob"), 0);
+
+    // Allowed: recreated, once, however often the record comes.
+    for owner in ["on-1", "on-2"] {
+        guard(&rig, allowed(), owner)
+            .await
+            .handle(&ev, Utc::now())
+            .await
+            .unwrap();
+    }
+    assert_eq!(recreated_from(&rig, LOST).await.len(), 1);
+    assert_eq!(rig.macie.calls("CreateClassificationJob"), 1);
+    assert_eq!(reported_recreated(&rig, LOST), 1);
+
+    // A paused job in the action window tagged keep-paused: paused again now, not at the next
+    // sweep.
+    tag(PAUSED, "macie-guard:on-expiry", "keep-paused").await;
+    let s = guard(&rig, allowed(), "keep")
+        .await
+        .handle(
+            &tagged(&arn(PAUSED), "macie-guard:on-expiry", "keep-paused"),
+            Utc::now(),
+        )
+        .await
+        .unwrap()
+        .outcome;
+    let j = only_job(&s);
+    assert_eq!(
+        (j.action, j.outcome),
+        (Step::KeepPaused, Outcome::Done),
+        "{}",
+        j.message
+    );
+    let (status, left) = rig.status(PAUSED).await;
+    assert_eq!(status, "USER_PAUSED");
+    assert!(left.unwrap() >= 29, "its 30-day clock restarted");
+
+    // Another account's job: not read, not touched.
+    rig.macie.reset_calls();
+    let foreign =
+        "arn:aws:macie2:us-east-1:999999999999:classification-job/abababababababababababababababab";
+    let s = guard(&rig, allowed(), "foreign")
+        .await
+        .handle(
+            &tagged(foreign, "macie-guard:on-expiry", "cancel-job"),
+            Utc::now(),
+        )
+        .await
+        .unwrap()
+        .outcome;
+    assert!(s.jobs.is_empty() && s.ignored.len() == 1, "{:?}", s.ignored);
+    assert_eq!(rig.macie.calls("DescribeClassificationJob"), 0);
+    assert_eq!(rig.macie.calls("UpdateClassificationJob"), 0);
+}

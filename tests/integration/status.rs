@@ -220,10 +220,11 @@ async fn a_healthy_stack_needs_nothing_and_says_what_it_saw() {
             .filter(|c| c["area"] == area)
             .count()
     };
-    // Both functions, both rules, the three schedules, each read from AWS.
+    // Both functions, the three rules (Health, tags, export changes), the three schedules,
+    // each read from AWS.
     assert_eq!(
         (count("function"), count("rule"), count("schedule")),
-        (2, 2, 3)
+        (2, 3, 3)
     );
     // Reading changed nothing: the watch's first look is still unset.
     assert_eq!(runs.recorded(&scope).await.unwrap().1, None);

@@ -359,8 +359,8 @@ fn every_dead_letter_path_can_deliver_including_the_queue_key() {
         }
     }
     assert_eq!(
-        paths, 8,
-        "2 functions, 3 rules (Health, CloudTrail, forwarding to the central bus), 3 schedules (sweep, journal watch, export check)"
+        paths, 9,
+        "2 functions, 4 rules (Health, the tags' and the export configuration's CloudTrail records, forwarding to the central bus), 3 schedules (sweep, journal watch, export check)"
     );
 }
 
@@ -617,11 +617,12 @@ fn the_template_the_crates_and_the_changelog_share_one_version() {
 /// type added to the template fails here until someone looks it up.
 #[test]
 fn every_resource_type_is_known_to_be_listed_by_the_serverless_application_repository_or_not() {
-    const LISTED: [&str; 15] = [
+    const LISTED: [&str; 16] = [
         "AWS::CloudWatch::Alarm",
         "AWS::CloudWatch::Dashboard",
         "AWS::DynamoDB::Table",
         "AWS::Events::Rule",
+        "AWS::IAM::ManagedPolicy",
         "AWS::IAM::Role",
         "AWS::KMS::Key",
         "AWS::Lambda::Function",
@@ -634,7 +635,8 @@ fn every_resource_type_is_known_to_be_listed_by_the_serverless_application_repos
         "AWS::SQS::QueuePolicy",
         "AWS::Serverless::Function",
     ];
-    const NOT_LISTED: [&str; 3] = [
+    const NOT_LISTED: [&str; 4] = [
+        "AWS::Chatbot::CustomAction",
         "AWS::Scheduler::Schedule",
         "AWS::Scheduler::ScheduleGroup",
         "AWS::Lambda::EventInvokeConfig",

@@ -195,6 +195,14 @@ pub enum ExpiryEvent {
     Recover {
         trigger: String,
     },
+    /// A `macie-guard:` tag was just set on a job (CloudTrail's record of Macie's
+    /// TagResource, through EventBridge; a chat channel's buttons set them): the job is looked
+    /// at now, as a Health event naming it would have it: a paused one is decided on, a lost
+    /// one whose tag asks for it is recreated. `resource_arn` is checked against the
+    /// function's account and Region before anything is read.
+    Tagged {
+        resource_arn: String,
+    },
     /// Not for this function: logged, answered with success.
     Ignored {
         reason: String,
@@ -220,6 +228,9 @@ impl ExpiryEvent {
                     .into(),
             ));
         };
+        if source == "aws.macie2" && detail_type == "AWS API Call via CloudTrail" {
+            return tagged(value);
+        }
         if source != "aws.health" || detail_type != "AWS Health Event" {
             return Ok(ExpiryEvent::Ignored {
                 reason: format!(
@@ -252,6 +263,52 @@ impl ExpiryEvent {
             detail: event.detail,
         })))
     }
+}
+
+/// The tags whose setting the expiry guard reacts to (`TagResource` of a key with this prefix).
+pub const TAG_PREFIX: &str = "macie-guard:";
+
+/// CloudTrail's record of Macie's TagResource (`requestParameters.resourceArn`, `.tags`):
+/// `Tagged` when it set a `macie-guard:` tag on a classification job; anything else is not
+/// this function's.
+fn tagged(value: &Value) -> Result<ExpiryEvent, Error> {
+    let detail = value
+        .get("detail")
+        .and_then(Value::as_object)
+        .ok_or_else(|| {
+            Error::MalformedEvent("a CloudTrail event without a detail object".into())
+        })?;
+    let name = str_field(detail, "eventName")?.unwrap_or_default();
+    if name != "TagResource" {
+        return Ok(ExpiryEvent::Ignored {
+            reason: format!("CloudTrail records of Macie's {name} are not the expiry guard's"),
+        });
+    }
+    if detail.get("errorCode").is_some_and(|c| !c.is_null()) {
+        return Ok(ExpiryEvent::Ignored {
+            reason: "a TagResource call that failed changed no tag".into(),
+        });
+    }
+    let params = detail
+        .get("requestParameters")
+        .and_then(Value::as_object)
+        .ok_or_else(|| {
+            Error::MalformedEvent("a TagResource record without requestParameters".into())
+        })?;
+    let arn = str_field(params, "resourceArn")?.unwrap_or_default();
+    let ours = params
+        .get("tags")
+        .and_then(Value::as_object)
+        .is_some_and(|t| t.keys().any(|k| k.starts_with(TAG_PREFIX)));
+    if !ours || !arn.contains(":classification-job/") {
+        return Ok(ExpiryEvent::Ignored {
+            reason: "a TagResource record that set no macie-guard: tag on a classification job"
+                .into(),
+        });
+    }
+    Ok(ExpiryEvent::Tagged {
+        resource_arn: arn.to_string(),
+    })
 }
 
 /// Macie's job ids: 32 lowercase hexadecimal digits.

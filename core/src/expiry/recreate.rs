@@ -259,8 +259,9 @@ pub fn watched(status: &JobStatus, expires_at: i64, seen_paused_at: i64, now: i6
     }
 }
 
-/// Only a job id of Macie's alphabet is put into a command people paste into a shell.
-fn shell_safe(job_id: &str) -> bool {
+/// Only a job id of Macie's alphabet is put into a command people paste into a shell (or a
+/// chat channel's button runs).
+pub fn shell_safe(job_id: &str) -> bool {
     !job_id.is_empty()
         && job_id.len() <= 64
         && job_id

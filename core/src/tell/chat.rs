@@ -110,9 +110,106 @@ pub fn custom_notification(n: &Notification, id: &str) -> Value {
             "summary": title,
             "eventType": format!("macie-guard-{}", n.kind),
             "relatedResources": n.resources.iter().take(RESOURCES_MAX).map(|r| safe(r)).collect::<Vec<_>>(),
-            "additionalContext": {"severity": n.severity, "kind": n.kind},
+            "additionalContext": additional_context(n),
         },
     })
+}
+
+/// `metadata.additionalContext`: severity and kind, and what a button reads (see
+/// [`ACTIONS`]). Values are of Macie's and AWS's alphabets only (the offer, account, Region,
+/// job id and ARN).
+fn additional_context(n: &Notification) -> Value {
+    let mut m = serde_json::Map::new();
+    m.insert("severity".into(), json!(n.severity));
+    m.insert("kind".into(), json!(n.kind));
+    for (k, v) in &n.context {
+        m.insert((*k).to_string(), json!(v));
+    }
+    Value::Object(m)
+}
+
+/// Where a button's variable is read in a custom notification (`event` is the notification).
+pub const VARIABLE_PATH: &str = "event.metadata.additionalContext.";
+
+/// The longest `CommandText` Amazon Q Developer takes (API Reference, CustomActionDefinition:
+/// 1 to 100 characters; CloudFormation's schema allows 5,000: the stricter holds).
+pub const COMMAND_MAX: usize = 100;
+
+/// A button on macie-guard's chat notifications: an `AWS::Chatbot::CustomAction` of
+/// template.yaml (`tests/integration/template.rs` holds the template to this list). It is
+/// attached to custom notifications (`NotificationType: Custom`) whose additionalContext offers
+/// it (`offer`) for a job of the stack's own account and Region, and runs one AWS CLI command
+/// under the channel's role, with the notification's variables (`$name`, each read at
+/// [`VARIABLE_PATH`]`name`).
+#[derive(Debug, Clone, Copy)]
+pub struct ChatAction {
+    /// The resource's logical id in template.yaml.
+    pub resource: &'static str,
+    /// Its `ActionName`, before `-<Region>` (a custom action's name is unique in the account).
+    pub name: &'static str,
+    pub button: &'static str,
+    /// The `offer` of the notifications it is on.
+    pub offer: &'static str,
+    /// `CommandText`: `${...}` is the template's (Fn::Sub), `$name` a variable.
+    pub command: &'static str,
+    /// The variables it reads: `offer`, `account` and `region` for its criteria, and the job.
+    pub variables: &'static [&'static str],
+    /// What the channel's role must be allowed for the command.
+    pub needs: &'static [&'static str],
+}
+
+/// The buttons: resume, or keep paused, a job expiring with no action; recreate a lost one.
+/// Keep paused and recreate set the job's tag (`macie-guard:on-expiry=keep-paused`,
+/// `macie-guard:on-lost=recreate`); the expiry guard, told by CloudTrail's record of the
+/// tagging, makes the change at once under its journal, as for any tag (recreating only where
+/// the stack allows it).
+pub const ACTIONS: [ChatAction; 3] = [
+    ChatAction {
+        resource: "ChatResumeAction",
+        name: "macie-guard-resume",
+        button: "Resume the job",
+        offer: "expiring",
+        command: "macie2 update-classification-job --job-id $jobId --job-status RUNNING --region $region",
+        variables: &["offer", "account", "region", "jobId"],
+        needs: &["macie2:UpdateClassificationJob"],
+    },
+    ChatAction {
+        resource: "ChatKeepPausedAction",
+        name: "macie-guard-keep-paused",
+        button: "Keep it paused",
+        offer: "expiring",
+        command: "macie2 tag-resource --resource-arn $jobArn --tags macie-guard:on-expiry=keep-paused --region $region",
+        variables: &["offer", "account", "region", "jobArn"],
+        needs: &["macie2:TagResource"],
+    },
+    ChatAction {
+        resource: "ChatRecreateAction",
+        name: "macie-guard-recreate",
+        button: "Recreate the job",
+        offer: "lost",
+        command: "macie2 tag-resource --resource-arn $jobArn --tags macie-guard:on-lost=recreate --region $region",
+        variables: &["offer", "account", "region", "jobArn"],
+        needs: &["macie2:TagResource"],
+    },
+];
+
+impl ChatAction {
+    /// The `$name`s its command reads.
+    pub fn reads(&self) -> Vec<&'static str> {
+        let mut out = Vec::new();
+        let mut rest = self.command;
+        while let Some(at) = rest.find('$') {
+            rest = &rest[at + 1..];
+            if rest.starts_with('{') {
+                continue; // the template's own ${...}
+            }
+            let end = rest
+                .find(|c: char| !c.is_ascii_alphanumeric())
+                .unwrap_or(rest.len());
+            out.push(&rest[..end]);
+        }
+        out
+    }
 }
 
 #[cfg(test)]
@@ -129,6 +226,7 @@ mod tests {
             thread: "macie-guard/expiry/123456789012/us-east-1".into(),
             next_steps: vec!["Resume it, or tag it macie-guard:on-expiry=resume.".into()],
             resources: vec!["arn:aws:macie2:us-east-1:123456789012:classification-job/abc".into()],
+            context: Default::default(),
         }
     }
 
@@ -245,6 +343,7 @@ mod tests {
             thread: "macie-guard/export/123456789012".into(),
             next_steps: vec!["fix".into()],
             resources: vec![],
+            context: Default::default(),
         };
         let m = sns_message(&n, "i");
         assert!(m.len() <= MAX_BODY_BYTES, "{}", m.len());

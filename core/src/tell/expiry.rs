@@ -2,7 +2,7 @@
 //! default bus, the metrics, and the CLI's text. Values from AWS stay exact in the JSON and are
 //! escaped ([`safe`]) wherever they become readable text.
 
-use crate::expiry::recreate::{command, recreatable};
+use crate::expiry::recreate::{command, recreatable, shell_safe};
 use chrono::{DateTime, Utc};
 use serde_json::json;
 
@@ -156,6 +156,29 @@ pub fn notification(s: &Summary) -> Option<Notification> {
         );
     }
     let scope = Scope::new(s.account.as_str(), s.region.as_str());
+    // A message about one job a person can act on carries it for the chat channel's buttons
+    // (`tell::chat::ACTIONS`): one expiring with no action, else one lost that can come back.
+    let expiring: Vec<&&JobReport> = told
+        .iter()
+        .filter(|j| j.outcome == Outcome::Notified)
+        .collect();
+    let lost: Vec<&&JobReport> = told
+        .iter()
+        .filter(|j| crate::expiry::recreate::recreatable(j))
+        .collect();
+    let offered = match (expiring.as_slice(), lost.as_slice()) {
+        ([j], _) => Some(("expiring", j)),
+        ([], [j]) => Some(("lost", j)),
+        _ => None,
+    };
+    let mut context = std::collections::BTreeMap::new();
+    if let Some((offer, j)) = offered.filter(|(_, j)| !s.dry_run && shell_safe(&j.job_id)) {
+        context.insert("offer", offer.to_string());
+        context.insert("account", s.account.clone());
+        context.insert("region", s.region.clone());
+        context.insert("jobId", j.job_id.clone());
+        context.insert("jobArn", scope.job_arn(&j.job_id));
+    }
     Some(Notification {
         subject,
         text,
@@ -165,6 +188,7 @@ pub fn notification(s: &Summary) -> Option<Notification> {
         thread: format!("macie-guard/expiry/{}/{}", s.account, s.region),
         next_steps,
         resources: listed.iter().map(|j| scope.job_arn(&j.job_id)).collect(),
+        context,
     })
 }
 

@@ -100,6 +100,7 @@ pub fn notification(account: &str, report: &ExportReport) -> Option<Notification
         thread: format!("macie-guard/export/{account}"),
         next_steps,
         resources,
+        context: Default::default(),
     })
 }
 

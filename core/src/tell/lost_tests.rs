@@ -119,3 +119,104 @@ fn a_recreated_job_is_reported_with_its_new_job_and_no_command() {
         sync.resolve_ids
     );
 }
+
+/// The chat channel's buttons read what the notification carries: each action's variables
+/// exist, at the path the action reads them, in the custom notification of the job it is
+/// offered for; no other notification offers it.
+#[test]
+fn each_chat_actions_variables_are_in_the_notifications_it_is_on() {
+    use super::chat::{custom_notification, ACTIONS, COMMAND_MAX, VARIABLE_PATH};
+    let lost = summary(JobType::OneTime);
+    let mut expiring = summary(JobType::OneTime);
+    expiring.jobs[0].outcome = Outcome::Notified;
+    expiring.jobs[0].action = Step::Notify;
+    expiring.jobs[0].status = "USER_PAUSED".into();
+    expiring.jobs[0].definition = None;
+    let chat = |s: &Summary| custom_notification(&super::expiry::notification(s).unwrap(), "id");
+    let at = |v: &serde_json::Value, path: &str| -> Option<String> {
+        let mut cur = v;
+        for part in path.strip_prefix("event.")?.split('.') {
+            cur = cur.get(part)?;
+        }
+        cur.as_str().map(str::to_string)
+    };
+    for a in ACTIONS {
+        let on = match a.offer {
+            "expiring" => &expiring,
+            "lost" => &lost,
+            other => panic!("{}: no notification offers {other}", a.name),
+        };
+        let n = chat(on);
+        for v in a.variables {
+            let value = at(&n, &format!("{VARIABLE_PATH}{v}"))
+                .unwrap_or_else(|| panic!("{}: ${v} is not in {n}", a.name));
+            assert!(
+                !value.is_empty() && !value.contains(' '),
+                "{}: ${v} = {value:?}",
+                a.name
+            );
+        }
+        let ctx = &n["metadata"]["additionalContext"];
+        assert_eq!(ctx["offer"], a.offer);
+        assert_eq!(ctx["account"], "111122223333");
+        assert_eq!(ctx["region"], "eu-west-1");
+        assert_eq!(ctx["jobId"], ID);
+        for read in a.reads() {
+            assert!(
+                a.variables.contains(&read),
+                "{}: ${read} is read and not defined",
+                a.name
+            );
+        }
+        // The criteria read offer, account and region; each attachment at most 5 variables.
+        for v in ["offer", "account", "region"] {
+            assert!(a.variables.contains(&v), "{}: {v}", a.name);
+        }
+        assert!(
+            a.variables.len() <= 5 && a.button.chars().count() <= 50,
+            "{}",
+            a.name
+        );
+        assert!(
+            a.command.chars().count() <= COMMAND_MAX,
+            "{}: {} characters",
+            a.name,
+            a.command.len()
+        );
+        assert!(format!("{}-ap-southeast-5", a.name).len() <= 64);
+        // The other notification does not offer it.
+        let other = if a.offer == "lost" { &expiring } else { &lost };
+        assert_ne!(
+            chat(other)["metadata"]["additionalContext"]["offer"],
+            a.offer
+        );
+    }
+    // Nothing to press: two jobs at once, a dry run, a job already back, an odd job id.
+    let mut two = expiring.clone();
+    let mut second = two.jobs[0].clone();
+    second.job_id = "fedcba9876543210fedcba9876543210".into();
+    two.jobs.push(second);
+    let mut dry = expiring.clone();
+    dry.dry_run = true;
+    let mut back = lost.clone();
+    back.jobs[0].recreated = Some(crate::expiry::outcome::NewJob {
+        job_id: "fedcba9876543210fedcba9876543210".into(),
+        job_arn: "arn".into(),
+        name: "n".into(),
+    });
+    back.jobs[0].outcome = Outcome::Done;
+    let mut odd = expiring.clone();
+    odd.jobs[0].job_id = "$(reboot)".into();
+    for (case, s) in [
+        ("two", two),
+        ("dry run", dry),
+        ("recreated", back),
+        ("odd id", odd),
+    ] {
+        let n = chat(&s);
+        assert!(
+            n["metadata"]["additionalContext"].get("offer").is_none(),
+            "{case}: {n}"
+        );
+    }
+}

@@ -23,6 +23,11 @@ pub struct Notification {
     pub next_steps: Vec<String>,
     /// The ARNs it is about.
     pub resources: Vec<String>,
+    /// What a chat channel's buttons read from the message (its custom notification's
+    /// `metadata.additionalContext`, beside `severity` and `kind`): for a message about one
+    /// job a person can act on, the job and what is offered (`tell::chat::ACTIONS`).
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub context: std::collections::BTreeMap<&'static str, String>,
 }
 
 /// SNS accepts messages up to 256 KiB; keep a margin for the subject and attributes.
@@ -93,6 +98,7 @@ mod tests {
             thread: String::new(),
             next_steps: Vec::new(),
             resources: Vec::new(),
+            context: Default::default(),
         };
         let s = n.sns_subject();
         assert!(s.len() < 100 && !s.contains('\n'), "{s}");
@@ -118,6 +124,7 @@ mod tests {
             thread: String::new(),
             next_steps: Vec::new(),
             resources: Vec::new(),
+            context: Default::default(),
         };
         assert!(big(10, 10).body().contains("\"x\""));
         let no_json = big(1000, 300_000).body();

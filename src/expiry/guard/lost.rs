@@ -14,15 +14,20 @@ use super::ExpiryGuard;
 use crate::expiry::jobs::{DescribedJob, MacieJobs};
 use crate::journal::{Claim, Entry, Journal, Watch};
 use crate::outbound::Outbound;
-use macie_guard_core::expiry::event::{HealthEvent, HealthKind};
-use macie_guard_core::expiry::outcome::{label, when, JobReport, NewJob, Outcome};
-use macie_guard_core::expiry::policy::{Action, JobSnapshot, Step};
+use macie_guard_core::expiry::event::{HealthEvent, HealthKind, JobRef};
+use macie_guard_core::expiry::outcome::{label, when, JobReport, NewJob, Outcome, Summary};
+use macie_guard_core::expiry::policy::{Action, JobSnapshot, JobStatus, Step};
 use macie_guard_core::expiry::recreate::{
     self, on_lost, watched, worth_watching, OnLost, Sighting, ON_LOST_RECREATE, ON_LOST_TAG,
 };
 
 /// What a lost one-time job's report says.
 const LOST_ONE_TIME: &str = "Macie cancelled this one-time job after it stayed paused for 30 days. Its scan is lost; recreate it once with `macie-guard recreate` (the command and the definition are in this report).";
+/// Who asked for a recreation, as the report says it.
+const BY_TAG: &str = "as its tag macie-guard:on-lost=recreate asks";
+const BY_TAG_SET: &str =
+    "as its tag macie-guard:on-lost=recreate, set after it was cancelled, asks";
+
 const LOST_RUN: &str = "Macie cancelled the paused run of this recurring job after 30 days; the job itself remains and runs on its schedule.";
 
 impl<M: MacieJobs, N: Outbound, J: Journal> ExpiryGuard<M, N, J> {
@@ -58,7 +63,7 @@ impl<M: MacieJobs, N: Outbound, J: Journal> ExpiryGuard<M, N, J> {
                 Ok(Some(job)) => {
                     let why = "Macie cancelled it after it stayed paused for 30 days (its Health event says so)";
                     match on_lost(&job.snapshot, self.config.recreate_lost) {
-                        OnLost::Recreate => self.recreate(&job, why, now).await,
+                        OnLost::Recreate => self.recreate(&job, why, BY_TAG, now).await,
                         OnLost::Report => lost(&job, what, None, now),
                         OnLost::Declined(reason) => lost(&job, what, Some(&reason), now),
                     }
@@ -148,7 +153,7 @@ impl<M: MacieJobs, N: Outbound, J: Journal> ExpiryGuard<M, N, J> {
                     );
                     // The tag, the type and the stack decide again on the job as it is now.
                     out.push(match on_lost(&job.snapshot, self.config.recreate_lost) {
-                        OnLost::Recreate => self.recreate(&job, &why, now).await,
+                        OnLost::Recreate => self.recreate(&job, &why, BY_TAG, now).await,
                         OnLost::Report => lost(&job, LOST_ONE_TIME, None, now),
                         OnLost::Declined(reason) => lost(&job, LOST_ONE_TIME, Some(&reason), now),
                     });
@@ -156,6 +161,59 @@ impl<M: MacieJobs, N: Outbound, J: Journal> ExpiryGuard<M, N, J> {
             }
         }
         out
+    }
+
+    /// A `macie-guard:` tag was just set on `resource_arn` (CloudTrail's TagResource record; a
+    /// chat channel's buttons set them): a cancelled job whose tag asks for it is recreated
+    /// (whoever cancelled it: the tag, set after, says so); any other job is decided on now,
+    /// as for a Health event naming it.
+    pub(super) async fn tagged(
+        &self,
+        resource_arn: &str,
+        now: DateTime<Utc>,
+    ) -> crate::error::Result<Summary> {
+        let mut summary = self.summary("tagged");
+        let id = match JobRef::parse(resource_arn, &self.scope) {
+            JobRef::Mine(id) => id,
+            JobRef::Foreign { arn, reason } => {
+                summary.ignored.push(format!("{arn}: {reason}"));
+                return Ok(summary);
+            }
+            JobRef::NotAJob => {
+                summary
+                    .ignored
+                    .push(format!("{resource_arn:?} is not a classification job"));
+                return Ok(summary);
+            }
+        };
+        match self.macie.describe(&id).await {
+            Ok(Some(job)) if job.snapshot.status == JobStatus::Cancelled => {
+                let what = "It is CANCELLED.";
+                summary
+                    .jobs
+                    .push(match on_lost(&job.snapshot, self.config.recreate_lost) {
+                        OnLost::Recreate => {
+                            self.recreate(&job, "a cancelled one-time job", BY_TAG_SET, now)
+                                .await
+                        }
+                        OnLost::Declined(why) => lost(&job, what, Some(&why), now),
+                        OnLost::Report => JobReport::new(
+                            &job.snapshot,
+                            now,
+                            Step::Nothing,
+                            Outcome::Nothing,
+                            format!(
+                                "{} was tagged and is CANCELLED: nothing to do",
+                                label(&job.snapshot)
+                            ),
+                        ),
+                    });
+            }
+            // Decided on as a Health event naming it has it (a missing or unreadable job
+            // included).
+            _ => (summary.jobs, summary.deferred) = self.process_all(vec![id], now).await,
+        }
+        Ok(summary)
     }
 
     async fn unwatch(&self, job_id: &str) {
@@ -171,6 +229,7 @@ impl<M: MacieJobs, N: Outbound, J: Journal> ExpiryGuard<M, N, J> {
         &self,
         job: &DescribedJob,
         why: &str,
+        by: &str,
         now: DateTime<Utc>,
     ) -> JobReport {
         let snap = &job.snapshot;
@@ -187,9 +246,15 @@ impl<M: MacieJobs, N: Outbound, J: Journal> ExpiryGuard<M, N, J> {
             }
         };
         if self.config.dry_run {
-            let mut r = JobReport::new(snap, now, Step::Recreate, Outcome::DryRun, format!(
-                "{}: {why}; its tag {ON_LOST_TAG}={ON_LOST_RECREATE} asks for it to be recreated, and it would be, as \"{}\" (dry run: nothing was created)",
-                label(snap), request["name"].as_str().unwrap_or_default()));
+            let mut r = JobReport::new(
+                snap,
+                now,
+                Step::Recreate,
+                Outcome::DryRun,
+                format!(
+                "{}: {why}; it would be recreated {by}, as \"{}\" (dry run: nothing was created)",
+                label(snap), request["name"].as_str().unwrap_or_default()),
+            );
             r.definition = Some(job.definition.clone());
             return r;
         }
@@ -223,7 +288,7 @@ impl<M: MacieJobs, N: Outbound, J: Journal> ExpiryGuard<M, N, J> {
             Ok(Claim::Granted { previous }) => {
                 self.lock_held().insert(snap.job_id.clone());
                 let interrupted = previous.is_some();
-                self.recreate_held(job, request, why, interrupted, now)
+                self.recreate_held(job, request, why, by, interrupted, now)
                     .await
             }
             Ok(Claim::Done) => {
@@ -287,8 +352,9 @@ impl<M: MacieJobs, N: Outbound, J: Journal> ExpiryGuard<M, N, J> {
                 );
             }
         };
-        let why = "Macie cancelled it after it stayed paused for 30 days";
-        self.recreate_held(&job, request, why, open.owner != self.owner, now)
+        let why = "Macie cancelled it";
+        let by = "as decided before an earlier invocation was interrupted";
+        self.recreate_held(&job, request, why, by, open.owner != self.owner, now)
             .await
     }
 
@@ -298,6 +364,7 @@ impl<M: MacieJobs, N: Outbound, J: Journal> ExpiryGuard<M, N, J> {
         job: &DescribedJob,
         request: serde_json::Value,
         why: &str,
+        by: &str,
         interrupted: bool,
         now: DateTime<Utc>,
     ) -> JobReport {
@@ -319,7 +386,7 @@ impl<M: MacieJobs, N: Outbound, J: Journal> ExpiryGuard<M, N, J> {
         let failed = |what: String| {
             report(
                 Outcome::Failed,
-                format!("{who}: {why}; recreating it as its tag {ON_LOST_TAG}={ON_LOST_RECREATE} asks failed: {what}. The next run finds out whether it was created and finishes it (the request's client token makes it once only)"),
+                format!("{who}: {why}; recreating it {by} failed: {what}. The next run finds out whether it was created and finishes it (the request's client token makes it once only)"),
                 None,
                 true,
             )
@@ -333,7 +400,7 @@ impl<M: MacieJobs, N: Outbound, J: Journal> ExpiryGuard<M, N, J> {
                     name: name.clone(),
                 };
                 let message = format!(
-                    "{who}: {why}; it was recreated, once, as its tag {ON_LOST_TAG}={ON_LOST_RECREATE} asks: the new job is \"{name}\" ({}){note}",
+                    "{who}: {why}; it was recreated, once, {by}: the new job is \"{name}\" ({}){note}",
                     new.job_id
                 );
                 return report(Outcome::Done, message, Some(new), true);
@@ -346,7 +413,7 @@ impl<M: MacieJobs, N: Outbound, J: Journal> ExpiryGuard<M, N, J> {
                 let _ = self.release(&snap.job_id, false).await;
                 self.unwatch(&snap.job_id).await;
                 return lost(job, LOST_ONE_TIME, Some(&format!(
-                    "its tag {ON_LOST_TAG}={ON_LOST_RECREATE} asks for it to be recreated, and it cannot be recreated as it was: {} no longer exist(s). Nothing was created; create what is missing, then run the command",
+                    "it was to be recreated {by}, and it cannot be recreated as it was: {} no longer exist(s). Nothing was created; create what is missing, then run the command",
                     missing.join(", "))), now);
             }
             Ok(_) => {}
@@ -357,7 +424,7 @@ impl<M: MacieJobs, N: Outbound, J: Journal> ExpiryGuard<M, N, J> {
                 tracing::info!(job_id = %snap.job_id, new_job_id = %new.job_id, name = %new.name, "job recreated");
                 self.unwatch(&snap.job_id).await;
                 let message = format!(
-                    "{who}: {why}; it was recreated, once, as its tag {ON_LOST_TAG}={ON_LOST_RECREATE} asks: the new job is \"{}\" ({}), and its scan starts over{note}",
+                    "{who}: {why}; it was recreated, once, {by}: the new job is \"{}\" ({}), and its scan starts over{note}",
                     new.name, new.job_id
                 );
                 report(Outcome::Done, message, Some(new), true)

@@ -243,6 +243,7 @@ impl<M: MacieJobs, N: Outbound, J: Journal> ExpiryGuard<M, N, J> {
             ExpiryEvent::Sweep { trigger } => self.sweep(trigger, now).await,
             ExpiryEvent::Health(h) => self.health(h, now).await,
             ExpiryEvent::Recover { trigger } => Ok(self.summary(trigger)),
+            ExpiryEvent::Tagged { resource_arn } => self.tagged(resource_arn, now).await,
             ExpiryEvent::Ignored { .. } => unreachable!("returned above"),
         };
         let mut summary = match handled {

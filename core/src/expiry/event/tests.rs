@@ -127,6 +127,7 @@ fn routing() {
             ExpiryEvent::Sweep { .. } => "sweep",
             ExpiryEvent::Recover { .. } => "recover",
             ExpiryEvent::Health(_) => "health",
+            ExpiryEvent::Tagged { .. } => "tagged",
             ExpiryEvent::Ignored { .. } => "ignored",
         };
         assert_eq!(got, want, "{value}");
@@ -188,4 +189,57 @@ fn health_times() {
     assert!(parse_health_time("Thu, 27 Aug 2026 13:19:03 GMT").is_some());
     assert!(parse_health_time("2026-08-27T13:19:03Z").is_some());
     assert!(parse_health_time("yesterday").is_none());
+}
+
+/// CloudTrail's record of Macie's TagResource: a `macie-guard:` tag on a job is the guard's;
+/// other tags, other calls, failed calls and other resources are not.
+#[test]
+fn a_macie_guard_tag_set_on_a_job_is_the_guards_to_look_at() {
+    let sample: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../events/cloudtrail-macie2-tag-resource.json"
+        ))
+        .unwrap(),
+    )
+    .unwrap();
+    match ExpiryEvent::parse(&sample).unwrap() {
+        ExpiryEvent::Tagged { resource_arn } => assert!(
+            resource_arn.ends_with(":classification-job/0b9f6c2e8d7a4b3c1e2f3a4b5c6d7e8f"),
+            "{resource_arn}"
+        ),
+        other => panic!("{other:?}"),
+    }
+    let with = |f: &dyn Fn(&mut serde_json::Value)| {
+        let mut v = sample.clone();
+        f(&mut v);
+        ExpiryEvent::parse(&v)
+    };
+    for (case, change) in [
+        (
+            "another tag",
+            &(|v: &mut serde_json::Value| {
+                v["detail"]["requestParameters"]["tags"] = json!({"team": "hr"})
+            }) as &dyn Fn(&mut serde_json::Value),
+        ),
+        ("another call", &|v: &mut serde_json::Value| {
+            v["detail"]["eventName"] = json!("UntagResource")
+        }),
+        ("a failed call", &|v: &mut serde_json::Value| {
+            v["detail"]["errorCode"] = json!("AccessDenied")
+        }),
+        ("an allow list", &|v: &mut serde_json::Value| {
+            v["detail"]["requestParameters"]["resourceArn"] =
+                json!("arn:aws:macie2:us-east-1:123456789012:allow-list/x")
+        }),
+    ] {
+        assert!(
+            matches!(with(change), Ok(ExpiryEvent::Ignored { .. })),
+            "{case}"
+        );
+    }
+    assert!(matches!(
+        with(&|v: &mut serde_json::Value| v["detail"]["requestParameters"] = json!("x")),
+        Err(Error::MalformedEvent(m)) if m.contains("requestParameters")
+    ));
 }
