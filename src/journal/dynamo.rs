@@ -31,6 +31,30 @@ fn schema_of(item: &HashMap<String, AttributeValue>) -> u32 {
 }
 
 impl DynamoJournal {
+    /// Every item a Query `shape` makes finds (consistent, every page).
+    async fn query_all(
+        &self,
+        shape: impl Fn(
+            aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder,
+        ) -> aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder,
+    ) -> Result<Vec<HashMap<String, AttributeValue>>> {
+        let mut out = Vec::new();
+        let mut start: Option<HashMap<String, AttributeValue>> = None;
+        loop {
+            let page = shape(self.client.query().table_name(&self.table))
+                .consistent_read(true)
+                .set_exclusive_start_key(start.take())
+                .send()
+                .await
+                .map_err(|e| dynamo_error("Query", &self.table, &e))?;
+            out.extend(page.items().iter().cloned());
+            match page.last_evaluated_key() {
+                Some(k) if !k.is_empty() => start = Some(k.clone()),
+                _ => return Ok(out),
+            }
+        }
+    }
+
     /// An open entry (one with an action) of a schema this code does not know: refused.
     fn known(&self, item: &HashMap<String, AttributeValue>) -> Result<()> {
         let found = schema_of(item);
@@ -66,32 +90,19 @@ fn entry_of(item: &HashMap<String, AttributeValue>) -> Option<Entry> {
 
 impl Journal for DynamoJournal {
     async fn entries(&self, scope: &str) -> Result<Vec<Entry>> {
-        let mut out = Vec::new();
-        let mut start: Option<HashMap<String, AttributeValue>> = None;
-        loop {
-            let page = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .key_condition_expression("#s = :s")
-                .filter_expression("attribute_exists(#a)")
-                .expression_attribute_names("#s", "scope")
-                .expression_attribute_names("#a", "action")
-                .expression_attribute_values(":s", s(scope))
-                .consistent_read(true)
-                .set_exclusive_start_key(start.take())
-                .send()
-                .await
-                .map_err(|e| dynamo_error("Query", &self.table, &e))?;
-            for item in page.items() {
-                self.known(item)?;
-            }
-            out.extend(page.items().iter().filter_map(entry_of));
-            match page.last_evaluated_key() {
-                Some(k) if !k.is_empty() => start = Some(k.clone()),
-                _ => return Ok(out),
-            }
+        let items = self
+            .query_all(|q| {
+                q.key_condition_expression("#s = :s")
+                    .filter_expression("attribute_exists(#a)")
+                    .expression_attribute_names("#s", "scope")
+                    .expression_attribute_names("#a", "action")
+                    .expression_attribute_values(":s", s(scope))
+            })
+            .await?;
+        for item in &items {
+            self.known(item)?;
         }
+        Ok(items.iter().filter_map(entry_of).collect())
     }
 
     async fn claim(&self, scope: &str, entry: &Entry, now: i64) -> Result<Claim> {
@@ -251,23 +262,17 @@ impl Journal for DynamoJournal {
     }
 
     async fn watches(&self, scope: &str) -> Result<Vec<Watch>> {
-        let mut out = Vec::new();
-        let mut start: Option<HashMap<String, AttributeValue>> = None;
-        loop {
-            let page = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .key_condition_expression("#s = :s AND begins_with(jobId, :w)")
-                .expression_attribute_names("#s", "scope")
-                .expression_attribute_values(":s", s(scope))
-                .expression_attribute_values(":w", s(WATCH_PREFIX))
-                .consistent_read(true)
-                .set_exclusive_start_key(start.take())
-                .send()
-                .await
-                .map_err(|e| dynamo_error("Query", &self.table, &e))?;
-            out.extend(page.items().iter().filter_map(|item| {
+        let items = self
+            .query_all(|q| {
+                q.key_condition_expression("#s = :s AND begins_with(jobId, :w)")
+                    .expression_attribute_names("#s", "scope")
+                    .expression_attribute_values(":s", s(scope))
+                    .expression_attribute_values(":w", s(WATCH_PREFIX))
+            })
+            .await?;
+        Ok(items
+            .iter()
+            .filter_map(|item| {
                 let n = |k: &str| item.get(k)?.as_n().ok()?.parse::<i64>().ok();
                 Some(Watch {
                     job_id: item.get("watchedJob")?.as_s().ok()?.clone(),
@@ -279,12 +284,8 @@ impl Journal for DynamoJournal {
                     expires_at: n("jobExpiresAt")?,
                     seen_paused_at: n("seenPausedAt")?,
                 })
-            }));
-            match page.last_evaluated_key() {
-                Some(k) if !k.is_empty() => start = Some(k.clone()),
-                _ => return Ok(out),
-            }
-        }
+            })
+            .collect())
     }
 
     async fn unwatch(&self, scope: &str, job_id: &str) -> Result<()> {

@@ -253,6 +253,40 @@ pub(crate) fn sweep() -> ExpiryEvent {
     }
 }
 
+/// Runs a guard over `rig` whose process dies before its `k`-th call to any port (Macie, the
+/// journal `journal`, SNS) on `event` at `now`; whether it died (else it ran to the end).
+pub(crate) async fn run_until_crash<J: Journal>(
+    rig: &Rig,
+    k: usize,
+    config: ExpiryConfig,
+    journal: J,
+    event: &ExpiryEvent,
+    now: DateTime<Utc>,
+) -> bool {
+    let trip = Tripwire::new(k);
+    let first = ExpiryGuard::new(
+        Crashing {
+            inner: rig.client.clone(),
+            trip: trip.clone(),
+        },
+        Crashing {
+            inner: rig.notifier().await,
+            trip: trip.clone(),
+        },
+        config,
+        Scope::new(ACCOUNT, REGION),
+    )
+    .with_journal(Crashing {
+        inner: journal,
+        trip: trip.clone(),
+    })
+    .with_owner("first");
+    tokio::select! {
+        r = first.handle(event, now) => { r.expect("an uninterrupted run succeeds"); false }
+        _ = trip.hit.notified() => true,
+    }
+}
+
 /// Kills the first invocation before its k-th call, for every k, then runs a second one
 /// after the first one's lease ran out.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -274,33 +308,18 @@ pub(crate) async fn crash_then_finish<J: Journal>(journal_of: impl Fn(DynamoJour
     for k in 1usize.. {
         let crash_points = k - 1;
         let rig = Rig::new(jobs.clone()).await;
-        let trip = Tripwire::new(k);
-        let first = ExpiryGuard::new(
-            Crashing {
-                inner: rig.client.clone(),
-                trip: trip.clone(),
-            },
-            Crashing {
-                inner: rig.notifier().await,
-                trip: trip.clone(),
-            },
+        let crashed = run_until_crash(
+            &rig,
+            k,
             ExpiryConfig {
                 concurrency: 2,
                 ..config()
             },
-            Scope::new(ACCOUNT, REGION),
+            journal_of(rig.journal().await),
+            &sweep(),
+            now0,
         )
-        .with_journal(Crashing {
-            inner: journal_of(rig.journal().await),
-            trip: trip.clone(),
-        })
-        .with_owner("first");
-        let ev = sweep();
-        let crashed = tokio::select! {
-            r = first.handle(&ev, now0) => { r.expect("an uninterrupted run succeeds"); false }
-            _ = trip.hit.notified() => true,
-        };
-        drop(first);
+        .await;
         if !crashed {
             assert!(crash_points > 10, "only {crash_points} crash points");
             // The uninterrupted run: every change once, each reported once.

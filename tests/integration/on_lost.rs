@@ -9,7 +9,7 @@
 //!   by a person, a definition whose custom data identifier is gone: nothing is created, and
 //!   the report says why.
 
-use crate::journal::{Crashing, Rig, Tripwire};
+use crate::journal::Rig;
 use chrono::{DateTime, Duration, Utc};
 use macie_guard::expiry::guard::ExpiryGuard;
 use macie_guard::journal::Journal;
@@ -186,30 +186,15 @@ async fn a_crash_between_any_two_calls_creates_one_job_and_reports_it_once() {
             json!({"macie-guard:on-lost": "recreate"})
         )]))
         .await;
-        let trip = Tripwire::new(k);
-        let first = ExpiryGuard::new(
-            Crashing {
-                inner: rig.client.clone(),
-                trip: trip.clone(),
-            },
-            Crashing {
-                inner: rig.notifier().await,
-                trip: trip.clone(),
-            },
+        let crashed = crate::journal::run_until_crash(
+            &rig,
+            k,
             allowed(),
-            Scope::new(ACCOUNT, REGION),
+            rig.journal().await,
+            &cancel_event(),
+            now0,
         )
-        .with_journal(Crashing {
-            inner: rig.journal().await,
-            trip: trip.clone(),
-        })
-        .with_owner("first");
-        let ev = cancel_event();
-        let crashed = tokio::select! {
-            r = first.handle(&ev, now0) => { r.expect("an uninterrupted run succeeds"); false }
-            _ = trip.hit.notified() => true,
-        };
-        drop(first);
+        .await;
         if !crashed {
             assert!(k > 6, "only {} crash points", k - 1);
             assert_eq!(reported_recreated(&rig, LOST), 1);
