@@ -2,9 +2,10 @@
 //! a one-time job's tag asks for it (`macie-guard:on-lost=recreate`) and the stack allows it,
 //! created again once, under the job's journal entry like every other change.
 //!
-//! Macie's cancellation is known two ways: its Health event, and a sweep that finds cancelled a
-//! job it watched while paused ([`crate::journal::Watch`]: no trace of a pause is left on a
-//! cancelled job, so the guard keeps its own).
+//! A lost job is known three ways: Macie's Health event; a sweep that finds cancelled a job it
+//! watched while paused ([`crate::journal::Watch`]: no trace of a pause is left on a cancelled
+//! job, so the guard keeps its own); and the tag set on it after it was cancelled (CloudTrail's
+//! TagResource record: `tagged`).
 
 use chrono::{DateTime, Utc};
 use std::collections::HashSet;
