@@ -423,6 +423,8 @@ fn the_role_may_create_and_tag_jobs_only_where_the_stack_allows_recreating_them(
         "macie2:TagResource",
         "macie2:BatchGetCustomDataIdentifiers",
         "macie2:GetAllowList",
+        // Watches exist only where lost jobs are recreated.
+        "dynamodb:DeleteItem",
     ] {
         let at = block
             .find(action)

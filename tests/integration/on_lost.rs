@@ -258,12 +258,15 @@ async fn three_runs_of_the_event_at_once_create_one_job() {
 #[tokio::test]
 async fn a_sweep_that_finds_a_watched_job_cancelled_at_expiry_recreates_it() {
     const EARLY: &str = "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeee5";
+    const UNSURE: &str = "fffffffffffffffffffffffffffffff6";
     let tags = json!({"macie-guard:on-lost": "recreate"});
     let rig = Rig::new(json!([
         {"jobId": LOST, "name": "expiring", "jobType": "ONE_TIME", "jobStatus": "USER_PAUSED",
          "pausedDaysAgo": 29.5, "tags": tags},
         {"jobId": EARLY, "name": "cancelled-by-hand", "jobType": "ONE_TIME",
          "jobStatus": "USER_PAUSED", "pausedDaysAgo": 29.0, "tags": tags},
+        {"jobId": UNSURE, "name": "seen-too-early", "jobType": "ONE_TIME",
+         "jobStatus": "USER_PAUSED", "pausedDaysAgo": 28.0, "tags": tags},
     ]))
     .await;
     let now = Utc::now();
@@ -290,8 +293,8 @@ async fn a_sweep_that_finds_a_watched_job_cancelled_at_expiry_recreates_it() {
         .collect();
     assert_eq!(
         watched,
-        [LOST, EARLY],
-        "both tagged paused jobs are watched"
+        [LOST, EARLY, UNSURE],
+        "every tagged paused job is watched"
     );
 
     // A person cancels one a day before its pause would expire; 18 hours later Macie has
@@ -321,6 +324,47 @@ async fn a_sweep_that_finds_a_watched_job_cancelled_at_expiry_recreates_it() {
         recreated_from(&rig, EARLY).await.is_empty(),
         "a person's cancellation stands"
     );
+    let left: Vec<String> = rig
+        .journal()
+        .await
+        .watches(&scope)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|w| w.job_id)
+        .collect();
+    assert_eq!(left, [UNSURE], "only the job still paused is watched");
+
+    // The sweeps stop for a day and a half; Macie cancels the last one at its expiry, 30
+    // hours after the guard last saw it paused: too long to tell Macie from a person.
+    rig.macie.advance_days(1.5);
+    let s = guard(&rig, allowed(), "sweep-3")
+        .await
+        .handle(&crate::journal::sweep(), later + Duration::hours(36))
+        .await
+        .unwrap()
+        .outcome;
+    let j = s
+        .jobs
+        .iter()
+        .find(|j| j.job_id == UNSURE)
+        .expect("reported");
+    assert_eq!(j.outcome, Outcome::Lost, "{}", j.message);
+    assert!(
+        j.message.contains("too long before") && j.message.contains("a person may have"),
+        "{}",
+        j.message
+    );
+    assert!(
+        !j.message.contains("Macie cancelled this"),
+        "no claim it cannot make: {}",
+        j.message
+    );
+    assert_eq!(
+        rig.macie.calls("CreateClassificationJob"),
+        1,
+        "nothing more created"
+    );
     assert!(
         rig.journal()
             .await
@@ -330,13 +374,6 @@ async fn a_sweep_that_finds_a_watched_job_cancelled_at_expiry_recreates_it() {
             .is_empty(),
         "no watch left"
     );
-    // The next sweep does nothing more.
-    guard(&rig, allowed(), "sweep-3")
-        .await
-        .handle(&crate::journal::sweep(), later + Duration::hours(6))
-        .await
-        .unwrap();
-    assert_eq!(rig.macie.calls("CreateClassificationJob"), 1);
 }
 
 /// Everything that stops short of recreating: the report says why, and nothing is created.

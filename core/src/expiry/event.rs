@@ -268,7 +268,9 @@ impl ExpiryEvent {
 /// The tags whose setting the expiry guard reacts to (`TagResource` of a key with this prefix).
 pub const TAG_PREFIX: &str = "macie-guard:";
 
-/// CloudTrail's record of Macie's TagResource (`requestParameters.resourceArn`, `.tags`):
+/// CloudTrail's record of Macie's TagResource (`requestParameters.resourceArn`, `.tags`: a
+/// record's requestParameters are the request's members, as the Macie User Guide's CloudTrail
+/// examples show them, "Logging Amazon Macie API calls with AWS CloudTrail"):
 /// `Tagged` when it set a `macie-guard:` tag on a classification job; anything else is not
 /// this function's.
 fn tagged(value: &Value) -> Result<ExpiryEvent, Error> {

@@ -29,6 +29,9 @@ const BY_TAG: &str = "as its tag macie-guard:on-lost=recreate asks";
 const BY_TAG_SET: &str =
     "as its tag macie-guard:on-lost=recreate, set after it was cancelled, asks";
 
+/// A watched job found cancelled when macie-guard cannot tell who cancelled it.
+const WATCHED_CANCELLED: &str = "This one-time job is CANCELLED and its 30-day pause has expired; Macie cancels such a job, and a person may have. Its scan is lost; recreate it once with `macie-guard recreate` (the command and the definition are in this report).";
+
 const LOST_RUN: &str = "Macie cancelled the paused run of this recurring job after 30 days; the job itself remains and runs on its schedule.";
 
 impl<M: MacieJobs, N: Outbound, J: Journal> ExpiryGuard<M, N, J> {
@@ -63,11 +66,7 @@ impl<M: MacieJobs, N: Outbound, J: Journal> ExpiryGuard<M, N, J> {
             out.push(match self.macie.describe(id).await {
                 Ok(Some(job)) => {
                     let why = "Macie cancelled it after it stayed paused for 30 days (its Health event says so)";
-                    match on_lost(&job.snapshot, self.config.recreate_lost) {
-                        OnLost::Recreate => self.recreate(&job, why, BY_TAG, now).await,
-                        OnLost::Report => lost(&job, what, None, now),
-                        OnLost::Declined(reason) => lost(&job, what, Some(&reason), now),
-                    }
+                    self.lost_by_macie(&job, what, why, now).await
                 }
                 Ok(None) => JobReport::unknown(id, Step::Lost, Outcome::NotFound, format!("job {id} named by a cancellation event does not exist in this account and Region")),
                 Err(e) => JobReport::unknown(id, Step::Lost, Outcome::Failed, format!("could not read the lost job to report its definition: {e}")),
@@ -143,7 +142,7 @@ impl<M: MacieJobs, N: Outbound, J: Journal> ExpiryGuard<M, N, J> {
                 Sighting::Waiting => {}
                 Sighting::Done | Sighting::CancelledEarly => self.unwatch(&w.job_id).await,
                 Sighting::Unsure(reason) => {
-                    out.push(lost(&job, LOST_ONE_TIME, Some(&reason), now));
+                    out.push(lost(&job, WATCHED_CANCELLED, Some(&reason), now));
                     self.unwatch(&w.job_id).await;
                 }
                 Sighting::Lost => {
@@ -153,11 +152,7 @@ impl<M: MacieJobs, N: Outbound, J: Journal> ExpiryGuard<M, N, J> {
                         DateTime::from_timestamp(w.seen_paused_at, 0).map(when).unwrap_or_default()
                     );
                     // The tag, the type and the stack decide again on the job as it is now.
-                    out.push(match on_lost(&job.snapshot, self.config.recreate_lost) {
-                        OnLost::Recreate => self.recreate(&job, &why, BY_TAG, now).await,
-                        OnLost::Report => lost(&job, LOST_ONE_TIME, None, now),
-                        OnLost::Declined(reason) => lost(&job, LOST_ONE_TIME, Some(&reason), now),
-                    });
+                    out.push(self.lost_by_macie(&job, LOST_ONE_TIME, &why, now).await);
                 }
             }
         }
@@ -217,6 +212,23 @@ impl<M: MacieJobs, N: Outbound, J: Journal> ExpiryGuard<M, N, J> {
         Ok(summary)
     }
 
+    /// A job Macie cancelled (`what` says it, `why` how it is known): recreated where its tag
+    /// asks and the stack allows it, else reported lost (and why its tag's wish was not
+    /// followed, where it was not).
+    async fn lost_by_macie(
+        &self,
+        job: &DescribedJob,
+        what: &str,
+        why: &str,
+        now: DateTime<Utc>,
+    ) -> JobReport {
+        match on_lost(&job.snapshot, self.config.recreate_lost) {
+            OnLost::Recreate => self.recreate(job, why, BY_TAG, now).await,
+            OnLost::Report => lost(job, what, None, now),
+            OnLost::Declined(reason) => lost(job, what, Some(&reason), now),
+        }
+    }
+
     async fn unwatch(&self, job_id: &str) {
         if let Err(e) = self.journal.unwatch(&self.journal_scope(), job_id).await {
             tracing::warn!(job_id, error = %e, "the watch was not removed; the next sweep removes it");
@@ -240,7 +252,7 @@ impl<M: MacieJobs, N: Outbound, J: Journal> ExpiryGuard<M, N, J> {
                 self.unwatch(&snap.job_id).await;
                 return lost(
                     job,
-                    LOST_ONE_TIME,
+                    &lost_because(why),
                     Some(&format!("it cannot be recreated: {e}")),
                     now,
                 );
@@ -314,6 +326,7 @@ impl<M: MacieJobs, N: Outbound, J: Journal> ExpiryGuard<M, N, J> {
     /// Finishes a recreation an earlier invocation left open (recovery): the lost job read
     /// again, then as [`Self::recreate`] under the entry this run now holds.
     pub(super) async fn recreate_open(&self, open: &Entry, now: DateTime<Utc>) -> JobReport {
+        let why = "it is CANCELLED, and a run decided to recreate it";
         let job = match self.macie.describe(&open.job_id).await {
             Ok(Some(j)) => j,
             Ok(None) => {
@@ -347,13 +360,12 @@ impl<M: MacieJobs, N: Outbound, J: Journal> ExpiryGuard<M, N, J> {
                 let _ = self.release(&open.job_id, false).await;
                 return lost(
                     &job,
-                    LOST_ONE_TIME,
+                    &lost_because(why),
                     Some(&format!("it cannot be recreated: {e}")),
                     now,
                 );
             }
         };
-        let why = "Macie cancelled it";
         let by = "as decided before an earlier invocation was interrupted";
         self.recreate_held(&job, request, why, by, open.owner != self.owner, now)
             .await
@@ -413,7 +425,7 @@ impl<M: MacieJobs, N: Outbound, J: Journal> ExpiryGuard<M, N, J> {
             Ok(missing) if !missing.is_empty() => {
                 let _ = self.release(&snap.job_id, false).await;
                 self.unwatch(&snap.job_id).await;
-                return lost(job, LOST_ONE_TIME, Some(&format!(
+                return lost(job, &lost_because(why), Some(&format!(
                     "it was to be recreated {by}, and it cannot be recreated as it was: {} no longer exist(s). Nothing was created; create what is missing, then run the command",
                     missing.join(", "))), now);
             }
@@ -433,6 +445,12 @@ impl<M: MacieJobs, N: Outbound, J: Journal> ExpiryGuard<M, N, J> {
             Err(e) => failed(e.to_string()),
         }
     }
+}
+
+/// What a lost job's report says when recreating it was decided and could not be done: the
+/// reason it was to be recreated, then how to bring it back.
+fn lost_because(why: &str) -> String {
+    format!("It is lost ({why}); recreate it once with `macie-guard recreate` (the command and the definition are in this report).")
 }
 
 /// A lost job's report: what happened, with its definition, and why its tag's wish was not
