@@ -296,6 +296,30 @@ class EventBridge(unittest.TestCase):
         self.assertIn("EventId", out["Entries"][1])
 
 
+class Sqs(unittest.TestCase):
+    def test_a_standard_queue_answers_in_no_fixed_order(self) -> None:
+        sqs = client("sqs")
+        url = sqs.create_queue(QueueName="strict-order")["QueueUrl"]
+        for i in range(30):
+            sqs.send_message(QueueUrl=url, MessageBody=str(i))
+        seen: set[str] = set()
+        for _ in range(40):
+            out = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=0)
+            seen.update(m["Body"] for m in out.get("Messages", []))
+        # moto alone answers the same ten every time; AWS samples.
+        self.assertGreater(len(seen), 10)
+        attrs = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+        self.assertEqual(attrs["ApproximateNumberOfMessagesNotVisible"], "0", "VisibilityTimeout=0 hides nothing")
+
+    def test_a_fifo_queue_keeps_its_order(self) -> None:
+        sqs = client("sqs")
+        url = sqs.create_queue(QueueName="strict-order.fifo", Attributes={"FifoQueue": "true", "ContentBasedDeduplication": "true"})["QueueUrl"]
+        for i in range(5):
+            sqs.send_message(QueueUrl=url, MessageBody=str(i), MessageGroupId="g")
+        out = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)
+        self.assertEqual([m["Body"] for m in out["Messages"]], ["0", "1", "2", "3", "4"])
+
+
 class Sns(unittest.TestCase):
     def setUp(self) -> None:
         self.sns = client("sns")

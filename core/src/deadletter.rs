@@ -188,18 +188,118 @@ impl DeadLetter {
         dispatch::route(event, asked).map_err(|e| e.to_string())
     }
 
-    /// Which function it was for and what it was, in a few words ("expiry guard: AWS Health
-    /// AWS_MACIE_PAUSED_JOB_EXPIRATION_EVENT").
+    /// Where the dead letter was going: a function (its event, routed), or an event bus (a
+    /// rule that forwards events, such as the stack's central-bus rule, whose dead letter
+    /// names the bus as its target). Err says why it can go nowhere.
+    pub fn target(&self) -> Result<Target, String> {
+        if let Producer::Rule { target_arn, .. } = &self.producer {
+            if let Some(bus) = EventBus::parse(target_arn) {
+                let event = self
+                    .event
+                    .as_ref()
+                    .ok_or_else(|| self.unreadable.clone().unwrap_or_default())?;
+                return BusEntry::of(event).map(|entry| Target::Bus { bus, entry });
+            }
+        }
+        self.routed().map(Target::Function)
+    }
+
+    /// Which function (or bus) it was for and what it was, in a few words ("expiry guard:
+    /// AWS Health AWS_MACIE_PAUSED_JOB_EXPIRATION_EVENT").
     pub fn what(&self) -> String {
         let Some(event) = &self.event else {
             return "not an event".into();
         };
-        let function = match self.routed() {
-            Ok(Routed::Expiry(_)) => "expiry guard",
-            Ok(Routed::Export(_)) => "export guard",
-            Err(_) => "no function",
+        let to = match self.target() {
+            Ok(Target::Function(Routed::Expiry(_))) => "expiry guard".to_string(),
+            Ok(Target::Function(Routed::Export(_))) => "export guard".to_string(),
+            Ok(Target::Bus { bus, .. }) => format!("event bus {}", bus.name),
+            Err(_) => "no function".to_string(),
         };
-        format!("{function}: {}", event_summary(event))
+        format!("{to}: {}", event_summary(event))
+    }
+}
+
+/// Where a dead letter was going.
+#[derive(Debug, Clone)]
+pub enum Target {
+    /// One of the stack's functions, with its event.
+    Function(Routed),
+    /// An event bus a rule forwards to: the entry to put there again.
+    Bus { bus: EventBus, entry: BusEntry },
+}
+
+/// An event bus named by its ARN (`arn:PARTITION:events:REGION:ACCOUNT:event-bus/NAME`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct EventBus {
+    pub arn: String,
+    pub region: String,
+    pub account: String,
+    pub name: String,
+}
+
+impl EventBus {
+    pub fn parse(arn: &str) -> Option<EventBus> {
+        let parts: Vec<&str> = arn.splitn(6, ':').collect();
+        let ["arn", _, "events", region, account, resource] = parts.as_slice() else {
+            return None;
+        };
+        let name = resource.strip_prefix("event-bus/")?;
+        (!name.is_empty() && !region.is_empty()).then(|| EventBus {
+            arn: arn.to_string(),
+            region: region.to_string(),
+            account: account.to_string(),
+            name: name.to_string(),
+        })
+    }
+}
+
+/// An event as PutEvents takes it again: the parts a sender may set (EventBridge API Reference,
+/// PutEventsRequestEntry: Source, DetailType, Detail, Resources, Time). The envelope's id,
+/// account and region are EventBridge's own and are set anew.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct BusEntry {
+    pub source: String,
+    pub detail_type: String,
+    /// The detail as a JSON object's text.
+    pub detail: String,
+    pub resources: Vec<String>,
+    pub time: Option<DateTime<Utc>>,
+}
+
+impl BusEntry {
+    /// The entry for an event; Err says why it cannot be put again. A `source` starting with
+    /// `aws.` is AWS's own: PutEvents refuses it (NotAuthorizedForSourceException), so such a
+    /// dead letter can only be kept.
+    pub fn of(event: &Value) -> Result<BusEntry, String> {
+        let s = |k: &str| event.get(k).and_then(Value::as_str);
+        let (Some(source), Some(detail_type)) = (s("source"), s("detail-type")) else {
+            return Err("an event bus takes an event with source and detail-type; this one has none".into());
+        };
+        if source.starts_with("aws.") {
+            return Err(format!(
+                "its source {source} is AWS's own: PutEvents cannot put it on a bus again"
+            ));
+        }
+        let detail = match event.get("detail") {
+            Some(d @ Value::Object(_)) => d.to_string(),
+            None | Some(Value::Null) => "{}".to_string(),
+            Some(_) => return Err("its detail is not a JSON object, which PutEvents requires".into()),
+        };
+        let resources = event
+            .get("resources")
+            .and_then(Value::as_array)
+            .map(|a| a.iter().filter_map(Value::as_str).map(str::to_string).collect())
+            .unwrap_or_default();
+        Ok(BusEntry {
+            source: source.to_string(),
+            detail_type: detail_type.to_string(),
+            detail,
+            resources,
+            time: s("time")
+                .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+                .map(|t| t.with_timezone(&Utc)),
+        })
     }
 }
 

@@ -3,7 +3,9 @@
 use chrono::Utc;
 use clap::{Parser, Subcommand, ValueEnum};
 use macie_guard::cli::{caller_account, session_account};
-use macie_guard::deadletters::{self, replay::Handler, replay::Select, SqsQueue};
+use macie_guard::deadletters::replay::{Handled, Handler, Select};
+use macie_guard::deadletters::{self, SqsQueue};
+use macie_guard_core::deadletter::{BusEntry, EventBus};
 use macie_guard::expiry::guard::ExpiryGuard;
 use macie_guard::export::guard::ExportGuard;
 use macie_guard::export::sources::AwsSources;
@@ -164,11 +166,14 @@ enum OrgCommand {
 #[derive(Subcommand, Clone)]
 enum DeadLettersCommand {
     /// Each message: its id, when, who sent it (a function, a rule, a schedule), the event it
-    /// was for and the error. Changes nothing (--json: each message whole).
+    /// was for and the error. Hides nothing from anyone; says what it could not see (exit 1)
+    /// (--json: each message whole).
     List,
-    /// Runs each again as its function would, deletes it only once that succeeded, keeps and
-    /// reports the ones that fail again (exit 1). Give the stack's --journal-table. With
-    /// --dry-run: says what would be replayed, handles and deletes nothing.
+    /// Runs each again where it was going (its function, or the bus a rule forwards to),
+    /// deletes it only once that was done; keeps and reports the ones that fail again, that no
+    /// function acts on, and what --all could not see (exit 1). Give the stack's
+    /// --journal-table. With --dry-run: says what would be replayed, handles and deletes
+    /// nothing.
     Replay {
         /// One message (its id from `dead-letters list`).
         #[arg(long, required_unless_present = "all", conflicts_with = "all")]
@@ -535,35 +540,41 @@ async fn run_status(cli: &Cli, stack: Option<&str>) -> Result<ExitCode, Error> {
     })
 }
 
-/// Replays a dead letter's event as the CLI handles any event: the same guards, the stack's
-/// journal; the outcome in one line.
+/// Replays a dead letter as it was meant to run: a function's event as the CLI handles any
+/// event (the same guards, the stack's journal), a forwarding rule's event put on its bus.
 struct CliHandler<'a> {
     cli: &'a Cli,
 }
 
 impl Handler for CliHandler<'_> {
-    async fn handle(&self, event: Routed) -> Result<String, String> {
-        let e = env(self.cli).await.map_err(|e| e.to_string())?;
+    async fn handle(&self, event: Routed) -> Result<Handled, Error> {
+        let e = env(self.cli).await?;
         match event {
             Routed::Expiry(ev) => {
-                let guard = expiry_guard(self.cli, e).map_err(|e| e.to_string())?;
-                let summary = Box::pin(guard.handle(&ev, Utc::now()))
-                    .await
-                    .map_err(|e| e.to_string())?;
-                match summary.failures() {
-                    None => Ok(expiry_result(&summary)),
-                    Some(f) => Err(Error::from(f).to_string()),
+                let guard = expiry_guard(self.cli, e)?;
+                let summary = Box::pin(guard.handle(&ev, Utc::now())).await?;
+                if let Some(f) = summary.failures() {
+                    return Err(Error::from(f));
                 }
+                Ok(match summary.outcome.not_acted() {
+                    Some(why) => Handled::NotActed(why),
+                    None => Handled::Done(expiry_result(&summary)),
+                })
             }
             Routed::Export(ev) => {
-                let report = export_guard(self.cli, e)
-                    .map_err(|e| e.to_string())?
-                    .handle(&ev)
-                    .await
-                    .map_err(|e| e.to_string())?;
-                Ok(export_result(&report))
+                let report = export_guard(self.cli, e)?.handle(&ev).await?;
+                Ok(match (&report.ignored, report.not_ours) {
+                    (Some(why), true) => Handled::NotActed(why.clone()),
+                    _ => Handled::Done(export_result(&report)),
+                })
             }
         }
+    }
+
+    async fn forward(&self, bus: &EventBus, entry: &BusEntry) -> Result<String, Error> {
+        let sdk = aws::load(Some(&bus.region), aws::Trust::Platform).await;
+        deadletters::put_on_bus(&aws::eventbridge(&sdk), bus, entry).await?;
+        Ok(format!("put on event bus {}", bus.arn))
     }
 }
 
@@ -589,32 +600,43 @@ async fn run_dead_letters(
     };
     match action {
         DeadLettersCommand::List => {
-            let letters = deadletters::replay::list(&queue).await?;
+            let listing = deadletters::replay::list(&queue).await?;
             if cli.json {
-                print_json(&letters);
+                print_json(&listing.letters);
+                if !listing.unseen.none() {
+                    eprintln!("macie-guard: not complete: {}", listing.unseen.describe());
+                }
             } else {
-                print!("{}", list_text(&letters));
+                print!("{}", list_text(&listing.letters, &listing.unseen));
             }
-            Ok(ExitCode::SUCCESS)
+            Ok(if listing.unseen.none() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
         }
         DeadLettersCommand::Replay { id, .. } => {
             let select = match id {
                 Some(id) => Select::Id(id.clone()),
                 None => Select::All,
             };
-            let results =
+            let run =
                 deadletters::replay::replay(&queue, &CliHandler { cli }, &select, cli.dry_run)
                     .await?;
             if cli.json {
-                let rows: Vec<Value> = results
+                let rows: Vec<Value> = run
+                    .results
                     .iter()
                     .map(|(d, r)| serde_json::json!({"deadLetter": d, "replay": r}))
                     .collect();
                 print_json(&rows);
+                if !run.unseen.none() {
+                    eprintln!("macie-guard: not all: {}", run.unseen.describe());
+                }
             } else {
-                print!("{}", replay_text(&results));
+                print!("{}", replay_text(&run.results, &run.unseen));
             }
-            Ok(if results.iter().all(|(_, r)| r.ok()) {
+            Ok(if run.ok() {
                 ExitCode::SUCCESS
             } else {
                 ExitCode::from(1)

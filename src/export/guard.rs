@@ -39,6 +39,7 @@ impl<S: ExportSources, N: Outbound> ExportGuard<S, N> {
             regions: Vec::new(),
             changed_resource: None,
             ignored: None,
+            not_ours: false,
         };
         let untold = |outcome| Told {
             outcome,
@@ -49,6 +50,7 @@ impl<S: ExportSources, N: Outbound> ExportGuard<S, N> {
                 tracing::info!(reason = %reason, "event ignored");
                 report.trigger = "ignored".into();
                 report.ignored = Some(reason.clone());
+                report.not_ours = true;
                 return Ok(untold(report));
             }
             ExportEvent::Check { trigger } => {
@@ -60,6 +62,7 @@ impl<S: ExportSources, N: Outbound> ExportGuard<S, N> {
                 if let Some(reason) = self.not_ours(change) {
                     tracing::info!(reason = %reason, "change ignored");
                     report.ignored = Some(reason);
+                    report.not_ours = true;
                     return Ok(untold(report));
                 }
                 self.check_change(change, &mut report).await;

@@ -191,7 +191,7 @@ fn the_list_escapes_what_anyone_wrote() {
         None,
         None,
     );
-    let text = crate::tell::deadletters::list_text(&[d]);
+    let text = crate::tell::deadletters::list_text(&[d], &Default::default());
     assert!(
         !text.contains('\u{1b}') && !text.contains('\u{202e}'),
         "{text}"

@@ -210,6 +210,16 @@ impl Summary {
         self.jobs.iter().filter(|j| j.outcome == outcome).count()
     }
 
+    /// Why this function did not act on the event, if it did not: another kind of event,
+    /// another account or Region, or only references to jobs that are not its own. A dead
+    /// letter whose replay comes to this is kept.
+    pub fn not_acted(&self) -> Option<String> {
+        if let Some(why) = &self.elsewhere {
+            return Some(why.clone());
+        }
+        (self.jobs.is_empty() && !self.ignored.is_empty()).then(|| self.ignored.join("; "))
+    }
+
     /// Jobs that failed: how many, and the first one's message. The Lambda adapter turns this
     /// into a failed invocation (so Lambda retries); the CLI into exit status 1.
     pub fn failures(&self) -> Option<Failures> {

@@ -29,6 +29,11 @@ pub struct ExportReport {
     pub changed_resource: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ignored: Option<String>,
+    /// The event was not this function's to act on (another kind of event, another account
+    /// or Region): `ignored` says why. A change the export configuration does not use is
+    /// the function's own answer, not this.
+    #[serde(skip)]
+    pub not_ours: bool,
 }
 
 impl ExportReport {

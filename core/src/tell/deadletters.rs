@@ -6,9 +6,53 @@ use serde::Serialize;
 use crate::deadletter::DeadLetter;
 use crate::text::safe_short;
 
+/// What a listing or a replay could not see in the queue (SQS's approximate counts).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Unseen {
+    /// Held by another reader (a replay running now, a consumer): invisible until let go.
+    pub in_flight: u64,
+    /// Sent with a delay that has not ended.
+    pub delayed: u64,
+    /// Visible, but not returned by any receive (a receive samples the queue).
+    pub not_returned: u64,
+}
+
+impl Unseen {
+    pub fn none(&self) -> bool {
+        self.in_flight + self.delayed + self.not_returned == 0
+    }
+
+    pub fn total(&self) -> u64 {
+        self.in_flight + self.delayed + self.not_returned
+    }
+
+    /// "about 3 message(s) not seen: 2 held by another reader, 1 not returned".
+    pub fn describe(&self) -> String {
+        let mut parts = Vec::new();
+        if self.in_flight > 0 {
+            parts.push(format!(
+                "{} held by another reader (a replay running now?)",
+                self.in_flight
+            ));
+        }
+        if self.delayed > 0 {
+            parts.push(format!("{} delayed", self.delayed));
+        }
+        if self.not_returned > 0 {
+            parts.push(format!("{} not returned by SQS this time", self.not_returned));
+        }
+        format!(
+            "about {} message(s) not seen: {}",
+            self.total(),
+            parts.join(", ")
+        )
+    }
+}
+
 /// `dead-letters list`: one block per message (id, when, who sent it, what it was for, the
-/// error), and a closing count.
-pub fn list_text(letters: &[DeadLetter]) -> String {
+/// error), a closing count, and what could not be seen.
+pub fn list_text(letters: &[DeadLetter], unseen: &Unseen) -> String {
     let mut out = String::new();
     for d in letters {
         let when = d
@@ -28,7 +72,7 @@ pub fn list_text(letters: &[DeadLetter]) -> String {
                 safe_short(d.error_message.as_deref().unwrap_or(""), 300)
             ));
         }
-        if let Err(why) = d.routed() {
+        if let Err(why) = d.target() {
             out.push_str(&format!(
                 "    cannot be replayed: {}\n",
                 safe_short(&why, 300)
@@ -36,6 +80,12 @@ pub fn list_text(letters: &[DeadLetter]) -> String {
         }
     }
     out.push_str(&format!("{} dead letter(s) waiting\n", letters.len()));
+    if !unseen.none() {
+        out.push_str(&format!(
+            "not complete: {}; list again\n",
+            unseen.describe()
+        ));
+    }
     out
 }
 
@@ -49,8 +99,11 @@ pub enum Replayed {
     Tried { outcome: String },
     /// Failed again; kept in the queue, visible again at once.
     Failed { error: String },
-    /// Not an event either function takes; kept.
+    /// Not an event either function takes, nor one for a bus; kept.
     NotReplayable { why: String },
+    /// An event its function does not act on (another kind, another account or Region):
+    /// handled, nothing done, kept.
+    NotActed { why: String },
 }
 
 impl Replayed {
@@ -59,8 +112,8 @@ impl Replayed {
     }
 }
 
-/// One line per dead letter replayed, and a closing count.
-pub fn replay_text(results: &[(DeadLetter, Replayed)]) -> String {
+/// One line per dead letter replayed, a closing count, and what the replay could not see.
+pub fn replay_text(results: &[(DeadLetter, Replayed)], unseen: &Unseen) -> String {
     let mut out = String::new();
     for (d, r) in results {
         let (word, text) = match r {
@@ -68,6 +121,7 @@ pub fn replay_text(results: &[(DeadLetter, Replayed)]) -> String {
             Replayed::Tried { outcome } => ("dry run, kept", outcome),
             Replayed::Failed { error } => ("failed again, kept", error),
             Replayed::NotReplayable { why } => ("not replayable, kept", why),
+            Replayed::NotActed { why } => ("nothing acted on it, kept", why),
         };
         out.push_str(&format!(
             "{}  {}  {word}: {}\n",
@@ -82,5 +136,11 @@ pub fn replay_text(results: &[(DeadLetter, Replayed)]) -> String {
         .count();
     let kept = results.len() - done;
     out.push_str(&format!("{done} replayed, {kept} kept in the queue\n"));
+    if !unseen.none() {
+        out.push_str(&format!(
+            "not all: {}; replay again once they are visible\n",
+            unseen.describe()
+        ));
+    }
     out
 }

@@ -279,6 +279,7 @@ mod tests {
             }],
             changed_resource: None,
             ignored: None,
+            not_ours: false,
         };
         let n = notification("123456789012", &report).expect("a warning is told");
         assert!(!n.text.contains('\u{1b}'), "{:?}", n.text);

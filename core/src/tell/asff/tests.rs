@@ -48,6 +48,7 @@ fn report() -> ExportReport {
         }],
         changed_resource: None,
         ignored: None,
+        not_ours: false,
     }
 }
 
