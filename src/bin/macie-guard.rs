@@ -28,7 +28,7 @@ use macie_guard_core::scope::is_account;
 use macie_guard_core::severity::Severity;
 use macie_guard_core::status::judge_status;
 use macie_guard_core::tell::deadletters::{list_text, replay_text};
-use macie_guard_core::tell::expiry::{jobs_table, run_result as expiry_result, summary_text};
+use macie_guard_core::tell::expiry::{jobs_table, run_result_with_jobs, summary_text};
 use macie_guard_core::tell::export::{report_text, run_result as export_result};
 use macie_guard_core::tell::org as org_tables;
 use macie_guard_core::tell::status as status_text;
@@ -558,7 +558,7 @@ impl Handler for CliHandler<'_> {
                 }
                 Ok(match summary.outcome.not_acted() {
                     Some(why) => Handled::NotActed(why),
-                    None => Handled::Done(expiry_result(&summary)),
+                    None => Handled::Done(run_result_with_jobs(&summary)),
                 })
             }
             Routed::Export(ev) => {

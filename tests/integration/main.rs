@@ -13,6 +13,7 @@ mod cli;
 mod deadletters;
 mod events;
 mod expiry;
+mod excluded;
 mod expiry_mocks;
 mod export;
 mod faults;

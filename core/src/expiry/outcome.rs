@@ -278,6 +278,24 @@ pub struct PausedJob {
     pub plan: Plan,
 }
 
+/// The report of a job excluded from macie-guard (`EXCLUDE_JOBS`) that something asked the
+/// guard to act on (`what`: a Health event, a tag, a watch, a change left open): nothing was
+/// done, and the report says the job is excluded and how it is now.
+pub fn excluded_report(job: &JobSnapshot, now: DateTime<Utc>, what: &str) -> JobReport {
+    JobReport::new(
+        job,
+        now,
+        Step::Nothing,
+        Outcome::Ignored,
+        format!(
+            "{} is excluded from macie-guard (EXCLUDE_JOBS): {what}; nothing was done, it is {}",
+            label(job),
+            job.status
+        ),
+    )
+    .with_policy(Policy::Ignore, PolicySource::Excluded)
+}
+
 /// The report of a plan that changes nothing now (or would, in a dry run): what happens to
 /// the job, when, and what its owner can do.
 pub fn plan_report(

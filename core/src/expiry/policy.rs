@@ -274,7 +274,7 @@ impl Exclusions {
 
     /// The exclusion that almost matches: same letters and digits, other case, spaces or
     /// separators. Returns the entry as written.
-    fn near_miss(&self, job_id: &str, name: &str) -> Option<String> {
+    pub(crate) fn near_miss(&self, job_id: &str, name: &str) -> Option<String> {
         if let Some(id) = self.ids.iter().find(|i| folded(i) == folded(job_id)) {
             return Some(id.clone());
         }
@@ -613,6 +613,11 @@ impl Default for ExpiryConfig {
 impl ExpiryConfig {
     /// The policy for `job` under these settings: [`resolve_policy`], then a tag's policy
     /// that is not honoured is refused (`notify`, with the reason).
+    /// Whether the stack never acts on `job` (`EXCLUDE_JOBS`, by id or name prefix).
+    pub fn excluded(&self, job: &JobSnapshot) -> bool {
+        self.exclusions.matches(&job.job_id, &job.name)
+    }
+
     pub fn policy_for(&self, job: &JobSnapshot) -> (Policy, PolicySource) {
         match resolve_policy(job, self.default_policy, &self.exclusions) {
             (asked, PolicySource::Tag) if !self.honoured.contains(&asked) => {

@@ -9,7 +9,7 @@
 use serde_json::{Map, Value};
 use thiserror::Error;
 
-use super::policy::{distance, folded, JobSnapshot, JobStatus, JobType};
+use super::policy::{distance, folded, Exclusions, JobSnapshot, JobStatus, JobType};
 
 /// The tag the new job carries: the job it came from.
 pub const RECREATED_FROM_TAG: &str = "macie-guard:recreated-from";
@@ -188,11 +188,27 @@ pub enum OnLost {
     Recreate,
     /// Report it lost, with the command, and why the tag's wish was not followed.
     Declined(String),
+    /// Excluded from macie-guard (`EXCLUDE_JOBS`): nothing is done, the report says so.
+    Excluded,
 }
 
-/// The decision for a job Macie reports cancelled: its tag, its type and state, and whether
-/// this stack recreates lost jobs (`allowed`).
-pub fn on_lost(job: &JobSnapshot, allowed: bool) -> OnLost {
+/// The decision for a job Macie reports cancelled: an excluded job (`EXCLUDE_JOBS`) is left
+/// alone whatever its tag says; else its tag, its type and state, and whether this stack
+/// recreates lost jobs (`allowed`).
+pub fn on_lost(job: &JobSnapshot, allowed: bool, exclusions: &Exclusions) -> OnLost {
+    if exclusions.matches(&job.job_id, &job.name) {
+        return OnLost::Excluded;
+    }
+    match (by_tag(job, allowed), exclusions.near_miss(&job.job_id, &job.name)) {
+        (OnLost::Recreate, Some(entry)) => OnLost::Declined(format!(
+            "EXCLUDE_JOBS entry {entry:?} almost matches this job but does not (letter case or separators differ; an exclusion must match exactly)"
+        )),
+        (decided, _) => decided,
+    }
+}
+
+/// The decision by the job's tag alone (see [`on_lost`]).
+fn by_tag(job: &JobSnapshot, allowed: bool) -> OnLost {
     match asked(job) {
         Asked::Nothing => OnLost::Report,
         Asked::NearMiss(why) => OnLost::Declined(why),
@@ -215,7 +231,11 @@ pub fn on_lost(job: &JobSnapshot, allowed: bool) -> OnLost {
 
 /// Whether a paused job is one to watch: should Macie cancel it at expiry, a sweep that finds
 /// it cancelled recreates it (the Health event may never come, or come to nobody).
-pub fn worth_watching(job: &JobSnapshot, allowed: bool) -> bool {
+pub fn worth_watching(job: &JobSnapshot, allowed: bool, exclusions: &Exclusions) -> bool {
+    !exclusions.matches(&job.job_id, &job.name) && worth_watching_by_tag(job, allowed)
+}
+
+fn worth_watching_by_tag(job: &JobSnapshot, allowed: bool) -> bool {
     allowed
         && asked(job) == Asked::Recreate
         && job.job_type == JobType::OneTime
@@ -439,20 +459,52 @@ mod tests {
         }
     }
 
+    /// EXCLUDE_JOBS wins over the tag: an excluded job is never recreated nor watched, by id or
+    /// name prefix; an entry that almost matches declines and says why.
+    #[test]
+    fn an_excluded_job_is_never_recreated_nor_watched() {
+        let exact = lost_job(&[(ON_LOST_TAG, "recreate")]);
+        let by_id = Exclusions {
+            ids: vec![exact.job_id.clone()],
+            name_prefixes: vec![],
+        };
+        let by_name = Exclusions {
+            ids: vec![],
+            name_prefixes: vec![exact.name[..3].to_string()],
+        };
+        assert_eq!(on_lost(&exact, true, &by_id), OnLost::Excluded);
+        assert_eq!(on_lost(&exact, true, &by_name), OnLost::Excluded);
+        assert_eq!(on_lost(&exact, true, &Exclusions::default()), OnLost::Recreate);
+        let near = Exclusions {
+            ids: vec![exact.job_id.to_uppercase()],
+            name_prefixes: vec![],
+        };
+        match on_lost(&exact, true, &near) {
+            OnLost::Declined(why) => assert!(why.contains("almost matches"), "{why}"),
+            other => panic!("{other:?}"),
+        }
+        let mut paused = exact.clone();
+        paused.status = JobStatus::UserPaused;
+        paused.expires_at = Some(chrono::Utc::now());
+        assert!(worth_watching(&paused, true, &Exclusions::default()));
+        assert!(!worth_watching(&paused, true, &by_id));
+        assert!(!worth_watching(&paused, true, &by_name));
+    }
+
     #[test]
     fn only_the_exact_tag_on_a_cancelled_one_time_job_in_a_stack_that_allows_it_recreates() {
         let exact = lost_job(&[(ON_LOST_TAG, "recreate")]);
-        assert_eq!(on_lost(&exact, true), OnLost::Recreate);
+        assert_eq!(by_tag(&exact, true), OnLost::Recreate);
         assert_eq!(
-            on_lost(&lost_job(&[(ON_LOST_TAG, " ReCreate ")]), true),
+            by_tag(&lost_job(&[(ON_LOST_TAG, " ReCreate ")]), true),
             OnLost::Recreate,
             "the value's case and spaces do not matter, as for on-expiry"
         );
         assert_eq!(
-            on_lost(&lost_job(&[("team", "data")]), true),
+            by_tag(&lost_job(&[("team", "data")]), true),
             OnLost::Report
         );
-        let declined = |job: &JobSnapshot, allowed: bool, says: &str| match on_lost(job, allowed) {
+        let declined = |job: &JobSnapshot, allowed: bool, says: &str| match by_tag(job, allowed) {
             OnLost::Declined(why) => assert!(why.contains(says), "{why}"),
             other => panic!("{job:?}: {other:?}"),
         };
@@ -486,7 +538,7 @@ mod tests {
             crate::expiry::policy::PolicySource::Default
         );
         assert_eq!(
-            on_lost(&lost_job(&[("macie-guard:on-expiry", "cancel")]), true),
+            by_tag(&lost_job(&[("macie-guard:on-expiry", "cancel")]), true),
             OnLost::Report
         );
         let mut recurring = exact.clone();
@@ -506,20 +558,20 @@ mod tests {
         let mut paused = lost_job(&[(ON_LOST_TAG, "recreate")]);
         paused.status = JobStatus::UserPaused;
         paused.expires_at = Some(chrono::Utc::now());
-        assert!(worth_watching(&paused, true));
-        assert!(!worth_watching(&paused, false));
+        assert!(worth_watching_by_tag(&paused, true));
+        assert!(!worth_watching_by_tag(&paused, false));
         let mut recurring = paused.clone();
         recurring.job_type = JobType::Scheduled;
-        assert!(!worth_watching(&recurring, true));
+        assert!(!worth_watching_by_tag(&recurring, true));
         let mut idle_pause = paused.clone();
         idle_pause.expires_at = None;
         assert!(
-            !worth_watching(&idle_pause, true),
+            !worth_watching_by_tag(&idle_pause, true),
             "a pause that never expires"
         );
         let mut near = paused.clone();
         near.tags = Some([("macie-guard:on-lost ".to_string(), "recreate".to_string())].into());
-        assert!(!worth_watching(&near, true));
+        assert!(!worth_watching_by_tag(&near, true));
     }
 
     #[test]

@@ -265,6 +265,17 @@ pub fn run_result(s: &Summary) -> String {
     out
 }
 
+/// The run in one line with what became of each job (a dead letter's replay): "1 paused
+/// job(s) scanned, 1 handled: [ignored] ... is excluded from macie-guard (EXCLUDE_JOBS) ...".
+pub fn run_result_with_jobs(s: &Summary) -> String {
+    let mut out = run_result(s);
+    for (i, j) in s.jobs.iter().enumerate() {
+        out.push_str(if i == 0 { ": " } else { "; " });
+        out.push_str(&format!("[{}] {}", j.outcome.as_str(), j.message));
+    }
+    out
+}
+
 /// The readable report of a run (the CLI): one line for the run, one per job, every value
 /// escaped.
 pub fn summary_text(s: &Summary, delivery: &Delivery) -> String {

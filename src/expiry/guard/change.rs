@@ -7,7 +7,9 @@ use super::ExpiryGuard;
 use crate::expiry::jobs::{DescribedJob, MacieJobs, Target, UpdateError};
 use crate::journal::{Claim, Entry, Journal};
 use crate::outbound::Outbound;
-use macie_guard_core::expiry::outcome::{label, plan_report, when, JobReport, Outcome};
+use macie_guard_core::expiry::outcome::{
+    excluded_report, label, plan_report, when, JobReport, Outcome,
+};
 use macie_guard_core::expiry::policy::{
     decide, fate, wanted, Action, JobSnapshot, JobStatus, Plan, Policy, PolicySource, Step,
 };
@@ -161,6 +163,24 @@ impl<M: MacieJobs, N: Outbound, J: Journal> ExpiryGuard<M, N, J> {
                 return r;
             }
         };
+        if self.config.excluded(&fresh.snapshot) {
+            // Excluded since the change was decided: no call is made. A change already made is
+            // reported as made; anything else is left as it is now.
+            let interrupted = open.owner != self.owner;
+            let left = left_by(open.action, open.paused_at_time(), &fresh.snapshot, interrupted);
+            if let Left::Made { .. } = left {
+                // Only a report: made() calls Macie for PauseAgain alone.
+                if let Some(report) = self.made(&open, &fresh, now).await {
+                    return report;
+                }
+            }
+            let _ = self.release(&job_id, false).await;
+            let what = match left {
+                Left::PauseAgain => "an interrupted run resumed it to pause it again (keep-paused), and it was not paused again: pause it yourself if it must not run".to_string(),
+                _ => format!("a change ({}) was left open for it", open.action.as_str()),
+            };
+            return excluded_report(&fresh.snapshot, now, &what);
+        }
         if let Some(report) = self.made(&open, &fresh, now).await {
             return report;
         }

@@ -16,7 +16,9 @@ use crate::expiry::jobs::{DescribedJob, MacieJobs};
 use crate::journal::{Claim, Entry, Journal, Watch};
 use crate::outbound::Outbound;
 use macie_guard_core::expiry::event::{HealthEvent, HealthKind, JobRef};
-use macie_guard_core::expiry::outcome::{label, when, JobReport, NewJob, Outcome, Summary};
+use macie_guard_core::expiry::outcome::{
+    excluded_report, label, when, JobReport, NewJob, Outcome, Summary,
+};
 use macie_guard_core::expiry::policy::{Action, JobSnapshot, JobStatus, Step};
 use macie_guard_core::expiry::recreate::{
     self, on_lost, watched, worth_watching, OnLost, Sighting, ON_LOST_RECREATE, ON_LOST_TAG,
@@ -79,7 +81,9 @@ impl<M: MacieJobs, N: Outbound, J: Journal> ExpiryGuard<M, N, J> {
     /// lost (best effort: a watch that could not be written is said in the log; the Health
     /// event still comes).
     pub(super) async fn watch_paused(&self, job: &JobSnapshot, now: DateTime<Utc>) {
-        if self.config.dry_run || !worth_watching(job, self.config.recreate_lost) {
+        if self.config.dry_run
+            || !worth_watching(job, self.config.recreate_lost, &self.config.exclusions)
+        {
             return;
         }
         let Some(expires_at) = job.expires_at else {
@@ -187,7 +191,12 @@ impl<M: MacieJobs, N: Outbound, J: Journal> ExpiryGuard<M, N, J> {
                 let what = "It is CANCELLED.";
                 summary
                     .jobs
-                    .push(match on_lost(&job.snapshot, self.config.recreate_lost) {
+                    .push(match on_lost(&job.snapshot, self.config.recreate_lost, &self.config.exclusions) {
+                        OnLost::Excluded => excluded_report(
+                            &job.snapshot,
+                            now,
+                            "it was tagged and is CANCELLED",
+                        ),
                         OnLost::Recreate => {
                             self.recreate(&job, "a cancelled one-time job", BY_TAG_SET, now)
                                 .await
@@ -222,7 +231,15 @@ impl<M: MacieJobs, N: Outbound, J: Journal> ExpiryGuard<M, N, J> {
         why: &str,
         now: DateTime<Utc>,
     ) -> JobReport {
-        match on_lost(&job.snapshot, self.config.recreate_lost) {
+        match on_lost(
+            &job.snapshot,
+            self.config.recreate_lost,
+            &self.config.exclusions,
+        ) {
+            OnLost::Excluded => {
+                self.unwatch(&job.snapshot.job_id).await;
+                excluded_report(&job.snapshot, now, &format!("it is lost ({why})"))
+            }
             OnLost::Recreate => self.recreate(job, why, BY_TAG, now).await,
             OnLost::Report => lost(job, what, None, now),
             OnLost::Declined(reason) => lost(job, what, Some(&reason), now),
@@ -354,6 +371,16 @@ impl<M: MacieJobs, N: Outbound, J: Journal> ExpiryGuard<M, N, J> {
                 return r;
             }
         };
+        if self.config.excluded(&job.snapshot) {
+            // Excluded since the recreation was decided: never created.
+            let _ = self.release(&open.job_id, false).await;
+            self.unwatch(&open.job_id).await;
+            return excluded_report(
+                &job.snapshot,
+                now,
+                "an interrupted run had decided to recreate it",
+            );
+        }
         let request = match recreate::request(&open.job_id, &job.definition, None) {
             Ok(r) => r,
             Err(e) => {
