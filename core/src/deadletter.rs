@@ -274,7 +274,9 @@ impl BusEntry {
     pub fn of(event: &Value) -> Result<BusEntry, String> {
         let s = |k: &str| event.get(k).and_then(Value::as_str);
         let (Some(source), Some(detail_type)) = (s("source"), s("detail-type")) else {
-            return Err("an event bus takes an event with source and detail-type; this one has none".into());
+            return Err(
+                "an event bus takes an event with source and detail-type; this one has none".into(),
+            );
         };
         if source.starts_with("aws.") {
             return Err(format!(
@@ -284,12 +286,19 @@ impl BusEntry {
         let detail = match event.get("detail") {
             Some(d @ Value::Object(_)) => d.to_string(),
             None | Some(Value::Null) => "{}".to_string(),
-            Some(_) => return Err("its detail is not a JSON object, which PutEvents requires".into()),
+            Some(_) => {
+                return Err("its detail is not a JSON object, which PutEvents requires".into())
+            }
         };
         let resources = event
             .get("resources")
             .and_then(Value::as_array)
-            .map(|a| a.iter().filter_map(Value::as_str).map(str::to_string).collect())
+            .map(|a| {
+                a.iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_string)
+                    .collect()
+            })
             .unwrap_or_default();
         Ok(BusEntry {
             source: source.to_string(),

@@ -230,9 +230,11 @@ pub async fn put_on_bus(
         .detail_type(&entry.detail_type)
         .detail(&entry.detail)
         .set_resources(Some(entry.resources.clone()))
-        .set_time(entry.time.map(|t| {
-            aws_smithy_types::DateTime::from_millis(t.timestamp_millis())
-        }))
+        .set_time(
+            entry
+                .time
+                .map(|t| aws_smithy_types::DateTime::from_millis(t.timestamp_millis())),
+        )
         .build();
     let out = client
         .put_events()

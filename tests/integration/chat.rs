@@ -276,7 +276,12 @@ fn the_templates_chat_buttons_are_the_actions_the_notifications_offer() {
         if s["Action"] == "macie2:TagResource" {
             assert_eq!(
                 s["Condition"],
-                json!({"ForAllValues:StringEquals": {"aws:TagKeys": ["macie-guard:on-expiry", "macie-guard:on-lost"]}})
+                json!({
+                    "Null": {"aws:TagKeys": "false"},
+                    "ForAllValues:StringEquals": {"aws:TagKeys": ["macie-guard:on-expiry", "macie-guard:on-lost"]},
+                    "StringEqualsIfExists": {
+                        "aws:RequestTag/macie-guard:on-expiry": ["resume", "keep-paused"],
+                        "aws:RequestTag/macie-guard:on-lost": ["recreate"]}})
             );
         }
     }
@@ -302,4 +307,204 @@ fn the_templates_chat_buttons_are_the_actions_the_notifications_offer() {
             a.name
         );
     }
+}
+
+/// The channel's role runs whatever anyone in the channel types, so its policy is their whole
+/// authority. Under IAM's evaluation logic (the project's evaluator): with the stack's
+/// ChatActionsPolicy and the shipped tag guard rail (`policies/`, as an SCP and as an
+/// identity-based policy) each button's call is allowed, and nothing else is: no other value
+/// of the two tags (`cancel`, `cancel-job`, `ignore`, `notify`, `no`, another spelling), no
+/// other tag, no untagging, no job created, and no status changed (IAM has no condition key
+/// for UpdateClassificationJob's new status, so the role must not hold it at all).
+#[test]
+fn the_chat_channel_can_do_what_its_buttons_say_and_nothing_else() {
+    use macie_guard_core::export::policy_eval::{PolicyDoc, Request, Verdict};
+    use macie_guard_core::tell::chat::ACTIONS;
+    let job =
+        "arn:aws:macie2:us-east-1:111122223333:classification-job/0123456789abcdef0123456789abcdef";
+    let channel = "arn:aws:iam::111122223333:role/macie-guard-chat-channel";
+    let t = testkit::template_json("template.yaml", false);
+    let mut policy = t["Resources"]["ChatActionsPolicy"]["Properties"]["PolicyDocument"].clone();
+    for s in policy["Statement"].as_array_mut().unwrap() {
+        s["Resource"] = json!("arn:aws:macie2:us-east-1:111122223333:classification-job/*");
+    }
+    let policy = PolicyDoc::parse(&policy.to_string()).unwrap();
+    let read = |p: &str| std::fs::read_to_string(testkit::workspace_root().join(p)).unwrap();
+    let with_allow = |doc: &str| {
+        let mut v: Value = serde_json::from_str(&read(doc)).unwrap();
+        v["Statement"]
+            .as_array_mut()
+            .unwrap()
+            .push(json!({"Effect": "Allow", "Action": "*", "Resource": "*"}));
+        PolicyDoc::parse(&v.to_string()).unwrap()
+    };
+    let rails = [
+        with_allow("policies/tag-guard-scp.json"),
+        with_allow("policies/tag-guard-iam.json"),
+    ];
+    let request = |action: &'static str, tags: &[(&str, &str)]| {
+        let mut present: Vec<(&str, Vec<String>)> =
+            vec![("aws:PrincipalArn", vec![channel.to_string()])];
+        let mut absent = vec!["aws:RequestTag/*"];
+        if tags.is_empty() {
+            absent.push("aws:TagKeys");
+        } else {
+            present.push((
+                "aws:TagKeys",
+                tags.iter().map(|(k, _)| k.to_string()).collect(),
+            ));
+        }
+        let keys: Vec<String> = tags
+            .iter()
+            .map(|(k, _)| format!("aws:RequestTag/{k}"))
+            .collect();
+        let leaked: &'static [String] = Box::leak(keys.into_boxed_slice());
+        for ((_, v), key) in tags.iter().zip(leaked) {
+            present.push((key.as_str(), vec![v.to_string()]));
+        }
+        Request {
+            service: "",
+            action,
+            resource: job,
+            present,
+            absent,
+        }
+    };
+    let allowed = |action: &'static str, tags: &[(&str, &str)]| {
+        let r = request(action, tags);
+        let by_policy = policy.evaluate_attached(&r);
+        let by_rails: Vec<Verdict> = rails.iter().map(|d| d.evaluate_attached(&r)).collect();
+        (by_policy, by_rails)
+    };
+    // Each button: allowed by the channel's policy and by both guard rails.
+    let mut buttons = Vec::new();
+    for a in ACTIONS {
+        let (key, value) = a.sets().expect("every button sets a tag");
+        buttons.push((key, value));
+        let (p, r) = allowed("macie2:TagResource", &[(key, value)]);
+        assert_eq!(p, Verdict::Allowed, "{}: {p:?}", a.name);
+        assert!(
+            r.iter().all(|v| *v == Verdict::Allowed),
+            "{}: {r:?}",
+            a.name
+        );
+    }
+    assert_eq!(
+        buttons,
+        [
+            ("macie-guard:on-expiry", "resume"),
+            ("macie-guard:on-expiry", "keep-paused"),
+            ("macie-guard:on-lost", "recreate")
+        ]
+    );
+    // Nothing else: denied by the channel's policy, and by each guard rail on its own.
+    let refused: Vec<(&'static str, Vec<(&str, &str)>)> = vec![
+        (
+            "macie2:TagResource",
+            vec![("macie-guard:on-expiry", "cancel-job")],
+        ),
+        (
+            "macie2:TagResource",
+            vec![("macie-guard:on-expiry", "cancel")],
+        ),
+        (
+            "macie2:TagResource",
+            vec![("macie-guard:on-expiry", "ignore")],
+        ),
+        (
+            "macie2:TagResource",
+            vec![("macie-guard:on-expiry", "notify")],
+        ),
+        (
+            "macie2:TagResource",
+            vec![("macie-guard:on-expiry", "Cancel-Job")],
+        ),
+        ("macie2:TagResource", vec![("macie-guard:on-lost", "no")]),
+        (
+            "macie2:TagResource",
+            vec![("macie-guard:on-expiry", "resume"), ("team", "x")],
+        ),
+        (
+            "macie2:TagResource",
+            vec![("macie-guard:recreated-from", "x")],
+        ),
+        ("macie2:TagResource", vec![("team", "x")]),
+        ("macie2:UntagResource", vec![("macie-guard:on-expiry", "")]),
+        ("macie2:CreateClassificationJob", vec![]),
+        ("macie2:UpdateClassificationJob", vec![]),
+    ];
+    for (action, tags) in &refused {
+        let (p, r) = allowed(action, tags);
+        assert!(
+            !matches!(p, Verdict::Allowed),
+            "policy: {action} {tags:?}: {p:?}"
+        );
+        for v in &r {
+            assert!(
+                matches!(v, Verdict::Denied(_)),
+                "guard rail: {action} {tags:?}: {v:?}"
+            );
+        }
+    }
+}
+
+/// The buttons' tags reach the guard as CloudTrail's TagResource records. Five days before
+/// expiry (in the warning window, before the action window), "Resume the job" resumes it now
+/// and "Keep it paused" pauses it again now; a `cancel` set the same way waits for the action
+/// window, as every tag does. Through the local Macie and the journal in moto.
+#[tokio::test]
+async fn a_buttons_tag_is_acted_on_at_once() {
+    use crate::journal::Rig;
+    use macie_guard_core::expiry::event::ExpiryEvent;
+    use macie_guard_core::expiry::outcome::Outcome;
+    use macie_guard_core::scope::Scope;
+    use testkit::{ACCOUNT, REGION};
+    const RESUME: &str = "a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1";
+    const KEEP: &str = "b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2";
+    const CANCEL: &str = "c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3";
+    let paused = |id: &str, value: &str| {
+        json!({"jobId": id, "name": format!("scan-{value}"), "jobType": "ONE_TIME",
+            "jobStatus": "USER_PAUSED", "pausedDaysAgo": 25.0,
+            "tags": {"macie-guard:on-expiry": value}})
+    };
+    let rig = Rig::new(json!([
+        paused(RESUME, "resume"),
+        paused(KEEP, "keep-paused"),
+        paused(CANCEL, "cancel")
+    ]))
+    .await;
+    for (id, value) in [
+        (RESUME, "resume"),
+        (KEEP, "keep-paused"),
+        (CANCEL, "cancel"),
+    ] {
+        let mut ev = testkit::event("cloudtrail-macie2-tag-resource.json");
+        ev["detail"]["requestParameters"] = json!({
+            "resourceArn": format!("arn:aws:macie2:{REGION}:{ACCOUNT}:classification-job/{id}"),
+            "tags": {"macie-guard:on-expiry": value}});
+        let s = macie_guard::expiry::guard::ExpiryGuard::new(
+            rig.client.clone(),
+            rig.notifier().await,
+            crate::journal::config(),
+            Scope::new(ACCOUNT, REGION),
+        )
+        .with_journal(rig.journal().await)
+        .handle(&ExpiryEvent::parse(&ev).unwrap(), chrono::Utc::now())
+        .await
+        .unwrap()
+        .outcome;
+        let j = &s.jobs[0];
+        let want = if id == CANCEL {
+            Outcome::Warned
+        } else {
+            Outcome::Done
+        };
+        assert_eq!(j.outcome, want, "{value}: {}", j.message);
+    }
+    assert_eq!(rig.status(RESUME).await.0, "RUNNING");
+    let (status, left) = rig.status(KEEP).await;
+    assert_eq!(status, "USER_PAUSED");
+    assert!(left.unwrap() >= 29, "its 30-day clock restarted");
+    let (status, left) = rig.status(CANCEL).await;
+    assert_eq!((status.as_str(), left), ("USER_PAUSED", Some(4)));
 }

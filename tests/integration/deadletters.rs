@@ -366,7 +366,11 @@ async fn a_listing_hides_nothing_and_all_means_all() {
             && text.contains("not all: about 5 message(s) not seen: 5 held by another reader"),
         "{text}"
     );
-    assert_eq!(counts(&url).await, (55, 5), "the dry run let go of what it held");
+    assert_eq!(
+        counts(&url).await,
+        (55, 5),
+        "the dry run let go of what it held"
+    );
 }
 
 /// The S3 event a function never takes, a Health event of another account, and the stack's
@@ -444,7 +448,10 @@ async fn what_no_function_acts_on_is_kept_and_forwarded_events_reach_their_bus()
             ("RULE_ARN", FORWARD_RULE),
             ("TARGET_ARN", &bus_arn),
             ("ERROR_CODE", "NO_PERMISSIONS"),
-            ("ERROR_MESSAGE", "Not authorized to put events on the target bus"),
+            (
+                "ERROR_MESSAGE",
+                "Not authorized to put events on the target bus",
+            ),
         ],
     )
     .await;
@@ -452,7 +459,9 @@ async fn what_no_function_acts_on_is_kept_and_forwarded_events_reach_their_bus()
     let text = String::from_utf8_lossy(&listed.stdout);
     assert!(
         text.contains(&format!("for:   event bus {bus_name}: action"))
-            || text.contains(&format!("for:   event bus {bus_name}: Macie Guard Job Decision")),
+            || text.contains(&format!(
+                "for:   event bus {bus_name}: Macie Guard Job Decision"
+            )),
         "{text}"
     );
 
@@ -478,7 +487,11 @@ async fn what_no_function_acts_on_is_kept_and_forwarded_events_reach_their_bus()
         "{text}\n{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert_eq!(text.matches("nothing acted on it, kept").count(), 2, "{text}");
+    assert_eq!(
+        text.matches("nothing acted on it, kept").count(),
+        2,
+        "{text}"
+    );
     assert!(
         text.contains("Object Created") && text.contains("210987654321"),
         "each says why: {text}"
@@ -677,9 +690,7 @@ async fn the_replay_deletes_only_what_succeeded() {
     let r = replay(&q, &bad, &Select::All, false).await.unwrap();
     assert!(q.deleted.lock().unwrap().len() == 1);
     assert!(!r.ok());
-    assert!(
-        matches!(&r.results[0].1, Replayed::Failed { error } if error.contains("Throttling"))
-    );
+    assert!(matches!(&r.results[0].1, Replayed::Failed { error } if error.contains("Throttling")));
     assert!(matches!(&r.results[1].1, Replayed::NotReplayable { .. }));
     assert_eq!(
         *bad.seen.lock().unwrap(),
@@ -710,10 +721,16 @@ async fn the_replay_deletes_only_what_succeeded() {
 async fn nothing_is_deleted_that_was_not_done() {
     let bus = "arn:aws:events:eu-west-1:999999999999:event-bus/central";
     let q = MemoryQueue::with(vec![
-        letter("s3", r#"{"detail-type": "Object Created", "source": "aws.s3", "detail": {}}"#),
+        letter(
+            "s3",
+            r#"{"detail-type": "Object Created", "source": "aws.s3", "detail": {}}"#,
+        ),
         forwarded_letter("fwd", bus),
     ]);
-    let declines = Fake::new(false, Some("aws.s3 / Object Created events are not handled by the expiry guard"));
+    let declines = Fake::new(
+        false,
+        Some("aws.s3 / Object Created events are not handled by the expiry guard"),
+    );
     let r = replay(&q, &declines, &Select::All, false).await.unwrap();
     assert!(!r.ok());
     assert!(
@@ -734,7 +751,9 @@ async fn nothing_is_deleted_that_was_not_done() {
     let r = replay(&q, &Fake::new(true, None), &Select::All, false)
         .await
         .unwrap();
-    assert!(matches!(&r.results[0].1, Replayed::Failed { error } if error.contains("AccessDenied")));
+    assert!(
+        matches!(&r.results[0].1, Replayed::Failed { error } if error.contains("AccessDenied"))
+    );
     assert!(q.deleted.lock().unwrap().is_empty());
 
     // Another reader holds two: --all replays what it holds and says it did not see them.

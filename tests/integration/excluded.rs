@@ -10,7 +10,7 @@ use macie_guard::expiry::guard::ExpiryGuard;
 use macie_guard::journal::{Claim, Entry, Journal};
 use macie_guard_core::expiry::event::ExpiryEvent;
 use macie_guard_core::expiry::outcome::{JobReport, Outcome, Summary};
-use macie_guard_core::expiry::policy::{Action, ExpiryConfig, Exclusions, Policy};
+use macie_guard_core::expiry::policy::{Action, Exclusions, ExpiryConfig, Policy};
 use macie_guard_core::scope::Scope;
 use serde_json::{json, Value};
 use testkit::{event, ACCOUNT, REGION};
@@ -169,7 +169,13 @@ async fn the_sweeps_watch_never_recreates_an_excluded_job() {
         .outcome;
     says_excluded(report(&s, LOST));
     assert_eq!(changes(&rig), (0, 0));
-    assert!(rig.journal().await.watches(&scope).await.unwrap().is_empty());
+    assert!(rig
+        .journal()
+        .await
+        .watches(&scope)
+        .await
+        .unwrap()
+        .is_empty());
 }
 
 /// CloudTrail's TagResource record (what the chat channel's buttons cause): a cancelled job

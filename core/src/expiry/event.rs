@@ -202,6 +202,11 @@ pub enum ExpiryEvent {
     /// function's account and Region before anything is read.
     Tagged {
         resource_arn: String,
+        /// The `macie-guard:on-expiry` value the record set, if it set one (as written).
+        /// `resume` and `keep-paused` just set are acted on at once anywhere in the warning
+        /// window: what a chat channel's buttons ask for.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        on_expiry: Option<String>,
     },
     /// Not for this function: logged, answered with success.
     Ignored {
@@ -308,8 +313,14 @@ fn tagged(value: &Value) -> Result<ExpiryEvent, Error> {
                 .into(),
         });
     }
+    let on_expiry = params
+        .get("tags")
+        .and_then(|t| t.get(crate::expiry::policy::POLICY_TAG))
+        .and_then(Value::as_str)
+        .map(str::to_string);
     Ok(ExpiryEvent::Tagged {
         resource_arn: arn.to_string(),
+        on_expiry,
     })
 }
 

@@ -573,6 +573,29 @@ pub fn decide(job: &JobSnapshot, policy: Policy, windows: Windows, now: DateTime
     }
 }
 
+/// The windows a job is decided in. A `resume` or `keep-paused` tag just set on the job (a tag
+/// record: what a chat channel's buttons do) is acted on at once anywhere in the warning
+/// window, when it is the policy the job's tag gives now; everything else waits for the
+/// action window. Neither ends a job: a `cancel` or `cancel-job` just set still waits.
+pub fn windows_for(
+    windows: Windows,
+    policy: Policy,
+    source: &PolicySource,
+    just_set: Option<Policy>,
+) -> Windows {
+    let at_once = *source == PolicySource::Tag
+        && just_set == Some(policy)
+        && matches!(policy, Policy::Resume | Policy::KeepPaused);
+    if at_once {
+        Windows {
+            action: windows.outer(),
+            ..windows
+        }
+    } else {
+        windows
+    }
+}
+
 /// Whole days left before expiry, rounded down (negative once expired).
 pub fn days_left(expires_at: DateTime<Utc>, now: DateTime<Utc>) -> f64 {
     let hours = (expires_at - now).num_minutes() as f64 / 60.0;

@@ -474,7 +474,10 @@ mod tests {
         };
         assert_eq!(on_lost(&exact, true, &by_id), OnLost::Excluded);
         assert_eq!(on_lost(&exact, true, &by_name), OnLost::Excluded);
-        assert_eq!(on_lost(&exact, true, &Exclusions::default()), OnLost::Recreate);
+        assert_eq!(
+            on_lost(&exact, true, &Exclusions::default()),
+            OnLost::Recreate
+        );
         let near = Exclusions {
             ids: vec![exact.job_id.to_uppercase()],
             name_prefixes: vec![],
@@ -500,10 +503,7 @@ mod tests {
             OnLost::Recreate,
             "the value's case and spaces do not matter, as for on-expiry"
         );
-        assert_eq!(
-            by_tag(&lost_job(&[("team", "data")]), true),
-            OnLost::Report
-        );
+        assert_eq!(by_tag(&lost_job(&[("team", "data")]), true), OnLost::Report);
         let declined = |job: &JobSnapshot, allowed: bool, says: &str| match by_tag(job, allowed) {
             OnLost::Declined(why) => assert!(why.contains(says), "{why}"),
             other => panic!("{job:?}: {other:?}"),

@@ -169,9 +169,9 @@ pub const ACTIONS: [ChatAction; 3] = [
         name: "macie-guard-resume",
         button: "Resume the job",
         offer: "expiring",
-        command: "macie2 update-classification-job --job-id $jobId --job-status RUNNING --region $region",
-        variables: &["offer", "account", "region", "jobId"],
-        needs: &["macie2:UpdateClassificationJob"],
+        command: "macie2 tag-resource --resource-arn $jobArn --tags macie-guard:on-expiry=resume --region $region",
+        variables: &["offer", "account", "region", "jobArn"],
+        needs: &["macie2:TagResource"],
     },
     ChatAction {
         resource: "ChatKeepPausedAction",
@@ -194,6 +194,13 @@ pub const ACTIONS: [ChatAction; 3] = [
 ];
 
 impl ChatAction {
+    /// The tag its command sets (`--tags KEY=VALUE`), if it sets one.
+    pub fn sets(&self) -> Option<(&'static str, &'static str)> {
+        let rest = self.command.split("--tags ").nth(1)?;
+        let pair = rest.split_whitespace().next()?;
+        pair.split_once('=')
+    }
+
     /// The `$name`s its command reads.
     pub fn reads(&self) -> Vec<&'static str> {
         let mut out = Vec::new();

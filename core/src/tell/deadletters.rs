@@ -40,7 +40,10 @@ impl Unseen {
             parts.push(format!("{} delayed", self.delayed));
         }
         if self.not_returned > 0 {
-            parts.push(format!("{} not returned by SQS this time", self.not_returned));
+            parts.push(format!(
+                "{} not returned by SQS this time",
+                self.not_returned
+            ));
         }
         format!(
             "about {} message(s) not seen: {}",

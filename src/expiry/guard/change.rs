@@ -11,13 +11,25 @@ use macie_guard_core::expiry::outcome::{
     excluded_report, label, plan_report, when, JobReport, Outcome,
 };
 use macie_guard_core::expiry::policy::{
-    decide, fate, wanted, Action, JobSnapshot, JobStatus, Plan, Policy, PolicySource, Step,
+    decide, fate, wanted, windows_for, Action, JobSnapshot, JobStatus, Plan, Policy, PolicySource,
+    Step,
 };
 use macie_guard_core::expiry::recovery::{left_by, paused_again, Left};
 
 impl<M: MacieJobs, N: Outbound, J: Journal> ExpiryGuard<M, N, J> {
     /// Re-reads the job, decides, and acts on it under a lease.
     pub async fn process(&self, job_id: &str, now: DateTime<Utc>) -> JobReport {
+        self.process_set(job_id, None, now).await
+    }
+
+    /// [`Self::process`] for a job whose `macie-guard:on-expiry` tag was just set to
+    /// `just_set` (see [`windows_for`]).
+    pub(super) async fn process_set(
+        &self,
+        job_id: &str,
+        just_set: Option<Policy>,
+        now: DateTime<Utc>,
+    ) -> JobReport {
         let job = match self.macie.describe(job_id).await {
             Ok(Some(job)) => job,
             Ok(None) => {
@@ -34,11 +46,12 @@ impl<M: MacieJobs, N: Outbound, J: Journal> ExpiryGuard<M, N, J> {
         };
         self.watch_paused(&job.snapshot, now).await;
         let (policy, source) = self.config.policy_for(&job.snapshot);
-        let plan = decide(&job.snapshot, policy, self.config.windows, now);
+        let windows = windows_for(self.config.windows, policy, &source, just_set);
+        let plan = decide(&job.snapshot, policy, windows, now);
         match plan {
             Plan::Act { action } if !self.config.dry_run => {
                 let entry = self.intent(&job.snapshot, action, policy, now);
-                self.leased(entry, Some(job), now).await
+                self.leased(entry, Some(job), just_set, now).await
             }
             _ => plan_report(
                 &job.snapshot,
@@ -78,6 +91,7 @@ impl<M: MacieJobs, N: Outbound, J: Journal> ExpiryGuard<M, N, J> {
         &self,
         entry: Entry,
         read: Option<DescribedJob>,
+        just_set: Option<Policy>,
         now: DateTime<Utc>,
     ) -> JobReport {
         let scope = self.journal_scope();
@@ -167,7 +181,12 @@ impl<M: MacieJobs, N: Outbound, J: Journal> ExpiryGuard<M, N, J> {
             // Excluded since the change was decided: no call is made. A change already made is
             // reported as made; anything else is left as it is now.
             let interrupted = open.owner != self.owner;
-            let left = left_by(open.action, open.paused_at_time(), &fresh.snapshot, interrupted);
+            let left = left_by(
+                open.action,
+                open.paused_at_time(),
+                &fresh.snapshot,
+                interrupted,
+            );
             if let Left::Made { .. } = left {
                 // Only a report: made() calls Macie for PauseAgain alone.
                 if let Some(report) = self.made(&open, &fresh, now).await {
@@ -186,7 +205,8 @@ impl<M: MacieJobs, N: Outbound, J: Journal> ExpiryGuard<M, N, J> {
         }
         // Nothing was changed yet: decide on what the job is now.
         let (policy, source) = self.config.policy_for(&fresh.snapshot);
-        let plan = decide(&fresh.snapshot, policy, self.config.windows, now);
+        let windows = windows_for(self.config.windows, policy, &source, just_set);
+        let plan = decide(&fresh.snapshot, policy, windows, now);
         match plan {
             Plan::Act { action } => {
                 let intent = self.intent(&fresh.snapshot, action, policy, now);

@@ -19,7 +19,7 @@ use macie_guard_core::expiry::event::{HealthEvent, HealthKind, JobRef};
 use macie_guard_core::expiry::outcome::{
     excluded_report, label, when, JobReport, NewJob, Outcome, Summary,
 };
-use macie_guard_core::expiry::policy::{Action, JobSnapshot, JobStatus, Step};
+use macie_guard_core::expiry::policy::{Action, JobSnapshot, JobStatus, Policy, Step};
 use macie_guard_core::expiry::recreate::{
     self, on_lost, watched, worth_watching, OnLost, Sighting, ON_LOST_RECREATE, ON_LOST_TAG,
 };
@@ -170,6 +170,7 @@ impl<M: MacieJobs, N: Outbound, J: Journal> ExpiryGuard<M, N, J> {
     pub(super) async fn tagged(
         &self,
         resource_arn: &str,
+        just_set: Option<Policy>,
         now: DateTime<Utc>,
     ) -> crate::error::Result<Summary> {
         let mut summary = self.summary("tagged");
@@ -189,14 +190,15 @@ impl<M: MacieJobs, N: Outbound, J: Journal> ExpiryGuard<M, N, J> {
         match self.macie.describe(&id).await {
             Ok(Some(job)) if job.snapshot.status == JobStatus::Cancelled => {
                 let what = "It is CANCELLED.";
-                summary
-                    .jobs
-                    .push(match on_lost(&job.snapshot, self.config.recreate_lost, &self.config.exclusions) {
-                        OnLost::Excluded => excluded_report(
-                            &job.snapshot,
-                            now,
-                            "it was tagged and is CANCELLED",
-                        ),
+                summary.jobs.push(
+                    match on_lost(
+                        &job.snapshot,
+                        self.config.recreate_lost,
+                        &self.config.exclusions,
+                    ) {
+                        OnLost::Excluded => {
+                            excluded_report(&job.snapshot, now, "it was tagged and is CANCELLED")
+                        }
                         OnLost::Recreate => {
                             self.recreate(&job, "a cancelled one-time job", BY_TAG_SET, now)
                                 .await
@@ -212,11 +214,14 @@ impl<M: MacieJobs, N: Outbound, J: Journal> ExpiryGuard<M, N, J> {
                                 label(&job.snapshot)
                             ),
                         ),
-                    });
+                    },
+                );
             }
             // Decided on as a Health event naming it has it (a missing or unreadable job
-            // included).
-            _ => (summary.jobs, summary.deferred) = self.process_all(vec![id], now).await,
+            // included); a resume or keep-paused just set is acted on at once.
+            _ => summary
+                .jobs
+                .push(self.process_set(&id, just_set, now).await),
         }
         Ok(summary)
     }

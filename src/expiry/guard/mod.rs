@@ -243,7 +243,13 @@ impl<M: MacieJobs, N: Outbound, J: Journal> ExpiryGuard<M, N, J> {
             ExpiryEvent::Sweep { trigger } => self.sweep(trigger, now).await,
             ExpiryEvent::Health(h) => self.health(h, now).await,
             ExpiryEvent::Recover { trigger } => Ok(self.summary(trigger)),
-            ExpiryEvent::Tagged { resource_arn } => self.tagged(resource_arn, now).await,
+            ExpiryEvent::Tagged {
+                resource_arn,
+                on_expiry,
+            } => {
+                let just_set = on_expiry.as_deref().and_then(|v| v.parse().ok());
+                self.tagged(resource_arn, just_set, now).await
+            }
             ExpiryEvent::Ignored { .. } => unreachable!("returned above"),
         };
         let mut summary = match handled {
@@ -294,7 +300,7 @@ impl<M: MacieJobs, N: Outbound, J: Journal> ExpiryGuard<M, N, J> {
             let mut entry = left.clone();
             entry.owner = self.owner.clone();
             entry.lease_until = self.lease_until(now);
-            let report = self.leased(entry, None, now).await;
+            let report = self.leased(entry, None, None, now).await;
             out.push(report);
         }
         let held = held

@@ -204,7 +204,7 @@ fn a_macie_guard_tag_set_on_a_job_is_the_guards_to_look_at() {
     )
     .unwrap();
     match ExpiryEvent::parse(&sample).unwrap() {
-        ExpiryEvent::Tagged { resource_arn } => assert!(
+        ExpiryEvent::Tagged { resource_arn, .. } => assert!(
             resource_arn.ends_with(":classification-job/0b9f6c2e8d7a4b3c1e2f3a4b5c6d7e8f"),
             "{resource_arn}"
         ),

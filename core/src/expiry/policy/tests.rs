@@ -467,3 +467,49 @@ fn days_left_rounds_down_to_a_tenth() {
     assert_eq!(days_left(now() + Duration::hours(35), now()), 1.4);
     assert_eq!(days_left(now() - Duration::hours(12), now()), -0.5);
 }
+
+/// A resume or keep-paused tag just set acts anywhere in the warning window; a cancel just
+/// set, a tag set earlier, a default policy or another value set do not.
+#[test]
+fn a_resume_or_keep_paused_just_set_acts_at_once() {
+    let w = Windows::default();
+    let early = Windows {
+        action: w.outer(),
+        ..w
+    };
+    for p in [Policy::Resume, Policy::KeepPaused] {
+        assert_eq!(windows_for(w, p, &PolicySource::Tag, Some(p)), early);
+        assert_eq!(windows_for(w, p, &PolicySource::Tag, None), w);
+        assert_eq!(windows_for(w, p, &PolicySource::Default, Some(p)), w);
+    }
+    for p in [
+        Policy::Cancel,
+        Policy::CancelJob,
+        Policy::Notify,
+        Policy::Ignore,
+    ] {
+        assert_eq!(windows_for(w, p, &PolicySource::Tag, Some(p)), w, "{p}");
+    }
+    assert_eq!(
+        windows_for(
+            w,
+            Policy::Resume,
+            &PolicySource::Tag,
+            Some(Policy::KeepPaused)
+        ),
+        w,
+        "the tag says otherwise now"
+    );
+    // The job 5 days from expiry: warned normally, resumed at once when just tagged.
+    let job = job(JobStatus::UserPaused, JobType::OneTime, Some(25.0));
+    assert!(matches!(
+        decide(&job, Policy::Resume, w, now()),
+        Plan::Warn { .. }
+    ));
+    assert_eq!(
+        decide(&job, Policy::Resume, early, now()),
+        Plan::Act {
+            action: Action::Resume
+        }
+    );
+}
