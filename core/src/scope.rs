@@ -125,6 +125,16 @@ impl Scope {
         partition_of(&self.region)
     }
 
+    /// The ARN of a regional resource of this account and Region (`arn:P:SERVICE:R:A:RESOURCE`).
+    pub fn arn(&self, service: &str, resource: &str) -> String {
+        format!(
+            "arn:{}:{service}:{}:{}:{resource}",
+            self.partition(),
+            self.region,
+            self.account
+        )
+    }
+
     pub fn job_arn(&self, job_id: &str) -> String {
         format!(
             "arn:{}:macie2:{}:{}:classification-job/{job_id}",

@@ -28,6 +28,8 @@ pub struct StackFacts {
 pub struct FunctionFacts {
     pub logical_id: String,
     pub name: String,
+    /// Its ARN, what a rule or schedule must target.
+    pub arn: String,
     pub state: Read<FunctionState>,
 }
 
@@ -57,6 +59,41 @@ pub struct TriggerFacts {
     pub name: String,
     /// `ENABLED` or `DISABLED`.
     pub state: Read<String>,
+    /// Where it delivers (a rule's ListTargetsByRule; a schedule's one target).
+    pub targets: Read<Vec<TargetFacts>>,
+}
+
+/// One target of a rule or a schedule.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TargetFacts {
+    pub arn: String,
+    /// The role it delivers with (a schedule's, a rule's to another bus).
+    pub role_arn: Option<String>,
+    /// Its dead-letter queue.
+    pub dead_letter_arn: Option<String>,
+}
+
+/// What the stack's wiring must point at, from its resources, outputs and parameters (`None`:
+/// the stack does not say, and that link is not judged).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Wiring {
+    /// The stack's dead-letter queue: every target's.
+    pub dead_letter_arn: Option<String>,
+    /// The topic every alarm tells.
+    pub topic_arn: Option<String>,
+    /// The role every schedule invokes with.
+    pub scheduler_role_arn: Option<String>,
+    /// The central bus the forwarding rule targets (parameter CentralEventBusArn).
+    pub central_bus_arn: Option<String>,
+}
+
+/// The topic's subscriptions (SNS ListSubscriptionsByTopic).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TopicFacts {
+    pub arn: String,
+    pub confirmed: u64,
+    /// Waiting for their confirmation (an e-mail's link not yet followed).
+    pub pending: u64,
 }
 
 /// An alarm of the stack (CloudWatch DescribeAlarms).
@@ -66,6 +103,11 @@ pub struct AlarmFacts {
     /// `OK`, `ALARM`, `INSUFFICIENT_DATA`.
     pub state: String,
     pub reason: String,
+    /// Whether its actions run when its state changes (DisableAlarmActions turns them off:
+    /// the alarm still changes state, and nobody is told).
+    pub actions_enabled: bool,
+    /// What it does on ALARM.
+    pub actions: Vec<String>,
 }
 
 /// One open journal entry, as far as status cares: whose lease, until when.
@@ -106,6 +148,10 @@ pub struct Facts {
     /// The schedules the stack runs (its SweepSchedule and ExportCheckSchedule parameters).
     pub schedules: Schedules,
     pub security_hub: HubFacts,
+    /// What the triggers, alarms and topic must point at.
+    pub wiring: Wiring,
+    /// Who the topic tells.
+    pub topic: Read<TopicFacts>,
 }
 
 /// What a check is about.
@@ -118,6 +164,7 @@ pub enum Area {
     Schedule,
     Run,
     Alarm,
+    Topic,
     DeadLetters,
     Journal,
     Export,
@@ -133,6 +180,7 @@ impl Area {
             Area::Schedule => "schedule",
             Area::Run => "run",
             Area::Alarm => "alarm",
+            Area::Topic => "topic",
             Area::DeadLetters => "dead-letters",
             Area::Journal => "journal",
             Area::Export => "export",
@@ -275,22 +323,20 @@ fn function_check(f: &FunctionFacts) -> Check {
     }
 }
 
-fn trigger_check(t: &TriggerFacts) -> Check {
+fn trigger_check(t: &TriggerFacts, f: &Facts) -> Check {
     let area = match t.kind {
         TriggerKind::Rule => Area::Rule,
         TriggerKind::Schedule => Area::Schedule,
     };
     match &t.state {
-        Err(why) => unreadable(area, &t.name, why),
-        Ok(s) if s == "ENABLED" => {
-            check(area, &t.name, false, format!("ENABLED ({})", t.logical_id))
-        }
+        Err(why) => return unreadable(area, &t.name, why),
+        Ok(s) if s == "ENABLED" => {}
         Ok(s) => {
             let how = match t.kind {
                 TriggerKind::Rule => format!("aws events enable-rule --name {}", t.name),
                 TriggerKind::Schedule => "enable it (aws scheduler update-schedule ... --state ENABLED), or update the stack, which enables it".to_string(),
             };
-            check(
+            return check(
                 area,
                 &t.name,
                 true,
@@ -298,9 +344,93 @@ fn trigger_check(t: &TriggerFacts) -> Check {
                     "{s} ({}): nothing invokes the function this way; {how}",
                     t.logical_id
                 ),
-            )
+            );
         }
     }
+    let targets = match &t.targets {
+        Err(why) => return unreadable(area, &t.name, &format!("its targets: {why}")),
+        Ok(x) => x,
+    };
+    let problems = target_problems(t, targets, f);
+    if problems.is_empty() {
+        check(area, &t.name, false, format!("ENABLED ({})", t.logical_id))
+    } else {
+        check(
+            area,
+            &t.name,
+            true,
+            format!(
+                "ENABLED, but {} ({}): deploy the stack again to restore it",
+                problems.join("; "),
+                t.logical_id
+            ),
+        )
+    }
+}
+
+/// What is wrong with where a trigger delivers: its function (the one whose logical id its own
+/// starts with, as SAM names a function's events) or, for the forwarding rule, the central bus;
+/// with the stack's dead-letter queue; with a role where one is needed.
+fn target_problems(t: &TriggerFacts, targets: &[TargetFacts], f: &Facts) -> Vec<String> {
+    let mut problems = Vec::new();
+    let expected = match FUNCTIONS.iter().find(|l| t.logical_id.starts_with(*l)) {
+        Some(l) => f
+            .functions
+            .iter()
+            .find(|x| x.logical_id == *l)
+            .map(|x| (format!("its function {}", x.name), x.arn.clone(), false)),
+        None => f
+            .wiring
+            .central_bus_arn
+            .clone()
+            .map(|b| ("the central bus".to_string(), b, true)),
+    };
+    let target = match &expected {
+        Some((what, arn, _)) => {
+            let qualified = format!("{arn}:");
+            let hit = targets
+                .iter()
+                .find(|x| x.arn == *arn || x.arn.starts_with(&qualified));
+            if hit.is_none() {
+                problems.push(format!(
+                    "it does not target {what} ({arn}): what it matches reaches nobody{}",
+                    match targets.len() {
+                        0 => " (it has no target)".to_string(),
+                        n => format!(" (its {n} target(s) are elsewhere)"),
+                    }
+                ));
+            }
+            hit
+        }
+        None if targets.is_empty() => {
+            problems.push("it has no target: what it matches reaches nobody".into());
+            None
+        }
+        None => targets.first(),
+    };
+    let Some(target) = target else {
+        return problems;
+    };
+    if let Some(dlq) = &f.wiring.dead_letter_arn {
+        if target.dead_letter_arn.as_deref() != Some(dlq.as_str()) {
+            problems.push(format!(
+                "its target's dead-letter queue is {} instead of the stack's: an event that cannot be delivered is lost",
+                target.dead_letter_arn.as_deref().unwrap_or("none")
+            ));
+        }
+    }
+    let needs_role = t.kind == TriggerKind::Schedule || expected.as_ref().is_some_and(|e| e.2);
+    if needs_role {
+        match (&target.role_arn, &f.wiring.scheduler_role_arn) {
+            (None, _) => problems.push("its target has no role to invoke with".into()),
+            (Some(role), Some(want)) if t.kind == TriggerKind::Schedule && role != want => problems
+                .push(format!(
+                    "it invokes with role {role}, not the stack's {want}"
+                )),
+            _ => {}
+        }
+    }
+    problems
 }
 
 fn run_checks(f: &Facts, now: DateTime<Utc>) -> Vec<Check> {
@@ -364,13 +494,31 @@ fn alarm_checks(f: &Facts) -> Vec<Check> {
         Err(why) => return vec![unreadable(Area::Alarm, "alarms", why)],
         Ok(a) => a,
     };
-    let firing: Vec<Check> = alarms
+    let needing: Vec<Check> = alarms
         .iter()
-        .filter(|a| a.state == "ALARM")
-        .map(|a| check(Area::Alarm, &a.name, true, format!("ALARM: {}", a.reason)))
+        .filter_map(|a| {
+            let mut problems = Vec::new();
+            if a.state == "ALARM" {
+                problems.push(format!("ALARM: {}", a.reason));
+            }
+            if !a.actions_enabled {
+                problems.push(format!(
+                    "its actions are disabled: when it fires nobody is told (aws cloudwatch enable-alarm-actions --alarm-names {})",
+                    a.name
+                ));
+            } else if let Some(topic) = &f.wiring.topic_arn {
+                if !a.actions.contains(topic) {
+                    problems.push(format!(
+                        "it does not tell the stack's topic {topic} (its actions: {}): deploy the stack again to restore them",
+                        if a.actions.is_empty() { "none".to_string() } else { a.actions.join(", ") }
+                    ));
+                }
+            }
+            (!problems.is_empty()).then(|| check(Area::Alarm, &a.name, true, problems.join("; ")))
+        })
         .collect();
-    if !firing.is_empty() {
-        return firing;
+    if !needing.is_empty() {
+        return needing;
     }
     let waiting = alarms
         .iter()
@@ -378,13 +526,44 @@ fn alarm_checks(f: &Facts) -> Vec<Check> {
         .count();
     let detail = if waiting > 0 {
         format!(
-            "{} alarm(s), none in ALARM ({waiting} without data yet)",
+            "{} alarm(s), none in ALARM, each telling the topic ({waiting} without data yet)",
             alarms.len()
         )
     } else {
-        format!("{} alarm(s), none in ALARM", alarms.len())
+        format!(
+            "{} alarm(s), none in ALARM, each telling the topic",
+            alarms.len()
+        )
     };
     vec![check(Area::Alarm, "alarms", false, detail)]
+}
+
+fn topic_check(f: &Facts) -> Check {
+    let t = match &f.topic {
+        Err(why) => return unreadable(Area::Topic, "topic", why),
+        Ok(t) => t,
+    };
+    match (t.confirmed, t.pending) {
+        (0, 0) => check(
+            Area::Topic,
+            &t.arn,
+            true,
+            "no subscription: nobody is told what the guard does or what its alarms see; deploy with NotificationEmail, or subscribe an address or a chat channel (aws sns subscribe)".into(),
+        ),
+        (0, p) => check(
+            Area::Topic,
+            &t.arn,
+            true,
+            format!("{p} subscription(s) wait for confirmation (the link in the e-mail AWS sent): nobody is told until one is confirmed"),
+        ),
+        (c, 0) => check(Area::Topic, &t.arn, false, format!("{c} confirmed subscription(s)")),
+        (c, p) => check(
+            Area::Topic,
+            &t.arn,
+            false,
+            format!("{c} confirmed subscription(s), {p} waiting for confirmation"),
+        ),
+    }
 }
 
 fn dead_letters_check(f: &Facts) -> Check {
@@ -514,9 +693,10 @@ pub fn judge_status(f: &Facts, now: DateTime<Utc>) -> Status {
         }
     }
     checks.extend(f.functions.iter().map(function_check));
-    checks.extend(f.triggers.iter().map(trigger_check));
+    checks.extend(f.triggers.iter().map(|t| trigger_check(t, f)));
     checks.extend(run_checks(f, now));
     checks.extend(alarm_checks(f));
+    checks.push(topic_check(f));
     checks.push(dead_letters_check(f));
     checks.push(journal_check(f, now));
     checks.push(export_check(f));

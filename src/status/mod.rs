@@ -24,7 +24,7 @@ use macie_guard_core::schedule::liveness::Schedules;
 use macie_guard_core::scope::Scope;
 use macie_guard_core::status::{
     AlarmFacts, Facts, FunctionFacts, FunctionState, HubFacts, OpenEntry, Read, RunLogFacts,
-    StackFacts, TriggerFacts, TriggerKind,
+    StackFacts, TargetFacts, TopicFacts, TriggerFacts, TriggerKind, Wiring,
 };
 
 pub mod xml;
@@ -218,6 +218,9 @@ impl StatusReader {
         FunctionFacts {
             logical_id: r.logical_id.clone(),
             name: r.physical_id.clone(),
+            arn: self
+                .scope()
+                .arn("lambda", &format!("function:{}", r.physical_id)),
             state: read.await,
         }
     }
@@ -228,10 +231,11 @@ impl StatusReader {
             Some((b, n)) => (Some(b.to_string()), n.to_string()),
             None => (None, r.physical_id.clone()),
         };
-        let state = crate::aws::eventbridge(&self.sdk)
+        let client = crate::aws::eventbridge(&self.sdk);
+        let state = client
             .describe_rule()
             .name(&name)
-            .set_event_bus_name(bus)
+            .set_event_bus_name(bus.clone())
             .send()
             .await
             .map_err(|e| crate::error::describe_sdk_error(&e))
@@ -240,12 +244,72 @@ impl StatusReader {
                     .map(|s| s.as_str().to_string())
                     .unwrap_or_default()
             });
+        // A rule has at most 5 targets (EventBridge quotas): one page.
+        let targets = client
+            .list_targets_by_rule()
+            .rule(&name)
+            .set_event_bus_name(bus)
+            .send()
+            .await
+            .map_err(|e| crate::error::describe_sdk_error(&e))
+            .map(|out| {
+                out.targets()
+                    .iter()
+                    .map(|t| TargetFacts {
+                        arn: t.arn().to_string(),
+                        role_arn: t.role_arn().map(str::to_string),
+                        dead_letter_arn: t
+                            .dead_letter_config()
+                            .and_then(|d| d.arn())
+                            .map(str::to_string),
+                    })
+                    .collect()
+            });
         TriggerFacts {
             kind: TriggerKind::Rule,
             logical_id: r.logical_id.clone(),
             name,
             state,
+            targets,
         }
+    }
+
+    fn scope(&self) -> Scope {
+        Scope::new(self.account.clone(), self.region.clone())
+    }
+
+    /// Who the topic tells (ListSubscriptionsByTopic, every page): a subscription waiting
+    /// for its confirmation has the ARN `PendingConfirmation` (SNS API Reference, Subscription).
+    async fn topic(&self, arn: Option<&String>) -> Read<TopicFacts> {
+        let arn = arn.ok_or("the stack has no TopicArn output")?;
+        let client = crate::aws::sns(&self.sdk);
+        let (mut confirmed, mut pending) = (0, 0);
+        let mut token: Option<String> = None;
+        loop {
+            let out = client
+                .list_subscriptions_by_topic()
+                .topic_arn(arn)
+                .set_next_token(token.take())
+                .send()
+                .await
+                .map_err(|e| crate::error::describe_sdk_error(&e))?;
+            for sub in out.subscriptions() {
+                match sub.subscription_arn() {
+                    Some("PendingConfirmation") => pending += 1,
+                    Some("Deleted") | None => {}
+                    Some(_) => confirmed += 1,
+                }
+            }
+            match out.next_token() {
+                Some(t) if !t.is_empty() => token = Some(t.to_string()),
+                _ => break,
+            }
+        }
+        Ok(TopicFacts {
+            arn: arn.clone(),
+            confirmed,
+            pending,
+        })
     }
 
     async fn schedule(&self, r: &Resource, group: Option<&str>, until: Instant) -> TriggerFacts {
@@ -253,7 +317,7 @@ impl StatusReader {
         if let Some(g) = group {
             path.push_str(&format!("?groupName={}", encode(g)));
         }
-        let state = Signed::new(&self.sdk, SCHEDULER)
+        let read = Signed::new(&self.sdk, SCHEDULER)
             .send(
                 &self.region,
                 "GetSchedule",
@@ -263,15 +327,31 @@ impl StatusReader {
             .await
             .map_err(|e| e.to_string())
             .and_then(|text| {
-                serde_json::from_str::<Value>(&text)
-                    .map_err(|e| format!("GetSchedule: {e}"))
-                    .map(|v| v["State"].as_str().unwrap_or_default().to_string())
+                serde_json::from_str::<Value>(&text).map_err(|e| format!("GetSchedule: {e}"))
             });
+        let state = read
+            .as_ref()
+            .map(|v| v["State"].as_str().unwrap_or_default().to_string())
+            .map_err(String::clone);
+        // A schedule has exactly one target (Scheduler API Reference, GetSchedule: Target).
+        let targets = read.map(|v| {
+            let t = &v["Target"];
+            let text = |x: &Value| x.as_str().filter(|s| !s.is_empty()).map(str::to_string);
+            text(&t["Arn"])
+                .map(|arn| TargetFacts {
+                    arn,
+                    role_arn: text(&t["RoleArn"]),
+                    dead_letter_arn: text(&t["DeadLetterConfig"]["Arn"]),
+                })
+                .into_iter()
+                .collect()
+        });
         TriggerFacts {
             kind: TriggerKind::Schedule,
             logical_id: r.logical_id.clone(),
             name: r.physical_id.clone(),
             state,
+            targets,
         }
     }
 
@@ -298,6 +378,15 @@ impl StatusReader {
                     name: a["AlarmName"].as_str().unwrap_or_default().to_string(),
                     state: a["StateValue"].as_str().unwrap_or_default().to_string(),
                     reason: a["StateReason"].as_str().unwrap_or_default().to_string(),
+                    // CloudWatch API Reference, MetricAlarm: ActionsEnabled, AlarmActions.
+                    actions_enabled: a["ActionsEnabled"].as_bool().unwrap_or(true),
+                    actions: a["AlarmActions"]
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .filter_map(Value::as_str)
+                        .map(str::to_string)
+                        .collect(),
                 });
             }
         }
@@ -369,6 +458,30 @@ impl StatusReader {
             .collect();
         let alarms = self.alarms(&alarm_names, until).await;
         let dead_letters = self.dead_letters(outputs.get("DeadLetterQueueUrl")).await;
+        let topic = self.topic(outputs.get("TopicArn")).await;
+        let scope = self.scope();
+        let wiring = Wiring {
+            // An SQS queue's ARN from its URL's last part, the queue's name.
+            dead_letter_arn: outputs
+                .get("DeadLetterQueueUrl")
+                .and_then(|u| u.rsplit('/').next())
+                .map(|name| scope.arn("sqs", name)),
+            topic_arn: outputs.get("TopicArn").cloned(),
+            scheduler_role_arn: of_kind("AWS::IAM::Role")
+                .find(|r| r.logical_id == "SchedulerRole")
+                .map(|r| {
+                    format!(
+                        "arn:{}:iam::{}:role/{}",
+                        scope.partition(),
+                        self.account,
+                        r.physical_id
+                    )
+                }),
+            central_bus_arn: parameters
+                .get("CentralEventBusArn")
+                .filter(|b| !b.is_empty())
+                .cloned(),
+        };
         let key = Scope::new(self.account.clone(), self.region.clone()).journal_key();
         let table = outputs.get("JournalTableName").cloned();
         let (journal, runs) = match &table {
@@ -427,6 +540,8 @@ impl StatusReader {
                 export_check: parameter("ExportCheckSchedule", "rate(1 day)"),
             },
             security_hub,
+            wiring,
+            topic,
         })
     }
 }

@@ -9,7 +9,7 @@ use std::collections::BTreeSet;
 use testkit::workspace_root;
 
 /// SDK method -> IAM action.
-const OPERATIONS: [(&str, &str); 27] = [
+const OPERATIONS: [(&str, &str); 29] = [
     ("query", "dynamodb:Query"),
     ("get_item", "dynamodb:GetItem"),
     ("put_item", "dynamodb:PutItem"),
@@ -55,6 +55,11 @@ const OPERATIONS: [(&str, &str); 27] = [
     ("put_events", "events:PutEvents"),
     ("assume_role", "sts:AssumeRole"),
     ("describe_rule", "events:DescribeRule"),
+    ("list_targets_by_rule", "events:ListTargetsByRule"),
+    (
+        "list_subscriptions_by_topic",
+        "sns:ListSubscriptionsByTopic",
+    ),
     ("get_queue_attributes", "sqs:GetQueueAttributes"),
     ("list_accounts", "organizations:ListAccounts"),
     (

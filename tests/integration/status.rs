@@ -100,6 +100,39 @@ async fn deploy(account: &str, parameters: &[(&str, &str)]) -> (aws_config::SdkC
     (conf, Value::Object(outputs))
 }
 
+/// Someone who reads the topic: a queue of the stack's account, subscribed (SNS confirms a
+/// queue of the topic's own account at once; an e-mail waits for its link).
+async fn subscribe(conf: &aws_config::SdkConfig, outputs: &Value) {
+    let sqs = macie_guard::aws::sqs(conf);
+    let url = sqs
+        .create_queue()
+        .queue_name("ops-inbox")
+        .send()
+        .await
+        .unwrap()
+        .queue_url()
+        .unwrap()
+        .to_string();
+    let arn = sqs
+        .get_queue_attributes()
+        .queue_url(&url)
+        .attribute_names(aws_sdk_sqs::types::QueueAttributeName::QueueArn)
+        .send()
+        .await
+        .unwrap()
+        .attributes()
+        .unwrap()[&aws_sdk_sqs::types::QueueAttributeName::QueueArn]
+        .clone();
+    macie_guard::aws::sns(conf)
+        .subscribe()
+        .topic_arn(outputs["TopicArn"].as_str().unwrap())
+        .protocol("sqs")
+        .endpoint(arn)
+        .send()
+        .await
+        .unwrap();
+}
+
 fn zip_of_bootstrap() -> Vec<u8> {
     // An empty zip archive (the end-of-central-directory record alone): Lambda's code is not
     // run here.
@@ -171,6 +204,7 @@ fn record(kind: RunKind, ago: Duration, worst: Option<Severity>) -> RunRecord {
 async fn a_healthy_stack_needs_nothing_and_says_what_it_saw() {
     let account = "210000000001";
     let (conf, outputs) = deploy(account, &[]).await;
+    subscribe(&conf, &outputs).await;
     assert_eq!(outputs["Version"], env!("CARGO_PKG_VERSION"));
     let table = outputs["JournalTableName"].as_str().unwrap().to_string();
     let scope = format!("{account}#{REGION}");
@@ -205,6 +239,7 @@ async fn a_healthy_stack_needs_nothing_and_says_what_it_saw() {
         "schedule",
         "run",
         "alarm",
+        "topic",
         "dead-letters",
         "journal",
         "export",
@@ -269,6 +304,76 @@ async fn a_broken_stack_has_each_broken_part_named() {
         "PUT",
         &format!("/2017-10-31/functions/{export_fn}/concurrency"),
         &json!({"ReservedConcurrentExecutions": 0}),
+    );
+    // The tags rule without its target; the export changes rule's target without the
+    // dead-letter queue.
+    let events = macie_guard::aws::eventbridge(&conf);
+    let named = |part: &str| {
+        rules
+            .rules()
+            .iter()
+            .filter_map(|r| r.name())
+            .find(|n| n.contains(part))
+            .unwrap()
+            .to_string()
+    };
+    let tagged = named("MacieTagged");
+    let ids: Vec<String> = events
+        .list_targets_by_rule()
+        .rule(&tagged)
+        .send()
+        .await
+        .unwrap()
+        .targets()
+        .iter()
+        .map(|t| t.id().to_string())
+        .collect();
+    events
+        .remove_targets()
+        .rule(&tagged)
+        .set_ids(Some(ids))
+        .send()
+        .await
+        .unwrap();
+    let changes = named("ConfigurationChanges");
+    let target = events
+        .list_targets_by_rule()
+        .rule(&changes)
+        .send()
+        .await
+        .unwrap()
+        .targets()[0]
+        .clone();
+    events
+        .put_targets()
+        .rule(&changes)
+        .targets(
+            aws_sdk_eventbridge::types::Target::builder()
+                .id(target.id())
+                .arn(target.arn())
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    // Every alarm's actions disabled (they still change state; nobody is told).
+    let alarm_names: Vec<String> = testkit::moto_json(
+        &key,
+        "monitoring",
+        "GraniteServiceVersion20100801.DescribeAlarms",
+        json!({}),
+    )["MetricAlarms"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["AlarmName"].as_str().unwrap().to_string())
+        .collect();
+    testkit::moto_json(
+        &key,
+        "monitoring",
+        "GraniteServiceVersion20100801.DisableAlarmActions",
+        json!({"AlarmNames": alarm_names}),
     );
     // An alarm in ALARM.
     let alarm = testkit::moto_json(
@@ -339,8 +444,12 @@ async fn a_broken_stack_has_each_broken_part_named() {
     );
     let status = &json_of(&out)["status"];
     let got = attention(status);
-    let want: BTreeSet<String> = [
+    let topic = outputs["TopicArn"].as_str().unwrap();
+    let mut want: BTreeSet<String> = [
         format!("rule {health}"),
+        format!("rule {tagged}"),
+        format!("rule {changes}"),
+        format!("topic {topic}"),
         format!("function {export_fn}"),
         format!("alarm {alarm}"),
         "dead-letters dead-letter queue".to_string(),
@@ -350,6 +459,7 @@ async fn a_broken_stack_has_each_broken_part_named() {
         "security-hub Security Hub".to_string(),
     ]
     .into();
+    want.extend(alarm_names.iter().map(|a| format!("alarm {a}")));
     assert_eq!(got, want, "{status:#}");
     assert_eq!(status["attention"], want.len());
 
@@ -362,7 +472,19 @@ async fn a_broken_stack_has_each_broken_part_named() {
     );
     assert!(text.contains("reserved concurrency 0"), "{text}");
     assert!(text.contains("1 waiting"), "{text}");
-    assert!(text.contains("8 check(s) need attention"), "{text}");
+    assert!(
+        text.contains(&format!("{} check(s) need attention", want.len())),
+        "{text}"
+    );
+    for says in [
+        "it does not target its function",
+        "(it has no target)",
+        "dead-letter queue is none instead of the stack's",
+        "its actions are disabled: when it fires nobody is told",
+        "no subscription: nobody is told",
+    ] {
+        assert!(text.contains(says), "{says}: {text}");
+    }
 }
 
 #[tokio::test]
@@ -390,7 +512,8 @@ async fn no_stack_is_a_clear_error() {
 #[tokio::test]
 async fn org_status_reads_each_account_through_its_read_role() {
     let account = "210000000004";
-    deploy(account, &[("OperatorAccountId", ACCOUNT)]).await;
+    let (conf, outputs) = deploy(account, &[("OperatorAccountId", ACCOUNT)]).await;
+    subscribe(&conf, &outputs).await;
     // The operator: the default test credentials' account.
     let operator = stand_in_config(&moto().url).await;
     let out = status_cli(

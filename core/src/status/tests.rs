@@ -31,6 +31,7 @@ fn healthy() -> Facts {
             .map(|l| FunctionFacts {
                 logical_id: l.to_string(),
                 name: format!("macie-guard-{l}-ABC"),
+                arn: format!("arn:aws:lambda:us-east-1:111122223333:function:macie-guard-{l}-ABC"),
                 state: Ok(FunctionState {
                     state: "Active".into(),
                     state_reason: None,
@@ -45,18 +46,41 @@ fn healthy() -> Facts {
                 logical_id: "ExpiryGuardFunctionMacieHealth".into(),
                 name: "macie-guard-Health-1".into(),
                 state: Ok("ENABLED".into()),
+                targets: Ok(vec![TargetFacts {
+                    arn: EXPIRY_ARN.into(),
+                    role_arn: None,
+                    dead_letter_arn: Some(DLQ.into()),
+                }]),
             },
             TriggerFacts {
                 kind: TriggerKind::Schedule,
                 logical_id: "ExpiryGuardFunctionSweep".into(),
                 name: "macie-guard-Sweep-1".into(),
                 state: Ok("ENABLED".into()),
+                targets: Ok(vec![TargetFacts {
+                    arn: EXPIRY_ARN.into(),
+                    role_arn: Some(SCHEDULER_ROLE.into()),
+                    dead_letter_arn: Some(DLQ.into()),
+                }]),
+            },
+            TriggerFacts {
+                kind: TriggerKind::Rule,
+                logical_id: "ForwardToCentralBusRule".into(),
+                name: "macie-guard-Forward-1".into(),
+                state: Ok("ENABLED".into()),
+                targets: Ok(vec![TargetFacts {
+                    arn: BUS.into(),
+                    role_arn: Some("arn:aws:iam::111122223333:role/forward".into()),
+                    dead_letter_arn: Some(DLQ.into()),
+                }]),
             },
         ],
         alarms: Ok(vec![AlarmFacts {
             name: "macie-guard-SweepOverdueAlarm-1".into(),
             state: "OK".into(),
             reason: "fine".into(),
+            actions_enabled: true,
+            actions: vec![TOPIC.into()],
         }]),
         dead_letters: Ok(0),
         journal: Ok(vec![]),
@@ -72,8 +96,26 @@ fn healthy() -> Facts {
             export_check: "rate(1 day)".into(),
         },
         security_hub: HubFacts::On(Ok(true)),
+        wiring: Wiring {
+            dead_letter_arn: Some(DLQ.into()),
+            topic_arn: Some(TOPIC.into()),
+            scheduler_role_arn: Some(SCHEDULER_ROLE.into()),
+            central_bus_arn: Some(BUS.into()),
+        },
+        topic: Ok(TopicFacts {
+            arn: TOPIC.into(),
+            confirmed: 1,
+            pending: 0,
+        }),
     }
 }
+
+const EXPIRY_ARN: &str =
+    "arn:aws:lambda:us-east-1:111122223333:function:macie-guard-ExpiryGuardFunction-ABC";
+const DLQ: &str = "arn:aws:sqs:us-east-1:111122223333:macie-guard-DeadLetterQueue-1";
+const TOPIC: &str = "arn:aws:sns:us-east-1:111122223333:macie-guard-Topic-1";
+const SCHEDULER_ROLE: &str = "arn:aws:iam::111122223333:role/macie-guard-SchedulerRole-1";
+const BUS: &str = "arn:aws:events:us-east-1:999999999999:event-bus/central";
 
 fn attention(f: &Facts) -> Vec<(Area, String)> {
     judge_status(f, now())
@@ -96,6 +138,7 @@ fn a_healthy_stack_needs_nothing() {
         Area::Schedule,
         Area::Run,
         Area::Alarm,
+        Area::Topic,
         Area::DeadLetters,
         Area::Journal,
         Area::Export,
@@ -154,6 +197,53 @@ fn each_broken_part_is_one_check_needing_attention() {
         (Area::DeadLetters, "could not be read: AccessDenied", |f| {
             f.dead_letters = Err("AccessDenied".into())
         }),
+        // Every link from a trigger to a person.
+        (Area::Rule, "(it has no target)", |f| {
+            f.triggers[0].targets = Ok(vec![])
+        }),
+        (Area::Rule, "its 1 target(s) are elsewhere", |f| {
+            f.triggers[0].targets.as_mut().unwrap()[0].arn =
+                "arn:aws:lambda:us-east-1:111122223333:function:other".into()
+        }),
+        (Area::Rule, "dead-letter queue is none", |f| {
+            f.triggers[0].targets.as_mut().unwrap()[0].dead_letter_arn = None
+        }),
+        (Area::Rule, "could not be read: its targets", |f| {
+            f.triggers[0].targets = Err("AccessDenied".into())
+        }),
+        (Area::Rule, "does not target the central bus", |f| {
+            f.triggers[2].targets.as_mut().unwrap()[0].arn =
+                "arn:aws:events:us-east-1:999999999999:event-bus/elsewhere".into()
+        }),
+        (Area::Rule, "no role to invoke with", |f| {
+            f.triggers[2].targets.as_mut().unwrap()[0].role_arn = None
+        }),
+        (Area::Schedule, "no role to invoke with", |f| {
+            f.triggers[1].targets.as_mut().unwrap()[0].role_arn = None
+        }),
+        (Area::Schedule, "not the stack's", |f| {
+            f.triggers[1].targets.as_mut().unwrap()[0].role_arn =
+                Some("arn:aws:iam::111122223333:role/other".into())
+        }),
+        (Area::Schedule, "it does not target its function", |f| {
+            f.triggers[1].targets.as_mut().unwrap()[0].arn = "arn:aws:sqs:x".into()
+        }),
+        (
+            Area::Alarm,
+            "enable-alarm-actions --alarm-names macie-guard-SweepOverdueAlarm-1",
+            |f| f.alarms.as_mut().unwrap()[0].actions_enabled = false,
+        ),
+        (Area::Alarm, "does not tell the stack's topic", |f| {
+            f.alarms.as_mut().unwrap()[0].actions = vec![]
+        }),
+        (Area::Topic, "no subscription: nobody is told", |f| {
+            f.topic.as_mut().unwrap().confirmed = 0
+        }),
+        (Area::Topic, "wait for confirmation", |f| {
+            let t = f.topic.as_mut().unwrap();
+            t.confirmed = 0;
+            t.pending = 1;
+        }),
     ];
     for (area, says, break_it) in cases {
         let mut f = healthy();
@@ -178,6 +268,10 @@ fn what_is_fine_is_not_attention() {
     f.cli_version = "0.3.0".into();
     f.security_hub = HubFacts::Off;
     f.alarms.as_mut().unwrap()[0].state = "INSUFFICIENT_DATA".into();
+    // A rule's target qualified by a version or alias; a subscription waiting beside one
+    // confirmed.
+    f.triggers[0].targets.as_mut().unwrap()[0].arn = format!("{EXPIRY_ARN}:live");
+    f.topic.as_mut().unwrap().pending = 1;
     let s = judge_status(&f, now());
     assert_eq!(s.attention, 0, "{:#?}", s.checks);
     let stack = &s.checks[0];
