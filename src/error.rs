@@ -52,6 +52,10 @@ pub enum Error {
     #[error("job {job_id} cannot be recreated as it was: {missing} no longer exist(s) in this account and Region; nothing was created (recreate them, or edit the definition and create the job yourself)")]
     Missing { job_id: String, missing: String },
 
+    /// The CLI's own journal file could not be used.
+    #[error("the CLI's journal {path}: {message}")]
+    JournalFile { path: String, message: String },
+
     /// Some jobs failed; the others were handled and reported. The Lambda adapter fails the
     /// invocation so that it is retried, and a retry re-reads each job before acting.
     #[error("{failed} of {total} job(s) failed: {first}; the others were handled (see the report), and a retry re-reads each job before acting")]
@@ -168,6 +172,7 @@ impl Error {
             Error::Notify { .. } => "NotificationFailed",
             Error::Events { .. } => "EventsFailed",
             Error::JournalSchema { .. } => "JournalSchemaNewer",
+            Error::JournalFile { .. } => "JournalFile",
             Error::NoStack { .. } => "NoStack",
             Error::Recreate(_) => "NotRecreatable",
             Error::Missing { .. } => "DefinitionMissing",

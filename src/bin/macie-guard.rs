@@ -238,9 +238,14 @@ async fn env(cli: &Cli) -> Result<Env, Error> {
     })
 }
 
+/// The expiry guard as the CLI runs it. Its journal: the stack's table when given; else, for
+/// a run that may change jobs (`changes`, and not a dry run), the CLI's own journal file, so
+/// that a run killed between two calls leaves a record the next run finishes; else the
+/// process's own (a read changes nothing).
 fn expiry_guard(
     cli: &Cli,
     e: Env,
+    changes: bool,
 ) -> Result<ExpiryGuard<aws_sdk_macie2::Client, Channels<AnyNotifier>, AnyJournal>, Error> {
     let mut config = expiry_config(&process_env())?;
     if let Some(p) = cli.default_policy {
@@ -251,13 +256,29 @@ fn expiry_guard(
         .journal_table
         .clone()
         .or_else(|| process_env().string("JOURNAL_TABLE"));
+    let journal = match table {
+        Some(t) => journal::open(&e.sdk, Some(t)),
+        None if changes && !config.dry_run => {
+            let dir = journal::file::state_dir(|k| std::env::var(k).ok()).ok_or_else(|| {
+                Error::config(
+                    "MACIE_GUARD_STATE_DIR",
+                    "",
+                    "no directory for the CLI's journal (no HOME either): set MACIE_GUARD_STATE_DIR, or give the stack's --journal-table",
+                )
+            })?;
+            AnyJournal::File(journal::file::FileJournal::open(
+                &dir, &e.account, &e.region,
+            )?)
+        }
+        None => AnyJournal::Memory(journal::memory::MemoryJournal::new()),
+    };
     Ok(ExpiryGuard::new(
         e.macie,
         e.outbound,
         config,
         macie_guard_core::scope::Scope::new(e.account, e.region),
     )
-    .with_journal(journal::open(&e.sdk, table)))
+    .with_journal(journal))
 }
 
 fn export_guard(
@@ -284,22 +305,42 @@ fn export_exit(r: &Told<ExportReport>) -> ExitCode {
     }
 }
 
+/// SIGINT (Ctrl-C), as a stream: a second one is never lost between two listeners.
+fn interrupts() -> Result<tokio::signal::unix::Signal, Error> {
+    tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt()).map_err(|e| {
+        Error::config(
+            "SIGINT",
+            "",
+            format!("cannot listen for Ctrl-C ({e}): nothing was changed"),
+        )
+    })
+}
+
 fn print_json<T: serde::Serialize>(v: &T) {
     println!("{}", serde_json::to_string_pretty(v).unwrap_or_default());
 }
 
 async fn run_expiry(cli: &Cli, e: Env, event: ExpiryEvent) -> Result<ExitCode, Error> {
-    let guard = expiry_guard(cli, e)?;
+    let guard = expiry_guard(cli, e, true)?;
     // Ctrl-C: take no new job, finish the ones in flight (a keep-paused job is paused again)
-    // and report; a second Ctrl-C quits at once, and the leases of its jobs end within a
-    // minute for the next run to finish them.
+    // and report; a second Ctrl-C quits at once. Every change in flight is in the journal
+    // before its first call, so the next run finishes it: the message says which run.
     let stop = guard.stop.clone();
+    let after_quit = match &guard.journal {
+        AnyJournal::Dynamo(_) => "the changes in flight are in the stack's journal: the journal watch (within minutes) or the next run finishes them once their leases end (about two minutes)".to_string(),
+        AnyJournal::File(f) => format!(
+            "the changes in flight are in {}: the next macie-guard run that changes jobs in this account and Region (sweep, handle) finishes them first",
+            f.path().display()
+        ),
+        AnyJournal::Memory(_) => "nothing was changed (dry run)".to_string(),
+    };
+    let mut interrupts = interrupts()?;
     tokio::spawn(async move {
-        if tokio::signal::ctrl_c().await.is_ok() {
+        if interrupts.recv().await.is_some() {
             stop.store(true, std::sync::atomic::Ordering::Relaxed);
             eprintln!("macie-guard: stopping: finishing the jobs in flight, taking no new one (Ctrl-C again to quit at once)");
-            if tokio::signal::ctrl_c().await.is_ok() {
-                eprintln!("macie-guard: quit; the jobs in flight are finished by the next run once their leases end (within a minute)");
+            if interrupts.recv().await.is_some() {
+                eprintln!("macie-guard: quit; {after_quit}");
                 std::process::exit(130);
             }
         }
@@ -331,7 +372,7 @@ async fn run_export(cli: &Cli, e: Env, event: ExportEvent) -> Result<ExitCode, E
 }
 
 async fn jobs(cli: &Cli, e: Env) -> Result<ExitCode, Error> {
-    let jobs = expiry_guard(cli, e)?.paused_jobs(Utc::now()).await?;
+    let jobs = expiry_guard(cli, e, false)?.paused_jobs(Utc::now()).await?;
     if cli.json {
         print_json(&jobs);
         return Ok(ExitCode::SUCCESS);
@@ -551,7 +592,7 @@ impl Handler for CliHandler<'_> {
         let e = env(self.cli).await?;
         match event {
             Routed::Expiry(ev) => {
-                let guard = expiry_guard(self.cli, e)?;
+                let guard = expiry_guard(self.cli, e, true)?;
                 let summary = Box::pin(guard.handle(&ev, Utc::now())).await?;
                 if let Some(f) = summary.failures() {
                     return Err(Error::from(f));

@@ -1,5 +1,6 @@
 //! The journal of one process (the CLI without `JOURNAL_TABLE`, and tests).
 
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 
@@ -8,8 +9,27 @@ use macie_guard_core::expiry::policy::Action;
 
 use super::{claimable, Claim, Entry, Journal, Watch};
 
-/// The journal of one process: no crash protection across processes (the CLI without a
-/// table, tests of the orchestration).
+/// Everything a [`MemoryJournal`] holds, as plain data.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Snapshot {
+    /// (scope, entry)
+    pub entries: Vec<(String, Entry)>,
+    pub receipts: Vec<Receipt>,
+    /// (scope, watch)
+    pub watches: Vec<(String, Watch)>,
+}
+
+/// A change carried out: that decision is not made again.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Receipt {
+    pub scope: String,
+    pub job_id: String,
+    pub paused_at: String,
+    pub action: Action,
+}
+
+/// The journal of one process: no crash protection across processes by itself (tests of the
+/// orchestration; the CLI keeps it in a file, [`super::file::FileJournal`]).
 #[derive(Debug, Default)]
 pub struct MemoryJournal {
     entries: Mutex<BTreeMap<(String, String), Entry>>,
@@ -20,6 +40,59 @@ pub struct MemoryJournal {
 impl MemoryJournal {
     pub fn new() -> MemoryJournal {
         MemoryJournal::default()
+    }
+
+    /// Everything it holds, as plain data (the CLI's journal file).
+    pub fn snapshot(&self) -> Snapshot {
+        let pair = |(s, j): &(String, String)| (s.clone(), j.clone());
+        Snapshot {
+            entries: self
+                .lock()
+                .iter()
+                .map(|((s, _), e)| (s.clone(), e.clone()))
+                .collect(),
+            receipts: self
+                .receipts
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .iter()
+                .map(|(k, (paused_at, action))| {
+                    let (scope, job_id) = pair(k);
+                    Receipt {
+                        scope,
+                        job_id,
+                        paused_at: paused_at.clone(),
+                        action: *action,
+                    }
+                })
+                .collect(),
+            watches: self
+                .lock_watches()
+                .iter()
+                .map(|((s, _), w)| (s.clone(), w.clone()))
+                .collect(),
+        }
+    }
+
+    /// A journal holding `snapshot`.
+    pub fn restore(snapshot: Snapshot) -> MemoryJournal {
+        let j = MemoryJournal::new();
+        *j.lock() = snapshot
+            .entries
+            .into_iter()
+            .map(|(s, e)| ((s, e.job_id.clone()), e))
+            .collect();
+        *j.receipts.lock().unwrap_or_else(|p| p.into_inner()) = snapshot
+            .receipts
+            .into_iter()
+            .map(|r| ((r.scope, r.job_id), (r.paused_at, r.action)))
+            .collect();
+        *j.lock_watches() = snapshot
+            .watches
+            .into_iter()
+            .map(|(s, w)| ((s, w.job_id.clone()), w))
+            .collect();
+        j
     }
 
     /// Every entry, for tests.

@@ -31,20 +31,21 @@
 //! Both implement [`Journal`]; [`AnyJournal`] is the one the stack configures.
 
 use chrono::{DateTime, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::future::Future;
 
 use crate::error::Result;
 use macie_guard_core::expiry::policy::{Action, Policy};
 
 pub mod dynamo;
+pub mod file;
 pub mod memory;
 
 use dynamo::DynamoJournal;
 use memory::MemoryJournal;
 
 /// One job's open change.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Entry {
     pub job_id: String,
     /// The invocation holding the lease.
@@ -76,7 +77,7 @@ impl Entry {
 /// cancelled can tell Macie's expiry from a person's cancellation
 /// (`expiry::recreate::watched`). Kept beside the entries (`jobId` = `watch#<job id>`), and
 /// by TTL no longer than [`RECEIPT_DAYS`] after its expiry.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Watch {
     pub job_id: String,
     pub name: String,
@@ -248,60 +249,48 @@ fn claimable(existing: Option<&Entry>, owner: &str, now: i64) -> bool {
     }
 }
 
-/// The journal the stack configures (`JOURNAL_TABLE`), or the process's own.
+/// The journal the stack configures (`JOURNAL_TABLE`), the CLI's file, or the process's own.
 pub enum AnyJournal {
     Dynamo(DynamoJournal),
+    File(file::FileJournal),
     Memory(MemoryJournal),
+}
+
+/// The same call on whichever journal it is.
+macro_rules! on_each {
+    ($self:ident, $j:ident => $call:expr) => {
+        match $self {
+            AnyJournal::Dynamo($j) => $call,
+            AnyJournal::File($j) => $call,
+            AnyJournal::Memory($j) => $call,
+        }
+    };
 }
 
 impl Journal for AnyJournal {
     async fn entries(&self, scope: &str) -> Result<Vec<Entry>> {
-        match self {
-            AnyJournal::Dynamo(j) => j.entries(scope).await,
-            AnyJournal::Memory(j) => j.entries(scope).await,
-        }
+        on_each!(self, j => j.entries(scope).await)
     }
     async fn claim(&self, scope: &str, entry: &Entry, now: i64) -> Result<Claim> {
-        match self {
-            AnyJournal::Dynamo(j) => j.claim(scope, entry, now).await,
-            AnyJournal::Memory(j) => j.claim(scope, entry, now).await,
-        }
+        on_each!(self, j => j.claim(scope, entry, now).await)
     }
     async fn release(&self, scope: &str, job_id: &str, owner: &str, made: bool) -> Result<()> {
-        match self {
-            AnyJournal::Dynamo(j) => j.release(scope, job_id, owner, made).await,
-            AnyJournal::Memory(j) => j.release(scope, job_id, owner, made).await,
-        }
+        on_each!(self, j => j.release(scope, job_id, owner, made).await)
     }
     async fn hand_over(&self, scope: &str, job_id: &str, owner: &str) -> Result<()> {
-        match self {
-            AnyJournal::Dynamo(j) => j.hand_over(scope, job_id, owner).await,
-            AnyJournal::Memory(j) => j.hand_over(scope, job_id, owner).await,
-        }
+        on_each!(self, j => j.hand_over(scope, job_id, owner).await)
     }
     async fn renew(&self, scope: &str, job_id: &str, owner: &str, until: i64) -> Result<bool> {
-        match self {
-            AnyJournal::Dynamo(j) => j.renew(scope, job_id, owner, until).await,
-            AnyJournal::Memory(j) => j.renew(scope, job_id, owner, until).await,
-        }
+        on_each!(self, j => j.renew(scope, job_id, owner, until).await)
     }
     async fn watch(&self, scope: &str, watch: &Watch) -> Result<()> {
-        match self {
-            AnyJournal::Dynamo(j) => j.watch(scope, watch).await,
-            AnyJournal::Memory(j) => j.watch(scope, watch).await,
-        }
+        on_each!(self, j => j.watch(scope, watch).await)
     }
     async fn watches(&self, scope: &str) -> Result<Vec<Watch>> {
-        match self {
-            AnyJournal::Dynamo(j) => j.watches(scope).await,
-            AnyJournal::Memory(j) => j.watches(scope).await,
-        }
+        on_each!(self, j => j.watches(scope).await)
     }
     async fn unwatch(&self, scope: &str, job_id: &str) -> Result<()> {
-        match self {
-            AnyJournal::Dynamo(j) => j.unwatch(scope, job_id).await,
-            AnyJournal::Memory(j) => j.unwatch(scope, job_id).await,
-        }
+        on_each!(self, j => j.unwatch(scope, job_id).await)
     }
 }
 

@@ -638,8 +638,24 @@ pub fn endpoint_env(macie: &str, moto: &str) -> Vec<(String, String)> {
             "local-secret".to_string(),
         ),
         ("AWS_EC2_METADATA_DISABLED".to_string(), "true".to_string()),
+        (
+            "MACIE_GUARD_STATE_DIR".to_string(),
+            fresh_state_dir().display().to_string(),
+        ),
     ])
     .collect()
+}
+
+/// A state directory no other process uses (the CLI's journal file lives there): each
+/// process started with [`endpoint_env`] has its own, as separate machines would.
+pub fn fresh_state_dir() -> PathBuf {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static N: AtomicU64 = AtomicU64::new(0);
+    std::env::temp_dir().join(format!(
+        "macie-guard-test-state/{}-{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed)
+    ))
 }
 
 /// A sample event from `events/`.

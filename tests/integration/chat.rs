@@ -506,5 +506,9 @@ async fn a_buttons_tag_is_acted_on_at_once() {
     assert_eq!(status, "USER_PAUSED");
     assert!(left.unwrap() >= 29, "its 30-day clock restarted");
     let (status, left) = rig.status(CANCEL).await;
-    assert_eq!((status.as_str(), left), ("USER_PAUSED", Some(4)));
+    assert_eq!(status, "USER_PAUSED");
+    assert!(
+        matches!(left, Some(4..=5)),
+        "the cancel waits: its pause untouched, {left:?} days left"
+    );
 }

@@ -267,3 +267,134 @@ fn ctrl_c_finishes_the_jobs_in_flight_and_takes_no_new_one() {
         "each job in flight resumed and paused again, no other touched"
     );
 }
+
+/// A second Ctrl-C quits at once, and leaves no job in a state its policy did not ask for
+/// without a record the next run acts on: without a journal table, the CLI keeps its open
+/// changes in a journal file of its own. Signalled at each point between its calls (keep-paused
+/// jobs: resumed, then paused again; the calls answered slowly so that one is in flight when the
+/// signal comes, and dies with the process), then a sweep: every job is paused, its 30-day
+/// clock restarted, and the message said where the record was.
+#[test]
+fn a_second_ctrl_c_leaves_a_record_the_next_sweep_finishes() {
+    const JOBS: usize = 6;
+    let jobs: Vec<Value> = (0..JOBS)
+        .map(|i| {
+            json!({"jobId": format!("{i:032x}"), "name": format!("keep-{i}"), "jobStatus": "USER_PAUSED",
+                   "pausedDaysAgo": 29.0, "tags": {"macie-guard:on-expiry": "keep-paused"}})
+        })
+        .collect();
+    // After the k-th update Macie made (0: before the first), one job at a time (resume 1,
+    // pause 2, resume 3, ...: the next call is in flight when the signals come); and once with
+    // every job at once, where the run may also end by itself before the second signal.
+    for (k, concurrency) in [
+        (0u64, "1"),
+        (1, "1"),
+        (2, "1"),
+        (5, "1"),
+        (11, "1"),
+        (3, "8"),
+    ] {
+        let macie = LocalMacie::start(Some(&json!({ "jobs": jobs })));
+        let state = testkit::fresh_state_dir();
+        let run = |slow: bool| {
+            if slow {
+                macie.control(
+                    "POST",
+                    "/_local/latency",
+                    Some(&json!({"operation": "UpdateClassificationJob", "ms": 400})),
+                );
+            } else {
+                macie.control(
+                    "POST",
+                    "/_local/latency",
+                    Some(&json!({"operation": "UpdateClassificationJob", "ms": 0})),
+                );
+            }
+            let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_macie-guard"));
+            cmd.args(["sweep", "--json"])
+                .current_dir(testkit::workspace_root())
+                .envs(testkit::endpoint_env(macie.url(), &testkit::moto().url))
+                .env("MACIE_GUARD_STATE_DIR", &state)
+                .env("SWEEP_CONCURRENCY", concurrency)
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped());
+            for var in [
+                "NOTIFICATION_TOPIC_ARN",
+                "JOURNAL_TABLE",
+                "DEFAULT_POLICY",
+                "DRY_RUN",
+            ] {
+                cmd.env_remove(var);
+            }
+            cmd.spawn().expect("run macie-guard")
+        };
+        let child = run(true);
+        let started = std::time::Instant::now();
+        let reached = || {
+            if k == 0 {
+                macie.calls("DescribeClassificationJob") >= JOBS as u64
+            } else {
+                macie.calls("UpdateClassificationJob") >= k
+            }
+        };
+        while !reached() {
+            assert!(started.elapsed().as_secs() < 30, "k={k}: never reached");
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        for _ in 0..2 {
+            let sent = std::process::Command::new("kill")
+                .args(["-INT", &child.id().to_string()])
+                .status()
+                .expect("kill -INT");
+            assert!(sent.success());
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        let out = child.wait_with_output().expect("the CLI ends");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let ended_by_itself = concurrency != "1" && out.status.code() == Some(0);
+        if !ended_by_itself {
+            assert_eq!(out.status.code(), Some(130), "k={k}: {stderr}");
+            assert!(
+                stderr.contains(&format!(
+                    "quit; the changes in flight are in {}",
+                    state.display()
+                )) && stderr.contains("finishes them first"),
+                "k={k}: {stderr}"
+            );
+        }
+        let running = (0..JOBS)
+            .filter(|i| {
+                let (_, _, body) = macie.raw("GET", &format!("/jobs/{i:032x}"), "");
+                serde_json::from_str::<Value>(&body).unwrap()["jobStatus"] == "RUNNING"
+            })
+            .count();
+        // The next sweep, a moment later (the killed run's leases have not ended).
+        let after = run(false).wait_with_output().expect("the next sweep");
+        assert!(
+            after.status.success(),
+            "k={k}: {}",
+            String::from_utf8_lossy(&after.stderr)
+        );
+        let summary: Value = serde_json::from_slice(&after.stdout).unwrap();
+        if running > 0 {
+            assert!(
+                summary["recovered"].as_u64().unwrap() >= running as u64,
+                "k={k}: {running} left running, recovered: {summary}"
+            );
+        }
+        for i in 0..JOBS {
+            let (_, _, body) = macie.raw("GET", &format!("/jobs/{i:032x}"), "");
+            let job: Value = serde_json::from_str(&body).unwrap();
+            assert_eq!(job["jobStatus"], "USER_PAUSED", "k={k}: job {i}: {job}");
+            let paused_at = chrono::DateTime::parse_from_rfc3339(
+                job["userPausedDetails"]["jobPausedAt"].as_str().unwrap(),
+            )
+            .unwrap();
+            assert!(
+                chrono::Utc::now() - paused_at.with_timezone(&chrono::Utc)
+                    < chrono::Duration::minutes(5),
+                "k={k}: job {i} was not paused again: {job}"
+            );
+        }
+    }
+}

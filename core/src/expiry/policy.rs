@@ -1,7 +1,7 @@
 //! What to do about a paused job: pure functions over plain data, no I/O.
 
 use chrono::{DateTime, Duration, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt;
 use std::str::FromStr;
@@ -81,7 +81,7 @@ impl JobType {
 }
 
 /// What a job owner (tag) or the stack (default) asks for when a paused job nears expiry.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Policy {
     /// Resume the job (UpdateClassificationJob → RUNNING).
@@ -363,7 +363,7 @@ pub fn resolve_policy(
 }
 
 /// A change to make to a job.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Action {
     Resume,
