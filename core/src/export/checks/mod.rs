@@ -38,6 +38,8 @@ struct Ctx<'a> {
     config_resource: String,
     bucket_arn: String,
     key_arn: String,
+    /// The key's Region and account, from its ARN.
+    key_home: Option<(String, String)>,
     prefix: String,
     out: Vec<Finding>,
 }
@@ -77,7 +79,37 @@ impl Ctx<'_> {
         })
     }
 
+    /// Whether a key policy naming Macie's regional service principal may be refused: Macie
+    /// runs in an opt-in Region (its principal is `macie.<region>.amazonaws.com`) and the key
+    /// sits in another Region or another account, where KMS need not know that principal (it
+    /// has refused such policies with "Invalid Service Principal" where the key's account had
+    /// not enabled the Region: awslabs/landing-zone-accelerator-on-aws#1054; docs/aws-behaviour.md).
+    fn regional_principal_may_be_refused(&self) -> bool {
+        let regional = self.principal != "macie.amazonaws.com";
+        regional
+            && self
+                .key_home
+                .as_ref()
+                .is_some_and(|(region, account)| region != self.region || account != self.account)
+    }
+
+    /// The statement Macie needs in the key policy. Where the regional principal may be
+    /// refused, the form KMS takes in any Region and account: no named principal, only an AWS
+    /// service acting for Macie's export configuration or jobs in this account and Region
+    /// (aws:PrincipalIsAWSService, aws:SourceAccount, aws:SourceArn).
     fn key_statement(&self) -> Value {
+        if self.regional_principal_may_be_refused() {
+            let mut condition = self.source_conditions();
+            condition["Bool"] = json!({"aws:PrincipalIsAWSService": "true"});
+            return json!({
+                "Sid": "AllowMacieToUseTheKey",
+                "Effect": "Allow",
+                "Principal": "*",
+                "Action": ["kms:GenerateDataKey", "kms:Encrypt"],
+                "Resource": "*",
+                "Condition": condition,
+            });
+        }
         json!({
             "Sid": "AllowMacieToUseTheKey",
             "Effect": "Allow",
@@ -86,6 +118,18 @@ impl Ctx<'_> {
             "Resource": "*",
             "Condition": self.source_conditions(),
         })
+    }
+
+    /// What the fix of a key-policy finding adds about the statement's form.
+    fn key_statement_note(&self) -> String {
+        if !self.regional_principal_may_be_refused() {
+            return String::new();
+        }
+        let (region, account) = self.key_home.clone().unwrap_or_default();
+        format!(
+            " Macie in the opt-in Region {} acts as {}; the key is in {region}, account {account}, where KMS may refuse a key policy naming that principal (\"Invalid Service Principal\", unless that account has enabled {}). So the statement names no principal and admits only an AWS service acting for Macie's export configuration or jobs in {} of account {}. Where the key's account has enabled {}, {{\"Service\": \"{}\"}} as the principal works too.",
+            self.region, self.principal, self.region, self.region, self.account, self.region, self.principal
+        )
     }
 
     fn bucket_statements(&self) -> Value {
@@ -182,6 +226,7 @@ pub fn check(f: &ExportFacts) -> Vec<Finding> {
         ),
         bucket_arn: String::new(),
         key_arn: String::new(),
+        key_home: None,
         prefix: String::new(),
         out: Vec::new(),
     };
@@ -189,6 +234,10 @@ pub fn check(f: &ExportFacts) -> Vec<Finding> {
         return c.out;
     };
     let fields = check_fields(&mut c, dest);
+    c.key_home = fields
+        .key_parts
+        .as_ref()
+        .map(|(_, region, account, _)| (region.clone(), account.clone()));
     let bucket_region = check_bucket(&mut c, f, dest, &fields);
     let key_found = check_key(&mut c, f, &fields, bucket_region.as_deref());
     if key_found {

@@ -21,7 +21,7 @@ pub(super) fn check_key_policy(c: &mut Ctx<'_>, f: &ExportFacts, fields: &Fields
                 format!("The key belongs to account {key_account}: GetKeyPolicy works only there. Ask that account's administrator to check that the key policy has the statement below (or run macie-guard check-export with that account's credentials).")
             } else {
                 "Allow the function kms:GetKeyPolicy, or check by hand that the key policy has the statement below.".to_string()
-            };
+            } + &c.key_statement_note();
             c.push(
                 "KEY_POLICY_UNVERIFIED",
                 Severity::Warning,
@@ -40,7 +40,10 @@ pub(super) fn check_key_policy(c: &mut Ctx<'_>, f: &ExportFacts, fields: &Fields
                     "the key {key_arn} has no key policy, so {} may not use it",
                     c.principal
                 ),
-                "Add this statement to the key policy.".into(),
+                format!(
+                    "Add this statement to the key policy.{}",
+                    c.key_statement_note()
+                ),
             );
             c.with_statement(statement);
         }
@@ -120,7 +123,7 @@ pub(super) fn key_policy_findings(c: &mut Ctx<'_>, text: &str, statement: Value)
     if !missing.is_empty() {
         c.push("KEY_POLICY_MISSING_MACIE", Severity::Critical, &key_arn,
             format!("the key policy of {key_arn} does not let {} use the key for {}: Macie cannot encrypt discovery results", c.principal, missing.join(", ")),
-            "Add this statement to the key policy (and remove any Deny that blocks it).".into());
+            format!("Add this statement to the key policy (and remove any Deny that blocks it).{}", c.key_statement_note()));
         c.with_statement(statement);
     } else if !unknown.is_empty() {
         c.push(
@@ -132,7 +135,10 @@ pub(super) fn key_policy_findings(c: &mut Ctx<'_>, text: &str, statement: Value)
                 c.principal,
                 unknown.join("; ")
             ),
-            "Check the key policy by hand; the statement below is what Macie needs.".into(),
+            format!(
+                "Check the key policy by hand; the statement below is what Macie needs.{}",
+                c.key_statement_note()
+            ),
         );
         c.with_statement(statement);
     }

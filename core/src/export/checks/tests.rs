@@ -986,3 +986,120 @@ fn evidence_turns_cannot_verify_into_verified_and_names_causes_when_results_are_
         .fix
         .contains("Automated sensitive data discovery is on here too"));
 }
+
+/// Macie in an opt-in Region acts as `macie.<region>.amazonaws.com`. With the key in that
+/// Region and account, the advice names that principal (the Macie User Guide's form). With
+/// the key in another Region or account, KMS may refuse a policy naming it ("Invalid Service
+/// Principal"), so the advice is a form KMS takes anywhere: no named principal, only an AWS
+/// service acting for Macie's export configuration or jobs there. Both forms, and the
+/// advised statement itself, satisfy the check: it never requires what KMS would refuse.
+#[test]
+fn advice_for_an_opt_in_region_is_a_statement_kms_accepts() {
+    let opt_in = "af-south-1";
+    let regional = super::macie_principal(opt_in);
+    assert_eq!(regional, "macie.af-south-1.amazonaws.com");
+    // Results stored in a Region enabled by default: the bucket and the key in us-east-1.
+    let elsewhere = || {
+        let mut f = healthy(opt_in);
+        if let ConfigFact::Set(d) = &mut f.config {
+            d.kms_key_arn = Some(KEY.into());
+        }
+        f.bucket = Some(BucketFact::Found {
+            region: "us-east-1".into(),
+            owner: Owner::Expected,
+        });
+        if let Some(KeyFact::Found(k)) = &mut f.key {
+            k.arn = KEY.into();
+        }
+        f
+    };
+    // A key policy without Macie: the advice, and the advice accepted.
+    let mut f = elsewhere();
+    f.key_policy = Some(PolicyFact::Document {
+        text: json!({"Version": "2012-10-17", "Statement": [
+            {"Sid": "Root", "Effect": "Allow", "Principal": {"AWS": format!("arn:aws:iam::{ACCOUNT}:root")}, "Action": "kms:*", "Resource": "*"}
+        ]})
+        .to_string(),
+    });
+    let found = check(&f);
+    let missing = found
+        .iter()
+        .find(|x| x.code == "KEY_POLICY_MISSING_MACIE")
+        .unwrap_or_else(|| panic!("{found:#?}"));
+    let advised = missing.statement.clone().unwrap();
+    assert_eq!(advised["Principal"], "*", "{advised:#}");
+    assert_eq!(
+        advised["Condition"]["Bool"]["aws:PrincipalIsAWSService"],
+        "true"
+    );
+    assert_eq!(
+        advised["Condition"]["ArnLike"]["aws:SourceArn"][0],
+        format!("arn:aws:macie2:{opt_in}:{ACCOUNT}:export-configuration:*")
+    );
+    assert!(
+        missing.fix.contains("Invalid Service Principal")
+            && missing.fix.contains(&regional)
+            && missing.fix.contains("us-east-1"),
+        "{}",
+        missing.fix
+    );
+    let mut with_advice: Value = serde_json::from_str(match &f.key_policy {
+        Some(PolicyFact::Document { text }) => text,
+        _ => unreachable!(),
+    })
+    .unwrap();
+    with_advice["Statement"]
+        .as_array_mut()
+        .unwrap()
+        .push(advised);
+    f.key_policy = Some(PolicyFact::Document {
+        text: with_advice.to_string(),
+    });
+    let after = check(&f);
+    assert!(
+        !after.iter().any(|x| x.code.starts_with("KEY_POLICY")),
+        "the advised statement satisfies the check: {after:#?}"
+    );
+    // The regional principal, where the key's account knows it: accepted too.
+    let mut f = elsewhere();
+    f.key_policy = Some(PolicyFact::Document {
+        text: key_policy(&regional, opt_in),
+    });
+    assert!(
+        !check(&f).iter().any(|x| x.code.starts_with("KEY_POLICY")),
+        "{:#?}",
+        check(&f)
+    );
+    // Only the global principal: not Macie in an opt-in Region.
+    f.key_policy = Some(PolicyFact::Document {
+        text: key_policy("macie.amazonaws.com", opt_in),
+    });
+    assert!(check(&f)
+        .iter()
+        .any(|x| x.code == "KEY_POLICY_MISSING_MACIE"));
+    // The key in the opt-in Region itself, in Macie's account: the User Guide's form.
+    let mut f = healthy(opt_in);
+    f.key_policy = Some(PolicyFact::None);
+    let found = check(&f);
+    let missing = found
+        .iter()
+        .find(|x| x.code == "KEY_POLICY_MISSING_MACIE")
+        .unwrap();
+    assert_eq!(
+        missing.statement.as_ref().unwrap()["Principal"],
+        json!({"Service": regional})
+    );
+    assert!(!missing.fix.contains("Invalid Service Principal"));
+    // A Region enabled by default: the global principal, whatever the key's Region.
+    let mut f = healthy("eu-west-1");
+    f.key_policy = Some(PolicyFact::None);
+    let found = check(&f);
+    let missing = found
+        .iter()
+        .find(|x| x.code == "KEY_POLICY_MISSING_MACIE")
+        .unwrap();
+    assert_eq!(
+        missing.statement.as_ref().unwrap()["Principal"],
+        json!({"Service": "macie.amazonaws.com"})
+    );
+}
