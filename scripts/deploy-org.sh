@@ -75,17 +75,25 @@ for r in $regions; do
 done
 
 first=${regions%% *}
+# The template is larger than CloudFormation takes inline (TemplateBody: 51,200 bytes at most):
+# it goes by TemplateURL, from the first Region's artifact bucket (a stack set's template: at
+# most 460,800 bytes; checked here, before any call that would refuse it).
+template_bytes=$(wc -c < "$dist/macie-guard.template.json")
+[ "$template_bytes" -le 460800 ] || fail "$dist/macie-guard.template.json is $template_bytes bytes: a stack set's template is at most 460,800 bytes"
+template_key="${key_prefix}macie-guard.template.json"
+aws s3 cp --region "$first" "$dist/macie-guard.template.json" "s3://$prefix-$first/$template_key"
+template_url="https://$prefix-$first.s3.$first.amazonaws.com/$template_key"
 if aws cloudformation describe-stack-set --region "$first" --call-as "$call_as" \
      --stack-set-name "$name" >/dev/null 2>&1; then
   echo "==> stack set $name: update"
   aws cloudformation update-stack-set --region "$first" --call-as "$call_as" \
-    --stack-set-name "$name" --template-body "file://$dist/macie-guard.template.json" \
+    --stack-set-name "$name" --template-url "$template_url" \
     --capabilities CAPABILITY_NAMED_IAM --parameters "${parameters[@]}" \
     --operation-preferences MaxConcurrentPercentage=25,FailureTolerancePercentage=10
 else
   echo "==> stack set $name: create ($call_as)"
   aws cloudformation create-stack-set --region "$first" --call-as "$call_as" \
-    --stack-set-name "$name" --template-body "file://$dist/macie-guard.template.json" \
+    --stack-set-name "$name" --template-url "$template_url" \
     --permission-model SERVICE_MANAGED \
     --auto-deployment Enabled=true,RetainStacksOnAccountRemoval=false \
     --capabilities CAPABILITY_NAMED_IAM --parameters "${parameters[@]}"
@@ -99,9 +107,12 @@ aws cloudformation create-stack-instances --region "$first" --call-as "$call_as"
 cat <<EOF
 ==> done: $name in the accounts of $ous, Regions $regions.
 StackSets never deploy to the organization's management account. If Macie runs jobs there,
-deploy the same template there as a plain stack, from the management account, in each Region:
+deploy the same template there as a plain stack, from the management account, in each Region
+(the template goes through an S3 bucket of that account and Region: it is larger than
+CloudFormation takes inline; the artifact bucket <prefix>-<Region> is one):
   aws cloudformation deploy --region <Region> --stack-name $name \\
     --template-file $dist/macie-guard.template.json --capabilities CAPABILITY_NAMED_IAM \\
+    --s3-bucket $prefix-<Region> --s3-prefix ${key_prefix%/} \\
     --parameter-overrides ArtifactBucketPrefix=$prefix ArtifactKeyPrefix=$key_prefix ...
 (macie-guard org shows the management account as "not read" until it has a stack.)
 EOF

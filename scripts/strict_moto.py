@@ -508,6 +508,71 @@ def stack_sets_as_aws_does() -> None:
     CloudFormationResponse.create_change_set = create_change_set
 
 
+# "TemplateBody: ... a minimum length of 1 byte and a maximum length of 51,200 bytes" (API
+# Reference: CreateStack, UpdateStack, CreateStackSet, UpdateStackSet, CreateChangeSet,
+# ValidateTemplate, GetTemplateSummary). "TemplateURL: ... The URL must point to a template
+# (maximum size: 460,800 bytes)" (CreateStackSet, UpdateStackSet), "(max size: 1 MB)"
+# (CreateStack, UpdateStack, CreateChangeSet, ValidateTemplate, GetTemplateSummary).
+TEMPLATE_BODY_MAX_BYTES = 51_200
+TEMPLATE_URL_MAX_BYTES = {"CreateStackSet": 460_800, "UpdateStackSet": 460_800}
+TEMPLATE_URL_DEFAULT_MAX_BYTES = 1_048_576
+_TEMPLATE_OPERATIONS = (
+    "create_stack",
+    "update_stack",
+    "create_stack_set",
+    "update_stack_set",
+    "create_change_set",
+    "validate_template",
+    "get_template_summary",
+)
+
+
+def template_sizes_as_aws_does() -> None:
+    """A template passed inline is at most 51,200 bytes; one passed by TemplateURL at most
+    460,800 bytes for a stack set and 1 MB for a stack or change set. moto takes any size, and
+    so would a test of a script that passes a 68 KB template inline, which AWS refuses."""
+    from moto.cloudformation.exceptions import ValidationError
+    from moto.cloudformation.responses import CloudFormationResponse
+
+    def checked(name: str):
+        original = getattr(CloudFormationResponse, name)
+
+        def call(self):
+            body = self._get_param("TemplateBody")
+            if body is not None and len(body.encode("utf-8")) > TEMPLATE_BODY_MAX_BYTES:
+                raise ValidationError(
+                    message=f"1 validation error detected: Value at 'templateBody' failed to satisfy constraint: Member must have length less than or equal to {TEMPLATE_BODY_MAX_BYTES}"
+                )
+            return original(self)
+
+        setattr(CloudFormationResponse, name, call)
+
+    for name in _TEMPLATE_OPERATIONS:
+        if hasattr(CloudFormationResponse, name):
+            checked(name)
+
+    original_url = CloudFormationResponse._get_stack_from_s3_url
+
+    def from_url(self, template_url: str) -> str:
+        # The AWS CLI makes a path-style URL on its S3 endpoint (`deploy --s3-bucket`:
+        # https://s3.REGION.amazonaws.com/BUCKET/KEY on AWS, the stand-in's loopback address
+        # here), which moto reads as a virtual-hosted one unless its host says localhost.
+        from urllib.parse import urlparse
+
+        parts = urlparse(template_url)
+        if parts.hostname and parts.hostname.startswith("127."):
+            template_url = parts._replace(netloc=f"localhost:{parts.port or 80}").geturl()
+        text = original_url(self, template_url)
+        action = self._get_action() or ""
+        limit = TEMPLATE_URL_MAX_BYTES.get(action, TEMPLATE_URL_DEFAULT_MAX_BYTES)
+        size = len(text.encode("utf-8")) if isinstance(text, str) else len(text)
+        if size > limit:
+            raise ValidationError(message=f"Template may not exceed {limit} bytes in size.")
+        return text
+
+    CloudFormationResponse._get_stack_from_s3_url = from_url
+
+
 # ---------------------------------------------------------------------------------------
 # EventBridge
 # ---------------------------------------------------------------------------------------
@@ -1127,6 +1192,7 @@ def install() -> None:
     assume_role_as_aws_does()
     organizations_as_aws_does()
     stack_sets_as_aws_does()
+    template_sizes_as_aws_does()
     put_events_as_aws_does()
     sqs_standard_queues_as_aws_does()
     publish_as_aws_does()

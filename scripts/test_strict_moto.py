@@ -442,6 +442,45 @@ class StsAndOrganizations(unittest.TestCase):
         self.assertEqual(code(e.exception), "InvalidInputException")
 
 
+class TemplateSizes(unittest.TestCase):
+    """TemplateBody at most 51,200 bytes; TemplateURL at most 460,800 bytes for a stack set,
+    1 MB for a stack."""
+
+    @staticmethod
+    def template(size: int) -> str:
+        base = {"Resources": {"Q": {"Type": "AWS::SQS::Queue"}}, "Metadata": {"Pad": ""}}
+        pad = size - len(json.dumps(base))
+        base["Metadata"]["Pad"] = "x" * pad
+        text = json.dumps(base)
+        assert len(text) == size
+        return text
+
+    def test_inline_templates(self) -> None:
+        cfn = client("cloudformation")
+        with self.assertRaises(ClientError) as e:
+            cfn.validate_template(TemplateBody=self.template(51_201))
+        self.assertEqual(code(e.exception), "ValidationError")
+        self.assertIn("51200", str(e.exception))
+        with self.assertRaises(ClientError) as e:
+            cfn.create_stack(StackName="too-big", TemplateBody=self.template(68_069))
+        self.assertEqual(code(e.exception), "ValidationError")
+        cfn.validate_template(TemplateBody=self.template(51_200))
+
+    def test_templates_from_s3(self) -> None:
+        s3 = client("s3")
+        s3.create_bucket(Bucket="strict-templates")
+        s3.put_object(Bucket="strict-templates", Key="big.json", Body=self.template(460_801).encode())
+        s3.put_object(Bucket="strict-templates", Key="ok.json", Body=self.template(460_800).encode())
+        url = "https://strict-templates.s3.amazonaws.com/{}"
+        cfn = client("cloudformation")
+        with self.assertRaises(ClientError) as e:
+            cfn.create_stack_set(StackSetName="too-big-set", TemplateURL=url.format("big.json"))
+        self.assertEqual(code(e.exception), "ValidationError")
+        cfn.create_stack_set(StackSetName="fits-set", TemplateURL=url.format("ok.json"))
+        # A stack takes up to 1 MB from S3.
+        cfn.validate_template(TemplateURL=url.format("big.json"))
+
+
 class StackSets(unittest.TestCase):
     TEMPLATE = json.dumps({"Resources": {"Topic": {"Type": "AWS::SNS::Topic"}}})
 
