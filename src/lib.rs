@@ -3,25 +3,21 @@
 //!
 //! The decisions over plain data live in `macie-guard-core`, and are used from there. This
 //! crate holds the ports and their adapters over the AWS SDK clients ([`expiry::jobs`],
-//! [`export::sources`], [`journal`], [`outbound`], built in [`aws`]; the CLI's own read in
-//! [`cli`] and its organization view in [`org`]), the orchestration the Lambda functions and
+//! [`export::sources`], [`journal`], [`outbound`], built in [`aws`]), the orchestration the Lambda functions and
 //! the CLI share ([`expiry::guard`], [`export::guard`]), and the Lambda adapters
-//! ([`expiry::lambda`], [`export::lambda`]).
+//! ([`expiry::lambda`], [`export::lambda`]). The operator's own commands (status, the
+//! organization view, recreate, dead letters) are a wing of their own: [`operator`].
 
 pub mod aws;
-pub mod cli;
-pub mod deadletters;
 pub mod error;
 pub mod expiry;
 pub mod export;
 pub mod invocation;
 pub mod journal;
 pub mod logging;
-pub mod org;
+pub mod operator;
 pub mod outbound;
-pub mod recreate;
 pub mod runlog;
 pub mod signed;
-pub mod status;
 
 pub use error::{Error, Result};

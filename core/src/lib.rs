@@ -6,21 +6,20 @@
 //! `export::checks` over `export::facts`, with `policy_eval` and `regions`), and `outcome`
 //! (what was found and done); `schedule` judges whether scheduled runs are overdue. `tell`
 //! says it (text, message, chat, events, metrics, Security Hub, tables) and `delivery` holds
-//! what became of the telling; nothing else reads `tell`.
+//! what became of the telling; nothing else reads `tell`. `operator` holds the decisions of
+//! the operator's own commands (status, the organization view, dead letters).
 
 pub mod config;
-pub mod deadletter;
 pub mod delivery;
 pub mod dispatch;
 pub mod envelope;
 pub mod error;
 pub mod expiry;
 pub mod export;
-pub mod org;
+pub mod operator;
 pub mod schedule;
 pub mod scope;
 pub mod severity;
-pub mod status;
 pub mod tell;
 pub mod text;
 

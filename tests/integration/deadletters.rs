@@ -5,10 +5,10 @@
 //! branches (a selection, a failure, the dry run) against the in-memory queue.
 
 use crate::common::cli;
-use macie_guard::deadletters::memory::MemoryQueue;
-use macie_guard::deadletters::replay::{replay, Handled, Handler, Select};
-use macie_guard_core::deadletter::{BusEntry, DeadLetter, EventBus};
+use macie_guard::operator::deadletters::memory::MemoryQueue;
+use macie_guard::operator::deadletters::replay::{replay, Handled, Handler, Select};
 use macie_guard_core::dispatch::Routed;
+use macie_guard_core::operator::deadletter::{BusEntry, DeadLetter, EventBus};
 use macie_guard_core::tell::deadletters::Replayed;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;

@@ -412,15 +412,15 @@ async fn generated_definitions_come_back_field_by_field() {
         .collect();
     assert_eq!(originals.len(), 40);
     for original in originals {
-        let made = macie_guard::recreate::recreate(
+        let made = macie_guard::operator::recreate::recreate(
             &sdk,
-            macie_guard::recreate::Source::Job(original.clone()),
+            macie_guard::operator::recreate::Source::Job(original.clone()),
             None,
             false,
         )
         .await
         .unwrap_or_else(|e| panic!("{original}: {e}"));
-        let macie_guard::recreate::Recreated::Created { job_id, .. } = made else {
+        let macie_guard::operator::recreate::Recreated::Created { job_id, .. } = made else {
             panic!("{original}: {made:?}");
         };
         let was = client

@@ -85,7 +85,7 @@ async fn deploy(account: &str, parameters: &[(&str, &str)]) -> (aws_config::SdkC
         std::thread::sleep(std::time::Duration::from_millis(100));
     }
     assert!(described.contains("CREATE_COMPLETE"), "{described}");
-    let doc = macie_guard::status::xml::parse(&described).unwrap();
+    let doc = macie_guard::operator::status::xml::parse(&described).unwrap();
     let stack = doc.members(&["DescribeStacksResult", "Stacks"])[0];
     let outputs: serde_json::Map<String, Value> = stack
         .members(&["Outputs"])

@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use crate::deadletter::DeadLetter;
+use crate::operator::deadletter::DeadLetter;
 use crate::text::safe_short;
 
 /// What a listing or a replay could not see in the queue (SQS's approximate counts).

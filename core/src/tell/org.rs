@@ -4,7 +4,7 @@
 use crate::expiry::outcome::PausedJob;
 use crate::expiry::policy::Plan;
 use crate::export::outcome::RegionReport;
-use crate::org::{unreachable, worst, PlanSettings, Reach, Row};
+use crate::operator::org::{unreachable, worst, PlanSettings, Reach, Row};
 use crate::severity::Severity;
 use crate::text::safe_short;
 
@@ -147,7 +147,7 @@ mod tests {
         );
     }
     use crate::export::facts::ConfigFact;
-    use crate::org::sorted;
+    use crate::operator::org::sorted;
 
     fn row<T>(account: &str, region: &str, reach: Reach<T>) -> Row<T> {
         Row {

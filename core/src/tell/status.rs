@@ -1,8 +1,8 @@
 //! `macie-guard status` and `org status` as text: a line per check, the ones that need
 //! attention first said as such; every value from AWS escaped.
 
-use crate::org::{Reach, Row};
-use crate::status::Status;
+use crate::operator::org::{Reach, Row};
+use crate::operator::status::Status;
 use crate::text::safe_short;
 
 /// One account and Region: a heading, then each check (`ok` or `ATTENTION`), then the count.
@@ -88,7 +88,7 @@ pub fn org_status_table(rows: &[Row<Status>]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::status::{Area, Check};
+    use crate::operator::status::{Area, Check};
 
     fn status(attention: bool, name: &str) -> Status {
         Status {

@@ -5,7 +5,7 @@ use std::sync::Mutex;
 
 use super::{Counts, DeadLetterQueue, Held};
 use crate::error::Result;
-use macie_guard_core::deadletter::DeadLetter;
+use macie_guard_core::operator::deadletter::DeadLetter;
 
 #[derive(Debug, Default)]
 pub struct MemoryQueue {

@@ -15,7 +15,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::future::Future;
 
 use crate::error::{Error, Result};
-use macie_guard_core::deadletter::{BusEntry, DeadLetter, EventBus};
+use macie_guard_core::operator::deadletter::{BusEntry, DeadLetter, EventBus};
 
 pub mod memory;
 pub mod replay;

@@ -4,13 +4,13 @@
 //! `concurrency` accounts-and-Regions at once; an account that cannot be reached is a row
 //! saying why. Reads only: nobody is told, nothing is changed.
 
-use crate::status::{StackRef, StatusReader};
+use crate::operator::status::{StackRef, StatusReader};
 use aws_config::{Region, SdkConfig};
 use aws_credential_types::provider::SharedCredentialsProvider;
 use aws_credential_types::Credentials;
 use chrono::{DateTime, Utc};
 use futures_util::stream::{self, StreamExt};
-use macie_guard_core::status::judge_status;
+use macie_guard_core::operator::status::judge_status;
 use std::future::Future;
 use std::io::{IsTerminal, Write};
 
@@ -22,7 +22,7 @@ use crate::outbound::print::PrintNotifier;
 use macie_guard_core::expiry::outcome::PausedJob;
 use macie_guard_core::expiry::policy::ExpiryConfig;
 use macie_guard_core::export::outcome::RegionReport;
-use macie_guard_core::org::{assume_role_failure, sorted, Reach, Row};
+use macie_guard_core::operator::org::{assume_role_failure, sorted, Reach, Row};
 use macie_guard_core::scope::{is_account, partition_of, Scope};
 use macie_guard_core::tell::org::progress_line;
 
@@ -310,7 +310,7 @@ impl OrgView {
         regions: &[String],
         stack: Option<&str>,
         now: DateTime<Utc>,
-    ) -> Vec<Row<macie_guard_core::status::Status>> {
+    ) -> Vec<Row<macie_guard_core::operator::status::Status>> {
         self.each(accounts, regions, |conf, scope| async move {
             let stack = match stack {
                 Some(s) => StackRef::Name(s.to_string()),

@@ -20,12 +20,12 @@ use crate::runlog::reader::RunLogReader;
 use crate::signed::{
     encode, CallError, Request, Signed, CLOUDFORMATION, CLOUDWATCH, LAMBDA, SCHEDULER, SECURITY_HUB,
 };
-use macie_guard_core::schedule::liveness::Schedules;
-use macie_guard_core::scope::Scope;
-use macie_guard_core::status::{
+use macie_guard_core::operator::status::{
     AlarmFacts, Facts, FunctionFacts, FunctionState, HubFacts, OpenEntry, Read, RunLogFacts,
     StackFacts, TargetFacts, TopicFacts, TriggerFacts, TriggerKind, Wiring,
 };
+use macie_guard_core::schedule::liveness::Schedules;
+use macie_guard_core::scope::Scope;
 
 pub mod xml;
 

@@ -10,8 +10,8 @@ use std::future::Future;
 
 use super::{Counts, DeadLetterQueue, Held};
 use crate::error::{Error, Result};
-use macie_guard_core::deadletter::{BusEntry, DeadLetter, EventBus, Target};
 use macie_guard_core::dispatch::Routed;
+use macie_guard_core::operator::deadletter::{BusEntry, DeadLetter, EventBus, Target};
 use macie_guard_core::tell::deadletters::{Replayed, Unseen};
 
 /// How long a message is held while the replay runs: longer than a sweep may take (the expiry

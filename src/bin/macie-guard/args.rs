@@ -1,0 +1,159 @@
+//! The CLI's arguments (clap): every command and option, and nothing that runs.
+
+use clap::{Parser, Subcommand, ValueEnum};
+use macie_guard::operator::org::DEFAULT_ROLE_NAME;
+use macie_guard_core::expiry::policy::Policy;
+use std::path::PathBuf;
+
+/// Keeps Amazon Macie's paused discovery jobs from expiring unnoticed, and checks where Macie
+/// stores its discovery results. Uses the standard AWS credential chain; the SDK's
+/// AWS_ENDPOINT_URL_<SERVICE> variables point it at local stand-ins.
+#[derive(Parser)]
+#[command(name = "macie-guard", version)]
+pub(crate) struct Cli {
+    /// AWS Region (default: the SDK's Region chain, e.g. AWS_REGION). check-export takes it
+    /// more than once.
+    #[arg(long, global = true)]
+    pub(crate) region: Vec<String>,
+    /// Account the jobs belong to (default: read from GetMacieSession).
+    #[arg(long, global = true)]
+    pub(crate) account: Option<String>,
+    /// Decide and report, change nothing.
+    #[arg(long, global = true)]
+    pub(crate) dry_run: bool,
+    /// Machine-readable JSON on standard output.
+    #[arg(long, global = true)]
+    pub(crate) json: bool,
+    /// Policy for jobs without a macie-guard:on-expiry tag: resume, keep-paused, cancel,
+    /// notify or ignore [env: DEFAULT_POLICY, default notify].
+    #[arg(long, global = true, value_parser = Policy::parse_default)]
+    pub(crate) default_policy: Option<Policy>,
+    /// SNS topic for notifications [env: NOTIFICATION_TOPIC_ARN]; without one they are printed.
+    #[arg(long, global = true)]
+    pub(crate) topic_arn: Option<String>,
+    /// The stack's journal table (leases and open changes shared with the functions)
+    /// [env: JOURNAL_TABLE]; without one, this run's own.
+    #[arg(long, global = true)]
+    pub(crate) journal_table: Option<String>,
+    /// Also keep Security Hub findings, as the functions do with SecurityHubFindings: each
+    /// problem imported in the account and Region it concerns, archived when it is gone
+    /// [env: SECURITY_HUB=true].
+    #[arg(long, global = true)]
+    pub(crate) security_hub: bool,
+    /// Log what happens (RUST_LOG overrides).
+    #[arg(long, short, global = true)]
+    pub(crate) verbose: bool,
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+#[derive(Subcommand)]
+pub(crate) enum Command {
+    /// Paused jobs: pause date, expiry, days left, the policy that applies and the plan.
+    Jobs,
+    /// The expiry sweep, as the scheduled function runs it.
+    Sweep,
+    /// Check where Macie stores discovery results (exit 0 clean, 1 warnings, 2 critical).
+    CheckExport,
+    /// Route an event file through the same dispatcher as the Lambda functions.
+    Handle {
+        /// A JSON event (see events/).
+        file: PathBuf,
+        /// Which function's dispatcher (default: told by the event).
+        #[arg(long, value_enum)]
+        function: Option<FunctionArg>,
+    },
+    /// The stack's dead-letter queue: the events that failed after every retry, listed, and
+    /// replayed once through the same code and journal as the functions.
+    DeadLetters {
+        #[command(subcommand)]
+        action: DeadLettersCommand,
+        /// The queue (the stack's output DeadLetterQueueUrl) [env: DEAD_LETTER_QUEUE_URL].
+        #[arg(long, global = true)]
+        queue_url: Option<String>,
+    },
+    /// Is macie-guard deployed, alive and healthy here? The stack and its version, both
+    /// functions, the rules and schedules, each scheduled run's last success, the alarms, the
+    /// dead letters waiting, the journal, the export verdict and Security Hub. Reads only (exit
+    /// 1 when something needs attention).
+    Status {
+        /// The stack [env: MACIE_GUARD_STACK; default macie-guard, else the stack holding the
+        /// organization view's read role].
+        #[arg(long)]
+        stack: Option<String>,
+    },
+    /// A job Macie cancelled, created again from its definition (once: a second run, or two at
+    /// once, create one job). With --dry-run: the exact request, nothing created.
+    Recreate {
+        /// The cancelled job's id.
+        #[arg(required_unless_present = "from", conflicts_with = "from")]
+        job_id: Option<String>,
+        /// Take the definition from a lost job's report or event (JSON, as macie-guard sends
+        /// it) instead of reading the job.
+        #[arg(long)]
+        from: Option<PathBuf>,
+        /// The new job's name [default: the original's, with " (recreated)"].
+        #[arg(long)]
+        name: Option<String>,
+    },
+    /// The organization view: every account (Organizations ListAccounts, or --accounts) and
+    /// every --region, read through the read-only role each stack creates when its
+    /// OperatorAccountId is this account. Reads only.
+    Org {
+        #[command(subcommand)]
+        view: OrgCommand,
+        /// Accounts to read, comma-separated [default: every account of the organization].
+        #[arg(long, value_delimiter = ',', global = true)]
+        accounts: Vec<String>,
+        /// The role to assume in each account; {region} becomes the Region.
+        #[arg(long, default_value = DEFAULT_ROLE_NAME, global = true)]
+        role_name: String,
+        /// Accounts-and-Regions read at once (1-64).
+        #[arg(long, default_value_t = 8, global = true, value_parser = clap::value_parser!(u16).range(1..=64))]
+        concurrency: u16,
+    },
+}
+
+#[derive(Subcommand, Clone)]
+pub(crate) enum OrgCommand {
+    /// Paused jobs of every account and Region: days left, policy, plan (exit 1 if any
+    /// account-Region could not be read).
+    Jobs,
+    /// The export check of every account and Region (exit 2 critical, 1 warning or any
+    /// account-Region that could not be read, 0 clean).
+    CheckExport,
+    /// `status` in every account and Region, a line each (exit 1 when any needs attention or
+    /// could not be read).
+    Status {
+        /// The stack's name in every account [default: the stack holding the read role].
+        #[arg(long)]
+        stack: Option<String>,
+    },
+}
+
+#[derive(Subcommand, Clone)]
+pub(crate) enum DeadLettersCommand {
+    /// Each message: its id, when, who sent it (a function, a rule, a schedule), the event it
+    /// was for and the error. Hides nothing from anyone; says what it could not see (exit 1)
+    /// (--json: each message whole).
+    List,
+    /// Runs each again where it was going (its function, or the bus a rule forwards to),
+    /// deletes it only once that was done; keeps and reports the ones that fail again, that no
+    /// function acts on, and what --all could not see (exit 1). Give the stack's
+    /// --journal-table. With --dry-run: says what would be replayed, handles and deletes
+    /// nothing.
+    Replay {
+        /// One message (its id from `dead-letters list`).
+        #[arg(long, required_unless_present = "all", conflicts_with = "all")]
+        id: Option<String>,
+        /// Every message.
+        #[arg(long)]
+        all: bool,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub(crate) enum FunctionArg {
+    Expiry,
+    Export,
+}

@@ -1,0 +1,91 @@
+//! `org jobs`, `org check-export` and `org status`: the organization view.
+
+use crate::args::*;
+use crate::context::*;
+use crate::exit;
+use chrono::Utc;
+use macie_guard::operator::org::{self, OrgView};
+use macie_guard::{aws, Error};
+use macie_guard_core::config::{distinct, expiry_config, export_config, process_env};
+use macie_guard_core::severity::Severity;
+use macie_guard_core::tell::org as org_tables;
+use macie_guard_core::tell::status as status_text;
+use std::process::ExitCode;
+
+pub(crate) async fn run_org(
+    cli: &Cli,
+    view: &OrgCommand,
+    accounts: &[String],
+    role_name: &str,
+    concurrency: u16,
+) -> Result<ExitCode, Error> {
+    let mut config = expiry_config(&process_env())?;
+    if let Some(p) = cli.default_policy {
+        config.default_policy = p;
+    }
+    let grace = export_config(&process_env())?.results_grace;
+    // Bad arguments change nothing and cost nothing: checked before any call.
+    let given = org::given_accounts(accounts)?;
+    let sdk = aws::load(cli.region.first().map(String::as_str), aws::Trust::Platform).await;
+    let regions = if cli.region.is_empty() {
+        vec![aws::region_of(&sdk)?]
+    } else {
+        distinct(cli.region.iter().cloned())
+    };
+    let accounts = org::distinct(if given.is_empty() {
+        org::list_accounts(&sdk).await?
+    } else {
+        given
+    });
+    let management = org::management_account(&sdk).await;
+    let view_of = OrgView {
+        sdk,
+        role_name: role_name.to_string(),
+        concurrency: usize::from(concurrency),
+        progress: true,
+        management,
+    };
+    match view {
+        OrgCommand::Jobs => {
+            let rows = view_of.jobs(&accounts, &regions, &config, Utc::now()).await;
+            let settings = macie_guard_core::operator::org::PlanSettings::of_operator(&config);
+            if cli.json {
+                print_json(&serde_json::json!({"plans_under": settings, "rows": rows}));
+            } else {
+                print!("{}", org_tables::jobs_table(&rows, &settings));
+            }
+            Ok(exit::attention(
+                macie_guard_core::operator::org::unreachable(&rows) > 0,
+            ))
+        }
+        OrgCommand::CheckExport => {
+            let rows = view_of.check_export(&accounts, &regions, grace).await;
+            if cli.json {
+                print_json(&rows);
+            } else {
+                print!("{}", org_tables::export_table(&rows));
+            }
+            // An account-Region that could not be read is at least a warning.
+            let worst = macie_guard_core::operator::org::worst(&rows);
+            let unread = (macie_guard_core::operator::org::unreachable(&rows) > 0)
+                .then_some(Severity::Warning);
+            Ok(exit::of_severity(worst.max(unread)))
+        }
+        OrgCommand::Status { stack } => {
+            let rows = view_of
+                .status(&accounts, &regions, stack.as_deref(), Utc::now())
+                .await;
+            if cli.json {
+                print_json(&rows);
+            } else {
+                print!("{}", status_text::org_status_table(&rows));
+            }
+            let attention = rows.iter().any(|r| match &r.reach {
+                macie_guard_core::operator::org::Reach::Read { result } => result.attention > 0,
+                macie_guard_core::operator::org::Reach::Skipped { .. } => false,
+                macie_guard_core::operator::org::Reach::Unreachable { .. } => true,
+            });
+            Ok(exit::attention(attention))
+        }
+    }
+}
