@@ -100,8 +100,8 @@ impl macie_guard::outbound::Outbound for Counted {
 /// acted on (the control).
 #[tokio::test]
 async fn health_events_about_elsewhere_are_ignored_quietly() {
-    use common::fakes::FakeJobs;
     use lambda_runtime::{Context, LambdaEvent};
+    use macie_guard::expiry::jobs::memory::MemoryJobs;
     use macie_guard::expiry::lambda::ExpiryFunction;
     use macie_guard::journal::memory::MemoryJournal;
     use macie_guard::journal::{Entry, Journal};
@@ -119,7 +119,7 @@ async fn health_events_about_elsewhere_are_ignored_quietly() {
     let _guard = tracing::subscriber::set_default(subscriber);
 
     let jobs =
-        FakeJobs::new(chrono::Utc::now()).paused(JOB, JobType::OneTime, 29.0, Some("resume"));
+        MemoryJobs::new(chrono::Utc::now()).paused(JOB, JobType::OneTime, 29.0, Some("resume"));
     // A change an earlier invocation left open, its lease long over: any run that reads the
     // journal finishes it, with a call to Macie.
     let journal = MemoryJournal::new();

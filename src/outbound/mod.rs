@@ -5,6 +5,7 @@
 //! themselves are plain data from the core (`tell`).
 
 pub mod bus;
+pub mod memory;
 pub mod print;
 pub mod securityhub;
 pub mod sns;

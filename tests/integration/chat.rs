@@ -6,7 +6,7 @@
 use crate::common;
 
 use chrono::Utc;
-use common::fakes::FakeJobs;
+use macie_guard::expiry::jobs::memory::MemoryJobs;
 use macie_guard::outbound::sns::SnsNotifier;
 use macie_guard_core::expiry::policy::{ExpiryConfig, JobType};
 use serde_json::{json, Value};
@@ -90,7 +90,7 @@ async fn a_chat_channel_gets_the_custom_notification_and_email_the_text() {
         .unwrap();
 
     let hostile = "payroll <!channel> *now* [x](https://evil.example)\n\u{1b}[2J";
-    let jobs = FakeJobs::new(Utc::now())
+    let jobs = MemoryJobs::new(Utc::now())
         .paused(JOB, JobType::OneTime, 29.0, Some("notify"))
         .named(JOB, hostile);
     let guard = common::guard(

@@ -7,8 +7,9 @@
 use crate::common;
 
 use chrono::Utc;
-use common::fakes::{FakeJobs, FakeSources};
+use macie_guard::expiry::jobs::memory::MemoryJobs;
 use macie_guard::export::guard::ExportGuard;
+use macie_guard::export::sources::memory::MemorySources;
 use macie_guard::outbound::bus::DefaultBus;
 use macie_guard::outbound::print::PrintNotifier;
 use macie_guard::outbound::Channels;
@@ -168,7 +169,7 @@ async fn decisions_and_findings_reach_the_central_bus_of_the_security_account() 
     // The expiry guard: one job resumed (info), one expiring with no action (critical); the
     // second's name carries a newline and an escape sequence.
     let hostile = "payroll\n\u{1b}[31m<!channel>";
-    let jobs = FakeJobs::new(Utc::now())
+    let jobs = MemoryJobs::new(Utc::now())
         .paused(RESUME, JobType::OneTime, 29.0, Some("resume"))
         .paused(NOTIFY, JobType::OneTime, 29.0, Some("notify"))
         .named(NOTIFY, hostile);
@@ -185,7 +186,7 @@ async fn decisions_and_findings_reach_the_central_bus_of_the_security_account() 
 
     // The export guard: a standalone account without a configuration (critical), a member
     // whose jobs are its administrator's (info).
-    let sources = FakeSources {
+    let sources = MemorySources {
         configs: [
             ("us-east-1".to_string(), ConfigFact::NotSet),
             ("eu-west-1".to_string(), ConfigFact::NotSet),
@@ -199,7 +200,7 @@ async fn decisions_and_findings_reach_the_central_bus_of_the_security_account() 
             },
         )]
         .into(),
-        ..FakeSources::default()
+        ..MemorySources::default()
     };
     ExportGuard {
         sources: &sources,

@@ -213,6 +213,11 @@ fn referenced_modules(module: &[String], text: &str) -> BTreeSet<Vec<String>> {
         Vec::new()
     };
     let mut paths = Vec::new();
+    // A port's AWS adapter is an `impl` of the port's trait that nobody names: a port folder
+    // (`jobs/`, `sources/`) reaches its `aws` module whenever the port is reached.
+    if !module.is_empty() && is_parent && children.iter().any(|c| c == "aws") {
+        paths.push([module.to_vec(), vec!["aws".to_string()]].concat());
+    }
     for (i, _) in text.char_indices() {
         let rest = &text[i..];
         let before = text[..i].chars().last();

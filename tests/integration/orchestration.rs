@@ -6,10 +6,11 @@ use crate::common;
 use macie_guard_core::delivery::Told;
 
 use chrono::Utc;
-use common::fakes::{FakeJobs, FakeSources, UpdateAnswer};
 use common::guard;
+use macie_guard::expiry::jobs::memory::{MemoryJobs, UpdateAnswer};
 use macie_guard::expiry::jobs::Target;
 use macie_guard::export::guard::ExportGuard;
+use macie_guard::export::sources::memory::MemorySources;
 use macie_guard::outbound::print::PrintNotifier;
 use macie_guard::Error;
 use macie_guard_core::expiry::outcome::{Outcome, Summary};
@@ -25,7 +26,7 @@ const A: &str = "0123456789abcdef0123456789abcdef";
 const B: &str = "1123456789abcdef0123456789abcdef";
 const C: &str = "2123456789abcdef0123456789abcdef";
 
-async fn sweep(jobs: &FakeJobs, config: ExpiryConfig) -> Told<Summary> {
+async fn sweep(jobs: &MemoryJobs, config: ExpiryConfig) -> Told<Summary> {
     common::sweep(&guard(jobs, PrintNotifier, config))
         .await
         .expect("the sweep runs")
@@ -41,7 +42,7 @@ fn outcome(s: &Summary, id: &str) -> Outcome {
 
 #[tokio::test]
 async fn a_refused_resume_because_someone_else_resumed_is_already_done() {
-    let jobs = FakeJobs::new(Utc::now()).paused(A, JobType::OneTime, 29.0, Some("resume"));
+    let jobs = MemoryJobs::new(Utc::now()).paused(A, JobType::OneTime, 29.0, Some("resume"));
     jobs.answer_next_update(A, UpdateAnswer::RefusedBecause(JobStatus::Running));
     let s = sweep(&jobs, ExpiryConfig::default()).await;
     assert_eq!(outcome(&s, A), Outcome::AlreadyDone);
@@ -50,7 +51,7 @@ async fn a_refused_resume_because_someone_else_resumed_is_already_done() {
 
 #[tokio::test]
 async fn keep_paused_resumes_then_pauses_and_the_pause_starts_again() {
-    let jobs = FakeJobs::new(Utc::now()).paused(A, JobType::OneTime, 29.0, Some("keep-paused"));
+    let jobs = MemoryJobs::new(Utc::now()).paused(A, JobType::OneTime, 29.0, Some("keep-paused"));
     let s = sweep(&jobs, ExpiryConfig::default()).await;
     assert_eq!(outcome(&s, A), Outcome::Done, "{s:?}");
     assert_eq!(
@@ -70,7 +71,7 @@ async fn keep_paused_resumes_then_pauses_and_the_pause_starts_again() {
 
 #[tokio::test]
 async fn a_failed_update_is_reported_and_fails_the_invocation_for_lambda() {
-    let jobs = FakeJobs::new(Utc::now())
+    let jobs = MemoryJobs::new(Utc::now())
         .paused(A, JobType::OneTime, 29.0, Some("resume"))
         .paused(B, JobType::OneTime, 29.2, Some("resume"));
     jobs.answer_next_update(A, UpdateAnswer::Fails);
@@ -97,7 +98,7 @@ async fn a_failed_update_is_reported_and_fails_the_invocation_for_lambda() {
 
 #[tokio::test]
 async fn a_job_that_cannot_be_read_is_a_failure_and_is_not_changed() {
-    let jobs = FakeJobs::new(Utc::now()).paused(A, JobType::OneTime, 29.0, Some("cancel"));
+    let jobs = MemoryJobs::new(Utc::now()).paused(A, JobType::OneTime, 29.0, Some("cancel"));
     jobs.fail_describe(A);
     let s = sweep(&jobs, ExpiryConfig::default()).await;
     assert_eq!(outcome(&s, A), Outcome::Failed);
@@ -108,7 +109,7 @@ async fn a_job_that_cannot_be_read_is_a_failure_and_is_not_changed() {
 #[tokio::test]
 async fn a_sweep_pages_through_every_paused_job_and_handles_those_in_the_window() {
     // Pages of two: three pages.
-    let jobs = FakeJobs::new(Utc::now())
+    let jobs = MemoryJobs::new(Utc::now())
         .paused(A, JobType::OneTime, 29.0, Some("resume"))
         .paused(B, JobType::OneTime, 3.0, Some("resume"))
         .paused(C, JobType::Scheduled, 28.9, Some("resume"))
@@ -134,7 +135,7 @@ async fn a_sweep_pages_through_every_paused_job_and_handles_those_in_the_window(
 
 #[tokio::test]
 async fn a_recurring_job_tagged_cancel_keeps_its_schedule() {
-    let jobs = FakeJobs::new(Utc::now()).paused(A, JobType::Scheduled, 29.0, Some("cancel"));
+    let jobs = MemoryJobs::new(Utc::now()).paused(A, JobType::Scheduled, 29.0, Some("cancel"));
     let s = sweep(&jobs, ExpiryConfig::default()).await;
     assert_eq!(outcome(&s, A), Outcome::Notified);
     assert!(jobs.updates().is_empty(), "{:?}", jobs.updates());
@@ -143,7 +144,7 @@ async fn a_recurring_job_tagged_cancel_keeps_its_schedule() {
 
 #[tokio::test]
 async fn a_dry_run_decides_and_changes_nothing() {
-    let jobs = FakeJobs::new(Utc::now())
+    let jobs = MemoryJobs::new(Utc::now())
         .paused(A, JobType::OneTime, 29.0, Some("cancel"))
         .paused(B, JobType::OneTime, 29.0, Some("keep-paused"));
     let s = sweep(
@@ -177,7 +178,7 @@ async fn a_sweep_with_no_time_left_takes_no_job_and_says_so() {
             _ => deadline - chrono::Duration::seconds(10),
         }
     }
-    let jobs = FakeJobs::new(Utc::now())
+    let jobs = MemoryJobs::new(Utc::now())
         .paused(A, JobType::OneTime, 29.0, Some("resume"))
         .paused(B, JobType::OneTime, 29.5, Some("cancel"));
     let g = guard(&jobs, PrintNotifier, ExpiryConfig::default())
@@ -190,9 +191,9 @@ async fn a_sweep_with_no_time_left_takes_no_job_and_says_so() {
 }
 
 fn export_guard<'a>(
-    sources: &'a FakeSources,
+    sources: &'a MemorySources,
     regions: &[&str],
-) -> ExportGuard<&'a FakeSources, PrintNotifier> {
+) -> ExportGuard<&'a MemorySources, PrintNotifier> {
     ExportGuard {
         sources,
         outbound: PrintNotifier,
@@ -211,9 +212,9 @@ fn check() -> ExportEvent {
 
 #[tokio::test]
 async fn a_region_without_a_configuration_is_a_finding_and_nothing_else_is_read() {
-    let sources = FakeSources {
+    let sources = MemorySources {
         configs: [(REGION.to_string(), ConfigFact::NotSet)].into(),
-        ..FakeSources::default()
+        ..MemorySources::default()
     };
     let r = export_guard(&sources, &[REGION])
         .handle(&check())
@@ -235,7 +236,7 @@ async fn a_region_without_a_configuration_is_a_finding_and_nothing_else_is_read(
 /// its own: the finding says so at info, and nobody is told.
 #[tokio::test]
 async fn a_member_without_jobs_of_its_own_is_not_told_about_a_missing_configuration() {
-    let sources = FakeSources {
+    let sources = MemorySources {
         configs: [(REGION.to_string(), ConfigFact::NotSet)].into(),
         memberships: [(
             REGION.to_string(),
@@ -245,7 +246,7 @@ async fn a_member_without_jobs_of_its_own_is_not_told_about_a_missing_configurat
             },
         )]
         .into(),
-        ..FakeSources::default()
+        ..MemorySources::default()
     };
     let r = export_guard(&sources, &[REGION])
         .handle(&check())
@@ -264,7 +265,7 @@ async fn a_member_without_jobs_of_its_own_is_not_told_about_a_missing_configurat
 #[tokio::test]
 async fn facts_that_cannot_be_read_are_never_a_pass() {
     let key = format!("arn:aws:kms:{REGION}:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab");
-    let sources = FakeSources {
+    let sources = MemorySources {
         configs: [(
             REGION.to_string(),
             ConfigFact::Set(Destination {
@@ -275,7 +276,7 @@ async fn facts_that_cannot_be_read_are_never_a_pass() {
             }),
         )]
         .into(),
-        ..FakeSources::default()
+        ..MemorySources::default()
     };
     let r = export_guard(&sources, &[REGION])
         .handle(&check())
@@ -296,7 +297,7 @@ async fn facts_that_cannot_be_read_are_never_a_pass() {
 async fn each_region_is_checked_once_in_the_order_given() {
     let key =
         |r: &str| format!("arn:aws:kms:{r}:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab");
-    let mut sources = FakeSources::default();
+    let mut sources = MemorySources::default();
     for r in ["us-east-1", "eu-west-1"] {
         sources.configs.insert(
             r.into(),
@@ -369,7 +370,7 @@ impl macie_guard::outbound::Outbound for EventsRefused {
 /// is reported again (message and events) by the next one, without being made twice.
 #[tokio::test]
 async fn a_change_whose_events_were_refused_is_reported_again_by_the_next_run() {
-    let jobs = FakeJobs::new(Utc::now()).paused(A, JobType::OneTime, 29.0, Some("resume"));
+    let jobs = MemoryJobs::new(Utc::now()).paused(A, JobType::OneTime, 29.0, Some("resume"));
     let journal = macie_guard::journal::memory::MemoryJournal::new();
     let first = guard(&jobs, EventsRefused, ExpiryConfig::default()).with_journal(&journal);
     let err = common::sweep(&first).await.unwrap_err();
@@ -387,7 +388,7 @@ async fn a_change_whose_events_were_refused_is_reported_again_by_the_next_run() 
 
 /// A Macie whose pause takes a while: a run caught between keep-paused's two calls.
 struct SlowPause<'a> {
-    jobs: &'a FakeJobs,
+    jobs: &'a MemoryJobs,
     pause: std::time::Duration,
 }
 
@@ -441,7 +442,7 @@ fn skewed_clock() -> chrono::DateTime<Utc> {
 async fn a_living_run_renews_its_leases() {
     use macie_guard::journal::memory::MemoryJournal;
     use macie_guard::journal::{LEASE_MARGIN_SECS, LEASE_SECS};
-    let jobs = FakeJobs::new(Utc::now()).paused(A, JobType::OneTime, 29.0, Some("keep-paused"));
+    let jobs = MemoryJobs::new(Utc::now()).paused(A, JobType::OneTime, 29.0, Some("keep-paused"));
     let journal = MemoryJournal::new();
     let slow = SlowPause {
         jobs: &jobs,
@@ -480,7 +481,7 @@ async fn a_living_run_renews_its_leases() {
 /// refused, and nothing changes, however close the expiry.
 #[tokio::test]
 async fn a_tag_asking_for_a_policy_the_stack_does_not_honour_changes_nothing() {
-    let jobs = FakeJobs::new(Utc::now())
+    let jobs = MemoryJobs::new(Utc::now())
         .paused(A, JobType::Scheduled, 29.5, Some("cancel-job"))
         .paused(B, JobType::OneTime, 29.5, Some("resume"));
     let config = ExpiryConfig {

@@ -8,9 +8,11 @@
 use crate::common;
 
 use chrono::{Duration, Utc};
-use common::fakes::{FakeJobs, FakeSources, Recording};
+use macie_guard::expiry::jobs::memory::MemoryJobs;
 use macie_guard::expiry::jobs::{MacieJobs, Target};
 use macie_guard::export::guard::ExportGuard;
+use macie_guard::export::sources::memory::MemorySources;
+use macie_guard::outbound::memory::RecordingOutbound;
 use macie_guard::outbound::print::PrintNotifier;
 use macie_guard::outbound::securityhub::SecurityHub;
 use macie_guard::outbound::Channels;
@@ -85,7 +87,7 @@ async fn a_jobs_finding_follows_its_risk_and_people_keep_their_workflow() {
         v
     };
     async fn sweep_with(
-        jobs: &FakeJobs,
+        jobs: &MemoryJobs,
         conf: &aws_config::SdkConfig,
         region: &str,
     ) -> macie_guard_core::delivery::Told<macie_guard_core::expiry::outcome::Summary> {
@@ -101,7 +103,7 @@ async fn a_jobs_finding_follows_its_risk_and_people_keep_their_workflow() {
 
     // Two jobs warned about (resume, 6 days left), one expiring with no action (notify).
     let now = Utc::now();
-    let first = FakeJobs::new(now)
+    let first = MemoryJobs::new(now)
         .paused(WARNED, JobType::OneTime, 24.0, Some("resume"))
         .paused(NO_ACTION, JobType::OneTime, 29.0, Some("notify"))
         .paused(THIRD, JobType::OneTime, 24.0, Some("resume"));
@@ -126,7 +128,7 @@ async fn a_jobs_finding_follows_its_risk_and_people_keep_their_workflow() {
 
     // Days later the warned job, now tagged notify, expires with no action: the same finding
     // becomes critical, through the field Security Hub reads from a provider.
-    let later = FakeJobs::new(now)
+    let later = MemoryJobs::new(now)
         .paused(WARNED, JobType::OneTime, 29.0, Some("notify"))
         .paused(NO_ACTION, JobType::OneTime, 29.0, Some("notify"))
         .paused(THIRD, JobType::OneTime, 24.0, Some("resume"));
@@ -178,7 +180,7 @@ async fn a_jobs_finding_follows_its_risk_and_people_keep_their_workflow() {
 
     // The job is paused again and nears its expiry: the finding is active again, and Security
     // Hub itself reopens the workflow a person had set to NOTIFIED.
-    let again = FakeJobs::new(Utc::now() + Duration::seconds(1)).paused(
+    let again = MemoryJobs::new(Utc::now() + Duration::seconds(1)).paused(
         NO_ACTION,
         JobType::OneTime,
         29.0,
@@ -203,13 +205,13 @@ async fn each_regions_findings_land_in_that_regions_security_hub() {
     let (north, south) = ("eu-north-1", "me-central-1");
     let (conf, key) = moto_in(north).await;
     enable_security_hub(&key, north);
-    let sources = FakeSources {
+    let sources = MemorySources {
         configs: [
             (north.to_string(), ConfigFact::NotSet),
             (south.to_string(), ConfigFact::NotSet),
         ]
         .into(),
-        ..FakeSources::default()
+        ..MemorySources::default()
     };
     let check = || async {
         ExportGuard {
@@ -331,7 +333,7 @@ fn canned(answers: Vec<(u16, Option<&'static str>, Value)>) -> Canned {
 
 async fn check_with(
     server: &Canned,
-    notifier: &Recording,
+    notifier: &RecordingOutbound,
     deadline: Option<chrono::DateTime<Utc>>,
 ) -> macie_guard_core::delivery::Told<ExportReport> {
     let conf = sdk_config()
@@ -339,9 +341,9 @@ async fn check_with(
         .into_builder()
         .endpoint_url(&server.url)
         .build();
-    let sources = FakeSources {
+    let sources = MemorySources {
         configs: [(REGION.to_string(), ConfigFact::NotSet)].into(),
-        ..FakeSources::default()
+        ..MemorySources::default()
     };
     ExportGuard {
         sources: &sources,
@@ -387,7 +389,7 @@ async fn a_security_hub_that_is_not_enabled_is_a_warning_not_a_failure() {
                "Message": "Account 123456789012 is not subscribed to AWS Security Hub"}),
     )]);
     for server in [&request, &refused_import] {
-        let told = Recording::default();
+        let told = RecordingOutbound::default();
         let report = check_with(server, &told, None).await;
         let outcome = serde_json::to_value(&report.delivery.security_hub).unwrap();
         assert_eq!(outcome["state"], "not-enabled", "{outcome}");
@@ -434,7 +436,7 @@ async fn throttling_in_each_documented_form_is_retried() {
             json!({"FailedCount": 0, "SuccessCount": 1, "FailedFindings": []}),
         ),
     ]);
-    let report = check_with(&server, &Recording::default(), None).await;
+    let report = check_with(&server, &RecordingOutbound::default(), None).await;
     assert_eq!(
         serde_json::to_value(&report.delivery.security_hub).unwrap(),
         json!({"state": "synced", "active": 1, "resolved": 0})
@@ -474,7 +476,7 @@ async fn refused_findings_are_reported() {
                 {"Id": "x", "ErrorCode": "InvalidInput", "ErrorMessage": "Title too long"}]}),
         ),
     ]);
-    let report = check_with(&server, &Recording::default(), None).await;
+    let report = check_with(&server, &RecordingOutbound::default(), None).await;
     let outcome = serde_json::to_value(&report.delivery.security_hub).unwrap();
     assert_eq!(outcome["state"], "failed", "{outcome}");
     assert!(outcome["message"]
@@ -487,7 +489,7 @@ async fn refused_findings_are_reported() {
 async fn a_security_hub_that_never_answers_ends_before_the_deadline() {
     // It reads every request and answers none.
     let server = canned(vec![]);
-    let told = Recording::default();
+    let told = RecordingOutbound::default();
     let deadline = Utc::now() + Duration::seconds(6);
     let report = check_with(&server, &told, Some(deadline)).await;
     let ended = Utc::now();

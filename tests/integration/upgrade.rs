@@ -42,7 +42,7 @@ async fn paused_at(rig: &Rig, id: &str) -> String {
         .unwrap()
         .user_paused_details()
         .and_then(|d| d.job_paused_at())
-        // As the guard writes it (src/expiry/jobs.rs: seconds and nanoseconds, RFC 3339).
+        // As the guard writes it (src/expiry/jobs/aws.rs: seconds and nanoseconds, RFC 3339).
         .map(|t| {
             DateTime::from_timestamp(t.secs(), t.subsec_nanos())
                 .unwrap()

@@ -1,10 +1,8 @@
 //! What the integration tests share: building a guard the way the functions do, running a
-//! sweep, reading the local Macie's call counters, running the CLI, and in-memory fakes of
-//! the two ports for the branchy orchestration cases (`fakes`). Each test binary uses the
-//! part it needs.
+//! sweep, reading the local Macie's call counters, running the CLI. The in-memory stand-ins of
+//! the ports live beside each port (`memory` modules). Each test binary uses the part it
+//! needs.
 #![allow(dead_code)]
-
-pub mod fakes;
 
 use chrono::Utc;
 use macie_guard::error::Result;

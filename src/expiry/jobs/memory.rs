@@ -1,19 +1,16 @@
-//! In-memory fakes of the two ports, for orchestration cases with many branches: a Macie that
-//! holds jobs and answers as scripted, and export sources that answer with given facts. The
-//! wire behaviour (pagination, SDK errors, retries) is tested against the local Macie and
-//! moto; these fakes stand for the port's contract only.
+//! Macie's jobs in memory, for the orchestration's tests with many branches: jobs held and
+//! answered as scripted. The wire behaviour (pagination, SDK errors, retries) is tested against
+//! the local Macie; this stand-in holds to the port's contract only.
 
 use chrono::{DateTime, Duration, Utc};
-use macie_guard::error::{Error, Result};
-use macie_guard::expiry::jobs::{DescribedJob, MacieJobs, Page, Target, UpdateError};
-use macie_guard::export::sources::ExportSources;
-use macie_guard_core::expiry::outcome::NewJob;
-use macie_guard_core::expiry::policy::{JobSnapshot, JobStatus, JobType};
-use macie_guard_core::export::evidence::{ResultsFact, RunFact};
-use macie_guard_core::export::facts::{BucketFact, ConfigFact, KeyFact, Membership, PolicyFact};
 use serde_json::json;
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::Mutex;
+
+use super::{DescribedJob, MacieJobs, Page, Target, UpdateError};
+use crate::error::{Error, Result};
+use macie_guard_core::expiry::outcome::NewJob;
+use macie_guard_core::expiry::policy::{JobSnapshot, JobStatus, JobType};
 
 /// A scripted answer to the next UpdateClassificationJob of a job.
 #[derive(Debug, Clone)]
@@ -39,14 +36,14 @@ struct Jobs {
 
 /// Macie's jobs in memory: `list_paused` pages by `page_size`, `update` moves statuses as
 /// Macie does (a pause sets the pause and expiry times) unless an answer is scripted.
-pub struct FakeJobs {
+pub struct MemoryJobs {
     state: Mutex<Jobs>,
     pub now: DateTime<Utc>,
 }
 
-impl FakeJobs {
-    pub fn new(now: DateTime<Utc>) -> FakeJobs {
-        FakeJobs {
+impl MemoryJobs {
+    pub fn new(now: DateTime<Utc>) -> MemoryJobs {
+        MemoryJobs {
             state: Mutex::new(Jobs {
                 page_size: 2,
                 ..Jobs::default()
@@ -151,7 +148,7 @@ fn failed(op: &'static str, id: &str) -> Error {
     }
 }
 
-impl MacieJobs for FakeJobs {
+impl MacieJobs for MemoryJobs {
     async fn missing(&self, _request: &serde_json::Value) -> Result<Vec<String>> {
         self.state.lock().unwrap().reads += 1;
         Ok(Vec::new())
@@ -289,133 +286,5 @@ impl MacieJobs for FakeJobs {
                 Ok(())
             }
         }
-    }
-}
-
-/// Export facts per Region (configuration) and per resource (bucket, key, policies); what is
-/// not given is "cannot verify". Counts the reads.
-#[derive(Default)]
-pub struct FakeSources {
-    pub configs: HashMap<String, ConfigFact>,
-    /// Per Region; none given: a standalone account.
-    pub memberships: HashMap<String, Membership>,
-    pub buckets: HashMap<String, BucketFact>,
-    pub bucket_policies: HashMap<String, PolicyFact>,
-    pub keys: HashMap<String, KeyFact>,
-    pub key_policies: HashMap<String, PolicyFact>,
-    /// Per Region; none given: no job has run.
-    pub runs: HashMap<String, RunFact>,
-    /// Per results prefix; none given: cannot be listed.
-    pub results: HashMap<String, ResultsFact>,
-    pub reads: Mutex<Vec<String>>,
-}
-
-impl FakeSources {
-    fn read(&self, what: String) {
-        self.reads.lock().unwrap().push(what);
-    }
-}
-
-fn unverified() -> String {
-    "the fake has no answer".into()
-}
-
-impl ExportSources for FakeSources {
-    async fn latest_run(&self, region: &str) -> RunFact {
-        self.read(format!("latest run {region}"));
-        self.runs.get(region).cloned().unwrap_or(RunFact::NoRun)
-    }
-
-    async fn automated_discovery(&self, region: &str) -> Option<bool> {
-        self.read(format!("automated discovery {region}"));
-        Some(false)
-    }
-
-    async fn results(
-        &self,
-        _region: &str,
-        bucket: &str,
-        prefix: &str,
-        _owner: &str,
-    ) -> ResultsFact {
-        self.read(format!("results {bucket}/{prefix}"));
-        self.results
-            .get(prefix)
-            .cloned()
-            .unwrap_or(ResultsFact::Unverified {
-                reason: unverified(),
-            })
-    }
-
-    async fn configuration(&self, region: &str) -> ConfigFact {
-        self.read(format!("configuration {region}"));
-        self.configs
-            .get(region)
-            .cloned()
-            .unwrap_or(ConfigFact::Unreadable {
-                reason: unverified(),
-            })
-    }
-
-    async fn membership(&self, region: &str) -> Membership {
-        self.read(format!("membership {region}"));
-        self.memberships
-            .get(region)
-            .cloned()
-            .unwrap_or(Membership::Standalone)
-    }
-
-    async fn bucket(&self, region: &str, bucket: &str, _expected_owner: &str) -> BucketFact {
-        self.read(format!("bucket {bucket} from {region}"));
-        self.buckets
-            .get(bucket)
-            .cloned()
-            .unwrap_or(BucketFact::Unverified {
-                region: None,
-                reason: unverified(),
-            })
-    }
-
-    async fn bucket_policy(&self, _bucket_region: &str, bucket: &str) -> PolicyFact {
-        self.read(format!("bucket policy {bucket}"));
-        self.bucket_policies
-            .get(bucket)
-            .cloned()
-            .unwrap_or(PolicyFact::Unverified {
-                reason: unverified(),
-            })
-    }
-
-    async fn key(&self, _key_region: &str, key_arn: &str) -> KeyFact {
-        self.read(format!("key {key_arn}"));
-        self.keys
-            .get(key_arn)
-            .cloned()
-            .unwrap_or(KeyFact::Unverified {
-                reason: unverified(),
-            })
-    }
-
-    async fn key_policy(&self, _key_region: &str, key_arn: &str) -> PolicyFact {
-        self.read(format!("key policy {key_arn}"));
-        self.key_policies
-            .get(key_arn)
-            .cloned()
-            .unwrap_or(PolicyFact::Unverified {
-                reason: unverified(),
-            })
-    }
-}
-
-/// A notifier that keeps the subject of every message published.
-#[derive(Default)]
-pub struct Recording {
-    pub subjects: Mutex<Vec<String>>,
-}
-
-impl macie_guard::outbound::Outbound for Recording {
-    async fn publish(&self, n: &macie_guard_core::tell::notification::Notification) -> Result<()> {
-        self.subjects.lock().unwrap().push(n.subject.clone());
-        Ok(())
     }
 }
