@@ -7,7 +7,7 @@ mod common;
 
 use macie_guard::error::Result;
 use macie_guard::outbound::Outbound;
-use macie_guard_core::expiry::policy::ExpiryConfig;
+use macie_guard_core::expiry::settings::ExpiryConfig;
 use macie_guard_core::tell::notification::Notification;
 use serde_json::{json, Value};
 use testkit::{macie_client, LocalMacie};

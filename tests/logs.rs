@@ -105,7 +105,8 @@ async fn health_events_about_elsewhere_are_ignored_quietly() {
     use macie_guard::expiry::lambda::ExpiryFunction;
     use macie_guard::journal::memory::MemoryJournal;
     use macie_guard::journal::{Entry, Journal};
-    use macie_guard_core::expiry::policy::{ExpiryConfig, JobType};
+    use macie_guard_core::expiry::job::JobType;
+    use macie_guard_core::expiry::settings::ExpiryConfig;
     use testkit::{event, REGION};
 
     const JOB: &str = "3ce0a28b1a5a9e3d1c0f7ef3a3c0ab12";
@@ -128,7 +129,7 @@ async fn health_events_about_elsewhere_are_ignored_quietly() {
         job_id: JOB.into(),
         owner: "crashed".into(),
         lease_until: 0,
-        action: macie_guard_core::expiry::policy::Action::Resume,
+        action: macie_guard_core::expiry::plan::Action::Resume,
         policy: macie_guard_core::expiry::policy::Policy::Resume,
         paused_at: String::new(),
         name: "left open".into(),

@@ -9,7 +9,9 @@ use chrono::Duration;
 use crate::error::Error;
 
 type Result<T, E = Error> = std::result::Result<T, E>;
-use crate::expiry::policy::{Exclusions, ExpiryConfig, Policy, Windows};
+use crate::expiry::plan::Windows;
+use crate::expiry::policy::{Exclusions, Policy};
+use crate::expiry::settings::ExpiryConfig;
 
 /// Reads configuration through `lookup` (the environment in the binaries; a map in tests).
 pub struct Env<F: Fn(&str) -> Option<String>>(pub F);

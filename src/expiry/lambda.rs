@@ -17,7 +17,7 @@ use crate::runlog::{remember_success, AnyRunLog};
 use macie_guard_core::delivery::Told;
 use macie_guard_core::expiry::event::ExpiryEvent;
 use macie_guard_core::expiry::outcome::Summary;
-use macie_guard_core::expiry::policy::ExpiryConfig;
+use macie_guard_core::expiry::settings::ExpiryConfig;
 use macie_guard_core::schedule::liveness::{Liveness, RunKind, RunRecord, Schedules};
 use macie_guard_core::scope::Scope;
 use macie_guard_core::tell::expiry::{metrics, run_result};

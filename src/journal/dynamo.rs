@@ -7,7 +7,7 @@ use std::collections::HashMap;
 
 pub(super) use crate::error::dynamo_error;
 use crate::error::{Error, Result};
-use macie_guard_core::expiry::policy::Action;
+use macie_guard_core::expiry::plan::Action;
 
 use super::{request_of, Claim, Entry, Journal, Watch, RECEIPT_DAYS, SCHEMA_VERSION, WATCH_PREFIX};
 

@@ -191,7 +191,8 @@ impl Journal for FileJournal {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use macie_guard_core::expiry::policy::{Action, Policy};
+    use macie_guard_core::expiry::plan::Action;
+    use macie_guard_core::expiry::policy::Policy;
 
     fn entry(owner: &str) -> Entry {
         Entry {

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::sync::Mutex;
 
 use crate::error::Result;
-use macie_guard_core::expiry::policy::Action;
+use macie_guard_core::expiry::plan::Action;
 
 use super::{claimable, Claim, Entry, Journal, Watch};
 

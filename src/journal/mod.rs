@@ -35,7 +35,8 @@ use serde::{Deserialize, Serialize};
 use std::future::Future;
 
 use crate::error::Result;
-use macie_guard_core::expiry::policy::{Action, Policy};
+use macie_guard_core::expiry::plan::Action;
+use macie_guard_core::expiry::policy::Policy;
 
 pub mod dynamo;
 pub mod file;

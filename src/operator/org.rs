@@ -20,7 +20,7 @@ use crate::export::guard::ExportGuard;
 use crate::export::sources::AwsSources;
 use crate::outbound::print::PrintNotifier;
 use macie_guard_core::expiry::outcome::PausedJob;
-use macie_guard_core::expiry::policy::ExpiryConfig;
+use macie_guard_core::expiry::settings::ExpiryConfig;
 use macie_guard_core::export::outcome::RegionReport;
 use macie_guard_core::operator::org::{assume_role_failure, sorted, Reach, Row};
 use macie_guard_core::scope::{is_account, partition_of, Scope};

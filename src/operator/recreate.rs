@@ -13,7 +13,7 @@ use serde_json::Value;
 
 use crate::error::{Error, Result};
 use crate::expiry::jobs::MacieJobs;
-use macie_guard_core::expiry::policy::JobStatus;
+use macie_guard_core::expiry::job::JobStatus;
 use macie_guard_core::expiry::recreate::{self, RecreateError};
 
 /// Where the definition comes from.

@@ -15,7 +15,8 @@ use macie_guard::outbound::sns::SnsNotifier;
 use macie_guard::Error;
 use macie_guard_core::expiry::event::ExpiryEvent;
 use macie_guard_core::expiry::outcome::{Outcome, Summary};
-use macie_guard_core::expiry::policy::{ExpiryConfig, Policy};
+use macie_guard_core::expiry::policy::Policy;
+use macie_guard_core::expiry::settings::ExpiryConfig;
 use serde_json::{json, Value};
 use testkit::{
     event, macie_client, moto, sns_client, sns_messages, topic, LocalMacie, ACCOUNT, REGION,
@@ -298,7 +299,7 @@ async fn keep_paused_costs_two_updates_and_restarts_the_clock() {
     assert_eq!(s.jobs[0].outcome, Outcome::Done);
     assert_eq!(
         s.jobs[0].action,
-        macie_guard_core::expiry::policy::Step::KeepPaused
+        macie_guard_core::expiry::plan::Step::KeepPaused
     );
     let calls = rig.calls();
     assert_eq!(

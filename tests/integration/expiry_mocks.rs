@@ -21,7 +21,7 @@ use chrono::{Duration, Utc};
 use macie_guard::expiry::guard::ExpiryGuard;
 use macie_guard::outbound::print::PrintNotifier;
 use macie_guard_core::expiry::outcome::Outcome;
-use macie_guard_core::expiry::policy::ExpiryConfig;
+use macie_guard_core::expiry::settings::ExpiryConfig;
 
 const ID: &str = "3ce05dbb7ec5505def334104bf4fc3b4";
 

@@ -9,7 +9,7 @@ use macie_guard::export::guard::ExportGuard;
 use macie_guard::export::sources::AwsSources;
 use macie_guard::outbound::sns::SnsNotifier;
 use macie_guard_core::expiry::outcome::Outcome;
-use macie_guard_core::expiry::policy::ExpiryConfig;
+use macie_guard_core::expiry::settings::ExpiryConfig;
 use macie_guard_core::export::event::ExportEvent;
 use serde_json::json;
 use testkit::{

@@ -12,7 +12,7 @@ use macie_guard::expiry::lambda::ExpiryFunction;
 use macie_guard::export::lambda::ExportFunction;
 use macie_guard::export::sources::AwsSources;
 use macie_guard::outbound::print::PrintNotifier;
-use macie_guard_core::expiry::policy::ExpiryConfig;
+use macie_guard_core::expiry::settings::ExpiryConfig;
 use serde_json::{json, Value};
 use testkit::{macie_client, stand_in_config, workspace_root, LocalMacie, ACCOUNT, REGION};
 

@@ -21,7 +21,8 @@ use macie_guard::outbound::Outbound;
 use macie_guard_core::delivery::Told;
 use macie_guard_core::expiry::event::ExpiryEvent;
 use macie_guard_core::expiry::outcome::{NewJob, Outcome, Summary};
-use macie_guard_core::expiry::policy::{ExpiryConfig, Policy};
+use macie_guard_core::expiry::policy::Policy;
+use macie_guard_core::expiry::settings::ExpiryConfig;
 use macie_guard_core::scope::Scope;
 use macie_guard_core::tell::notification::Notification;
 use serde_json::{json, Value};
@@ -484,7 +485,7 @@ impl MacieJobs for SlowMacie {
         self.updates.fetch_add(1, Ordering::SeqCst);
         let mut jobs = self.jobs.lock().unwrap();
         let j = jobs.get_mut(id).unwrap();
-        j.snapshot.status = macie_guard_core::expiry::policy::JobStatus::parse(match to {
+        j.snapshot.status = macie_guard_core::expiry::job::JobStatus::parse(match to {
             Target::Running => "RUNNING",
             Target::UserPaused => "USER_PAUSED",
             Target::Cancelled => "CANCELLED",
@@ -518,11 +519,11 @@ async fn a_sweep_stops_taking_jobs_before_its_deadline_and_says_how_many_it_left
     let jobs: BTreeMap<String, DescribedJob> = (0..100)
         .map(|i| {
             let id = format!("{i:032x}");
-            let snapshot = macie_guard_core::expiry::policy::JobSnapshot {
+            let snapshot = macie_guard_core::expiry::job::JobSnapshot {
                 job_id: id.clone(),
                 name: format!("job-{i}"),
-                status: macie_guard_core::expiry::policy::JobStatus::UserPaused,
-                job_type: macie_guard_core::expiry::policy::JobType::OneTime,
+                status: macie_guard_core::expiry::job::JobStatus::UserPaused,
+                job_type: macie_guard_core::expiry::job::JobType::OneTime,
                 paused_at: Some(now - Duration::days(29)),
                 expires_at: Some(now + Duration::days(1)),
                 health_event_arn: None,
@@ -673,7 +674,7 @@ async fn an_open_entry_whose_change_was_never_made_is_decided_again() {
         job_id: KEEP.into(),
         owner: "dead".into(),
         lease_until: 0,
-        action: macie_guard_core::expiry::policy::Action::Resume,
+        action: macie_guard_core::expiry::plan::Action::Resume,
         policy: Policy::Resume,
         paused_at,
         name: "keep".into(),

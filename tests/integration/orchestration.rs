@@ -13,8 +13,9 @@ use macie_guard::export::guard::ExportGuard;
 use macie_guard::export::sources::memory::MemorySources;
 use macie_guard::outbound::print::PrintNotifier;
 use macie_guard::Error;
+use macie_guard_core::expiry::job::{JobStatus, JobType};
 use macie_guard_core::expiry::outcome::{Outcome, Summary};
-use macie_guard_core::expiry::policy::{ExpiryConfig, JobStatus, JobType};
+use macie_guard_core::expiry::settings::ExpiryConfig;
 use macie_guard_core::export::event::ExportEvent;
 use macie_guard_core::export::facts::{
     BucketFact, ConfigFact, Destination, KeyFact, Membership, Owner,

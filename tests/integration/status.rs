@@ -12,7 +12,8 @@ use std::process::{Command, Output};
 use macie_guard::journal::{Entry, Journal};
 use macie_guard::runlog::reader::RunLogReader;
 use macie_guard::runlog::RunLog;
-use macie_guard_core::expiry::policy::{Action, Policy};
+use macie_guard_core::expiry::plan::Action;
+use macie_guard_core::expiry::policy::Policy;
 use macie_guard_core::schedule::liveness::{RunKind, RunRecord};
 use macie_guard_core::severity::Severity;
 use testkit::{

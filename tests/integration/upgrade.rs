@@ -169,7 +169,7 @@ async fn an_entry_of_a_newer_version_stops_this_one_and_changes_nothing() {
         job_id: RESUME.into(),
         owner: "older#1".into(),
         lease_until: Utc::now().timestamp() + 45,
-        action: macie_guard_core::expiry::policy::Action::Resume,
+        action: macie_guard_core::expiry::plan::Action::Resume,
         policy: macie_guard_core::expiry::policy::Policy::Resume,
         paused_at: paused_at(&rig, RESUME).await,
         name: "resume".into(),

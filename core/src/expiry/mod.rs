@@ -1,8 +1,12 @@
-//! Job expiry guard, the decisions: the events it handles, the policy per job, and what it
-//! found and did (`outcome`).
+//! Job expiry guard, the decisions: the events it handles (`event`), the job as read (`job`),
+//! the policy per job (`policy`), the plan (`plan`), the settings (`settings`), recovery and
+//! recreation, and what it found and did (`outcome`).
 
 pub mod event;
+pub mod job;
 pub mod outcome;
+pub mod plan;
 pub mod policy;
 pub mod recovery;
 pub mod recreate;
+pub mod settings;

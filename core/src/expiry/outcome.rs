@@ -6,9 +6,9 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::Value;
 
-use super::policy::{
-    days_left, fate, JobSnapshot, JobStatus, JobType, Plan, Policy, PolicySource, Step, POLICY_TAG,
-};
+use super::job::{JobSnapshot, JobStatus, JobType};
+use super::plan::{days_left, fate, Plan, Step};
+use super::policy::{Policy, PolicySource, POLICY_TAG};
 use crate::severity::Severity;
 
 /// How one job's handling ended.

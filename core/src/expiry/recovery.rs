@@ -3,8 +3,10 @@
 
 use chrono::{DateTime, Utc};
 
+use super::job::{JobSnapshot, JobStatus};
 use super::outcome::label;
-use super::policy::{fate, Action, JobSnapshot, JobStatus, Policy};
+use super::plan::{fate, Action};
+use super::policy::Policy;
 
 /// What an open change left.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -76,7 +78,7 @@ pub fn paused_again(job: &JobSnapshot, interrupted: bool) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::expiry::policy::JobType;
+    use crate::expiry::job::JobType;
     use chrono::Duration;
 
     fn job(status: JobStatus, paused_at: Option<DateTime<Utc>>) -> JobSnapshot {

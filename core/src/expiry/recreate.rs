@@ -9,7 +9,8 @@
 use serde_json::{Map, Value};
 use thiserror::Error;
 
-use super::policy::{distance, folded, Exclusions, JobSnapshot, JobStatus, JobType};
+use super::job::{JobSnapshot, JobStatus, JobType};
+use super::policy::{distance, folded, Exclusions};
 
 /// The tag the new job carries: the job it came from.
 pub const RECREATED_FROM_TAG: &str = "macie-guard:recreated-from";
@@ -420,14 +421,14 @@ mod tests {
     #[test]
     fn only_a_one_time_job_with_its_definition_and_a_plain_id_gets_a_command() {
         use crate::expiry::outcome::{JobReport, Outcome};
-        use crate::expiry::policy::Step;
+        use crate::expiry::plan::Step;
         let mut j = JobReport::unknown(
             "0123456789abcdef0123456789abcdef",
             Step::Lost,
             Outcome::Lost,
             "lost".into(),
         );
-        j.job_type = crate::expiry::policy::JobType::OneTime;
+        j.job_type = crate::expiry::job::JobType::OneTime;
         assert!(!recreatable(&j), "no definition");
         j.definition = Some(described());
         assert!(recreatable(&j));
@@ -438,7 +439,7 @@ mod tests {
         j.job_id = "abc; rm -rf ~".into();
         assert!(!recreatable(&j), "not of Macie's alphabet");
         j.job_id = "0123456789abcdef0123456789abcdef".into();
-        j.job_type = crate::expiry::policy::JobType::Scheduled;
+        j.job_type = crate::expiry::job::JobType::Scheduled;
         assert!(!recreatable(&j), "a recurring job stays");
     }
 

@@ -78,7 +78,7 @@ pub struct PlanSettings {
 }
 
 impl PlanSettings {
-    pub fn of_operator(config: &crate::expiry::policy::ExpiryConfig) -> PlanSettings {
+    pub fn of_operator(config: &crate::expiry::settings::ExpiryConfig) -> PlanSettings {
         PlanSettings {
             source: "operator",
             default_policy: config.default_policy.as_str(),

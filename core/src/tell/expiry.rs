@@ -8,7 +8,8 @@ use serde_json::json;
 
 use crate::delivery::Delivery;
 use crate::expiry::outcome::{JobReport, Outcome, PausedJob, Summary};
-use crate::expiry::policy::{Plan, POLICY_TAG};
+use crate::expiry::plan::Plan;
+use crate::expiry::policy::POLICY_TAG;
 use crate::scope::Scope;
 use crate::severity::Severity;
 use crate::tell::events::{GuardEvent, JOB_DECISION, SCHEMA_VERSION};

@@ -2,8 +2,9 @@
 //! message), the event and the Security Hub finding carry the exact `macie-guard recreate`
 //! command; a recurring job's lost run gets none.
 
+use crate::expiry::job::{JobSnapshot, JobStatus, JobType};
 use crate::expiry::outcome::{JobReport, Outcome, Summary};
-use crate::expiry::policy::{JobSnapshot, JobStatus, JobType, Step};
+use crate::expiry::plan::Step;
 use serde_json::json;
 
 const ID: &str = "0123456789abcdef0123456789abcdef";

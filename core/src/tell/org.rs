@@ -2,7 +2,7 @@
 //! settings its plans are under, and the progress bar. Every value escaped.
 
 use crate::expiry::outcome::PausedJob;
-use crate::expiry::policy::Plan;
+use crate::expiry::plan::Plan;
 use crate::export::outcome::RegionReport;
 use crate::operator::org::{unreachable, worst, PlanSettings, Reach, Row};
 use crate::severity::Severity;

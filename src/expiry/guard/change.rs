@@ -7,13 +7,12 @@ use super::ExpiryGuard;
 use crate::expiry::jobs::{DescribedJob, MacieJobs, Target, UpdateError};
 use crate::journal::{Claim, Entry, Journal};
 use crate::outbound::Outbound;
+use macie_guard_core::expiry::job::{JobSnapshot, JobStatus};
 use macie_guard_core::expiry::outcome::{
     excluded_report, label, plan_report, when, JobReport, Outcome,
 };
-use macie_guard_core::expiry::policy::{
-    decide, fate, wanted, windows_for, Action, JobSnapshot, JobStatus, Plan, Policy, PolicySource,
-    Step,
-};
+use macie_guard_core::expiry::plan::{decide, fate, wanted, windows_for, Action, Plan, Step};
+use macie_guard_core::expiry::policy::{Policy, PolicySource};
 use macie_guard_core::expiry::recovery::{left_by, paused_again, Left};
 
 impl<M: MacieJobs, N: Outbound, J: Journal> ExpiryGuard<M, N, J> {

@@ -12,8 +12,9 @@ use crate::expiry::jobs::{DescribedJob, MacieJobs};
 use crate::journal::Journal;
 use crate::outbound::Outbound;
 use macie_guard_core::expiry::event::{HealthEvent, JobRef};
+use macie_guard_core::expiry::job::JobSnapshot;
 use macie_guard_core::expiry::outcome::{JobReport, PausedJob, Summary};
-use macie_guard_core::expiry::policy::{days_left, decide, JobSnapshot};
+use macie_guard_core::expiry::plan::{days_left, decide};
 
 impl<M: MacieJobs, N: Outbound, J: Journal> ExpiryGuard<M, N, J> {
     /// Pages through every USER_PAUSED job. `visit` sees each; returns how many were seen.

@@ -16,10 +16,12 @@ use crate::expiry::jobs::{DescribedJob, MacieJobs};
 use crate::journal::{Claim, Entry, Journal, Watch};
 use crate::outbound::Outbound;
 use macie_guard_core::expiry::event::{HealthEvent, HealthKind, JobRef};
+use macie_guard_core::expiry::job::{JobSnapshot, JobStatus};
 use macie_guard_core::expiry::outcome::{
     excluded_report, label, when, JobReport, NewJob, Outcome, Summary,
 };
-use macie_guard_core::expiry::policy::{Action, JobSnapshot, JobStatus, Policy, Step};
+use macie_guard_core::expiry::plan::{Action, Step};
+use macie_guard_core::expiry::policy::Policy;
 use macie_guard_core::expiry::recreate::{
     self, on_lost, watched, worth_watching, OnLost, Sighting, ON_LOST_RECREATE, ON_LOST_TAG,
 };

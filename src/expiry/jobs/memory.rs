@@ -9,8 +9,8 @@ use std::sync::Mutex;
 
 use super::{DescribedJob, MacieJobs, Page, Target, UpdateError};
 use crate::error::{Error, Result};
+use macie_guard_core::expiry::job::{JobSnapshot, JobStatus, JobType};
 use macie_guard_core::expiry::outcome::NewJob;
-use macie_guard_core::expiry::policy::{JobSnapshot, JobStatus, JobType};
 
 /// A scripted answer to the next UpdateClassificationJob of a job.
 #[derive(Debug, Clone)]

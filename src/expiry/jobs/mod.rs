@@ -10,8 +10,8 @@ use serde_json::{json, Map, Value};
 use std::future::Future;
 
 use crate::error::{Error, Result};
+use macie_guard_core::expiry::job::{JobSnapshot, JobStatus, JobType};
 use macie_guard_core::expiry::outcome::NewJob;
-use macie_guard_core::expiry::policy::{JobSnapshot, JobStatus, JobType};
 use macie_guard_core::expiry::recreate::RECREATED_FROM_TAG;
 
 /// ListClassificationJobs' largest page: the model leaves `maxResults` unbounded, Macie's

@@ -13,7 +13,7 @@ use macie_guard::outbound::Outbound;
 use macie_guard_core::delivery::Told;
 use macie_guard_core::expiry::event::ExpiryEvent;
 use macie_guard_core::expiry::outcome::Summary;
-use macie_guard_core::expiry::policy::ExpiryConfig;
+use macie_guard_core::expiry::settings::ExpiryConfig;
 use macie_guard_core::scope::Scope;
 use serde_json::Value;
 use std::process::{Command, Output};

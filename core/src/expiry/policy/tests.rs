@@ -1,4 +1,9 @@
 use super::*;
+use crate::expiry::job::*;
+use crate::expiry::plan::*;
+use crate::expiry::settings::*;
+use chrono::{DateTime, Duration, Utc};
+use std::collections::BTreeMap;
 
 #[test]
 fn a_tags_policy_the_stack_does_not_honour_is_refused_and_changes_nothing() {

@@ -298,8 +298,8 @@ fn a_sync_is_split_by_the_region_each_finding_concerns() {
 
 #[test]
 fn jobs_at_risk_are_findings_changed_jobs_resolve_them_and_a_lost_job_stays() {
+    use crate::expiry::job::{JobSnapshot, JobStatus, JobType};
     use crate::expiry::outcome::JobReport;
-    use crate::expiry::policy::{JobSnapshot, JobStatus, JobType};
     let job = |id: &str| JobSnapshot {
         job_id: id.into(),
         name: format!("job {id}"),
@@ -321,7 +321,7 @@ fn jobs_at_risk_are_findings_changed_jobs_resolve_them_and_a_lost_job_stays() {
         s.jobs.push(JobReport::new(
             &job(id),
             now,
-            crate::expiry::policy::Step::Nothing,
+            crate::expiry::plan::Step::Nothing,
             outcome,
             "m".into(),
         ));
