@@ -73,12 +73,13 @@ where
 /// MaxNumberOfMessages 1 to 10).
 const RECEIVE_MAX: i32 = 10;
 
-/// A peek stops after this many receives in a row that bring no message it had not seen (a
-/// receive samples the queue: the last few of many messages take several receives to meet).
+/// A peek stops after this many receives in a row that bring no message it had not seen. A
+/// receive samples the queue (ten of `expected` at a time), so the last message unseen turns
+/// up in a given receive with a chance of about 10/`expected`: `expected` receives in a row
+/// without it happen with a chance under e^-10. At most 1,000 (a queue's counts are
+/// approximate; a listing must end).
 fn peek_patience(expected: u64) -> u32 {
-    u32::try_from(expected.div_ceil(RECEIVE_MAX as u64) * 3)
-        .unwrap_or(u32::MAX)
-        .max(10)
+    u32::try_from(expected.clamp(20, 1_000)).unwrap_or(1_000)
 }
 
 /// A message as a dead letter, with its receipt.
