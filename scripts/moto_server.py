@@ -1,6 +1,6 @@
 """Runs moto's server (S3, KMS, SNS, DynamoDB, ...) on loopback for macie-guard's tests and demo.
 
-AWS's rules for the calls the project makes are enforced in front of moto (`strict_moto.py`).
+AWS's rules for the calls the project makes are enforced in front of moto (the `strict_moto` package).
 Binds 127.0.0.1 on a free port, prints exactly one line `listening on http://HOST:PORT` once it
 accepts connections, and stops when standard input closes (the parent process ended, even by a
 crash) or on SIGTERM/SIGINT.

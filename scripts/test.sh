@@ -60,7 +60,7 @@ cmp "$rel/a/SHA256SUMS" "$rel/b/SHA256SUMS" || { echo "the release is not reprod
 .venv/bin/cfn-lint "$rel/a/macie-guard-$version.yaml"
 rm -rf "$rel"
 
-step "the stand-ins refuse what AWS refuses (scripts/test_strict_moto.py); the docs check's tests"
+step "the stand-ins refuse what AWS refuses (scripts/strict_moto/test_rules.py); the docs check's tests"
 .venv/bin/python -m unittest discover -s scripts -p 'test_*.py'
 
 step "fuzzing, bounded"

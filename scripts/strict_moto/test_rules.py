@@ -1,4 +1,4 @@
-"""Each rule of the strictness layer (strict_moto.py), on its own: what AWS refuses is refused,
+"""Each rule of the strictness layer (this package), on its own: what AWS refuses is refused,
 what AWS accepts still works. One moto server in this process, on a free loopback port, with
 the layer in front, driven through boto3 (moto's own dependency).
 
@@ -15,7 +15,7 @@ import threading
 import unittest
 import urllib.request
 
-sys.path.insert(0, os.path.dirname(__file__))
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 import boto3  # noqa: E402
 from botocore.config import Config  # noqa: E402

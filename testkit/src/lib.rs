@@ -528,7 +528,7 @@ pub fn enable_security_hub(access_key: &str, region: &str) {
     );
 }
 
-/// Asks the strictness layer in front of moto (`scripts/strict_moto.py`) to fail or stall
+/// Asks the strictness layer in front of moto (`scripts/strict_moto/`) to fail or stall
 /// the calls `fault` matches (`service`, `action`, and optionally `account`, `region`,
 /// `match`, `times`, `code`, `status`, `message`, `stall`).
 pub fn strict_fault(fault: Value) {

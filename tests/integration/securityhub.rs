@@ -1,5 +1,5 @@
 //! Security Hub as a finding provider meets it on AWS: moto behind the strictness layer
-//! (`scripts/strict_moto.py`: Workflow ignored on an update, severity through
+//! (`scripts/strict_moto/securityhub.py`: Workflow ignored on an update, severity through
 //! FindingProviderFields, findings of the request's Region only, not enabled refused), with the
 //! jobs in the in-memory fake; and, for what no stand-in gives, a loopback server answering as
 //! Security Hub does (each form of throttling, refusals, a server that never answers). None of
