@@ -1,6 +1,5 @@
 //! The library's errors. Each message says what was wrong, with which value, and what to do.
 
-use aws_sdk_macie2::error::ProvideErrorMetadata;
 use thiserror::Error;
 
 #[derive(Debug, Error)]
@@ -97,25 +96,39 @@ impl Error {
         Error::Input(macie_guard_core::Error::MalformedEvent(what.into()))
     }
 
-    /// Builds [`Error::Aws`] from any SDK error, keeping its error code and message.
-    pub fn aws<E>(
+    /// An AWS call that failed after the SDK's retries: the service, the call, what it was on,
+    /// and the error's code and message as AWS gave them (or the whole error chain when it gave
+    /// none). The one constructor of [`Error::Aws`] for an SDK error, whatever the service.
+    pub fn aws<E>(service: &'static str, operation: &'static str, on: Option<&str>, e: &E) -> Error
+    where
+        E: aws_smithy_types::error::metadata::ProvideErrorMetadata + std::error::Error + 'static,
+    {
+        Error::aws_answer(
+            service,
+            operation,
+            on,
+            e.code().unwrap_or("Unknown"),
+            e.message()
+                .map(str::to_string)
+                .unwrap_or_else(|| describe_sdk_error(e)),
+        )
+    }
+
+    /// [`Error::Aws`] for a call that gave no SDK error to read: an answer that cannot be used
+    /// (`code` says which), or a call made without a generated client.
+    pub fn aws_answer(
         service: &'static str,
         operation: &'static str,
         on: Option<&str>,
-        err: &aws_sdk_macie2::error::SdkError<E>,
-    ) -> Error
-    where
-        E: aws_sdk_macie2::error::ProvideErrorMetadata + std::error::Error + 'static,
-    {
+        code: &str,
+        message: impl Into<String>,
+    ) -> Error {
         Error::Aws {
             service,
             operation,
             on: on.map(str::to_string),
-            code: err.code().unwrap_or("Unknown").to_string(),
-            message: err
-                .message()
-                .map(str::to_string)
-                .unwrap_or_else(|| describe_sdk_error(err)),
+            code: code.to_string(),
+            message: message.into(),
         }
     }
 }
@@ -130,36 +143,6 @@ pub fn describe_sdk_error(err: &(dyn std::error::Error + 'static)) -> String {
         source = s.source();
     }
     out
-}
-
-/// An AWS call that failed after the SDK's retries: the service, the call, what it was on, and
-/// the error's code and message as AWS gave them (or the whole error chain when it gave none).
-pub fn aws_error<E>(service: &'static str, operation: &'static str, on: &str, e: &E) -> Error
-where
-    E: aws_smithy_types::error::metadata::ProvideErrorMetadata + std::error::Error + 'static,
-{
-    Error::Aws {
-        service,
-        operation,
-        on: Some(on.to_string()),
-        code: e.code().unwrap_or("Unknown").to_string(),
-        message: e
-            .message()
-            .map(str::to_string)
-            .unwrap_or_else(|| describe_sdk_error(e)),
-    }
-}
-
-/// A failed DynamoDB call (the journal's and the run log's adapters).
-pub fn dynamo_error<E>(
-    operation: &'static str,
-    on: &str,
-    e: &aws_sdk_dynamodb::error::SdkError<E>,
-) -> Error
-where
-    E: aws_smithy_types::error::metadata::ProvideErrorMetadata + std::error::Error + 'static,
-{
-    aws_error("DynamoDB", operation, on, e)
 }
 
 impl Error {

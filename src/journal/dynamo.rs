@@ -5,7 +5,6 @@ use aws_sdk_dynamodb::error::ProvideErrorMetadata;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
 use std::collections::HashMap;
 
-pub(super) use crate::error::dynamo_error;
 use crate::error::{Error, Result};
 use macie_guard_core::expiry::plan::Action;
 
@@ -46,7 +45,7 @@ impl DynamoJournal {
                 .set_exclusive_start_key(start.take())
                 .send()
                 .await
-                .map_err(|e| dynamo_error("Query", &self.table, &e))?;
+                .map_err(|e| Error::aws("DynamoDB", "Query", Some(&self.table), &e))?;
             out.extend(page.items().iter().cloned());
             match page.last_evaluated_key() {
                 Some(k) if !k.is_empty() => start = Some(k.clone()),
@@ -158,7 +157,7 @@ impl Journal for DynamoJournal {
                     .consistent_read(true)
                     .send()
                     .await
-                    .map_err(|e| dynamo_error("GetItem", &self.table, &e))?;
+                    .map_err(|e| Error::aws("DynamoDB", "GetItem", Some(&self.table), &e))?;
                 let item = held.item().cloned().unwrap_or_default();
                 // An open change of a newer macie-guard: not ours to read or to take.
                 self.known(&item)?;
@@ -178,7 +177,7 @@ impl Journal for DynamoJournal {
                     until: open.map(|h| h.lease_until).unwrap_or_default(),
                 })
             }
-            Err(e) => Err(dynamo_error("UpdateItem", &self.table, &e)),
+            Err(e) => Err(Error::aws("DynamoDB", "UpdateItem", Some(&self.table), &e)),
         }
     }
 
@@ -206,7 +205,7 @@ impl Journal for DynamoJournal {
             Ok(_) => Ok(()),
             // Taken over by another invocation (our lease ran out): theirs now.
             Err(e) if e.code() == Some("ConditionalCheckFailedException") => Ok(()),
-            Err(e) => Err(dynamo_error("UpdateItem", &self.table, &e)),
+            Err(e) => Err(Error::aws("DynamoDB", "UpdateItem", Some(&self.table), &e)),
         }
     }
 
@@ -227,7 +226,7 @@ impl Journal for DynamoJournal {
         match result {
             Ok(_) => Ok(true),
             Err(e) if e.code() == Some("ConditionalCheckFailedException") => Ok(false),
-            Err(e) => Err(dynamo_error("UpdateItem", &self.table, &e)),
+            Err(e) => Err(Error::aws("DynamoDB", "UpdateItem", Some(&self.table), &e)),
         }
     }
 
@@ -257,7 +256,7 @@ impl Journal for DynamoJournal {
             .expression_attribute_values(":v", AttributeValue::N(SCHEMA_VERSION.to_string()))
             .send()
             .await
-            .map_err(|e| dynamo_error("UpdateItem", &self.table, &e))?;
+            .map_err(|e| Error::aws("DynamoDB", "UpdateItem", Some(&self.table), &e))?;
         Ok(())
     }
 
@@ -296,7 +295,7 @@ impl Journal for DynamoJournal {
             .key("jobId", s(&format!("{WATCH_PREFIX}{job_id}")))
             .send()
             .await
-            .map_err(|e| dynamo_error("DeleteItem", &self.table, &e))?;
+            .map_err(|e| Error::aws("DynamoDB", "DeleteItem", Some(&self.table), &e))?;
         Ok(())
     }
 
@@ -317,7 +316,7 @@ impl Journal for DynamoJournal {
         match result {
             Ok(_) => Ok(()),
             Err(e) if e.code() == Some("ConditionalCheckFailedException") => Ok(()),
-            Err(e) => Err(dynamo_error("UpdateItem", &self.table, &e)),
+            Err(e) => Err(Error::aws("DynamoDB", "UpdateItem", Some(&self.table), &e)),
         }
     }
 }

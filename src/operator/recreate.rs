@@ -61,12 +61,14 @@ pub async fn recreate(
     let macie = crate::aws::macie(sdk);
     let (original, definition) = match source {
         Source::Job(id) => {
-            let described = macie.describe(&id).await?.ok_or_else(|| Error::Aws {
-                service: "Macie",
-                operation: "DescribeClassificationJob",
-                on: Some(id.clone()),
-                code: "ResourceNotFoundException".into(),
-                message: "no such job in this account and Region (--region?)".into(),
+            let described = macie.describe(&id).await?.ok_or_else(|| {
+                Error::aws_answer(
+                    "Macie",
+                    "DescribeClassificationJob",
+                    Some(&id),
+                    "ResourceNotFoundException",
+                    "no such job in this account and Region (--region?)",
+                )
             })?;
             if described.snapshot.status != JobStatus::Cancelled {
                 return Err(RecreateError::NotLost {

@@ -14,13 +14,14 @@ pub async fn session_account(client: &aws_sdk_macie2::Client) -> Result<String> 
         .and_then(|arn| arn.split(':').nth(4))
         .filter(|a| macie_guard_core::scope::is_account(a))
         .map(str::to_string)
-        .ok_or_else(|| Error::Aws {
-            service: "Macie",
-            operation: "GetMacieSession",
-            on: None,
-            code: "NoAccount".into(),
-            message: "the session has no service role ARN to read the account from; pass --account"
-                .into(),
+        .ok_or_else(|| {
+            Error::aws_answer(
+                "Macie",
+                "GetMacieSession",
+                None,
+                "NoAccount",
+                "the session has no service role ARN to read the account from; pass --account",
+            )
         })
 }
 
@@ -35,11 +36,13 @@ pub async fn caller_account(sdk: &aws_config::SdkConfig) -> Result<String> {
     out.account()
         .filter(|a| macie_guard_core::scope::is_account(a))
         .map(str::to_string)
-        .ok_or_else(|| Error::Aws {
-            service: "STS",
-            operation: "GetCallerIdentity",
-            on: None,
-            code: "NoAccount".into(),
-            message: "the answer has no account; pass --account".into(),
+        .ok_or_else(|| {
+            Error::aws_answer(
+                "STS",
+                "GetCallerIdentity",
+                None,
+                "NoAccount",
+                "the answer has no account; pass --account",
+            )
         })
 }

@@ -5,7 +5,6 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
 
-pub(super) use crate::error::dynamo_error;
 use crate::error::Result;
 use macie_guard_core::schedule::liveness::{RunKind, RunRecord};
 use macie_guard_core::severity::Severity;
@@ -75,7 +74,12 @@ impl RunLog for DynamoRunLog {
             {
                 Ok(())
             }
-            Err(e) => Err(dynamo_error("UpdateItem", &self.table, &e)),
+            Err(e) => Err(crate::Error::aws(
+                "DynamoDB",
+                "UpdateItem",
+                Some(&self.table),
+                &e,
+            )),
         }
     }
 }

@@ -7,7 +7,7 @@ use std::future::Future;
 use crate::error::Result;
 use macie_guard_core::schedule::liveness::{RunRecord, Runs};
 
-use super::dynamo::{dynamo_error, record_of, s, stamp, time_of, DynamoRunLog};
+use super::dynamo::{record_of, s, stamp, time_of, DynamoRunLog};
 use super::{runs_scope, AnyRunLog};
 
 /// The item of the run log whose `watchedSince` is the watch's first look.
@@ -39,7 +39,7 @@ impl RunLogReader for DynamoRunLog {
             .consistent_read(true)
             .send()
             .await
-            .map_err(|e| dynamo_error("Query", &self.table, &e))?;
+            .map_err(|e| crate::Error::aws("DynamoDB", "Query", Some(&self.table), &e))?;
         let items = page.items();
         let records = items.iter().filter_map(record_of).collect();
         let watched = items
@@ -71,7 +71,9 @@ impl RunLogReader for DynamoRunLog {
                     .return_values(aws_sdk_dynamodb::types::ReturnValue::AllNew)
                     .send()
                     .await
-                    .map_err(|e| dynamo_error("UpdateItem", &self.table, &e))?;
+                    .map_err(|e| {
+                        crate::Error::aws("DynamoDB", "UpdateItem", Some(&self.table), &e)
+                    })?;
                 out.attributes()
                     .and_then(|a| time_of(a, "watchedSince"))
                     .unwrap_or(now)

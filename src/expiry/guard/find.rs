@@ -36,15 +36,13 @@ impl<M: MacieJobs, N: Outbound, J: Journal> ExpiryGuard<M, N, J> {
             match page.next_token {
                 Some(t) if seen_tokens.insert(t.clone()) => token = Some(t),
                 Some(t) => {
-                    return Err(Error::Aws {
-                        service: "Macie",
-                        operation: "ListClassificationJobs",
-                        on: None,
-                        code: "RepeatedToken".into(),
-                        message: format!(
-                            "nextToken {t:?} came back twice; stopping to avoid a loop"
-                        ),
-                    })
+                    return Err(Error::aws_answer(
+                        "Macie",
+                        "ListClassificationJobs",
+                        None,
+                        "RepeatedToken",
+                        format!("nextToken {t:?} came back twice; stopping to avoid a loop"),
+                    ))
                 }
                 None => return Ok(scanned),
             }

@@ -139,13 +139,13 @@ impl MemoryJobs {
 }
 
 fn failed(op: &'static str, id: &str) -> Error {
-    Error::Aws {
-        service: "Macie",
-        operation: op,
-        on: Some(id.to_string()),
-        code: "InternalServerException".into(),
-        message: "the fake was told to fail".into(),
-    }
+    Error::aws_answer(
+        "Macie",
+        op,
+        Some(id),
+        "InternalServerException",
+        "the stand-in was told to fail",
+    )
 }
 
 impl MacieJobs for MemoryJobs {

@@ -9,7 +9,6 @@
 //! it replays for [`replay::HOLD_SECS`]. Both count what the queue holds (GetQueueAttributes)
 //! and say what they could not see.
 
-use aws_sdk_sqs::error::ProvideErrorMetadata;
 use aws_sdk_sqs::types::MessageSystemAttributeName;
 use std::collections::{BTreeMap, BTreeSet};
 use std::future::Future;
@@ -60,13 +59,6 @@ pub trait DeadLetterQueue: Send + Sync {
 pub struct SqsQueue {
     pub client: aws_sdk_sqs::Client,
     pub url: String,
-}
-
-fn sqs_error<E>(operation: &'static str, url: &str, e: &aws_sdk_sqs::error::SdkError<E>) -> Error
-where
-    E: ProvideErrorMetadata + std::error::Error + 'static,
-{
-    crate::error::aws_error("SQS", operation, url, e)
 }
 
 /// SQS's limit on the messages one ReceiveMessage returns (API Reference, ReceiveMessage:
@@ -124,7 +116,7 @@ impl SqsQueue {
             .message_system_attribute_names(MessageSystemAttributeName::ApproximateReceiveCount)
             .send()
             .await
-            .map_err(|e| sqs_error("ReceiveMessage", &self.url, &e))?;
+            .map_err(|e| Error::aws("SQS", "ReceiveMessage", Some(&self.url), &e))?;
         Ok(page.messages().iter().map(read_message).collect())
     }
 }
@@ -178,7 +170,7 @@ impl DeadLetterQueue for SqsQueue {
             .attribute_names(A::ApproximateNumberOfMessagesDelayed)
             .send()
             .await
-            .map_err(|e| sqs_error("GetQueueAttributes", &self.url, &e))?;
+            .map_err(|e| Error::aws("SQS", "GetQueueAttributes", Some(&self.url), &e))?;
         let get = |k: A| {
             out.attributes()
                 .and_then(|a| a.get(&k))
@@ -200,7 +192,7 @@ impl DeadLetterQueue for SqsQueue {
             .send()
             .await
             .map(|_| ())
-            .map_err(|e| sqs_error("DeleteMessage", &self.url, &e))
+            .map_err(|e| Error::aws("SQS", "DeleteMessage", Some(&self.url), &e))
     }
 
     async fn release(&self, receipt: &str) -> Result<()> {
@@ -212,7 +204,7 @@ impl DeadLetterQueue for SqsQueue {
             .send()
             .await
             .map(|_| ())
-            .map_err(|e| sqs_error("ChangeMessageVisibility", &self.url, &e))
+            .map_err(|e| Error::aws("SQS", "ChangeMessageVisibility", Some(&self.url), &e))
     }
 }
 

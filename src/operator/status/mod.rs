@@ -62,13 +62,13 @@ fn cfn_error(looked: &str, region: &str, operation: &'static str, e: CallError) 
                 message: s.message.clone(),
             }
         }
-        _ => Error::Aws {
-            service: "CloudFormation",
+        _ => Error::aws_answer(
+            "CloudFormation",
             operation,
-            on: Some(looked.to_string()),
-            code: e.code().unwrap_or("NoAnswer").to_string(),
-            message: e.to_string(),
-        },
+            Some(looked),
+            e.code().unwrap_or("NoAnswer"),
+            e.to_string(),
+        ),
     }
 }
 
