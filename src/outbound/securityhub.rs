@@ -14,7 +14,7 @@ use aws_config::SdkConfig;
 use serde_json::{json, Value};
 use tokio::time::Instant;
 
-use crate::signed::{Request, Signed, SECURITY_HUB};
+use crate::signed::{CallError, Request, Signed, SECURITY_HUB};
 use macie_guard_core::delivery::HubOutcome;
 use macie_guard_core::tell::asff::{HubFinding, HubSync};
 use macie_guard_core::tell::events::batches_within;
@@ -54,13 +54,9 @@ impl SecurityHub {
         (method, path): (&'static str, &str),
         body: Value,
         until: Instant,
-    ) -> Result<Value, String> {
+    ) -> Result<Value, CallError> {
         let request = Request::rest_json(method, path, Some(&body));
-        let text = self
-            .calls
-            .send(region, operation, request, until)
-            .await
-            .map_err(|e| e.to_string())?;
+        let text = self.calls.send(region, operation, request, until).await?;
         Ok(serde_json::from_str(&text).unwrap_or(Value::Null))
     }
 
@@ -91,7 +87,7 @@ impl SecurityHub {
     ) -> HubOutcome {
         let active = match self.active(region, sync, until).await {
             Ok(a) => a,
-            Err(message) => return outcome_of(message),
+            Err(e) => return outcome_of(&e),
         };
         let plan = sync.plan(&active, now);
         let findings: Vec<Value> = plan.import.iter().map(|f| f.to_json(now)).collect();
@@ -107,7 +103,7 @@ impl SecurityHub {
                 .await
             {
                 Ok(o) => o,
-                Err(message) => return outcome_of(message),
+                Err(e) => return outcome_of(&e),
             };
             let failed = out["FailedCount"].as_u64().unwrap_or(0);
             if failed > 0 {
@@ -122,7 +118,7 @@ impl SecurityHub {
                 // "If Security Hub CSPM is disabled ... the findings are returned in the
                 // FailedFindings list, with an InvalidAccess error."
                 if code.starts_with("InvalidAccess") {
-                    return outcome_of(format!("InvalidAccessException: {message}"));
+                    return not_enabled(&format!("InvalidAccessException: {message}"));
                 }
                 return HubOutcome::Failed { message };
             }
@@ -172,7 +168,7 @@ impl SecurityHub {
                         };
                     }
                 }
-                Err(message) => return outcome_of(message),
+                Err(e) => return outcome_of(&e),
             }
         }
         HubOutcome::Synced {
@@ -188,7 +184,7 @@ impl SecurityHub {
         region: &str,
         sync: &HubSync,
         until: Instant,
-    ) -> Result<Vec<HubFinding>, String> {
+    ) -> Result<Vec<HubFinding>, CallError> {
         let prefixes: Vec<Value> = sync
             .filter_prefixes()
             .into_iter()
@@ -226,17 +222,22 @@ impl SecurityHub {
     }
 }
 
-/// A failed call: Security Hub not enabled (InvalidAccessException, "not subscribed"), or
-/// another failure.
-fn outcome_of(message: String) -> HubOutcome {
-    if message.starts_with("InvalidAccessException") || message.contains("not subscribed") {
-        HubOutcome::NotEnabled {
-            message: format!(
-                "Security Hub is not enabled here ({message}); enable it, or set SecurityHubFindings to false"
-            ),
-        }
-    } else {
-        HubOutcome::Failed { message }
+/// A failed call: Security Hub not enabled (its code InvalidAccessException: "Account ... is
+/// not subscribed to AWS Security Hub", API Reference, Common Errors), or another failure.
+fn outcome_of(e: &CallError) -> HubOutcome {
+    match e.code() {
+        Some("InvalidAccessException") => not_enabled(&e.to_string()),
+        _ => HubOutcome::Failed {
+            message: e.to_string(),
+        },
+    }
+}
+
+fn not_enabled(what: &str) -> HubOutcome {
+    HubOutcome::NotEnabled {
+        message: format!(
+            "Security Hub is not enabled here ({what}); enable it, or set SecurityHubFindings to false"
+        ),
     }
 }
 
