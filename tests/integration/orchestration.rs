@@ -452,7 +452,7 @@ async fn a_living_run_renews_its_leases() {
     let mut g = guard(&slow, PrintNotifier, ExpiryConfig::default())
         .with_journal(&journal)
         .with_clock(skewed_clock);
-    g.heartbeat = std::time::Duration::from_millis(20);
+    g.leases.heartbeat = std::time::Duration::from_millis(20);
     let watch = async {
         // Caught between the resume and the pause: the entry is open.
         while journal.all().is_empty() {

@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, Utc};
 
+use super::report::{busy, changed_log, update_error_text};
 use super::ExpiryGuard;
 use crate::expiry::jobs::{DescribedJob, MacieJobs, Target, UpdateError};
 use crate::journal::{Claim, Entry, Journal};
@@ -50,7 +51,13 @@ impl<M: MacieJobs, N: Outbound, J: Journal> ExpiryGuard<M, N, J> {
         match plan {
             Plan::Act { action } if !self.config.dry_run => {
                 let entry = self.intent(&job.snapshot, action, policy, now);
-                self.leased(entry, Some(job), just_set, now).await
+                let decided = Decided {
+                    action,
+                    policy,
+                    source,
+                };
+                self.leased(entry, Some((job, decided)), just_set, now)
+                    .await
             }
             _ => plan_report(
                 &job.snapshot,
@@ -73,8 +80,8 @@ impl<M: MacieJobs, N: Outbound, J: Journal> ExpiryGuard<M, N, J> {
     ) -> Entry {
         Entry {
             job_id: job.job_id.clone(),
-            owner: self.owner.clone(),
-            lease_until: self.lease_until(now),
+            owner: self.leases.owner.clone(),
+            lease_until: self.leases.until(now),
             action,
             policy,
             paused_at: job.paused_at.map(|t| t.to_rfc3339()).unwrap_or_default(),
@@ -84,22 +91,19 @@ impl<M: MacieJobs, N: Outbound, J: Journal> ExpiryGuard<M, N, J> {
     }
 
     /// Takes the job's lease with `entry` as the intent; finishes whatever an earlier
-    /// invocation left open (re-reading the job), then decides and acts. `read` is the job as
-    /// read just before the claim: with no entry left open it is what the decision stands on.
+    /// invocation left open (re-reading the job), else acts. `read` is the job as read just
+    /// before the claim and what was decided on it: with no entry left open, that decision
+    /// stands and is not made again.
     pub(super) async fn leased(
         &self,
         entry: Entry,
-        read: Option<DescribedJob>,
+        read: Option<(DescribedJob, Decided)>,
         just_set: Option<Policy>,
         now: DateTime<Utc>,
     ) -> JobReport {
-        let scope = self.journal_scope();
         let job_id = entry.job_id.clone();
-        let previous = match self.journal.claim(&scope, &entry, self.real_now(now)).await {
-            Ok(Claim::Granted { previous }) => {
-                self.lock_held().insert(job_id.clone());
-                previous
-            }
+        let previous = match self.leases.claim(&entry, now).await {
+            Ok(Claim::Granted { previous }) => previous,
             Ok(Claim::Done) => {
                 let mut r = JobReport::unknown(
                     &job_id,
@@ -115,7 +119,7 @@ impl<M: MacieJobs, N: Outbound, J: Journal> ExpiryGuard<M, N, J> {
             }
             Ok(Claim::Busy { owner, until }) => {
                 let mut r = busy(&job_id, &entry.name, entry.action, &owner, until);
-                if let Some(j) = &read {
+                if let Some((j, _)) = &read {
                     let named = JobReport::new(
                         &j.snapshot,
                         now,
@@ -140,21 +144,38 @@ impl<M: MacieJobs, N: Outbound, J: Journal> ExpiryGuard<M, N, J> {
                 )
             }
         };
+        // The ordinary path: nothing was left open, so the decision made on the job as just
+        // read stands.
+        if let (None, Some((fresh, decided))) = (&previous, &read) {
+            return self
+                .act(fresh, decided.action, decided.policy, &decided.source, now)
+                .await
+                .with_policy(decided.policy, decided.source.clone());
+        }
         // An entry left by a dead invocation: what it intended.
         let read = if previous.is_some() { None } else { read };
         let open = previous.unwrap_or_else(|| entry.clone());
         if open.action == Action::Recreate {
-            // A lost job being created again (`lost`): finished there.
-            return self.recreate_open(&open, now).await;
+            // A recreation left open is recovery's to finish (`recover_recreate`), first thing
+            // in a run: handed back, nothing changed here.
+            let _ = self.leases.hand_over(&job_id).await;
+            let mut r = JobReport::unknown(
+                &job_id,
+                Step::Recreate,
+                Outcome::Busy,
+                format!("job {job_id}: a recreation left open by another run is finished by recovery, first thing in the next run"),
+            );
+            r.name = open.name.clone();
+            return r;
         }
         let described = match read {
-            Some(j) => Ok(Some(j)),
+            Some((j, _)) => Ok(Some(j)),
             None => self.macie.describe(&job_id).await,
         };
         let fresh = match described {
             Ok(Some(j)) => j,
             Ok(None) => {
-                let _ = self.release(&job_id, false).await;
+                let _ = self.leases.release(&job_id, false).await;
                 let mut r = JobReport::unknown(
                     &job_id,
                     Step::from(entry.action),
@@ -179,7 +200,7 @@ impl<M: MacieJobs, N: Outbound, J: Journal> ExpiryGuard<M, N, J> {
         if self.config.excluded(&fresh.snapshot) {
             // Excluded since the change was decided: no call is made. A change already made is
             // reported as made; anything else is left as it is now.
-            let interrupted = open.owner != self.owner;
+            let interrupted = open.owner != self.leases.owner;
             let left = left_by(
                 open.action,
                 open.paused_at_time(),
@@ -192,7 +213,7 @@ impl<M: MacieJobs, N: Outbound, J: Journal> ExpiryGuard<M, N, J> {
                     return report;
                 }
             }
-            let _ = self.release(&job_id, false).await;
+            let _ = self.leases.release(&job_id, false).await;
             let what = match left {
                 Left::PauseAgain => "an interrupted run resumed it to pause it again (keep-paused), and it was not paused again: pause it yourself if it must not run".to_string(),
                 _ => format!("a change ({}) was left open for it", open.action.as_str()),
@@ -212,14 +233,10 @@ impl<M: MacieJobs, N: Outbound, J: Journal> ExpiryGuard<M, N, J> {
                 if (intent.action, &intent.paused_at, intent.policy)
                     != (open.action, &open.paused_at, open.policy)
                 {
-                    match self
-                        .journal
-                        .claim(&scope, &intent, self.real_now(now))
-                        .await
-                    {
+                    match self.leases.reclaim(&intent, now).await {
                         Ok(Claim::Granted { .. }) => {}
                         Ok(Claim::Done) => {
-                            let _ = self.release(&job_id, false).await;
+                            let _ = self.leases.release(&job_id, false).await;
                             return JobReport::new(
                                 &fresh.snapshot,
                                 now,
@@ -246,7 +263,7 @@ impl<M: MacieJobs, N: Outbound, J: Journal> ExpiryGuard<M, N, J> {
                     .with_policy(policy, source)
             }
             _ => {
-                let _ = self.release(&job_id, false).await;
+                let _ = self.leases.release(&job_id, false).await;
                 plan_report(
                     &fresh.snapshot,
                     &plan,
@@ -270,7 +287,7 @@ impl<M: MacieJobs, N: Outbound, J: Journal> ExpiryGuard<M, N, J> {
         now: DateTime<Utc>,
     ) -> Option<JobReport> {
         let snap = &fresh.snapshot;
-        let interrupted = open.owner != self.owner;
+        let interrupted = open.owner != self.leases.owner;
         let done = |outcome, message: String| {
             let mut r = JobReport::new(snap, now, Step::from(open.action), outcome, message)
                 .with_policy(open.policy, PolicySource::Tag);
@@ -350,7 +367,7 @@ impl<M: MacieJobs, N: Outbound, J: Journal> ExpiryGuard<M, N, J> {
             let again = match self.macie.describe(&snap.job_id).await {
                 Ok(Some(j)) => j,
                 Ok(None) => {
-                    let _ = self.release(&snap.job_id, false).await;
+                    let _ = self.leases.release(&snap.job_id, false).await;
                     return report(snap, Outcome::NotFound, format!("{who} disappeared while being changed"), false);
                 }
                 Err(e) => return report(snap, Outcome::Failed, format!("{who}: Macie refused the change ({code}: {message}) and re-reading failed: {e}"), true),
@@ -374,7 +391,7 @@ impl<M: MacieJobs, N: Outbound, J: Journal> ExpiryGuard<M, N, J> {
                 }
                 _ => {
                     // Nothing to make: the job is already there, or moved away.
-                    let _ = self.release(&snap.job_id, false).await;
+                    let _ = self.leases.release(&snap.job_id, false).await;
                     let (outcome, message) = if wanted(action, fresh) {
                         (
                             Outcome::AlreadyDone,
@@ -440,41 +457,10 @@ impl<M: MacieJobs, N: Outbound, J: Journal> ExpiryGuard<M, N, J> {
     }
 }
 
-/// A job left to another run that holds its journal entry: named, with who holds it, until
-/// when, and what happens if that run dies.
-pub(super) fn busy(job_id: &str, name: &str, action: Action, owner: &str, until: i64) -> JobReport {
-    let until = DateTime::from_timestamp(until, 0);
-    let who = if name.is_empty() {
-        format!("job {job_id}")
-    } else {
-        format!("job \"{name}\" ({job_id})")
-    };
-    let message = format!(
-        "{who} is being changed ({}) by another run ({owner}), which holds it until {} and renews that while it lives; left to it. If that run dies, the next run after then finishes the change and reports it",
-        action.as_str(),
-        until.map(when).unwrap_or_else(|| "an unknown time".into())
-    );
-    let mut r = JobReport::unknown(job_id, Step::from(action), Outcome::Busy, message);
-    r.name = name.to_string();
-    r.held_by = Some(owner.to_string());
-    r.held_until = until;
-    r
-}
-
-pub(super) fn update_error_text(e: &UpdateError) -> String {
-    match e {
-        UpdateError::Refused { code, message } => format!("{code}: {message}"),
-        UpdateError::Failed(e) => e.to_string(),
-    }
-}
-
-/// The log line written the moment a job is changed, before anything else can fail.
-pub(super) fn changed_log(job: &JobSnapshot, from: &str, to: &str) {
-    tracing::info!(
-        job_id = %job.job_id,
-        name = %job.name,
-        from,
-        to,
-        "job changed"
-    );
+/// What [`ExpiryGuard::process`] decided on the job as it read it: the change and the policy
+/// (and where it came from) it follows.
+pub(super) struct Decided {
+    pub action: Action,
+    pub policy: Policy,
+    pub source: PolicySource,
 }

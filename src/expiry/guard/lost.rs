@@ -10,7 +10,7 @@
 use chrono::{DateTime, Utc};
 use std::collections::HashSet;
 
-use super::change::busy;
+use super::report::busy;
 use super::ExpiryGuard;
 use crate::expiry::jobs::{DescribedJob, MacieJobs};
 use crate::journal::{Claim, Entry, Journal, Watch};
@@ -95,9 +95,9 @@ impl<M: MacieJobs, N: Outbound, J: Journal> ExpiryGuard<M, N, J> {
             job_id: job.job_id.clone(),
             name: job.name.clone(),
             expires_at: expires_at.timestamp(),
-            seen_paused_at: self.real_now(now),
+            seen_paused_at: self.leases.real_now(now),
         };
-        if let Err(e) = self.journal.watch(&self.journal_scope(), &w).await {
+        if let Err(e) = self.leases.journal.watch(&self.leases.scope, &w).await {
             tracing::warn!(job_id = %job.job_id, error = %e, "the watch of a job to recreate once lost was not written");
         }
     }
@@ -114,8 +114,7 @@ impl<M: MacieJobs, N: Outbound, J: Journal> ExpiryGuard<M, N, J> {
         if self.config.dry_run || !self.config.recreate_lost {
             return Vec::new();
         }
-        let scope = self.journal_scope();
-        let watches = match self.journal.watches(&scope).await {
+        let watches = match self.leases.journal.watches(&self.leases.scope).await {
             Ok(w) => w,
             Err(e) => {
                 let mut r = JobReport::unknown(
@@ -128,7 +127,7 @@ impl<M: MacieJobs, N: Outbound, J: Journal> ExpiryGuard<M, N, J> {
                 return vec![r];
             }
         };
-        let real = self.real_now(now);
+        let real = self.leases.real_now(now);
         let mut out = Vec::new();
         // Listed paused this very sweep: nothing new to learn (the job is looked at, and its
         // watch renewed, when it is in the window).
@@ -254,7 +253,12 @@ impl<M: MacieJobs, N: Outbound, J: Journal> ExpiryGuard<M, N, J> {
     }
 
     async fn unwatch(&self, job_id: &str) {
-        if let Err(e) = self.journal.unwatch(&self.journal_scope(), job_id).await {
+        if let Err(e) = self
+            .leases
+            .journal
+            .unwatch(&self.leases.scope, job_id)
+            .await
+        {
             tracing::warn!(job_id, error = %e, "the watch was not removed; the next sweep removes it");
         }
     }
@@ -295,7 +299,7 @@ impl<M: MacieJobs, N: Outbound, J: Journal> ExpiryGuard<M, N, J> {
             r.definition = Some(job.definition.clone());
             return r;
         }
-        if self.lock_held().contains(&snap.job_id) {
+        if self.leases.holds(&snap.job_id) {
             // This run recreated it already (finishing what an earlier run left, above).
             return JobReport::new(
                 snap,
@@ -308,8 +312,8 @@ impl<M: MacieJobs, N: Outbound, J: Journal> ExpiryGuard<M, N, J> {
         let (policy, _) = self.config.policy_for(snap);
         let entry = Entry {
             job_id: snap.job_id.clone(),
-            owner: self.owner.clone(),
-            lease_until: self.lease_until(now),
+            owner: self.leases.owner.clone(),
+            lease_until: self.leases.until(now),
             action: Action::Recreate,
             policy,
             // A job is cancelled once, for good: one recreation stands for it.
@@ -317,13 +321,8 @@ impl<M: MacieJobs, N: Outbound, J: Journal> ExpiryGuard<M, N, J> {
             name: snap.name.clone(),
             decided_at: now.to_rfc3339(),
         };
-        match self
-            .journal
-            .claim(&self.journal_scope(), &entry, self.real_now(now))
-            .await
-        {
+        match self.leases.claim(&entry, now).await {
             Ok(Claim::Granted { previous }) => {
-                self.lock_held().insert(snap.job_id.clone());
                 let interrupted = previous.is_some();
                 self.recreate_held(job, request, why, by, interrupted, now)
                     .await
@@ -347,6 +346,36 @@ impl<M: MacieJobs, N: Outbound, J: Journal> ExpiryGuard<M, N, J> {
         }
     }
 
+    /// Recovery's way into a recreation an earlier invocation left open: the entry taken over
+    /// (`entry`: this run's claim on it), then finished by [`Self::recreate_open`].
+    pub(super) async fn recover_recreate(&self, entry: Entry, now: DateTime<Utc>) -> JobReport {
+        let job_id = entry.job_id.clone();
+        match self.leases.claim(&entry, now).await {
+            Ok(Claim::Granted { previous }) => {
+                self.recreate_open(&previous.unwrap_or(entry), now).await
+            }
+            Ok(Claim::Done) => {
+                let mut r = JobReport::unknown(
+                    &job_id,
+                    Step::Recreate,
+                    Outcome::AlreadyDone,
+                    format!("job {job_id}: another invocation already made this change (recreate)"),
+                );
+                r.name = entry.name.clone();
+                r
+            }
+            Ok(Claim::Busy { owner, until }) => {
+                busy(&job_id, &entry.name, Action::Recreate, &owner, until)
+            }
+            Err(e) => JobReport::unknown(
+                &job_id,
+                Step::Recreate,
+                Outcome::Failed,
+                format!("{e}; nothing was changed (the job's lease could not be taken)"),
+            ),
+        }
+    }
+
     /// Finishes a recreation an earlier invocation left open (recovery): the lost job read
     /// again, then as [`Self::recreate`] under the entry this run now holds.
     pub(super) async fn recreate_open(&self, open: &Entry, now: DateTime<Utc>) -> JobReport {
@@ -354,7 +383,7 @@ impl<M: MacieJobs, N: Outbound, J: Journal> ExpiryGuard<M, N, J> {
         let job = match self.macie.describe(&open.job_id).await {
             Ok(Some(j)) => j,
             Ok(None) => {
-                let _ = self.release(&open.job_id, false).await;
+                let _ = self.leases.release(&open.job_id, false).await;
                 let mut r = JobReport::unknown(
                     &open.job_id,
                     Step::Recreate,
@@ -380,7 +409,7 @@ impl<M: MacieJobs, N: Outbound, J: Journal> ExpiryGuard<M, N, J> {
         };
         if self.config.excluded(&job.snapshot) {
             // Excluded since the recreation was decided: never created.
-            let _ = self.release(&open.job_id, false).await;
+            let _ = self.leases.release(&open.job_id, false).await;
             self.unwatch(&open.job_id).await;
             return excluded_report(
                 &job.snapshot,
@@ -391,7 +420,7 @@ impl<M: MacieJobs, N: Outbound, J: Journal> ExpiryGuard<M, N, J> {
         let request = match recreate::request(&open.job_id, &job.definition, None) {
             Ok(r) => r,
             Err(e) => {
-                let _ = self.release(&open.job_id, false).await;
+                let _ = self.leases.release(&open.job_id, false).await;
                 return lost(
                     &job,
                     &lost_because(why),
@@ -401,7 +430,7 @@ impl<M: MacieJobs, N: Outbound, J: Journal> ExpiryGuard<M, N, J> {
             }
         };
         let by = "as decided before an earlier invocation was interrupted";
-        self.recreate_held(&job, request, why, by, open.owner != self.owner, now)
+        self.recreate_held(&job, request, why, by, open.owner != self.leases.owner, now)
             .await
     }
 
@@ -457,7 +486,7 @@ impl<M: MacieJobs, N: Outbound, J: Journal> ExpiryGuard<M, N, J> {
         }
         match self.macie.missing(&request).await {
             Ok(missing) if !missing.is_empty() => {
-                let _ = self.release(&snap.job_id, false).await;
+                let _ = self.leases.release(&snap.job_id, false).await;
                 self.unwatch(&snap.job_id).await;
                 return lost(job, &lost_because(why), Some(&format!(
                     "it was to be recreated {by}, and it cannot be recreated as it was: {} no longer exist(s). Nothing was created; create what is missing, then run the command",

@@ -5,22 +5,19 @@
 //! and recreates the ones whose tag asks for it.
 
 use chrono::{DateTime, Utc};
-use futures_util::stream::{self, StreamExt};
-use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use super::jobs::MacieJobs;
 use crate::error::Result;
 use crate::journal::memory::MemoryJournal;
-use crate::journal::{
-    earlier_attempt, Entry, Journal, HEARTBEAT_SECS, LEASE_MARGIN_SECS, LEASE_SECS,
-};
+use crate::journal::{earlier_attempt, Entry, Journal, HEARTBEAT_SECS};
 use crate::outbound::securityhub::log_hub;
 use crate::outbound::Outbound;
 use macie_guard_core::delivery::{Delivery, Told};
 use macie_guard_core::expiry::event::ExpiryEvent;
 use macie_guard_core::expiry::outcome::{JobReport, Outcome, Summary};
+use macie_guard_core::expiry::plan::Action;
 use macie_guard_core::expiry::policy::Policy;
 use macie_guard_core::expiry::settings::ExpiryConfig;
 use macie_guard_core::scope::Scope;
@@ -36,24 +33,16 @@ pub struct ExpiryGuard<M, N, J = MemoryJournal> {
     pub outbound: N,
     pub config: ExpiryConfig,
     pub scope: Scope,
-    /// Leases, intents and the outbox of changes (see [`crate::journal`]).
-    pub journal: J,
-    /// This invocation's id: the owner of the leases it takes.
-    pub owner: String,
+    /// The journal as this run holds it: leases, intents and the outbox of changes (see
+    /// [`crate::journal`]), the run's owner id, real time and the heartbeat.
+    pub leases: Leases<J>,
     /// When the invocation must be over (Lambda's deadline); `None`: no deadline (the CLI).
     pub deadline: Option<DateTime<Utc>>,
     /// When the invocation started (the time budget is measured from here).
     pub started: DateTime<Utc>,
-    /// Real time, for the time budget and the leases (a run's decisions use the `now` they
-    /// are given); tests pass their own.
-    pub clock: fn() -> DateTime<Utc>,
-    /// How often the leases this run holds are renewed while it lives.
-    pub heartbeat: std::time::Duration,
     /// Set to stop taking new jobs (the CLI's Ctrl-C): the jobs in flight are finished and
     /// reported.
     pub stop: Arc<AtomicBool>,
-    /// The jobs whose journal entries this run holds (renewed by the heartbeat).
-    held: Mutex<BTreeSet<String>>,
 }
 
 /// An owner for a run that has no request id of its own (the CLI): an attempt of a request
@@ -65,19 +54,22 @@ pub fn invocation_id() -> String {
 impl<M: MacieJobs, N: Outbound> ExpiryGuard<M, N, MemoryJournal> {
     /// A guard with the process's own journal and no deadline (the CLI, tests).
     pub fn new(macie: M, outbound: N, config: ExpiryConfig, scope: Scope) -> Self {
+        let leases = Leases::new(
+            MemoryJournal::new(),
+            invocation_id(),
+            scope.journal_key(),
+            Utc::now,
+            std::time::Duration::from_secs(HEARTBEAT_SECS),
+        );
         ExpiryGuard {
             macie,
             outbound,
             config,
             scope,
-            journal: MemoryJournal::new(),
-            owner: invocation_id(),
+            leases,
             deadline: None,
             started: Utc::now(),
-            clock: Utc::now,
-            heartbeat: std::time::Duration::from_secs(HEARTBEAT_SECS),
             stop: Arc::default(),
-            held: Mutex::default(),
         }
     }
 }
@@ -90,48 +82,45 @@ impl<M: MacieJobs, N: Outbound, J: Journal> ExpiryGuard<M, N, J> {
             outbound: self.outbound,
             config: self.config,
             scope: self.scope,
-            journal,
-            owner: self.owner,
+            leases: self.leases.on(journal),
             deadline: self.deadline,
             started: self.started,
-            clock: self.clock,
-            heartbeat: self.heartbeat,
             stop: self.stop,
-            held: self.held,
         }
     }
 
     pub fn with_deadline(mut self, deadline: Option<DateTime<Utc>>) -> Self {
         self.deadline = deadline;
-        self.started = (self.clock)();
+        self.started = (self.leases.clock)();
         self
     }
 
     /// The same guard reading real time from `clock` (tests).
     pub fn with_clock(mut self, clock: fn() -> DateTime<Utc>) -> Self {
-        self.clock = clock;
+        self.leases.clock = clock;
         self.started = clock();
         self
     }
 
     pub fn with_owner(mut self, owner: impl Into<String>) -> Self {
-        self.owner = owner.into();
+        self.leases.owner = owner.into();
         self
     }
 
-    /// The time leases are measured by: real time, or the run's `now` when later.
-    fn real_now(&self, now: DateTime<Utc>) -> i64 {
-        now.max((self.clock)()).timestamp()
+    /// The same guard renewing its leases this often.
+    pub fn with_heartbeat(mut self, every: std::time::Duration) -> Self {
+        self.leases.heartbeat = every;
+        self
     }
 
-    fn journal_scope(&self) -> String {
-        self.scope.journal_key()
+    /// The journal this run writes.
+    pub fn journal(&self) -> &J {
+        &self.leases.journal
     }
 
-    /// A lease from now (real time, or the run's `now` when later): short, and renewed by the
-    /// heartbeat while the run lives.
-    fn lease_until(&self, now: DateTime<Utc>) -> i64 {
-        now.max((self.clock)()).timestamp() + LEASE_SECS + LEASE_MARGIN_SECS
+    /// This run's owner id.
+    pub fn owner(&self) -> &str {
+        &self.leases.owner
     }
 
     /// Whether there is time to start another job (real time against the deadline): the last
@@ -145,7 +134,7 @@ impl<M: MacieJobs, N: Outbound, J: Journal> ExpiryGuard<M, N, J> {
             None => true,
             Some(d) => {
                 let reserve = chrono::Duration::seconds(RESERVE_SECS).min((d - self.started) / 4);
-                d - (self.clock)() > reserve
+                d - (self.leases.clock)() > reserve
             }
         }
     }
@@ -160,8 +149,8 @@ impl<M: MacieJobs, N: Outbound, J: Journal> ExpiryGuard<M, N, J> {
         // within LEASE_SECS (plus the margin) of its last beat.
         let beat = async {
             loop {
-                tokio::time::sleep(self.heartbeat).await;
-                self.renew_held().await;
+                tokio::time::sleep(self.leases.heartbeat).await;
+                self.leases.renew_all(self.config.concurrency).await;
             }
         };
         // Boxed: the run's future is deep, and this one sits inside the runtime's.
@@ -170,53 +159,6 @@ impl<M: MacieJobs, N: Outbound, J: Journal> ExpiryGuard<M, N, J> {
             done = work => done,
             never = beat => never,
         }
-    }
-
-    /// Renews the lease of every entry this run holds, `concurrency` at a time (a long sweep
-    /// holds each change it made until its report is out).
-    async fn renew_held(&self) {
-        let held: Vec<String> = self.lock_held().iter().cloned().collect();
-        let until = self.lease_until((self.clock)());
-        let scope = self.journal_scope();
-        let scope = &scope;
-        let results: Vec<(String, Result<bool>)> = stream::iter(held)
-            .map(|job| async move {
-                let r = self.journal.renew(scope, &job, &self.owner, until).await;
-                (job, r)
-            })
-            .buffer_unordered(self.config.concurrency.max(1))
-            .collect()
-            .await;
-        for (job, result) in results {
-            match result {
-                Ok(true) => {}
-                Ok(false) => {
-                    tracing::warn!(job_id = %job, "lease lost: another run took the job over");
-                    self.lock_held().remove(&job);
-                }
-                Err(e) => tracing::warn!(job_id = %job, error = %e, "lease not renewed"),
-            }
-        }
-    }
-
-    fn lock_held(&self) -> std::sync::MutexGuard<'_, BTreeSet<String>> {
-        self.held.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
-    /// Closes this run's entry of `job_id` (see [`Journal::release`]).
-    async fn release(&self, job_id: &str, made: bool) -> Result<()> {
-        self.lock_held().remove(job_id);
-        self.journal
-            .release(&self.journal_scope(), job_id, &self.owner, made)
-            .await
-    }
-
-    /// Hands this run's entry of `job_id` to the next run (see [`Journal::hand_over`]).
-    async fn hand_over(&self, job_id: &str) -> Result<()> {
-        self.lock_held().remove(job_id);
-        self.journal
-            .hand_over(&self.journal_scope(), job_id, &self.owner)
-            .await
     }
 
     async fn handle_event(&self, event: &ExpiryEvent, now: DateTime<Utc>) -> Result<Told<Summary>> {
@@ -287,21 +229,27 @@ impl<M: MacieJobs, N: Outbound, J: Journal> ExpiryGuard<M, N, J> {
         if self.config.dry_run {
             return Ok((Vec::new(), Vec::new()));
         }
-        let real = now.max((self.clock)()).timestamp();
+        let real = self.leases.real_now(now);
         let (open, held): (Vec<Entry>, Vec<Entry>) = self
+            .leases
             .journal
-            .entries(&self.journal_scope())
+            .entries(&self.leases.scope.clone())
             .await?
             .into_iter()
-            .filter(|e| e.owner != self.owner)
-            .partition(|e| e.lease_until < real || earlier_attempt(&e.owner, &self.owner));
+            .filter(|e| e.owner != self.leases.owner)
+            .partition(|e| e.lease_until < real || earlier_attempt(&e.owner, &self.leases.owner));
         let mut out = Vec::new();
         for left in open {
             tracing::warn!(job_id = %left.job_id, action = left.action.as_str(), owner = %left.owner, "finishing a change an earlier invocation left open");
             let mut entry = left.clone();
-            entry.owner = self.owner.clone();
-            entry.lease_until = self.lease_until(now);
-            let report = self.leased(entry, None, None, now).await;
+            entry.owner = self.leases.owner.clone();
+            entry.lease_until = self.leases.until(now);
+            let report = if left.action == Action::Recreate {
+                // A lost job being created again: finished where recreations are made.
+                self.recover_recreate(entry, now).await
+            } else {
+                self.leased(entry, None, None, now).await
+            };
             out.push(report);
         }
         let held = held
@@ -358,9 +306,9 @@ impl<M: MacieJobs, N: Outbound, J: Journal> ExpiryGuard<M, N, J> {
         for j in summary.jobs.iter().filter(|j| j.held) {
             let result = if published.is_ok() && j.outcome != Outcome::Failed {
                 let made = j.outcome == Outcome::Done;
-                self.release(&j.job_id, made).await
+                self.leases.release(&j.job_id, made).await
             } else {
-                self.hand_over(&j.job_id).await
+                self.leases.hand_over(&j.job_id).await
             };
             if let Err(e) = result {
                 // The lease runs out by itself; the change is then reported (again).
@@ -387,6 +335,10 @@ impl<M: MacieJobs, N: Outbound, J: Journal> ExpiryGuard<M, N, J> {
 
 mod change;
 mod find;
+mod lease;
 mod lost;
+mod report;
 
-use change::busy;
+pub use lease::Leases;
+
+use report::busy;
