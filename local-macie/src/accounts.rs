@@ -22,9 +22,10 @@ const ACCOUNT_OFFSET: u64 = 549_755_813_888;
 pub struct Macie {
     pub own: State,
     others: BTreeMap<(String, String), State>,
-    /// Milliseconds each answer of an operation is held back (`/_local/latency`): a slow
-    /// Macie, for tests that need a run to be caught in the middle.
-    pub latency: BTreeMap<String, u64>,
+    /// Milliseconds each answer of an operation is held back (`/_local/latency`), once that
+    /// many of its calls were answered: a slow Macie, for tests that need a run to be caught
+    /// in the middle, or at one exact call.
+    pub latency: BTreeMap<String, (u64, u64)>,
 }
 
 impl Macie {

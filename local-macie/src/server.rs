@@ -232,7 +232,13 @@ async fn list_jobs(AxState(s): AxState<Shared>, headers: HeaderMap, body: Bytes)
 
 /// Waits the latency set for `operation`, without holding the lock.
 async fn slow(state: &Shared, operation: &str) {
-    let ms = lock(state).latency.get(operation).copied().unwrap_or(0);
+    let ms = {
+        let m = lock(state);
+        match m.latency.get(operation) {
+            Some(&(ms, after)) if m.own.calls_of(operation) >= after => ms,
+            _ => 0,
+        }
+    };
     if ms > 0 {
         tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
     }
@@ -476,21 +482,26 @@ async fn set_faults(AxState(s): AxState<Shared>, body: Bytes) -> Response {
 }
 
 /// `{"operation": "UpdateClassificationJob", "ms": 200}`: that operation answers that much
-/// later (0: at once).
+/// later (0: at once); with `"after": N`, only once N of its calls were answered (the call
+/// after the N-th is the first held back).
 async fn set_latency(AxState(s): AxState<Shared>, body: Bytes) -> Response {
     #[derive(Deserialize)]
     #[serde(deny_unknown_fields)]
     struct Req {
         operation: String,
         ms: u64,
+        #[serde(default)]
+        after: u64,
     }
     control(|| {
         let req: Req = parse_as(&body)?;
         if req.ms > 60_000 {
             return Err(ApiError::validation("ms is at most 60000"));
         }
-        lock(&s).latency.insert(req.operation.clone(), req.ms);
-        Ok(json!({ "operation": req.operation, "ms": req.ms }))
+        lock(&s)
+            .latency
+            .insert(req.operation.clone(), (req.ms, req.after));
+        Ok(json!({ "operation": req.operation, "ms": req.ms, "after": req.after }))
     })
 }
 

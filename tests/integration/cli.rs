@@ -284,8 +284,9 @@ fn a_second_ctrl_c_leaves_a_record_the_next_sweep_finishes() {
         })
         .collect();
     // After the k-th update Macie made (0: before the first), one job at a time (resume 1,
-    // pause 2, resume 3, ...: the next call is in flight when the signals come); and once with
-    // every job at once, where the run may also end by itself before the second signal.
+    // pause 2, resume 3, ...: the next call is held back, in flight, when the signals come);
+    // and once with every job at once, where the run may also end by itself before the second
+    // signal.
     for (k, concurrency) in [
         (0u64, "1"),
         (1, "1"),
@@ -297,7 +298,17 @@ fn a_second_ctrl_c_leaves_a_record_the_next_sweep_finishes() {
         let macie = LocalMacie::start(Some(&json!({ "jobs": jobs })));
         let state = testkit::fresh_state_dir();
         let run = |slow: bool| {
-            if slow {
+            if slow && concurrency == "1" {
+                // The update after the k-th is held back: the signals come while it is in
+                // flight, whenever the test sees the k-th answered.
+                macie.control(
+                    "POST",
+                    "/_local/latency",
+                    Some(
+                        &json!({"operation": "UpdateClassificationJob", "ms": 30_000, "after": k}),
+                    ),
+                );
+            } else if slow {
                 macie.control(
                     "POST",
                     "/_local/latency",
@@ -332,7 +343,10 @@ fn a_second_ctrl_c_leaves_a_record_the_next_sweep_finishes() {
         let started = std::time::Instant::now();
         let reached = || {
             if k == 0 {
-                macie.calls("DescribeClassificationJob") >= JOBS as u64
+                // The first job read; its first update is held back (one job at a time), or
+                // every job read (all at once).
+                let read = if concurrency == "1" { 1 } else { JOBS as u64 };
+                macie.calls("DescribeClassificationJob") >= read
             } else {
                 macie.calls("UpdateClassificationJob") >= k
             }
@@ -340,6 +354,11 @@ fn a_second_ctrl_c_leaves_a_record_the_next_sweep_finishes() {
         while !reached() {
             assert!(started.elapsed().as_secs() < 30, "k={k}: never reached");
             std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        if concurrency == "1" {
+            // The next update has started by now, and is held back: the signals meet it in
+            // flight (the next job's update, when the k-th finished a job).
+            std::thread::sleep(std::time::Duration::from_millis(200));
         }
         for _ in 0..2 {
             let sent = std::process::Command::new("kill")

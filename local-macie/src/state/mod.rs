@@ -437,6 +437,11 @@ impl State {
         self.clock_offset = now - Utc::now();
     }
 
+    /// How many calls of `operation` were answered (faulted ones included).
+    pub fn calls_of(&self, operation: &str) -> u64 {
+        self.calls.get(operation).copied().unwrap_or(0)
+    }
+
     pub fn calls(&self) -> Value {
         json!({ "calls": self.calls, "faults": self.faults_served })
     }
