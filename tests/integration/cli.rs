@@ -192,6 +192,27 @@ fn the_cli_keeps_security_hub_findings_when_asked() {
 
 /// Ctrl-C during a sweep: the CLI takes no new job, finishes the ones in flight (a keep-paused
 /// job is paused again, never left running) and reports what it left for the next sweep.
+/// `macie-guard sweep --json` started in the background against the local Macie and moto,
+/// its output piped, with `env` set and the variables that would change it removed.
+fn sweep_in_background(macie: &LocalMacie, env: &[(&str, &str)]) -> std::process::Child {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_macie-guard"));
+    cmd.args(["sweep", "--json"])
+        .current_dir(testkit::workspace_root())
+        .envs(testkit::endpoint_env(macie.url(), &testkit::moto().url))
+        .envs(env.iter().copied())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    for var in [
+        "NOTIFICATION_TOPIC_ARN",
+        "JOURNAL_TABLE",
+        "DEFAULT_POLICY",
+        "DRY_RUN",
+    ] {
+        cmd.env_remove(var);
+    }
+    cmd.spawn().expect("run macie-guard")
+}
+
 #[test]
 fn ctrl_c_finishes_the_jobs_in_flight_and_takes_no_new_one() {
     let jobs: Vec<Value> = (0..12)
@@ -206,22 +227,7 @@ fn ctrl_c_finishes_the_jobs_in_flight_and_takes_no_new_one() {
         "/_local/latency",
         Some(&json!({"operation": "UpdateClassificationJob", "ms": 300})),
     );
-    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_macie-guard"));
-    cmd.args(["sweep", "--json"])
-        .current_dir(testkit::workspace_root())
-        .env("SWEEP_CONCURRENCY", "2")
-        .envs(testkit::endpoint_env(macie.url(), &testkit::moto().url))
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped());
-    for var in [
-        "NOTIFICATION_TOPIC_ARN",
-        "JOURNAL_TABLE",
-        "DEFAULT_POLICY",
-        "DRY_RUN",
-    ] {
-        cmd.env_remove(var);
-    }
-    let child = cmd.spawn().expect("run macie-guard");
+    let child = sweep_in_background(&macie, &[("SWEEP_CONCURRENCY", "2")]);
     // Once the first resume is under way, the operator presses Ctrl-C.
     let started = std::time::Instant::now();
     while macie.calls("UpdateClassificationJob") == 0 {
@@ -321,23 +327,14 @@ fn a_second_ctrl_c_leaves_a_record_the_next_sweep_finishes() {
                     Some(&json!({"operation": "UpdateClassificationJob", "ms": 0})),
                 );
             }
-            let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_macie-guard"));
-            cmd.args(["sweep", "--json"])
-                .current_dir(testkit::workspace_root())
-                .envs(testkit::endpoint_env(macie.url(), &testkit::moto().url))
-                .env("MACIE_GUARD_STATE_DIR", &state)
-                .env("SWEEP_CONCURRENCY", concurrency)
-                .stdout(std::process::Stdio::piped())
-                .stderr(std::process::Stdio::piped());
-            for var in [
-                "NOTIFICATION_TOPIC_ARN",
-                "JOURNAL_TABLE",
-                "DEFAULT_POLICY",
-                "DRY_RUN",
-            ] {
-                cmd.env_remove(var);
-            }
-            cmd.spawn().expect("run macie-guard")
+            let state = state.display().to_string();
+            sweep_in_background(
+                &macie,
+                &[
+                    ("MACIE_GUARD_STATE_DIR", state.as_str()),
+                    ("SWEEP_CONCURRENCY", concurrency),
+                ],
+            )
         };
         let child = run(true);
         let started = std::time::Instant::now();

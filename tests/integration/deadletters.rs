@@ -137,6 +137,24 @@ fn macie() -> LocalMacie {
     ]})))
 }
 
+/// `dead-letters replay --all` with the stack's journal table, as the operator runs it.
+fn replay_all(macie: &LocalMacie, url: &str, table: &str) -> std::process::Output {
+    cli(
+        macie,
+        &[
+            "dead-letters",
+            "replay",
+            "--all",
+            "--queue-url",
+            url,
+            "--journal-table",
+            table,
+            "--account",
+            ACCOUNT,
+        ],
+    )
+}
+
 fn ok_json(out: &std::process::Output) -> Value {
     assert!(
         out.status.success(),
@@ -215,20 +233,7 @@ async fn each_kind_is_listed_and_replayed_once() {
     assert_eq!(macie.calls("UpdateClassificationJob"), 0);
     assert_eq!(count(&url).await, 3);
 
-    let out = cli(
-        &macie,
-        &[
-            "dead-letters",
-            "replay",
-            "--all",
-            "--queue-url",
-            &url,
-            "--journal-table",
-            &table,
-            "--account",
-            ACCOUNT,
-        ],
-    );
+    let out = replay_all(&macie, &url, &table);
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(
         out.status.success(),
@@ -249,20 +254,7 @@ async fn each_kind_is_listed_and_replayed_once() {
         &[("RequestID", "c0ffee00-0000-4000-8000-000000000001")],
     )
     .await;
-    let again = cli(
-        &macie,
-        &[
-            "dead-letters",
-            "replay",
-            "--all",
-            "--queue-url",
-            &url,
-            "--journal-table",
-            &table,
-            "--account",
-            ACCOUNT,
-        ],
-    );
+    let again = replay_all(&macie, &url, &table);
     assert!(
         again.status.success(),
         "{}",
@@ -466,20 +458,7 @@ async fn what_no_function_acts_on_is_kept_and_forwarded_events_reach_their_bus()
     );
 
     let table = testkit::journal_table("dead-letters-kinds").await;
-    let out = cli(
-        &macie,
-        &[
-            "dead-letters",
-            "replay",
-            "--all",
-            "--queue-url",
-            &url,
-            "--journal-table",
-            &table,
-            "--account",
-            ACCOUNT,
-        ],
-    );
+    let out = replay_all(&macie, &url, &table);
     let text = String::from_utf8_lossy(&out.stdout);
     assert_eq!(
         out.status.code(),
