@@ -4,16 +4,14 @@
 use chrono::{DateTime, Utc};
 use futures_util::stream::{self, StreamExt};
 use std::collections::HashSet;
-use std::sync::atomic::Ordering;
 
 use super::ExpiryGuard;
 use crate::error::{Error, Result};
 use crate::expiry::jobs::{DescribedJob, MacieJobs};
 use crate::journal::Journal;
 use crate::outbound::Outbound;
-use macie_guard_core::expiry::event::{HealthEvent, JobRef};
 use macie_guard_core::expiry::job::JobSnapshot;
-use macie_guard_core::expiry::outcome::{JobReport, PausedJob, Summary};
+use macie_guard_core::expiry::outcome::PausedJob;
 use macie_guard_core::expiry::plan::{days_left, decide};
 
 impl<M: MacieJobs, N: Outbound, J: Journal> ExpiryGuard<M, N, J> {
@@ -47,118 +45,6 @@ impl<M: MacieJobs, N: Outbound, J: Journal> ExpiryGuard<M, N, J> {
                 None => return Ok(scanned),
             }
         }
-    }
-
-    /// The scheduled sweep: every paused job whose expiry is inside the warning window.
-    pub async fn sweep(&self, trigger: &str, now: DateTime<Utc>) -> Result<Summary> {
-        let mut summary = self.summary(trigger);
-        let mut candidates = Vec::new();
-        let mut paused = HashSet::new();
-        summary.scanned = self
-            .scan_paused(|job| {
-                if self.config.windows.covers(job, now) {
-                    candidates.push(job.job_id.clone());
-                }
-                paused.insert(job.job_id.clone());
-                true
-            })
-            .await?;
-        let (mut jobs, deferred) = self.process_all(candidates, now).await;
-        // The jobs watched for their tag macie-guard:on-lost=recreate that are no longer paused.
-        jobs.extend(self.lost_watched(now, &paused).await);
-        summary.jobs = jobs;
-        // Every paused job was looked at, unless the time budget deferred some.
-        summary.swept = deferred == 0;
-        summary.deferred = deferred;
-        Ok(summary)
-    }
-
-    /// Handles `ids` with bounded concurrency; stops taking new jobs when the invocation's
-    /// time budget runs out. Returns the reports and how many jobs were left.
-    pub(super) async fn process_all(
-        &self,
-        ids: Vec<String>,
-        now: DateTime<Utc>,
-    ) -> (Vec<JobReport>, usize) {
-        let total = ids.len();
-        let taken = std::sync::atomic::AtomicUsize::new(0);
-        let taken = &taken;
-        let mut reports: Vec<JobReport> = stream::iter(ids)
-            .take_while(|_| std::future::ready(self.time_left()))
-            .map(|id| async move {
-                taken.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                self.process(&id, now).await
-            })
-            .buffer_unordered(self.config.concurrency.max(1))
-            .collect()
-            .await;
-        let deferred = total - taken.load(std::sync::atomic::Ordering::Relaxed);
-        if deferred > 0 {
-            tracing::warn!(
-                deferred,
-                stopped = self.stop.load(Ordering::Relaxed),
-                "jobs left for the next sweep"
-            );
-        }
-        reports.sort_by(|a, b| {
-            a.expires_at
-                .cmp(&b.expires_at)
-                .then(a.job_id.cmp(&b.job_id))
-        });
-        (reports, deferred)
-    }
-
-    /// A Macie Health event: find the job(s) without assuming the entity format.
-    pub(super) async fn health(&self, ev: &HealthEvent, now: DateTime<Utc>) -> Result<Summary> {
-        let code = ev.detail.event_type_code.as_str();
-        let mut summary = self.summary(&format!("health:{code}"));
-        let mut ids: Vec<String> = Vec::new();
-        for candidate in ev.candidate_refs() {
-            match JobRef::parse(candidate, &self.scope) {
-                JobRef::Mine(id) if !ids.contains(&id) => ids.push(id),
-                JobRef::Mine(_) | JobRef::NotAJob => {}
-                JobRef::Foreign { arn, reason } => summary.ignored.push(format!("{arn}: {reason}")),
-            }
-        }
-
-        if ev.kind.is_cancellation() {
-            summary.jobs = self.report_lost(ev, &ids, now).await;
-            return Ok(summary);
-        }
-        if !ids.is_empty() {
-            (summary.jobs, summary.deferred) = self.process_all(ids, now).await;
-            return Ok(summary);
-        }
-        if !summary.ignored.is_empty() {
-            // The event named jobs, none of them ours: touch nothing.
-            return Ok(summary);
-        }
-        // Step 2: the paused job whose imminent-expiration Health event is this one. While
-        // paging, keep the jobs in the warning window for step 3, so nothing is listed twice.
-        let mut matched = None;
-        let mut window = Vec::new();
-        summary.scanned = self
-            .scan_paused(|job| {
-                if job.health_event_arn.as_deref() == Some(ev.detail.event_arn.as_str()) {
-                    matched = Some(job.job_id.clone());
-                    return false;
-                }
-                if self.config.windows.covers(job, now) {
-                    window.push(job.job_id.clone());
-                }
-                true
-            })
-            .await?;
-        let ids = match matched {
-            Some(id) => vec![id],
-            None => {
-                // Step 3: every paused job in the warning window.
-                summary.trigger.push_str(":sweep");
-                window
-            }
-        };
-        (summary.jobs, summary.deferred) = self.process_all(ids, now).await;
-        Ok(summary)
     }
 }
 

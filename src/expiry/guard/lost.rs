@@ -13,24 +13,20 @@ use std::collections::HashSet;
 use super::report::busy;
 use super::ExpiryGuard;
 use crate::expiry::jobs::{DescribedJob, MacieJobs};
-use crate::journal::{Claim, Entry, Journal, Watch};
+use crate::journal::{Claim, Entry, Journal};
 use crate::outbound::Outbound;
-use macie_guard_core::expiry::event::{HealthEvent, HealthKind, JobRef};
-use macie_guard_core::expiry::job::{JobSnapshot, JobStatus};
-use macie_guard_core::expiry::outcome::{
-    excluded_report, label, when, JobReport, NewJob, Outcome, Summary,
-};
+use macie_guard_core::expiry::event::{HealthEvent, HealthKind};
+use macie_guard_core::expiry::outcome::{excluded_report, label, when, JobReport, NewJob, Outcome};
 use macie_guard_core::expiry::plan::{Action, Step};
-use macie_guard_core::expiry::policy::Policy;
 use macie_guard_core::expiry::recreate::{
-    self, on_lost, watched, worth_watching, OnLost, Sighting, ON_LOST_RECREATE, ON_LOST_TAG,
+    self, on_lost, watched, OnLost, Sighting, ON_LOST_RECREATE, ON_LOST_TAG,
 };
 
 /// What a lost one-time job's report says.
 const LOST_ONE_TIME: &str = "Macie cancelled this one-time job after it stayed paused for 30 days. Its scan is lost; recreate it once with `macie-guard recreate` (the command and the definition are in this report).";
 /// Who asked for a recreation, as the report says it.
 const BY_TAG: &str = "as its tag macie-guard:on-lost=recreate asks";
-const BY_TAG_SET: &str =
+pub(super) const BY_TAG_SET: &str =
     "as its tag macie-guard:on-lost=recreate, set after it was cancelled, asks";
 
 /// A watched job found cancelled when macie-guard cannot tell who cancelled it.
@@ -77,29 +73,6 @@ impl<M: MacieJobs, N: Outbound, J: Journal> ExpiryGuard<M, N, J> {
             });
         }
         out
-    }
-
-    /// Records what this run saw of a paused job whose tag asks for it to be recreated once
-    /// lost (best effort: a watch that could not be written is said in the log; the Health
-    /// event still comes).
-    pub(super) async fn watch_paused(&self, job: &JobSnapshot, now: DateTime<Utc>) {
-        if self.config.dry_run
-            || !worth_watching(job, self.config.recreate_lost, &self.config.exclusions)
-        {
-            return;
-        }
-        let Some(expires_at) = job.expires_at else {
-            return;
-        };
-        let w = Watch {
-            job_id: job.job_id.clone(),
-            name: job.name.clone(),
-            expires_at: expires_at.timestamp(),
-            seen_paused_at: self.leases.real_now(now),
-        };
-        if let Err(e) = self.leases.journal.watch(&self.leases.scope, &w).await {
-            tracing::warn!(job_id = %job.job_id, error = %e, "the watch of a job to recreate once lost was not written");
-        }
     }
 
     /// A sweep's look at the watched jobs it did not find paused (`paused`: the ids it listed
@@ -164,73 +137,10 @@ impl<M: MacieJobs, N: Outbound, J: Journal> ExpiryGuard<M, N, J> {
         out
     }
 
-    /// A `macie-guard:` tag was just set on `resource_arn` (CloudTrail's TagResource record; a
-    /// chat channel's buttons set them): a cancelled job whose tag asks for it is recreated
-    /// (whoever cancelled it: the tag, set after, says so); any other job is decided on now,
-    /// as for a Health event naming it.
-    pub(super) async fn tagged(
-        &self,
-        resource_arn: &str,
-        just_set: Option<Policy>,
-        now: DateTime<Utc>,
-    ) -> crate::error::Result<Summary> {
-        let mut summary = self.summary("tagged");
-        let id = match JobRef::parse(resource_arn, &self.scope) {
-            JobRef::Mine(id) => id,
-            JobRef::Foreign { arn, reason } => {
-                summary.ignored.push(format!("{arn}: {reason}"));
-                return Ok(summary);
-            }
-            JobRef::NotAJob => {
-                summary
-                    .ignored
-                    .push(format!("{resource_arn:?} is not a classification job"));
-                return Ok(summary);
-            }
-        };
-        match self.macie.describe(&id).await {
-            Ok(Some(job)) if job.snapshot.status == JobStatus::Cancelled => {
-                let what = "It is CANCELLED.";
-                summary.jobs.push(
-                    match on_lost(
-                        &job.snapshot,
-                        self.config.recreate_lost,
-                        &self.config.exclusions,
-                    ) {
-                        OnLost::Excluded => {
-                            excluded_report(&job.snapshot, now, "it was tagged and is CANCELLED")
-                        }
-                        OnLost::Recreate => {
-                            self.recreate(&job, "a cancelled one-time job", BY_TAG_SET, now)
-                                .await
-                        }
-                        OnLost::Declined(why) => lost(&job, what, Some(&why), now),
-                        OnLost::Report => JobReport::new(
-                            &job.snapshot,
-                            now,
-                            Step::Nothing,
-                            Outcome::Nothing,
-                            format!(
-                                "{} was tagged and is CANCELLED: nothing to do",
-                                label(&job.snapshot)
-                            ),
-                        ),
-                    },
-                );
-            }
-            // Decided on as a Health event naming it has it (a missing or unreadable job
-            // included); a resume or keep-paused just set is acted on at once.
-            _ => summary
-                .jobs
-                .push(self.process_set(&id, just_set, now).await),
-        }
-        Ok(summary)
-    }
-
     /// A job Macie cancelled (`what` says it, `why` how it is known): recreated where its tag
     /// asks and the stack allows it, else reported lost (and why its tag's wish was not
     /// followed, where it was not).
-    async fn lost_by_macie(
+    pub(super) async fn lost_by_macie(
         &self,
         job: &DescribedJob,
         what: &str,
@@ -249,17 +159,6 @@ impl<M: MacieJobs, N: Outbound, J: Journal> ExpiryGuard<M, N, J> {
             OnLost::Recreate => self.recreate(job, why, BY_TAG, now).await,
             OnLost::Report => lost(job, what, None, now),
             OnLost::Declined(reason) => lost(job, what, Some(&reason), now),
-        }
-    }
-
-    async fn unwatch(&self, job_id: &str) {
-        if let Err(e) = self
-            .leases
-            .journal
-            .unwatch(&self.leases.scope, job_id)
-            .await
-        {
-            tracing::warn!(job_id, error = %e, "the watch was not removed; the next sweep removes it");
         }
     }
 
@@ -518,7 +417,12 @@ fn lost_because(why: &str) -> String {
 
 /// A lost job's report: what happened, with its definition, and why its tag's wish was not
 /// followed where it was not.
-fn lost(job: &DescribedJob, what: &str, declined: Option<&str>, now: DateTime<Utc>) -> JobReport {
+pub(super) fn lost(
+    job: &DescribedJob,
+    what: &str,
+    declined: Option<&str>,
+    now: DateTime<Utc>,
+) -> JobReport {
     let mut message = format!("{}: {what}", label(&job.snapshot));
     if let Some(why) = declined {
         message.push_str(&format!(" Not recreated automatically: {why}."));

@@ -1,8 +1,10 @@
 //! The expiry guard: finds paused jobs near expiry, decides per job, acts, and reports.
 //!
-//! This file runs one invocation (recovery first, the heartbeat, the report); [`find`] finds
-//! the jobs to look at; [`change`] changes one job under its lease; [`lost`] reports lost jobs
-//! and recreates the ones whose tag asks for it.
+//! This file runs one invocation (the heartbeat, the dispatch, the report). Below it, and
+//! calling only down: [`entry`] the entry points (sweep, Health event, tag record, recovery);
+//! then [`find`] finds the jobs to look at, [`change`] changes one job under its lease,
+//! [`lost`] reports lost jobs and recreates the ones whose tag asks for it; then the watch of
+//! jobs to recreate ([`watch`]), the leases ([`lease`]) and the shared reports ([`report`]).
 
 use chrono::{DateTime, Utc};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -11,13 +13,12 @@ use std::sync::Arc;
 use super::jobs::MacieJobs;
 use crate::error::Result;
 use crate::journal::memory::MemoryJournal;
-use crate::journal::{earlier_attempt, Entry, Journal, HEARTBEAT_SECS};
+use crate::journal::{Journal, HEARTBEAT_SECS};
 use crate::outbound::securityhub::log_hub;
 use crate::outbound::Outbound;
 use macie_guard_core::delivery::{Delivery, Told};
 use macie_guard_core::expiry::event::ExpiryEvent;
-use macie_guard_core::expiry::outcome::{JobReport, Outcome, Summary};
-use macie_guard_core::expiry::plan::Action;
+use macie_guard_core::expiry::outcome::{Outcome, Summary};
 use macie_guard_core::expiry::policy::Policy;
 use macie_guard_core::expiry::settings::ExpiryConfig;
 use macie_guard_core::scope::Scope;
@@ -221,44 +222,6 @@ impl<M: MacieJobs, N: Outbound, J: Journal> ExpiryGuard<M, N, J> {
         self.finish(summary).await
     }
 
-    /// Finishes every change an earlier invocation left open whose lease has ended, and
-    /// every one an earlier attempt of this very request left (Lambda's retry). The open
-    /// changes of runs whose leases still run come back as `busy` reports: who holds each job,
-    /// until when, and what happens then.
-    async fn recover(&self, now: DateTime<Utc>) -> Result<(Vec<JobReport>, Vec<JobReport>)> {
-        if self.config.dry_run {
-            return Ok((Vec::new(), Vec::new()));
-        }
-        let real = self.leases.real_now(now);
-        let (open, held): (Vec<Entry>, Vec<Entry>) = self
-            .leases
-            .journal
-            .entries(&self.leases.scope.clone())
-            .await?
-            .into_iter()
-            .filter(|e| e.owner != self.leases.owner)
-            .partition(|e| e.lease_until < real || earlier_attempt(&e.owner, &self.leases.owner));
-        let mut out = Vec::new();
-        for left in open {
-            tracing::warn!(job_id = %left.job_id, action = left.action.as_str(), owner = %left.owner, "finishing a change an earlier invocation left open");
-            let mut entry = left.clone();
-            entry.owner = self.leases.owner.clone();
-            entry.lease_until = self.leases.until(now);
-            let report = if left.action == Action::Recreate {
-                // A lost job being created again: finished where recreations are made.
-                self.recover_recreate(entry, now).await
-            } else {
-                self.leased(entry, None, None, now).await
-            };
-            out.push(report);
-        }
-        let held = held
-            .into_iter()
-            .map(|e| busy(&e.job_id, &e.name, e.action, &e.owner, e.lease_until))
-            .collect();
-        Ok((out, held))
-    }
-
     fn summary(&self, trigger: &str) -> Summary {
         Summary::new(
             trigger,
@@ -334,11 +297,11 @@ impl<M: MacieJobs, N: Outbound, J: Journal> ExpiryGuard<M, N, J> {
 }
 
 mod change;
+mod entry;
 mod find;
 mod lease;
 mod lost;
 mod report;
+mod watch;
 
 pub use lease::Leases;
-
-use report::busy;
