@@ -18,7 +18,7 @@ pub(crate) async fn run_expiry(cli: &Cli, e: Env, event: ExpiryEvent) -> Result<
     // before its first call, so the next run finishes it: the message says which run.
     let stop = guard.stop.clone();
     let after_quit = match guard.journal() {
-        AnyJournal::Dynamo(_) => "the changes in flight are in the stack's journal: the journal watch (within minutes) or the next run finishes them once their leases end (about two minutes)".to_string(),
+        AnyJournal::Dynamo(_) => "the changes in flight are in the stack's journal: the journal watch (within minutes) or the next run finishes them once their leases end (within a minute)".to_string(),
         AnyJournal::File(f) => format!(
             "the changes in flight are in {}: the next macie-guard run that changes jobs in this account and Region (sweep, handle) finishes them first",
             f.path().display()
