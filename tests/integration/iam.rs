@@ -9,7 +9,7 @@ use std::collections::BTreeSet;
 use testkit::workspace_root;
 
 /// SDK method -> IAM action.
-const OPERATIONS: [(&str, &str); 29] = [
+const OPERATIONS: [(&str, &str); 33] = [
     ("query", "dynamodb:Query"),
     ("get_item", "dynamodb:GetItem"),
     ("put_item", "dynamodb:PutItem"),
@@ -61,6 +61,12 @@ const OPERATIONS: [(&str, &str); 29] = [
         "sns:ListSubscriptionsByTopic",
     ),
     ("get_queue_attributes", "sqs:GetQueueAttributes"),
+    // The operator's own calls (dead letters, the account), under the operator's credentials
+    // (docs/operating.md says what each needs).
+    ("receive_message", "sqs:ReceiveMessage"),
+    ("delete_message", "sqs:DeleteMessage"),
+    ("change_message_visibility", "sqs:ChangeMessageVisibility"),
+    ("get_caller_identity", "sts:GetCallerIdentity"),
     ("list_accounts", "organizations:ListAccounts"),
     (
         "describe_organization",
@@ -435,6 +441,76 @@ fn each_function_may_do_exactly_what_its_code_calls() {
         );
     }
     assert!(calls_in(&binary_source("src/bin/macie-guard/main.rs")).is_empty());
+}
+
+/// Every operation of the AWS SDK crates the project uses, by its method name (each is a folder
+/// of the crate's `src/operation/`): the versions Cargo.lock pins, read where cargo unpacked them
+/// (`$CARGO_HOME/registry/src/*/`).
+fn sdk_operations() -> BTreeSet<String> {
+    let lock = read("Cargo.lock");
+    let mut crates = Vec::new();
+    let mut name = None;
+    for line in lock.lines() {
+        if let Some(n) = line.strip_prefix("name = \"") {
+            name = Some(n.trim_end_matches('"').to_string());
+        } else if let (Some(v), Some(n)) = (line.strip_prefix("version = \""), &name) {
+            if n.starts_with("aws-sdk-") {
+                crates.push(format!("{n}-{}", v.trim_end_matches('"')));
+            }
+            name = None;
+        }
+    }
+    let home = std::env::var_os("CARGO_HOME")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| std::path::Path::new(&std::env::var("HOME").unwrap()).join(".cargo"));
+    let mut ops = BTreeSet::new();
+    for index in std::fs::read_dir(home.join("registry/src"))
+        .unwrap()
+        .flatten()
+    {
+        for krate in &crates {
+            let dir = index.path().join(krate).join("src/operation");
+            for e in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+                if e.path().is_dir() {
+                    ops.insert(e.file_name().to_string_lossy().to_string());
+                }
+            }
+        }
+    }
+    assert!(
+        ops.contains("list_classification_jobs") && ops.contains("put_events"),
+        "the SDK crates {crates:?} are not unpacked under {}",
+        home.display()
+    );
+    ops
+}
+
+/// Least privilege holds only if every SDK call is one this file knows: any operation of the
+/// SDK that the functions' or the organization view's code calls (`.operation()`) must be in
+/// OPERATIONS with its IAM action, so that a new call outside the list fails here instead of
+/// passing unseen (and unallowed).
+#[test]
+fn every_sdk_call_in_the_code_is_one_this_test_knows() {
+    let template = read("template.yaml");
+    let known: BTreeSet<&str> = OPERATIONS.iter().map(|(m, _)| *m).collect();
+    let sdk = sdk_operations();
+    let view = defining("pub struct OrgView");
+    let mut codes = vec![
+        reachable_code(&binary_of(&template, "ExpiryGuardFunction")).0,
+        reachable_code(&binary_of(&template, "ExportGuardFunction")).0,
+        reachable_code("src/bin/macie-guard/main.rs").0,
+    ];
+    codes.push(read(&view));
+    for code in &codes {
+        for op in &sdk {
+            if code.contains(&format!(".{op}()")) {
+                assert!(
+                    known.contains(op.as_str()),
+                    "the code calls the SDK operation {op}, which no IAM check here knows: add it to OPERATIONS with its IAM action (and to the role that runs it)"
+                );
+            }
+        }
+    }
 }
 
 /// Recreating lost jobs is off unless the stack allows it: the expiry guard's role may create
