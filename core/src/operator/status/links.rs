@@ -151,16 +151,19 @@ pub(super) fn alarm_checks(f: &Facts) -> Vec<Check> {
         .iter()
         .filter(|a| a.state == "INSUFFICIENT_DATA")
         .count();
+    // Where the topic is not known, the alarms' actions were not judged: said so.
+    let telling = if f.wiring.topic_arn.is_some() {
+        ", each telling the topic"
+    } else {
+        ""
+    };
     let detail = if waiting > 0 {
         format!(
-            "{} alarm(s), none in ALARM, each telling the topic ({waiting} without data yet)",
+            "{} alarm(s), none in ALARM{telling} ({waiting} without data yet)",
             alarms.len()
         )
     } else {
-        format!(
-            "{} alarm(s), none in ALARM, each telling the topic",
-            alarms.len()
-        )
+        format!("{} alarm(s), none in ALARM{telling}", alarms.len())
     };
     vec![check(Area::Alarm, "alarms", false, detail)]
 }

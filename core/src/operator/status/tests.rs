@@ -297,3 +297,20 @@ fn a_new_stack_owes_no_run_before_it_existed() {
     assert_eq!(a.len(), 2, "{a:#?}");
     assert!(a.iter().all(|(area, _)| *area == Area::Run));
 }
+
+/// The alarms' line claims they tell the topic only where the topic was known and checked.
+#[test]
+fn the_alarms_line_claims_only_what_was_checked() {
+    let s = judge_status(&healthy(), now());
+    let line = s.checks.iter().find(|c| c.name == "alarms").unwrap();
+    assert!(
+        line.detail.contains("each telling the topic"),
+        "{}",
+        line.detail
+    );
+    let mut f = healthy();
+    f.wiring.topic_arn = None;
+    let s = judge_status(&f, now());
+    let line = s.checks.iter().find(|c| c.name == "alarms").unwrap();
+    assert!(!line.detail.contains("telling"), "{}", line.detail);
+}
