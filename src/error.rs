@@ -70,7 +70,7 @@ impl From<macie_guard_core::expiry::outcome::Failures> for Error {
         Error::Partial {
             failed: f.failed,
             total: f.total,
-            first: f.first,
+            first: f.first.message(),
         }
     }
 }

@@ -500,7 +500,7 @@ async fn a_buttons_tag_is_acted_on_at_once() {
         } else {
             Outcome::Done
         };
-        assert_eq!(j.outcome, want, "{value}: {}", j.message);
+        assert_eq!(j.outcome, want, "{value}: {}", j.message());
     }
     assert_eq!(rig.status(RESUME).await.0, "RUNNING");
     let (status, left) = rig.status(KEEP).await;

@@ -70,8 +70,8 @@ fn report<'a>(s: &'a Summary, id: &str) -> &'a JobReport {
 }
 
 fn says_excluded(j: &JobReport) {
-    assert_eq!(j.outcome, Outcome::Ignored, "{}", j.message);
-    assert!(j.message.contains(EXCLUDED_SAYS), "{}", j.message);
+    assert_eq!(j.outcome, Outcome::Ignored, "{}", j.message());
+    assert!(j.message().contains(EXCLUDED_SAYS), "{}", j.message());
 }
 
 fn changes(rig: &Rig) -> (u64, u64) {

@@ -207,17 +207,17 @@ async fn sweep_applies_each_policy_in_its_window() {
     let unknown = s.jobs.iter().find(|j| j.name == "p29-unknown").unwrap();
     assert!(
         unknown
-            .message
+            .message()
             .contains("\"delete\", which is not a policy")
-            && unknown.message.contains("Near miss"),
+            && unknown.message().contains("Near miss"),
         "{}",
-        unknown.message
+        unknown.message()
     );
     let warned = s.jobs.iter().find(|j| j.name == "p24-resume").unwrap();
     assert!(
-        warned.message.contains("it will be resumed"),
+        warned.message().contains("it will be resumed"),
         "{}",
-        warned.message
+        warned.message()
     );
 
     let msgs = sns_messages(&rig.topic);
@@ -406,9 +406,9 @@ async fn cancelled_events_report_the_lost_job_with_its_definition() {
         .unwrap();
     assert_eq!(s.jobs[0].outcome, Outcome::Lost);
     assert!(
-        s.jobs[0].message.contains("recurring job"),
+        s.jobs[0].message().contains("recurring job"),
         "{}",
-        s.jobs[0].message
+        s.jobs[0].message()
     );
     assert_eq!(
         rig.calls()["UpdateClassificationJob"],

@@ -74,7 +74,7 @@ async fn refused_then_found_already_running_is_success_with_one_update() {
     let update = mock!(Client::update_classification_job).then_error(conflict);
     let client = mock_client!(aws_sdk_macie2, RuleMode::MatchAny, [&describe, &update]);
     let report = guard(client).process(ID, Utc::now()).await;
-    assert_eq!(report.outcome, Outcome::AlreadyDone, "{}", report.message);
+    assert_eq!(report.outcome, Outcome::AlreadyDone, "{}", report.message());
     assert_eq!(update.num_calls(), 1);
     assert_eq!(describe.num_calls(), 2);
 }
@@ -96,8 +96,12 @@ async fn refused_then_cancelled_by_someone_else_is_not_cancelled_again_or_resume
     });
     let client = mock_client!(aws_sdk_macie2, RuleMode::MatchAny, [&describe, &update]);
     let report = guard(client).process(ID, Utc::now()).await;
-    assert_eq!(report.outcome, Outcome::Nothing, "{}", report.message);
-    assert!(report.message.contains("CANCELLED"), "{}", report.message);
+    assert_eq!(report.outcome, Outcome::Nothing, "{}", report.message());
+    assert!(
+        report.message().contains("CANCELLED"),
+        "{}",
+        report.message()
+    );
     assert_eq!(
         update.num_calls(),
         1,
@@ -114,9 +118,9 @@ async fn refused_twice_is_a_failure_after_exactly_two_updates() {
     let report = guard(client).process(ID, Utc::now()).await;
     assert_eq!(report.outcome, Outcome::Failed);
     assert!(
-        report.message.contains("refused twice"),
+        report.message().contains("refused twice"),
         "{}",
-        report.message
+        report.message()
     );
     assert_eq!(update.num_calls(), 2);
 }
@@ -134,9 +138,9 @@ async fn keep_paused_whose_pause_fails_says_the_job_is_running() {
     let report = guard(client).process(ID, Utc::now()).await;
     assert_eq!(report.outcome, Outcome::Failed);
     assert!(
-        report.message.contains("it is RUNNING now"),
+        report.message().contains("it is RUNNING now"),
         "{}",
-        report.message
+        report.message()
     );
     assert_eq!(update.num_calls(), 2);
 }

@@ -810,9 +810,9 @@ async fn a_killed_keep_paused_run_lets_go_within_a_minute_and_is_named_meanwhile
                 Some(open[0].lease_until)
             );
             assert!(
-                held.message.contains("If that run dies"),
+                held.message().contains("If that run dies"),
                 "{}",
-                held.message
+                held.message()
             );
             let told = sns_messages(&rig.topic).last().unwrap().message.clone();
             assert!(

@@ -123,7 +123,7 @@ async fn a_lost_job_whose_tag_asks_is_recreated_once_from_its_health_event() {
         (j.action, j.outcome),
         (Step::Recreate, Outcome::Done),
         "{}",
-        j.message
+        j.message()
     );
     let new = j.recreated.clone().expect("the new job");
     let stands = recreated_from(&rig, LOST).await;
@@ -169,7 +169,7 @@ async fn a_lost_job_whose_tag_asks_is_recreated_once_from_its_health_event() {
         only_job(&s).outcome,
         Outcome::AlreadyDone,
         "{}",
-        s.jobs[0].message
+        s.jobs[0].message()
     );
     assert_eq!(rig.macie.calls("CreateClassificationJob"), 1);
     assert_eq!(recreated_from(&rig, LOST).await.len(), 1);
@@ -350,16 +350,16 @@ async fn a_sweep_that_finds_a_watched_job_cancelled_at_expiry_recreates_it() {
         .iter()
         .find(|j| j.job_id == UNSURE)
         .expect("reported");
-    assert_eq!(j.outcome, Outcome::Lost, "{}", j.message);
+    assert_eq!(j.outcome, Outcome::Lost, "{}", j.message());
     assert!(
-        j.message.contains("too long before") && j.message.contains("a person may have"),
+        j.message().contains("too long before") && j.message().contains("a person may have"),
         "{}",
-        j.message
+        j.message()
     );
     assert!(
-        !j.message.contains("Macie cancelled this"),
+        !j.message().contains("Macie cancelled this"),
         "no claim it cannot make: {}",
-        j.message
+        j.message()
     );
     assert_eq!(
         rig.macie.calls("CreateClassificationJob"),
@@ -426,8 +426,8 @@ async fn near_misses_recurring_jobs_a_stack_that_does_not_allow_it_and_missing_p
             .unwrap()
             .outcome;
         let j = only_job(&s);
-        assert_eq!(j.outcome, Outcome::Lost, "{case}: {}", j.message);
-        assert!(j.message.contains(says), "{case}: {}", j.message);
+        assert_eq!(j.outcome, Outcome::Lost, "{case}: {}", j.message());
+        assert!(j.message().contains(says), "{case}: {}", j.message());
         assert_eq!(rig.macie.calls("CreateClassificationJob"), 0, "{case}");
         let message = &sns_messages(&rig.topic)[0].message;
         assert!(
@@ -453,8 +453,8 @@ async fn near_misses_recurring_jobs_a_stack_that_does_not_allow_it_and_missing_p
         .unwrap()
         .outcome;
     let j = only_job(&s);
-    assert_eq!(j.outcome, Outcome::Lost, "{}", j.message);
-    assert!(j.message.contains("for one-time jobs"), "{}", j.message);
+    assert_eq!(j.outcome, Outcome::Lost, "{}", j.message());
+    assert!(j.message().contains("for one-time jobs"), "{}", j.message());
     assert_eq!(rig.macie.calls("CreateClassificationJob"), 0);
     assert_eq!(rig.macie.calls("UpdateClassificationJob"), 0);
 }
@@ -502,9 +502,9 @@ async fn a_tag_set_on_a_job_has_it_looked_at_at_once() {
         .unwrap()
         .outcome;
     assert!(
-        only_job(&s).message.contains("RecreateLostJobs is false"),
+        only_job(&s).message().contains("RecreateLostJobs is false"),
         "{}",
-        s.jobs[0].message
+        s.jobs[0].message()
     );
     assert_eq!(rig.macie.calls("CreateClassificationJob"), 0);
 
@@ -537,7 +537,7 @@ async fn a_tag_set_on_a_job_has_it_looked_at_at_once() {
         (j.action, j.outcome),
         (Step::KeepPaused, Outcome::Done),
         "{}",
-        j.message
+        j.message()
     );
     let (status, left) = rig.status(PAUSED).await;
     assert_eq!(status, "USER_PAUSED");

@@ -64,9 +64,9 @@ async fn keep_paused_resumes_then_pauses_and_the_pause_starts_again() {
     );
     assert_eq!(jobs.status(A), JobStatus::UserPaused);
     assert!(
-        s.jobs[0].message.contains("paused again"),
+        s.jobs[0].message().contains("paused again"),
         "{}",
-        s.jobs[0].message
+        s.jobs[0].message()
     );
 }
 
@@ -496,9 +496,9 @@ async fn a_tag_asking_for_a_policy_the_stack_does_not_honour_changes_nothing() {
     let refused = s.jobs.iter().find(|j| j.job_id == A).unwrap();
     assert_eq!(refused.outcome, Outcome::Notified, "{refused:?}");
     assert!(
-        refused.message.contains("Refused") && refused.message.contains("cancel-job"),
+        refused.message().contains("Refused") && refused.message().contains("cancel-job"),
         "{}",
-        refused.message
+        refused.message()
     );
     assert_eq!(outcome(&s, B), Outcome::Done, "an honoured tag still acts");
     assert_eq!(jobs.updates(), [(B.to_string(), Target::Running)]);

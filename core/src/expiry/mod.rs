@@ -7,6 +7,7 @@ pub mod job;
 pub mod outcome;
 pub mod plan;
 pub mod policy;
+pub mod reason;
 pub mod recovery;
 pub mod recreate;
 pub mod settings;

@@ -1,14 +1,15 @@
-//! What the expiry guard found and did: per job and per invocation, in plain data and in the
-//! sentences that say it. How it is told (the message, events, metrics, the CLI's text) is
-//! `tell::expiry`'s.
+//! What the expiry guard found and did: per job and per invocation, in plain data. Each job's
+//! result carries its [`Reason`]; the sentence that says it is `tell::reason`'s, and how it is
+//! told (the message, events, metrics, the CLI's text) `tell::expiry`'s.
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::Value;
 
 use super::job::{JobSnapshot, JobStatus, JobType};
-use super::plan::{days_left, fate, Plan, Step};
-use super::policy::{Policy, PolicySource, POLICY_TAG};
+use super::plan::{days_left, Plan, Step};
+use super::policy::{Policy, PolicySource};
+use super::reason::{Caveat, Prompt, Reason};
 use crate::severity::Severity;
 
 /// How one job's handling ended.
@@ -73,8 +74,9 @@ pub struct NewJob {
     pub name: String,
 }
 
-/// What happened to one job.
-#[derive(Debug, Clone, Serialize)]
+/// What happened to one job. Its sentence is [`JobReport::message`] and its JSON form (with
+/// the reason's code and the sentence) is made beside it, in `tell::reason`.
+#[derive(Debug, Clone)]
 pub struct JobReport {
     pub job_id: String,
     pub name: String,
@@ -89,20 +91,16 @@ pub struct JobReport {
     /// lost, recreate.
     pub action: Step,
     pub outcome: Outcome,
-    pub message: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// Why it ended so.
+    pub reason: Reason,
     pub definition: Option<Value>,
     /// `busy`: the run that holds the job, and until when its lease runs (it is renewed while
     /// that run lives).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub held_by: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub held_until: Option<DateTime<Utc>>,
     /// `recreate`: the job that now stands for this lost one.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub recreated: Option<NewJob>,
     /// This invocation holds the job's journal entry until the report is out.
-    #[serde(skip)]
     pub held: bool,
 }
 
@@ -112,7 +110,7 @@ impl JobReport {
         now: DateTime<Utc>,
         action: Step,
         outcome: Outcome,
-        message: String,
+        reason: Reason,
     ) -> Self {
         JobReport {
             job_id: job.job_id.clone(),
@@ -126,7 +124,7 @@ impl JobReport {
             policy_source: None,
             action,
             outcome,
-            message,
+            reason,
             definition: None,
             held_by: None,
             held_until: None,
@@ -135,7 +133,7 @@ impl JobReport {
         }
     }
 
-    pub fn unknown(job_id: &str, action: Step, outcome: Outcome, message: String) -> Self {
+    pub fn unknown(job_id: &str, action: Step, outcome: Outcome, reason: Reason) -> Self {
         let job = JobSnapshot {
             job_id: job_id.to_string(),
             name: String::new(),
@@ -146,7 +144,7 @@ impl JobReport {
             health_event_arn: None,
             tags: None,
         };
-        let mut r = JobReport::new(&job, DateTime::<Utc>::MIN_UTC, action, outcome, message);
+        let mut r = JobReport::new(&job, DateTime::<Utc>::MIN_UTC, action, outcome, reason);
         r.days_left = None;
         r
     }
@@ -220,7 +218,7 @@ impl Summary {
         (self.jobs.is_empty() && !self.ignored.is_empty()).then(|| self.ignored.join("; "))
     }
 
-    /// Jobs that failed: how many, and the first one's message. The Lambda adapter turns this
+    /// Jobs that failed: how many, and the first one. The Lambda adapter turns this
     /// into a failed invocation (so Lambda retries); the CLI into exit status 1.
     pub fn failures(&self) -> Option<Failures> {
         let failed: Vec<&JobReport> = self
@@ -231,40 +229,18 @@ impl Summary {
         failed.first().map(|first| Failures {
             failed: failed.len(),
             total: self.jobs.len(),
-            first: first.message.clone(),
+            first: (*first).clone(),
         })
     }
 }
 
 /// Some jobs of an invocation failed; the others were handled and reported.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct Failures {
     pub failed: usize,
     pub total: usize,
-    /// The first failed job's message.
-    pub first: String,
-}
-
-pub fn when(t: DateTime<Utc>) -> String {
-    t.format("%Y-%m-%d %H:%M UTC").to_string()
-}
-
-pub fn kind(t: JobType) -> &'static str {
-    match t {
-        JobType::OneTime => "one-time job",
-        JobType::Scheduled => "recurring job",
-        JobType::Unknown => "job",
-    }
-}
-
-/// The job as people read it. The name is the raw value: readable text is made safe where it
-/// is rendered ([`safe`]), the JSON keeps it exact.
-pub fn label(job: &JobSnapshot) -> String {
-    if job.name.is_empty() {
-        format!("{} {}", kind(job.job_type), job.job_id)
-    } else {
-        format!("{} \"{}\" ({})", kind(job.job_type), job.name, job.job_id)
-    }
+    /// The first failed job.
+    pub first: JobReport,
 }
 
 /// A paused job with the policy and plan that apply now: the CLI's `jobs` listing.
@@ -279,19 +255,15 @@ pub struct PausedJob {
 }
 
 /// The report of a job excluded from macie-guard (`EXCLUDE_JOBS`) that something asked the
-/// guard to act on (`what`: a Health event, a tag, a watch, a change left open): nothing was
+/// guard to act on (`asked`: a Health event, a tag, a watch, a change left open): nothing was
 /// done, and the report says the job is excluded and how it is now.
-pub fn excluded_report(job: &JobSnapshot, now: DateTime<Utc>, what: &str) -> JobReport {
+pub fn excluded_report(job: &JobSnapshot, now: DateTime<Utc>, asked: Prompt) -> JobReport {
     JobReport::new(
         job,
         now,
         Step::Nothing,
         Outcome::Ignored,
-        format!(
-            "{} is excluded from macie-guard (EXCLUDE_JOBS): {what}; nothing was done, it is {}",
-            label(job),
-            job.status
-        ),
+        Reason::Excluded { asked: Some(asked) },
     )
     .with_policy(Policy::Ignore, PolicySource::Excluded)
 }
@@ -306,68 +278,40 @@ pub fn plan_report(
     dry_run: bool,
     now: DateTime<Utc>,
 ) -> JobReport {
-    let who = label(job);
-    let expires = job.expires_at.map(when).unwrap_or_default();
-    let left = job
-        .expires_at
-        .map(|e| days_left(e, now))
-        .unwrap_or_default();
-    let near = match source {
-        PolicySource::NearMiss { what } => format!(
-            " Near miss: {what}. macie-guard changes nothing on this job until it is spelled exactly: tag {POLICY_TAG}=<{}>.",
-            Policy::VALUES.replace(", ", "|")
-        ),
-        PolicySource::Refused { asked } => format!(
-            " Refused: its tag {POLICY_TAG} asks for {asked}, which this stack does not take from tags (HonouredTagPolicies); macie-guard changes nothing on this job. Ask the stack's owners, or change the job yourself."
-        ),
-        _ => String::new(),
+    let caveat = match source {
+        PolicySource::NearMiss { what } => Some(Caveat::NearMiss(what.clone())),
+        PolicySource::Refused { asked } => Some(Caveat::Refused { asked: *asked }),
+        _ => None,
     };
-    let (outcome, message) = match plan {
-        Plan::Nothing { reason } => (Outcome::Nothing, format!("{who}: {reason}")),
+    let (outcome, reason) = match plan {
+        Plan::Nothing { reason } => (Outcome::Nothing, Reason::Quiet(reason.clone())),
         Plan::Ignore => (
             Outcome::Ignored,
             match source {
-                PolicySource::Excluded => format!("{who} is excluded from macie-guard (EXCLUDE_JOBS)"),
-                _ => format!("{who} expires {expires}; policy ignore"),
+                PolicySource::Excluded => Reason::Excluded { asked: None },
+                _ => Reason::PolicyIgnore,
             },
-        ),
-        Plan::Warn { policy: Policy::Notify, .. } => (
-            Outcome::Warned,
-            format!(
-                "{who} expires {expires} ({left:.1} days left). Its policy is notify, so macie-guard will not change it: it will be {}. Resume it, or tag it {POLICY_TAG}=resume|keep-paused|cancel, before then.{near}",
-                fate(Policy::Notify, job.job_type),
-            ),
         ),
         Plan::Warn { policy, act_at } => (
             Outcome::Warned,
-            format!(
-                "{who} expires {expires} ({left:.1} days left). On {} it will be {} (policy {policy}), unless you resume it first or tag it {POLICY_TAG} with another policy ({}).",
-                when(*act_at),
-                fate(*policy, job.job_type),
-                Policy::VALUES
-            ),
+            Reason::Warning {
+                policy: *policy,
+                act_at: Some(*act_at),
+                caveat,
+            },
         ),
-        Plan::Notify => (
-            Outcome::Notified,
-            format!(
-                "{who} expires {expires} ({left:.1} days left) and macie-guard will not change it: it will be {}. Resume it now, or tag it {POLICY_TAG}=resume|keep-paused|cancel.{near}",
-                fate(Policy::Notify, job.job_type),
-            ),
-        ),
-        Plan::LetRunExpire => (
-            Outcome::Notified,
-            format!(
-                "{who} expires {expires} ({left:.1} days left); policy cancel: {}. To end the job and all its future runs, tag it {POLICY_TAG}=cancel-job.",
-                fate(Policy::Cancel, job.job_type),
-            ),
-        ),
+        Plan::Notify => (Outcome::Notified, Reason::WillExpire { caveat }),
+        Plan::LetRunExpire => (Outcome::Notified, Reason::RunLeftToExpire),
         Plan::Act { action } if dry_run => (
             Outcome::DryRun,
-            format!("{who} expires {expires}: would {} it (policy {policy}): it would be {}; DRY_RUN is on, nothing was changed", action.as_str(), fate(policy, job.job_type)),
+            Reason::WouldChange {
+                action: *action,
+                policy,
+            },
         ),
-        Plan::Act { action } => (Outcome::Failed, format!("{who}: {} not attempted", action.as_str())),
+        Plan::Act { action } => (Outcome::Failed, Reason::NotAttempted { action: *action }),
     };
-    JobReport::new(job, now, plan.step(), outcome, message)
+    JobReport::new(job, now, plan.step(), outcome, reason)
 }
 
 impl Outcome {

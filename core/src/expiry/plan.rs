@@ -79,12 +79,26 @@ impl Action {
     }
 }
 
+/// Why a job is not at risk now (a plan of nothing).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Quiet {
+    /// Not USER_PAUSED: nothing of it can expire.
+    NotPaused { status: JobStatus },
+    /// Paused while no run was in progress: the pause never expires.
+    NeverExpires,
+    /// Paused, and its expiry is beyond the warning window (`window_days`).
+    OutsideWindow {
+        expires_at: DateTime<Utc>,
+        window_days: f64,
+    },
+}
+
 /// What to do about a job now.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "plan", rename_all = "kebab-case")]
 pub enum Plan {
     /// Nothing to do or say: the job is not at risk now.
-    Nothing { reason: String },
+    Nothing { reason: Quiet },
     /// The owner asked for nothing (policy `ignore`, or an excluded job).
     Ignore,
     /// In the warning window: say what will happen and when.
@@ -184,35 +198,6 @@ pub(crate) fn action_of(policy: Policy, job_type: JobType) -> Option<Action> {
     }
 }
 
-/// What will happen to a job, and to its future runs, under `policy`: one sentence part.
-pub fn fate(policy: Policy, job_type: JobType) -> &'static str {
-    let recurring = job_type != JobType::OneTime;
-    match (policy, recurring) {
-        (Policy::Resume, false) => "resumed: its scan continues where it stopped",
-        (Policy::Resume, true) => "resumed: its paused run continues, and its schedule stays",
-        (Policy::KeepPaused, false) => {
-            "resumed and paused again: it stays paused and its 30-day clock restarts"
-        }
-        (Policy::KeepPaused, true) => {
-            "resumed and paused again: its run stays paused, its 30-day clock restarts, and its schedule stays"
-        }
-        (Policy::Cancel | Policy::CancelJob, false) => {
-            "cancelled: its scan ends for good (its definition is in this report, to recreate it)"
-        }
-        (Policy::Cancel, true) => {
-            "left alone: at expiry Macie cancels only the paused run; the job keeps its schedule and its next runs"
-        }
-        (Policy::CancelJob, true) => {
-            "cancelled for good: the paused run and every future run end (its definition is in this report, to recreate it)"
-        }
-        (Policy::Notify, false) => "left alone: at expiry Macie cancels it and its scan is lost",
-        (Policy::Notify, true) => {
-            "left alone: at expiry Macie cancels its paused run; the job keeps its schedule"
-        }
-        (Policy::Ignore, _) => "left alone",
-    }
-}
-
 /// Decides what to do about `job` at `now` under `policy`.
 ///
 /// Only a job paused by a user while a run was in progress (USER_PAUSED with a
@@ -221,22 +206,23 @@ pub fn fate(policy: Policy, job_type: JobType) -> &'static str {
 pub fn decide(job: &JobSnapshot, policy: Policy, windows: Windows, now: DateTime<Utc>) -> Plan {
     if job.status != JobStatus::UserPaused {
         return Plan::Nothing {
-            reason: format!("job is {}, not USER_PAUSED", job.status),
+            reason: Quiet::NotPaused {
+                status: job.status.clone(),
+            },
         };
     }
     let Some(expires_at) = job.expires_at else {
         return Plan::Nothing {
-            reason: "paused while no run was in progress; the pause never expires".into(),
+            reason: Quiet::NeverExpires,
         };
     };
     let left = expires_at - now;
     if left > windows.outer() {
         return Plan::Nothing {
-            reason: format!(
-                "expires {}, outside the {}-day warning window",
-                expires_at.format("%Y-%m-%d %H:%M UTC"),
-                windows.outer().num_hours() as f64 / 24.0
-            ),
+            reason: Quiet::OutsideWindow {
+                expires_at,
+                window_days: windows.outer().num_hours() as f64 / 24.0,
+            },
         };
     }
     if policy == Policy::Ignore {

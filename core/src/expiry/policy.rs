@@ -165,6 +165,18 @@ impl Exclusions {
     }
 }
 
+/// An owner's intent that is visible but not exactly spelled. Its sentence is
+/// `tell::reason`'s (the JSON says it too).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Near {
+    /// An `EXCLUDE_JOBS` entry (as written) that almost matches the job.
+    Exclusion { entry: String },
+    /// The tag's key is right and its value (as written) is not one it takes.
+    Value { value: String },
+    /// A tag key (as written) that is almost the tag's.
+    Key { key: String },
+}
+
 /// Where the policy of a job came from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "from", rename_all = "kebab-case")]
@@ -175,7 +187,7 @@ pub enum PolicySource {
     /// The owner's intent is visible but not exactly spelled (a tag key or value, or an
     /// exclusion, that almost matches): nothing is changed, people are told.
     NearMiss {
-        what: String,
+        what: Near,
     },
     /// The job's tag asks for a policy this stack does not honour from tags
     /// (`HONOURED_TAG_POLICIES`): nothing is changed, people are told.
@@ -198,9 +210,7 @@ pub fn resolve_policy(
         return (
             Policy::Notify,
             PolicySource::NearMiss {
-                what: format!(
-                    "EXCLUDE_JOBS entry {entry:?} almost matches this job but does not (letter case or separators differ; an exclusion must match exactly)"
-                ),
+                what: Near::Exclusion { entry },
             },
         );
     }
@@ -211,10 +221,7 @@ pub fn resolve_policy(
             Err(_) => (
                 Policy::Notify,
                 PolicySource::NearMiss {
-                    what: format!(
-                        "tag {POLICY_TAG} has the value {v:?}, which is not a policy ({})",
-                        Policy::VALUES
-                    ),
+                    what: Near::Value { value: v.clone() },
                 },
             ),
         },
@@ -230,9 +237,7 @@ pub fn resolve_policy(
                 Some(k) => (
                     Policy::Notify,
                     PolicySource::NearMiss {
-                        what: format!(
-                            "tag key {k:?} is not the exact key {POLICY_TAG:?} (tag keys are case-sensitive)"
-                        ),
+                        what: Near::Key { key: k.clone() },
                     },
                 ),
                 None => (default, PolicySource::Default),

@@ -4,20 +4,20 @@
 use chrono::{DateTime, Utc};
 
 use super::job::{JobSnapshot, JobStatus};
-use super::outcome::label;
-use super::plan::{fate, Action};
+use super::plan::Action;
 use super::policy::Policy;
+use super::reason::Reason;
 
 /// What an open change left.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Left {
     /// Nothing was changed yet (or nothing that can be told apart): decide again.
     Nothing,
     /// keep-paused resumed the job and did not pause it again: pause it now.
     PauseAgain,
-    /// The change was made; the sentence that says so.
+    /// The change was made; why the report says so.
     Made {
-        message: String,
+        reason: Reason,
         with_definition: bool,
     },
 }
@@ -30,49 +30,32 @@ pub fn left_by(
     job: &JobSnapshot,
     interrupted: bool,
 ) -> Left {
-    let who = label(job);
     let newer_pause =
         matches!((job.paused_at, intended_pause), (Some(now), Some(then)) if now > then);
-    let note = if interrupted {
-        " (finished after an earlier invocation was interrupted)"
-    } else {
-        ""
-    };
-    let made = |message: String| Left::Made {
-        message,
+    let made = |reason: Reason| Left::Made {
+        reason,
         with_definition: action == Action::Cancel,
+    };
+    let finished = |policy| {
+        made(Reason::Finished {
+            policy,
+            interrupted,
+        })
     };
     match (action, &job.status) {
         (Action::KeepPaused, JobStatus::Running | JobStatus::Paused) => Left::PauseAgain,
-        (Action::KeepPaused, JobStatus::UserPaused) if newer_pause => {
-            made(format!("{who} was {}{note}", fate(Policy::KeepPaused, job.job_type)))
+        (Action::KeepPaused, JobStatus::UserPaused) if newer_pause => finished(Policy::KeepPaused),
+        (Action::KeepPaused, JobStatus::Idle | JobStatus::Complete) if interrupted => {
+            made(Reason::RunEndedFirst { interrupted })
         }
-        (Action::KeepPaused, JobStatus::Idle | JobStatus::Complete) if interrupted => made(format!(
-            "{who} was resumed to be paused again, and its run finished ({}) before it could be paused{note}",
-            job.status
-        )),
-        (Action::Resume, JobStatus::Running | JobStatus::Idle | JobStatus::Complete) if interrupted => {
-            made(format!("{who} was {}{note}", fate(Policy::Resume, job.job_type)))
+        (Action::Resume, JobStatus::Running | JobStatus::Idle | JobStatus::Complete)
+            if interrupted =>
+        {
+            finished(Policy::Resume)
         }
-        (Action::Cancel, JobStatus::Cancelled) if interrupted => {
-            made(format!("{who} was {}{note}", fate(Policy::CancelJob, job.job_type)))
-        }
+        (Action::Cancel, JobStatus::Cancelled) if interrupted => finished(Policy::CancelJob),
         _ => Left::Nothing,
     }
-}
-
-/// The sentence for a keep-paused job paused again now (after [`Left::PauseAgain`]).
-pub fn paused_again(job: &JobSnapshot, interrupted: bool) -> String {
-    format!(
-        "{} was {}{}",
-        label(job),
-        fate(Policy::KeepPaused, job.job_type),
-        if interrupted {
-            " (finished after an earlier invocation was interrupted)"
-        } else {
-            ""
-        }
-    )
 }
 
 #[cfg(test)]
@@ -129,11 +112,16 @@ mod tests {
                 "{action:?} {status:?} interrupted {interrupted}: {got:?}"
             );
             if let Left::Made {
-                message,
+                reason,
                 with_definition,
             } = got
             {
-                assert_eq!(message.contains("interrupted"), interrupted, "{message}");
+                let said = match reason {
+                    Reason::Finished { interrupted, .. }
+                    | Reason::RunEndedFirst { interrupted } => interrupted,
+                    other => panic!("{other:?}"),
+                };
+                assert_eq!(said, interrupted, "{action:?} {status:?}");
                 assert_eq!(with_definition, action == Action::Cancel);
             }
         }

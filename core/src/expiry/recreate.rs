@@ -10,7 +10,8 @@ use serde_json::{Map, Value};
 use thiserror::Error;
 
 use super::job::{JobSnapshot, JobStatus, JobType};
-use super::policy::{distance, folded, Exclusions};
+use super::policy::{distance, folded, Exclusions, Near};
+use super::reason::NotRecreated;
 
 /// The tag the new job carries: the job it came from.
 pub const RECREATED_FROM_TAG: &str = "macie-guard:recreated-from";
@@ -150,8 +151,8 @@ pub enum Asked {
     /// `macie-guard:on-lost=recreate` (the value's letter case and surrounding spaces aside,
     /// as for `macie-guard:on-expiry`).
     Recreate,
-    /// A tag that almost says it: nothing is recreated; the sentence says why.
-    NearMiss(String),
+    /// A tag that almost says it: nothing is recreated; the report says why.
+    NearMiss(Near),
 }
 
 /// What the job's tags ask for when it is lost.
@@ -163,9 +164,7 @@ pub fn asked(job: &JobSnapshot) -> Asked {
         return if v.trim().eq_ignore_ascii_case(ON_LOST_RECREATE) {
             Asked::Recreate
         } else {
-            Asked::NearMiss(format!(
-                "its tag {ON_LOST_TAG} has the value {v:?}, and the only value is {ON_LOST_RECREATE:?}"
-            ))
+            Asked::NearMiss(Near::Value { value: v.clone() })
         };
     }
     let want = folded(ON_LOST_TAG);
@@ -173,9 +172,7 @@ pub fn asked(job: &JobSnapshot) -> Asked {
         let f = folded(k);
         f == want || distance(&f, &want) <= 3
     }) {
-        Some(k) => Asked::NearMiss(format!(
-            "its tag key {k:?} is not the exact key {ON_LOST_TAG:?} (tag keys are case-sensitive)"
-        )),
+        Some(k) => Asked::NearMiss(Near::Key { key: k.clone() }),
         None => Asked::Nothing,
     }
 }
@@ -188,7 +185,7 @@ pub enum OnLost {
     /// Create it again, once.
     Recreate,
     /// Report it lost, with the command, and why the tag's wish was not followed.
-    Declined(String),
+    Declined(NotRecreated),
     /// Excluded from macie-guard (`EXCLUDE_JOBS`): nothing is done, the report says so.
     Excluded,
 }
@@ -200,10 +197,13 @@ pub fn on_lost(job: &JobSnapshot, allowed: bool, exclusions: &Exclusions) -> OnL
     if exclusions.matches(&job.job_id, &job.name) {
         return OnLost::Excluded;
     }
-    match (by_tag(job, allowed), exclusions.near_miss(&job.job_id, &job.name)) {
-        (OnLost::Recreate, Some(entry)) => OnLost::Declined(format!(
-            "EXCLUDE_JOBS entry {entry:?} almost matches this job but does not (letter case or separators differ; an exclusion must match exactly)"
-        )),
+    match (
+        by_tag(job, allowed),
+        exclusions.near_miss(&job.job_id, &job.name),
+    ) {
+        (OnLost::Recreate, Some(entry)) => {
+            OnLost::Declined(NotRecreated::NearMiss(Near::Exclusion { entry }))
+        }
         (decided, _) => decided,
     }
 }
@@ -212,20 +212,17 @@ pub fn on_lost(job: &JobSnapshot, allowed: bool, exclusions: &Exclusions) -> OnL
 fn by_tag(job: &JobSnapshot, allowed: bool) -> OnLost {
     match asked(job) {
         Asked::Nothing => OnLost::Report,
-        Asked::NearMiss(why) => OnLost::Declined(why),
-        Asked::Recreate if job.job_type != JobType::OneTime => OnLost::Declined(format!(
-            "its tag {ON_LOST_TAG}={ON_LOST_RECREATE} is for one-time jobs: a recurring job loses only its paused run and keeps its schedule"
-        )),
-        Asked::Recreate if job.status != JobStatus::Cancelled => OnLost::Declined(format!(
-            "its tag {ON_LOST_TAG}={ON_LOST_RECREATE} asks for it to be recreated once lost, and it is {}, not CANCELLED",
-            job.status
-        )),
-        Asked::Recreate if !shell_safe(&job.job_id) => OnLost::Declined(
-            "its job id is not of Macie's alphabet (a-z, 0-9)".into(),
-        ),
-        Asked::Recreate if !allowed => OnLost::Declined(format!(
-            "its tag {ON_LOST_TAG}={ON_LOST_RECREATE} asks for it to be recreated, and this stack does not recreate lost jobs (parameter RecreateLostJobs is false)"
-        )),
+        Asked::NearMiss(near) => OnLost::Declined(NotRecreated::NearMiss(near)),
+        Asked::Recreate if job.job_type != JobType::OneTime => {
+            OnLost::Declined(NotRecreated::Recurring)
+        }
+        Asked::Recreate if job.status != JobStatus::Cancelled => {
+            OnLost::Declined(NotRecreated::NotCancelled {
+                status: job.status.clone(),
+            })
+        }
+        Asked::Recreate if !shell_safe(&job.job_id) => OnLost::Declined(NotRecreated::IdNotPlain),
+        Asked::Recreate if !allowed => OnLost::Declined(NotRecreated::NotAllowed),
         Asked::Recreate => OnLost::Recreate,
     }
 }
@@ -251,8 +248,8 @@ pub enum Sighting {
     /// Cancelled after its pause expired, and seen paused shortly before: Macie's expiry.
     Lost,
     /// Cancelled after its pause expired, and last seen paused too long before to tell
-    /// Macie's cancellation from a person's: reported lost, not recreated; the sentence why.
-    Unsure(String),
+    /// Macie's cancellation from a person's: reported lost, not recreated, and why.
+    Unsure(NotRecreated),
     /// Cancelled before its pause could expire: a person (or its policy) ended it.
     CancelledEarly,
     /// Still paused: Macie has not cancelled it yet.
@@ -272,10 +269,9 @@ pub fn watched(status: &JobStatus, expires_at: i64, seen_paused_at: i64, now: i6
         JobStatus::Cancelled if seen_paused_at + SIGHTING_HOURS * 3600 >= expires_at => {
             Sighting::Lost
         }
-        JobStatus::Cancelled => Sighting::Unsure(format!(
-            "macie-guard last saw it paused {} hours before its pause expired, too long before to tell Macie's cancellation from a person's",
-            (expires_at - seen_paused_at) / 3600
-        )),
+        JobStatus::Cancelled => Sighting::Unsure(NotRecreated::SeenTooEarly {
+            hours: (expires_at - seen_paused_at) / 3600,
+        }),
         _ => Sighting::Done,
     }
 }
@@ -426,7 +422,7 @@ mod tests {
             "0123456789abcdef0123456789abcdef",
             Step::Lost,
             Outcome::Lost,
-            "lost".into(),
+            crate::expiry::reason::Reason::NotFound,
         );
         j.job_type = crate::expiry::job::JobType::OneTime;
         assert!(!recreatable(&j), "no definition");
@@ -484,7 +480,9 @@ mod tests {
             name_prefixes: vec![],
         };
         match on_lost(&exact, true, &near) {
-            OnLost::Declined(why) => assert!(why.contains("almost matches"), "{why}"),
+            OnLost::Declined(NotRecreated::NearMiss(Near::Exclusion { entry })) => {
+                assert_eq!(entry, exact.job_id.to_uppercase())
+            }
             other => panic!("{other:?}"),
         }
         let mut paused = exact.clone();
@@ -506,10 +504,10 @@ mod tests {
         );
         assert_eq!(by_tag(&lost_job(&[("team", "data")]), true), OnLost::Report);
         let declined = |job: &JobSnapshot, allowed: bool, says: &str| match by_tag(job, allowed) {
-            OnLost::Declined(why) => assert!(why.contains(says), "{why}"),
+            OnLost::Declined(why) => assert!(format!("{why:?}").starts_with(says), "{why:?}"),
             other => panic!("{job:?}: {other:?}"),
         };
-        declined(&exact, false, "RecreateLostJobs is false");
+        declined(&exact, false, "NotAllowed");
         // Near misses of the key and wrong values change nothing and say why.
         for key in [
             "macie-guard:on-lost ",
@@ -518,14 +516,10 @@ mod tests {
             "macie_guard:onlost",
             "macie-guard:on-los",
         ] {
-            declined(&lost_job(&[(key, "recreate")]), true, "not the exact key");
+            declined(&lost_job(&[(key, "recreate")]), true, "NearMiss(Key");
         }
         for value in ["re-create", "yes", "true", ""] {
-            declined(
-                &lost_job(&[(ON_LOST_TAG, value)]),
-                true,
-                "the only value is",
-            );
+            declined(&lost_job(&[(ON_LOST_TAG, value)]), true, "NearMiss(Value");
         }
         // Neither tag is a near miss of the other.
         let both = lost_job(&[(ON_LOST_TAG, "recreate")]);
@@ -545,13 +539,13 @@ mod tests {
         let mut recurring = exact.clone();
         recurring.job_type = JobType::Scheduled;
         recurring.status = JobStatus::Idle;
-        declined(&recurring, true, "recurring job loses only its paused run");
+        declined(&recurring, true, "Recurring");
         let mut running = exact.clone();
         running.status = JobStatus::Running;
-        declined(&running, true, "not CANCELLED");
+        declined(&running, true, "NotCancelled");
         let mut odd = exact.clone();
         odd.job_id = "abc; rm -rf ~".into();
-        declined(&odd, true, "alphabet");
+        declined(&odd, true, "IdNotPlain");
     }
 
     #[test]
@@ -598,8 +592,13 @@ mod tests {
             Sighting::Lost
         );
         assert!(matches!(
-            watched(&Cancelled, expires, expires - SIGHTING_HOURS * h - 1, expires + h),
-            Sighting::Unsure(why) if why.contains("too long before")
+            watched(
+                &Cancelled,
+                expires,
+                expires - SIGHTING_HOURS * h - 1,
+                expires + h
+            ),
+            Sighting::Unsure(NotRecreated::SeenTooEarly { hours: 24 })
         ));
         assert_eq!(
             watched(

@@ -82,7 +82,7 @@ pub fn notification(s: &Summary) -> Option<Notification> {
         text.push_str(&format!(
             "\n- [{}] {}",
             j.outcome.as_str(),
-            safe(&j.message)
+            safe(&j.message())
         ));
         if recreatable(j) {
             text.push_str(&format!(
@@ -221,8 +221,10 @@ pub fn events(s: &Summary) -> Vec<GuardEvent> {
                 "action": j.action,
                 "outcome": j.outcome,
                 "severity": j.outcome.severity(),
+                // Why, as a stable code (docs/integrating.md lists every one).
+                "reason": j.reason.code(),
                 // The sentence people read, escaped as in the message; the values above exact.
-                "message": safe(&j.message),
+                "message": safe(&j.message()),
             });
             if let Some(d) = &j.definition {
                 detail["definition"] = d.clone();
@@ -272,7 +274,7 @@ pub fn run_result_with_jobs(s: &Summary) -> String {
     let mut out = run_result(s);
     for (i, j) in s.jobs.iter().enumerate() {
         out.push_str(if i == 0 { ": " } else { "; " });
-        out.push_str(&format!("[{}] {}", j.outcome.as_str(), j.message));
+        out.push_str(&format!("[{}] {}", j.outcome.as_str(), j.message()));
     }
     out
 }
@@ -293,7 +295,7 @@ pub fn summary_text(s: &Summary, delivery: &Delivery) -> String {
         out.push_str(&format!(
             "  [{:<12}] {}\n",
             j.outcome.as_str(),
-            safe(&j.message)
+            safe(&j.message())
         ));
     }
     for i in &s.ignored {

@@ -5,6 +5,7 @@
 use crate::expiry::job::{JobSnapshot, JobStatus, JobType};
 use crate::expiry::outcome::{JobReport, Outcome, Summary};
 use crate::expiry::plan::Step;
+use crate::expiry::reason::{By, Known, Loss, Reason};
 use serde_json::json;
 
 const ID: &str = "0123456789abcdef0123456789abcdef";
@@ -27,7 +28,10 @@ fn summary(job_type: JobType) -> Summary {
         chrono::Utc::now(),
         Step::Lost,
         Outcome::Lost,
-        "lost".into(),
+        Reason::Lost {
+            loss: Loss::OneTime,
+            declined: None,
+        },
     );
     r.definition = Some(json!({"jobType": "ONE_TIME", "s3JobDefinition": {}}));
     s.jobs.push(r);
@@ -84,7 +88,12 @@ fn a_recreated_job_is_reported_with_its_new_job_and_no_command() {
     let arn = format!("arn:aws:macie2:eu-west-1:111122223333:classification-job/{new}");
     s.jobs[0].action = Step::Recreate;
     s.jobs[0].outcome = Outcome::Done;
-    s.jobs[0].message = format!("recreated as {new}");
+    s.jobs[0].reason = Reason::Recreated {
+        known: Known::HealthEvent,
+        by: By::Tag,
+        interrupted: false,
+        created: true,
+    };
     s.jobs[0].recreated = Some(crate::expiry::outcome::NewJob {
         job_id: new.into(),
         job_arn: arn.clone(),

@@ -11,6 +11,7 @@ pub mod export;
 pub mod metrics;
 pub mod notification;
 pub mod org;
+pub mod reason;
 pub mod status;
 
 #[cfg(test)]

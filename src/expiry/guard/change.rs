@@ -3,18 +3,17 @@
 
 use chrono::{DateTime, Utc};
 
-use super::report::{busy, changed_log, update_error_text};
+use super::report::{busy, changed_log, unread, update_error_text};
 use super::ExpiryGuard;
 use crate::expiry::jobs::{DescribedJob, MacieJobs, Target, UpdateError};
 use crate::journal::{Claim, Entry, Journal};
 use crate::outbound::Outbound;
 use macie_guard_core::expiry::job::{JobSnapshot, JobStatus};
-use macie_guard_core::expiry::outcome::{
-    excluded_report, label, plan_report, when, JobReport, Outcome,
-};
-use macie_guard_core::expiry::plan::{decide, fate, wanted, windows_for, Action, Plan, Step};
+use macie_guard_core::expiry::outcome::{excluded_report, plan_report, JobReport, Outcome};
+use macie_guard_core::expiry::plan::{decide, wanted, windows_for, Action, Plan, Step};
 use macie_guard_core::expiry::policy::{Policy, PolicySource};
-use macie_guard_core::expiry::recovery::{left_by, paused_again, Left};
+use macie_guard_core::expiry::reason::{Prompt, Reason, Refusal};
+use macie_guard_core::expiry::recovery::{left_by, Left};
 
 impl<M: MacieJobs, N: Outbound, J: Journal> ExpiryGuard<M, N, J> {
     /// Re-reads the job, decides, and acts on it under a lease.
@@ -37,12 +36,10 @@ impl<M: MacieJobs, N: Outbound, J: Journal> ExpiryGuard<M, N, J> {
                     job_id,
                     Step::Nothing,
                     Outcome::NotFound,
-                    format!("job {job_id} does not exist (any more)"),
+                    Reason::NotFound,
                 )
             }
-            Err(e) => {
-                return JobReport::unknown(job_id, Step::Nothing, Outcome::Failed, e.to_string())
-            }
+            Err(e) => return JobReport::unknown(job_id, Step::Nothing, Outcome::Failed, unread(e)),
         };
         self.watch_paused(&job.snapshot, now).await;
         let (policy, source) = self.config.policy_for(&job.snapshot);
@@ -109,38 +106,39 @@ impl<M: MacieJobs, N: Outbound, J: Journal> ExpiryGuard<M, N, J> {
                     &job_id,
                     Step::from(entry.action),
                     Outcome::AlreadyDone,
-                    format!(
-                        "job {job_id}: another invocation already made this change ({})",
-                        entry.action.as_str()
-                    ),
+                    Reason::AlreadyMade {
+                        action: entry.action,
+                    },
                 );
                 r.name = entry.name.clone();
                 return r;
             }
             Ok(Claim::Busy { owner, until }) => {
-                let mut r = busy(&job_id, &entry.name, entry.action, &owner, until);
-                if let Some((j, _)) = &read {
-                    let named = JobReport::new(
-                        &j.snapshot,
-                        now,
-                        Step::from(entry.action),
-                        Outcome::Busy,
-                        r.message.clone(),
-                    );
-                    r = JobReport {
+                let r = busy(&job_id, &entry.name, entry.action, &owner, until);
+                return match &read {
+                    Some((j, _)) => JobReport {
                         held_by: r.held_by,
                         held_until: r.held_until,
-                        ..named
-                    };
-                }
-                return r;
+                        ..JobReport::new(
+                            &j.snapshot,
+                            now,
+                            Step::from(entry.action),
+                            Outcome::Busy,
+                            r.reason,
+                        )
+                    },
+                    None => r,
+                };
             }
             Err(e) => {
                 return JobReport::unknown(
                     &job_id,
                     Step::from(entry.action),
                     Outcome::Failed,
-                    format!("{e}; nothing was changed (the job's lease could not be taken)"),
+                    Reason::LeaseFailed {
+                        error: e.to_string(),
+                        creating: false,
+                    },
                 )
             }
         };
@@ -163,7 +161,7 @@ impl<M: MacieJobs, N: Outbound, J: Journal> ExpiryGuard<M, N, J> {
                 &job_id,
                 Step::Recreate,
                 Outcome::Busy,
-                format!("job {job_id}: a recreation left open by another run is finished by recovery, first thing in the next run"),
+                Reason::RecreationLeftOpen,
             );
             r.name = open.name.clone();
             return r;
@@ -180,7 +178,7 @@ impl<M: MacieJobs, N: Outbound, J: Journal> ExpiryGuard<M, N, J> {
                     &job_id,
                     Step::from(entry.action),
                     Outcome::NotFound,
-                    format!("job {job_id} does not exist (any more)"),
+                    Reason::NotFound,
                 );
                 r.name = entry.name.clone();
                 return r;
@@ -191,7 +189,7 @@ impl<M: MacieJobs, N: Outbound, J: Journal> ExpiryGuard<M, N, J> {
                     &job_id,
                     Step::from(entry.action),
                     Outcome::Failed,
-                    e.to_string(),
+                    unread(e),
                 );
                 r.held = true;
                 return r;
@@ -214,11 +212,11 @@ impl<M: MacieJobs, N: Outbound, J: Journal> ExpiryGuard<M, N, J> {
                 }
             }
             let _ = self.leases.release(&job_id, false).await;
-            let what = match left {
-                Left::PauseAgain => "an interrupted run resumed it to pause it again (keep-paused), and it was not paused again: pause it yourself if it must not run".to_string(),
-                _ => format!("a change ({}) was left open for it", open.action.as_str()),
+            let asked = match left {
+                Left::PauseAgain => Prompt::PauseAgainLeft,
+                _ => Prompt::ChangeLeftOpen(open.action),
             };
-            return excluded_report(&fresh.snapshot, now, &what);
+            return excluded_report(&fresh.snapshot, now, asked);
         }
         if let Some(report) = self.made(&open, &fresh, now).await {
             return report;
@@ -242,17 +240,17 @@ impl<M: MacieJobs, N: Outbound, J: Journal> ExpiryGuard<M, N, J> {
                                 now,
                                 Step::from(action),
                                 Outcome::AlreadyDone,
-                                format!(
-                                    "{}: another invocation already made this change ({})",
-                                    label(&fresh.snapshot),
-                                    action.as_str()
-                                ),
+                                Reason::AlreadyMade { action },
                             );
                         }
                         Ok(Claim::Busy { .. }) | Err(_) => {
                             // The entry stays ours and is handed over: nothing was changed.
-                            let mut r = JobReport::unknown(&job_id, Step::from(action), Outcome::Failed,
-                                format!("job {job_id}: its journal entry could not be updated; nothing was changed"));
+                            let mut r = JobReport::unknown(
+                                &job_id,
+                                Step::from(action),
+                                Outcome::Failed,
+                                Reason::JournalFailed,
+                            );
                             r.held = true;
                             return r;
                         }
@@ -288,8 +286,8 @@ impl<M: MacieJobs, N: Outbound, J: Journal> ExpiryGuard<M, N, J> {
     ) -> Option<JobReport> {
         let snap = &fresh.snapshot;
         let interrupted = open.owner != self.leases.owner;
-        let done = |outcome, message: String| {
-            let mut r = JobReport::new(snap, now, Step::from(open.action), outcome, message)
+        let done = |outcome, reason: Reason| {
+            let mut r = JobReport::new(snap, now, Step::from(open.action), outcome, reason)
                 .with_policy(open.policy, PolicySource::Tag);
             r.policy_source = None;
             r.held = true;
@@ -300,17 +298,27 @@ impl<M: MacieJobs, N: Outbound, J: Journal> ExpiryGuard<M, N, J> {
             Left::PauseAgain => match self.macie.update(&snap.job_id, Target::UserPaused).await {
                 Ok(()) => {
                     changed_log(snap, snap.status.as_str(), "USER_PAUSED");
-                    Some(done(Outcome::Done, paused_again(snap, interrupted)))
+                    Some(done(
+                        Outcome::Done,
+                        Reason::Finished {
+                            policy: Policy::KeepPaused,
+                            interrupted,
+                        },
+                    ))
                 }
-                Err(e) => Some(done(Outcome::Failed, format!(
-                    "{} was resumed to be paused again, and pausing it failed ({}); it is {} now. The next invocation pauses it again; pause it by hand if it must not run",
-                    label(snap), update_error_text(&e), snap.status))),
+                Err(e) => Some(done(
+                    Outcome::Failed,
+                    Reason::RepauseFailed {
+                        error: update_error_text(&e),
+                        now: snap.status.to_string(),
+                    },
+                )),
             },
             Left::Made {
-                message,
+                reason,
                 with_definition,
             } => {
-                let mut r = done(Outcome::Done, message);
+                let mut r = done(Outcome::Done, reason);
                 if with_definition {
                     r.definition = Some(fresh.definition.clone());
                 }
@@ -329,94 +337,78 @@ impl<M: MacieJobs, N: Outbound, J: Journal> ExpiryGuard<M, N, J> {
         now: DateTime<Utc>,
     ) -> JobReport {
         let snap = &job.snapshot;
-        let who = label(snap);
-        let report = |snap: &JobSnapshot, outcome, message: String, held: bool| {
-            let mut r = JobReport::new(snap, now, Step::from(action), outcome, message);
+        let report = |snap: &JobSnapshot, outcome, reason: Reason, held: bool| {
+            let mut r = JobReport::new(snap, now, Step::from(action), outcome, reason);
             r.held = held;
             if action == Action::Cancel && outcome == Outcome::Done {
                 r.definition = Some(job.definition.clone());
             }
             r
         };
-        let success = format!(
-            "{who} was {} (policy {policy}{}); it would have expired {}",
-            fate(policy, snap.job_type),
-            if *source == PolicySource::Tag {
-                ", from its tag"
-            } else {
-                ", the default"
-            },
-            snap.expires_at.map(when).unwrap_or_default()
-        );
+        let success = || Reason::Changed {
+            policy,
+            from_tag: *source == PolicySource::Tag,
+        };
         let first = match action {
             Action::Resume | Action::KeepPaused => Target::Running,
             Action::Cancel => Target::Cancelled,
             // Never a plan's change: a lost job is recreated by `lost::recreate`.
-            Action::Recreate => {
-                return report(
-                    snap,
-                    Outcome::Failed,
-                    format!("{who}: recreate is not a change of a paused job; nothing was changed"),
-                    false,
-                )
-            }
+            Action::Recreate => return report(snap, Outcome::Failed, Reason::NotAChange, false),
         };
         let mut result = self.macie.update(&snap.job_id, first).await;
         if let Err(UpdateError::Refused { code, message }) = &result {
+            let refusal = Refusal {
+                code: code.clone(),
+                message: message.clone(),
+            };
             // The state moved under us: re-read, decide again, act at most once more.
             let again = match self.macie.describe(&snap.job_id).await {
                 Ok(Some(j)) => j,
                 Ok(None) => {
                     let _ = self.leases.release(&snap.job_id, false).await;
-                    return report(snap, Outcome::NotFound, format!("{who} disappeared while being changed"), false);
+                    return report(snap, Outcome::NotFound, Reason::Disappeared, false);
                 }
-                Err(e) => return report(snap, Outcome::Failed, format!("{who}: Macie refused the change ({code}: {message}) and re-reading failed: {e}"), true),
+                Err(e) => {
+                    let reason = Reason::RereadFailed {
+                        refusal,
+                        error: e.to_string(),
+                    };
+                    return report(snap, Outcome::Failed, reason, true);
+                }
             };
             let fresh = &again.snapshot;
             match decide(fresh, policy, self.config.windows, now) {
                 Plan::Act { action: a } if a == action => {
                     result = self.macie.update(&fresh.job_id, first).await;
                     if let Err(UpdateError::Refused { code, message }) = &result {
-                        return report(
-                            fresh,
-                            Outcome::Failed,
-                            format!(
-                                "{who}: {} refused twice ({code}: {message}); job is {}",
-                                action.as_str(),
-                                fresh.status
-                            ),
-                            true,
-                        );
+                        let refusal = Refusal {
+                            code: code.clone(),
+                            message: message.clone(),
+                        };
+                        let reason = Reason::RefusedTwice { action, refusal };
+                        return report(fresh, Outcome::Failed, reason, true);
                     }
                 }
                 _ => {
                     // Nothing to make: the job is already there, or moved away.
                     let _ = self.leases.release(&snap.job_id, false).await;
-                    let (outcome, message) = if wanted(action, fresh) {
-                        (
-                            Outcome::AlreadyDone,
-                            format!("{who} is already {}", fresh.status),
-                        )
+                    let (outcome, reason) = if wanted(action, fresh) {
+                        (Outcome::AlreadyDone, Reason::AlreadyThere)
                     } else {
-                        (Outcome::Nothing, format!("{who} changed before macie-guard could act ({code}: {message}); it is {} now, nothing left to do", fresh.status))
+                        (Outcome::Nothing, Reason::MovedAway { refusal })
                     };
-                    return report(fresh, outcome, message, false);
+                    return report(fresh, outcome, reason, false);
                 }
             }
         }
         if let Err(e) = result {
             // Maybe made, maybe not (a timeout can hide a success): the entry stays and the
             // next invocation finds out.
-            return report(
-                snap,
-                Outcome::Failed,
-                format!(
-                    "{who}: {} failed: {}",
-                    action.as_str(),
-                    update_error_text(&e)
-                ),
-                true,
-            );
+            let reason = Reason::ChangeFailed {
+                action,
+                error: update_error_text(&e),
+            };
+            return report(snap, Outcome::Failed, reason, true);
         }
         changed_log(
             snap,
@@ -428,7 +420,7 @@ impl<M: MacieJobs, N: Outbound, J: Journal> ExpiryGuard<M, N, J> {
             },
         );
         if action != Action::KeepPaused {
-            return report(snap, Outcome::Done, success, true);
+            return report(snap, Outcome::Done, success(), true);
         }
         let mut paused = self.macie.update(&snap.job_id, Target::UserPaused).await;
         if let Err(UpdateError::Refused { .. }) = &paused {
@@ -442,17 +434,15 @@ impl<M: MacieJobs, N: Outbound, J: Journal> ExpiryGuard<M, N, J> {
         match paused {
             Ok(()) => {
                 changed_log(snap, "RUNNING", "USER_PAUSED");
-                report(snap, Outcome::Done, success, true)
+                report(snap, Outcome::Done, success(), true)
             }
-            Err(e) => report(
-                snap,
-                Outcome::Failed,
-                format!(
-                    "{who} was resumed to be paused again, and pausing it failed ({}); it is RUNNING now. The next invocation pauses it again; pause it by hand if it must not run",
-                    update_error_text(&e)
-                ),
-                true,
-            ),
+            Err(e) => {
+                let reason = Reason::RepauseFailed {
+                    error: update_error_text(&e),
+                    now: "RUNNING".into(),
+                };
+                report(snap, Outcome::Failed, reason, true)
+            }
         }
     }
 }

@@ -8,7 +8,7 @@ use futures_util::stream::{self, StreamExt};
 use std::collections::HashSet;
 use std::sync::atomic::Ordering;
 
-use super::lost::{lost, BY_TAG_SET};
+use super::lost::lost;
 use super::report::busy;
 use super::ExpiryGuard;
 use crate::error::Result;
@@ -17,9 +17,10 @@ use crate::journal::{earlier_attempt, Entry, Journal};
 use crate::outbound::Outbound;
 use macie_guard_core::expiry::event::{HealthEvent, JobRef};
 use macie_guard_core::expiry::job::JobStatus;
-use macie_guard_core::expiry::outcome::{excluded_report, label, JobReport, Outcome, Summary};
+use macie_guard_core::expiry::outcome::{excluded_report, JobReport, Outcome, Summary};
 use macie_guard_core::expiry::plan::{Action, Step};
 use macie_guard_core::expiry::policy::Policy;
+use macie_guard_core::expiry::reason::{By, Known, Loss, Prompt, Reason};
 use macie_guard_core::expiry::recreate::{on_lost, OnLost};
 
 impl<M: MacieJobs, N: Outbound, J: Journal> ExpiryGuard<M, N, J> {
@@ -126,7 +127,6 @@ impl<M: MacieJobs, N: Outbound, J: Journal> ExpiryGuard<M, N, J> {
         };
         match self.macie.describe(&id).await {
             Ok(Some(job)) if job.snapshot.status == JobStatus::Cancelled => {
-                let what = "It is CANCELLED.";
                 summary.jobs.push(
                     match on_lost(
                         &job.snapshot,
@@ -134,22 +134,18 @@ impl<M: MacieJobs, N: Outbound, J: Journal> ExpiryGuard<M, N, J> {
                         &self.config.exclusions,
                     ) {
                         OnLost::Excluded => {
-                            excluded_report(&job.snapshot, now, "it was tagged and is CANCELLED")
+                            excluded_report(&job.snapshot, now, Prompt::TaggedCancelled)
                         }
                         OnLost::Recreate => {
-                            self.recreate(&job, "a cancelled one-time job", BY_TAG_SET, now)
-                                .await
+                            self.recreate(&job, Known::TagSet, By::TagSet, now).await
                         }
-                        OnLost::Declined(why) => lost(&job, what, Some(&why), now),
+                        OnLost::Declined(why) => lost(&job, Loss::Cancelled, Some(why), now),
                         OnLost::Report => JobReport::new(
                             &job.snapshot,
                             now,
                             Step::Nothing,
                             Outcome::Nothing,
-                            format!(
-                                "{} was tagged and is CANCELLED: nothing to do",
-                                label(&job.snapshot)
-                            ),
+                            Reason::TaggedCancelled,
                         ),
                     },
                 );

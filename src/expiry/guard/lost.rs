@@ -10,29 +10,16 @@
 use chrono::{DateTime, Utc};
 use std::collections::HashSet;
 
-use super::report::busy;
+use super::report::{busy, unread};
 use super::ExpiryGuard;
 use crate::expiry::jobs::{DescribedJob, MacieJobs};
 use crate::journal::{Claim, Entry, Journal};
 use crate::outbound::Outbound;
 use macie_guard_core::expiry::event::{HealthEvent, HealthKind};
-use macie_guard_core::expiry::outcome::{excluded_report, label, when, JobReport, NewJob, Outcome};
+use macie_guard_core::expiry::outcome::{excluded_report, JobReport, NewJob, Outcome};
 use macie_guard_core::expiry::plan::{Action, Step};
-use macie_guard_core::expiry::recreate::{
-    self, on_lost, watched, OnLost, Sighting, ON_LOST_RECREATE, ON_LOST_TAG,
-};
-
-/// What a lost one-time job's report says.
-const LOST_ONE_TIME: &str = "Macie cancelled this one-time job after it stayed paused for 30 days. Its scan is lost; recreate it once with `macie-guard recreate` (the command and the definition are in this report).";
-/// Who asked for a recreation, as the report says it.
-const BY_TAG: &str = "as its tag macie-guard:on-lost=recreate asks";
-pub(super) const BY_TAG_SET: &str =
-    "as its tag macie-guard:on-lost=recreate, set after it was cancelled, asks";
-
-/// A watched job found cancelled when macie-guard cannot tell who cancelled it.
-const WATCHED_CANCELLED: &str = "This one-time job is CANCELLED and its 30-day pause has expired; Macie cancels such a job, and a person may have. Its scan is lost; recreate it once with `macie-guard recreate` (the command and the definition are in this report).";
-
-const LOST_RUN: &str = "Macie cancelled the paused run of this recurring job after 30 days; the job itself remains and runs on its schedule.";
+use macie_guard_core::expiry::reason::{By, Known, Loss, NotRecreated, Prompt, Reason, Unread};
+use macie_guard_core::expiry::recreate::{self, on_lost, watched, OnLost, Sighting};
 
 impl<M: MacieJobs, N: Outbound, J: Journal> ExpiryGuard<M, N, J> {
     /// The jobs a cancellation event names: each reported lost with its definition, or
@@ -44,20 +31,16 @@ impl<M: MacieJobs, N: Outbound, J: Journal> ExpiryGuard<M, N, J> {
         now: DateTime<Utc>,
     ) -> Vec<JobReport> {
         let what = match ev.kind {
-            HealthKind::RunCancelled => LOST_RUN,
-            _ => LOST_ONE_TIME,
+            HealthKind::RunCancelled => Loss::Run,
+            _ => Loss::OneTime,
         };
         if ids.is_empty() {
-            let mut r = JobReport::unknown(
-                "",
-                Step::Lost,
-                Outcome::Lost,
-                format!(
-                    "{what} The event did not identify the job (Health event {}): {}",
-                    ev.detail.event_arn,
-                    ev.detail.description().unwrap_or("no description")
-                ),
-            );
+            let reason = Reason::LostUnidentified {
+                loss: what,
+                event_arn: ev.detail.event_arn.clone(),
+                description: ev.detail.description().map(str::to_string),
+            };
+            let mut r = JobReport::unknown("", Step::Lost, Outcome::Lost, reason);
             r.name = "(not identified by the event)".into();
             return vec![r];
         }
@@ -65,11 +48,19 @@ impl<M: MacieJobs, N: Outbound, J: Journal> ExpiryGuard<M, N, J> {
         for id in ids {
             out.push(match self.macie.describe(id).await {
                 Ok(Some(job)) => {
-                    let why = "Macie cancelled it after it stayed paused for 30 days (its Health event says so)";
-                    self.lost_by_macie(&job, what, why, now).await
+                    self.lost_by_macie(&job, what.clone(), Known::HealthEvent, now)
+                        .await
                 }
-                Ok(None) => JobReport::unknown(id, Step::Lost, Outcome::NotFound, format!("job {id} named by a cancellation event does not exist in this account and Region")),
-                Err(e) => JobReport::unknown(id, Step::Lost, Outcome::Failed, format!("could not read the lost job to report its definition: {e}")),
+                Ok(None) => {
+                    JobReport::unknown(id, Step::Lost, Outcome::NotFound, Reason::EventJobMissing)
+                }
+                Err(e) => {
+                    let reason = Reason::Unreadable {
+                        what: Unread::LostJob,
+                        error: e.to_string(),
+                    };
+                    JobReport::unknown(id, Step::Lost, Outcome::Failed, reason)
+                }
             });
         }
         out
@@ -90,12 +81,11 @@ impl<M: MacieJobs, N: Outbound, J: Journal> ExpiryGuard<M, N, J> {
         let watches = match self.leases.journal.watches(&self.leases.scope).await {
             Ok(w) => w,
             Err(e) => {
-                let mut r = JobReport::unknown(
-                    "",
-                    Step::Recreate,
-                    Outcome::Failed,
-                    format!("could not read the jobs watched for {ON_LOST_TAG}={ON_LOST_RECREATE}: {e}; the next sweep looks again (the Health event still recreates them)"),
-                );
+                let reason = Reason::Unreadable {
+                    what: Unread::Watches,
+                    error: e.to_string(),
+                };
+                let mut r = JobReport::unknown("", Step::Recreate, Outcome::Failed, reason);
                 r.name = "(watched jobs)".into();
                 return vec![r];
             }
@@ -112,25 +102,33 @@ impl<M: MacieJobs, N: Outbound, J: Journal> ExpiryGuard<M, N, J> {
                     continue;
                 }
                 Err(e) => {
-                    out.push(JobReport::unknown(&w.job_id, Step::Recreate, Outcome::Failed, format!("job {} (watched for {ON_LOST_TAG}={ON_LOST_RECREATE}) could not be read: {e}; the next sweep looks again", w.job_id)));
+                    let reason = Reason::Unreadable {
+                        what: Unread::Watched,
+                        error: e.to_string(),
+                    };
+                    out.push(JobReport::unknown(
+                        &w.job_id,
+                        Step::Recreate,
+                        Outcome::Failed,
+                        reason,
+                    ));
                     continue;
                 }
             };
             match watched(&job.snapshot.status, w.expires_at, w.seen_paused_at, real) {
                 Sighting::Waiting => {}
                 Sighting::Done | Sighting::CancelledEarly => self.unwatch(&w.job_id).await,
-                Sighting::Unsure(reason) => {
-                    out.push(lost(&job, WATCHED_CANCELLED, Some(&reason), now));
+                Sighting::Unsure(why) => {
+                    out.push(lost(&job, Loss::WatchedCancelled, Some(why), now));
                     self.unwatch(&w.job_id).await;
                 }
                 Sighting::Lost => {
-                    let why = format!(
-                        "Macie cancelled it when its pause expired ({}; macie-guard saw it paused at {})",
-                        DateTime::from_timestamp(w.expires_at, 0).map(when).unwrap_or_default(),
-                        DateTime::from_timestamp(w.seen_paused_at, 0).map(when).unwrap_or_default()
-                    );
+                    let why = Known::Watched {
+                        expires_at: DateTime::from_timestamp(w.expires_at, 0),
+                        seen_paused_at: DateTime::from_timestamp(w.seen_paused_at, 0),
+                    };
                     // The tag, the type and the stack decide again on the job as it is now.
-                    out.push(self.lost_by_macie(&job, LOST_ONE_TIME, &why, now).await);
+                    out.push(self.lost_by_macie(&job, Loss::OneTime, why, now).await);
                 }
             }
         }
@@ -143,8 +141,8 @@ impl<M: MacieJobs, N: Outbound, J: Journal> ExpiryGuard<M, N, J> {
     pub(super) async fn lost_by_macie(
         &self,
         job: &DescribedJob,
-        what: &str,
-        why: &str,
+        what: Loss,
+        why: Known,
         now: DateTime<Utc>,
     ) -> JobReport {
         match on_lost(
@@ -154,11 +152,11 @@ impl<M: MacieJobs, N: Outbound, J: Journal> ExpiryGuard<M, N, J> {
         ) {
             OnLost::Excluded => {
                 self.unwatch(&job.snapshot.job_id).await;
-                excluded_report(&job.snapshot, now, &format!("it is lost ({why})"))
+                excluded_report(&job.snapshot, now, Prompt::Lost(why))
             }
-            OnLost::Recreate => self.recreate(job, why, BY_TAG, now).await,
+            OnLost::Recreate => self.recreate(job, why, By::Tag, now).await,
             OnLost::Report => lost(job, what, None, now),
-            OnLost::Declined(reason) => lost(job, what, Some(&reason), now),
+            OnLost::Declined(reason) => lost(job, what, Some(reason), now),
         }
     }
 
@@ -168,8 +166,8 @@ impl<M: MacieJobs, N: Outbound, J: Journal> ExpiryGuard<M, N, J> {
     pub(super) async fn recreate(
         &self,
         job: &DescribedJob,
-        why: &str,
-        by: &str,
+        why: Known,
+        by: By,
         now: DateTime<Utc>,
     ) -> JobReport {
         let snap = &job.snapshot;
@@ -177,24 +175,19 @@ impl<M: MacieJobs, N: Outbound, J: Journal> ExpiryGuard<M, N, J> {
             Ok(r) => r,
             Err(e) => {
                 self.unwatch(&snap.job_id).await;
-                return lost(
-                    job,
-                    &lost_because(why),
-                    Some(&format!("it cannot be recreated: {e}")),
-                    now,
-                );
+                let invalid = NotRecreated::Invalid {
+                    error: e.to_string(),
+                };
+                return lost(job, Loss::Unrecreated(why), Some(invalid), now);
             }
         };
         if self.config.dry_run {
-            let mut r = JobReport::new(
-                snap,
-                now,
-                Step::Recreate,
-                Outcome::DryRun,
-                format!(
-                "{}: {why}; it would be recreated {by}, as \"{}\" (dry run: nothing was created)",
-                label(snap), request["name"].as_str().unwrap_or_default()),
-            );
+            let reason = Reason::WouldRecreate {
+                known: why,
+                by,
+                name: request["name"].as_str().unwrap_or_default().to_string(),
+            };
+            let mut r = JobReport::new(snap, now, Step::Recreate, Outcome::DryRun, reason);
             r.definition = Some(job.definition.clone());
             return r;
         }
@@ -205,7 +198,7 @@ impl<M: MacieJobs, N: Outbound, J: Journal> ExpiryGuard<M, N, J> {
                 now,
                 Step::Recreate,
                 Outcome::AlreadyDone,
-                format!("{}: recreated by this run already", label(snap)),
+                Reason::RecreatedThisRun,
             );
         }
         let (policy, _) = self.config.policy_for(snap);
@@ -228,8 +221,13 @@ impl<M: MacieJobs, N: Outbound, J: Journal> ExpiryGuard<M, N, J> {
             }
             Ok(Claim::Done) => {
                 self.unwatch(&snap.job_id).await;
-                let mut r = JobReport::new(snap, now, Step::Recreate, Outcome::AlreadyDone, format!(
-                    "{}: another invocation already recreated it", label(snap)));
+                let mut r = JobReport::new(
+                    snap,
+                    now,
+                    Step::Recreate,
+                    Outcome::AlreadyDone,
+                    Reason::AlreadyRecreated,
+                );
                 r.definition = Some(job.definition.clone());
                 r
             }
@@ -240,7 +238,10 @@ impl<M: MacieJobs, N: Outbound, J: Journal> ExpiryGuard<M, N, J> {
                 &snap.job_id,
                 Step::Recreate,
                 Outcome::Failed,
-                format!("{e}; nothing was created (the job's lease could not be taken); the next run tries again"),
+                Reason::LeaseFailed {
+                    error: e.to_string(),
+                    creating: true,
+                },
             ),
         }
     }
@@ -258,7 +259,9 @@ impl<M: MacieJobs, N: Outbound, J: Journal> ExpiryGuard<M, N, J> {
                     &job_id,
                     Step::Recreate,
                     Outcome::AlreadyDone,
-                    format!("job {job_id}: another invocation already made this change (recreate)"),
+                    Reason::AlreadyMade {
+                        action: Action::Recreate,
+                    },
                 );
                 r.name = entry.name.clone();
                 r
@@ -270,7 +273,10 @@ impl<M: MacieJobs, N: Outbound, J: Journal> ExpiryGuard<M, N, J> {
                 &job_id,
                 Step::Recreate,
                 Outcome::Failed,
-                format!("{e}; nothing was changed (the job's lease could not be taken)"),
+                Reason::LeaseFailed {
+                    error: e.to_string(),
+                    creating: false,
+                },
             ),
         }
     }
@@ -278,7 +284,7 @@ impl<M: MacieJobs, N: Outbound, J: Journal> ExpiryGuard<M, N, J> {
     /// Finishes a recreation an earlier invocation left open (recovery): the lost job read
     /// again, then as [`Self::recreate`] under the entry this run now holds.
     pub(super) async fn recreate_open(&self, open: &Entry, now: DateTime<Utc>) -> JobReport {
-        let why = "it is CANCELLED, and a run decided to recreate it";
+        let why = Known::RunDecided;
         let job = match self.macie.describe(&open.job_id).await {
             Ok(Some(j)) => j,
             Ok(None) => {
@@ -287,21 +293,14 @@ impl<M: MacieJobs, N: Outbound, J: Journal> ExpiryGuard<M, N, J> {
                     &open.job_id,
                     Step::Recreate,
                     Outcome::NotFound,
-                    format!(
-                        "job {} was to be recreated and does not exist (any more)",
-                        open.job_id
-                    ),
+                    Reason::RecreateJobMissing,
                 );
                 r.name = open.name.clone();
                 return r;
             }
             Err(e) => {
-                let mut r = JobReport::unknown(
-                    &open.job_id,
-                    Step::Recreate,
-                    Outcome::Failed,
-                    e.to_string(),
-                );
+                let mut r =
+                    JobReport::unknown(&open.job_id, Step::Recreate, Outcome::Failed, unread(e));
                 r.held = true;
                 return r;
             }
@@ -310,26 +309,20 @@ impl<M: MacieJobs, N: Outbound, J: Journal> ExpiryGuard<M, N, J> {
             // Excluded since the recreation was decided: never created.
             let _ = self.leases.release(&open.job_id, false).await;
             self.unwatch(&open.job_id).await;
-            return excluded_report(
-                &job.snapshot,
-                now,
-                "an interrupted run had decided to recreate it",
-            );
+            return excluded_report(&job.snapshot, now, Prompt::RecreateDecided);
         }
         let request = match recreate::request(&open.job_id, &job.definition, None) {
             Ok(r) => r,
             Err(e) => {
                 let _ = self.leases.release(&open.job_id, false).await;
-                return lost(
-                    &job,
-                    &lost_because(why),
-                    Some(&format!("it cannot be recreated: {e}")),
-                    now,
-                );
+                let invalid = NotRecreated::Invalid {
+                    error: e.to_string(),
+                };
+                return lost(&job, Loss::Unrecreated(why), Some(invalid), now);
             }
         };
-        let by = "as decided before an earlier invocation was interrupted";
-        self.recreate_held(&job, request, why, by, open.owner != self.leases.owner, now)
+        let interrupted = open.owner != self.leases.owner;
+        self.recreate_held(&job, request, why, By::Decided, interrupted, now)
             .await
     }
 
@@ -338,33 +331,33 @@ impl<M: MacieJobs, N: Outbound, J: Journal> ExpiryGuard<M, N, J> {
         &self,
         job: &DescribedJob,
         request: serde_json::Value,
-        why: &str,
-        by: &str,
+        why: Known,
+        by: By,
         interrupted: bool,
         now: DateTime<Utc>,
     ) -> JobReport {
         let snap = &job.snapshot;
-        let who = label(snap);
         let name = request["name"].as_str().unwrap_or_default().to_string();
-        let note = if interrupted {
-            " (finished after an earlier invocation was interrupted)"
-        } else {
-            ""
-        };
-        let report = |outcome, message: String, recreated: Option<NewJob>, held: bool| {
-            let mut r = JobReport::new(snap, now, Step::Recreate, outcome, message);
+        let report = |outcome, reason: Reason, recreated: Option<NewJob>, held: bool| {
+            let mut r = JobReport::new(snap, now, Step::Recreate, outcome, reason);
             r.definition = Some(job.definition.clone());
             r.recreated = recreated;
             r.held = held;
             r
         };
-        let failed = |what: String| {
-            report(
-                Outcome::Failed,
-                format!("{who}: {why}; recreating it {by} failed: {what}. The next run finds out whether it was created and finishes it (the request's client token makes it once only)"),
-                None,
-                true,
-            )
+        let failed = |error: String| {
+            let reason = Reason::RecreateFailed {
+                known: why.clone(),
+                by,
+                error,
+            };
+            report(Outcome::Failed, reason, None, true)
+        };
+        let recreated = |created| Reason::Recreated {
+            known: why.clone(),
+            by,
+            interrupted,
+            created,
         };
         match self.macie.standing(&snap.job_id, &name).await {
             Ok(Some(id)) => {
@@ -374,11 +367,7 @@ impl<M: MacieJobs, N: Outbound, J: Journal> ExpiryGuard<M, N, J> {
                     job_id: id,
                     name: name.clone(),
                 };
-                let message = format!(
-                    "{who}: {why}; it was recreated, once, {by}: the new job is \"{name}\" ({}){note}",
-                    new.job_id
-                );
-                return report(Outcome::Done, message, Some(new), true);
+                return report(Outcome::Done, recreated(false), Some(new), true);
             }
             Ok(None) => {}
             Err(e) => return failed(e.to_string()),
@@ -387,9 +376,8 @@ impl<M: MacieJobs, N: Outbound, J: Journal> ExpiryGuard<M, N, J> {
             Ok(missing) if !missing.is_empty() => {
                 let _ = self.leases.release(&snap.job_id, false).await;
                 self.unwatch(&snap.job_id).await;
-                return lost(job, &lost_because(why), Some(&format!(
-                    "it was to be recreated {by}, and it cannot be recreated as it was: {} no longer exist(s). Nothing was created; create what is missing, then run the command",
-                    missing.join(", "))), now);
+                let gone = NotRecreated::Missing { by, missing };
+                return lost(job, Loss::Unrecreated(why.clone()), Some(gone), now);
             }
             Ok(_) => {}
             Err(e) => return failed(e.to_string()),
@@ -398,36 +386,26 @@ impl<M: MacieJobs, N: Outbound, J: Journal> ExpiryGuard<M, N, J> {
             Ok(new) => {
                 tracing::info!(job_id = %snap.job_id, new_job_id = %new.job_id, name = %new.name, "job recreated");
                 self.unwatch(&snap.job_id).await;
-                let message = format!(
-                    "{who}: {why}; it was recreated, once, {by}: the new job is \"{}\" ({}), and its scan starts over{note}",
-                    new.name, new.job_id
-                );
-                report(Outcome::Done, message, Some(new), true)
+                report(Outcome::Done, recreated(true), Some(new), true)
             }
             Err(e) => failed(e.to_string()),
         }
     }
 }
 
-/// What a lost job's report says when recreating it was decided and could not be done: the
-/// reason it was to be recreated, then how to bring it back.
-fn lost_because(why: &str) -> String {
-    format!("It is lost ({why}); recreate it once with `macie-guard recreate` (the command and the definition are in this report).")
-}
-
-/// A lost job's report: what happened, with its definition, and why its tag's wish was not
+/// A lost job's report: what was lost, with its definition, and why its tag's wish was not
 /// followed where it was not.
 pub(super) fn lost(
     job: &DescribedJob,
-    what: &str,
-    declined: Option<&str>,
+    what: Loss,
+    declined: Option<NotRecreated>,
     now: DateTime<Utc>,
 ) -> JobReport {
-    let mut message = format!("{}: {what}", label(&job.snapshot));
-    if let Some(why) = declined {
-        message.push_str(&format!(" Not recreated automatically: {why}."));
-    }
-    let mut r = JobReport::new(&job.snapshot, now, Step::Lost, Outcome::Lost, message);
+    let reason = Reason::Lost {
+        loss: what,
+        declined,
+    };
+    let mut r = JobReport::new(&job.snapshot, now, Step::Lost, Outcome::Lost, reason);
     r.definition = Some(job.definition.clone());
     r
 }

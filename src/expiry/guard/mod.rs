@@ -246,7 +246,8 @@ impl<M: MacieJobs, N: Outbound, J: Journal> ExpiryGuard<M, N, J> {
                 action = %j.action,
                 outcome = j.outcome.as_str(),
                 dry_run = summary.dry_run,
-                message = %j.message,
+                reason = j.reason.code(),
+                message = %j.message(),
                 "decision"
             );
         }

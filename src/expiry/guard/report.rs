@@ -5,28 +5,32 @@ use chrono::DateTime;
 
 use crate::expiry::jobs::UpdateError;
 use macie_guard_core::expiry::job::JobSnapshot;
-use macie_guard_core::expiry::outcome::{when, JobReport, Outcome};
+use macie_guard_core::expiry::outcome::{JobReport, Outcome};
 use macie_guard_core::expiry::plan::{Action, Step};
+use macie_guard_core::expiry::reason::{Reason, Unread};
 
 /// A job left to another run that holds its journal entry: named, with who holds it, until
 /// when, and what happens if that run dies.
 pub(super) fn busy(job_id: &str, name: &str, action: Action, owner: &str, until: i64) -> JobReport {
     let until = DateTime::from_timestamp(until, 0);
-    let who = if name.is_empty() {
-        format!("job {job_id}")
-    } else {
-        format!("job \"{name}\" ({job_id})")
+    let reason = Reason::Busy {
+        action,
+        owner: owner.to_string(),
+        until,
     };
-    let message = format!(
-        "{who} is being changed ({}) by another run ({owner}), which holds it until {} and renews that while it lives; left to it. If that run dies, the next run after then finishes the change and reports it",
-        action.as_str(),
-        until.map(when).unwrap_or_else(|| "an unknown time".into())
-    );
-    let mut r = JobReport::unknown(job_id, Step::from(action), Outcome::Busy, message);
+    let mut r = JobReport::unknown(job_id, Step::from(action), Outcome::Busy, reason);
     r.name = name.to_string();
     r.held_by = Some(owner.to_string());
     r.held_until = until;
     r
+}
+
+/// A job that could not be read: the error is the whole story.
+pub(super) fn unread(e: impl std::fmt::Display) -> Reason {
+    Reason::Unreadable {
+        what: Unread::Job,
+        error: e.to_string(),
+    }
 }
 
 pub(super) fn update_error_text(e: &UpdateError) -> String {

@@ -110,7 +110,7 @@ pub fn expiry_sync(s: &Summary, sweep: bool) -> HubSync {
                 },
                 TITLE_MAX,
             ),
-            description: cut(&safe(&j.message), DESCRIPTION_MAX),
+            description: cut(&safe(&j.message()), DESCRIPTION_MAX),
             resources: std::iter::once(arn)
                 .chain(j.recreated.iter().map(|n| n.job_arn.clone()))
                 .map(|id| HubResource {

@@ -323,7 +323,7 @@ fn jobs_at_risk_are_findings_changed_jobs_resolve_them_and_a_lost_job_stays() {
             now,
             crate::expiry::plan::Step::Nothing,
             outcome,
-            "m".into(),
+            crate::expiry::reason::Reason::NotFound,
         ));
     }
     let sync = expiry_sync(&s, true);
