@@ -2,7 +2,7 @@
 # Lints template.yaml offline: cfn-lint (errors and warnings fail), sam validate --lint, and
 # checkov (every failed check fails; skipped checks are justified in the template); then the
 # same for the organization's templates: template.yaml packaged for StackSets (no Transform,
-# scripts/package.py), stacksets/artifact-bucket.yaml and stacksets/central-bus.yaml.
+# scripts/package.py), stacksets/artifact-bucket.yaml, stacksets/central-bus.yaml and stacksets/member.yaml.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup-venv.sh --sam --checkov
@@ -12,7 +12,7 @@ SAM_CLI_TELEMETRY=0 .venv-sam/bin/sam validate --lint --region us-east-1 --templ
 packaged=$(mktemp -d)
 trap 'rm -rf "$packaged"' EXIT
 .venv-sam/bin/python scripts/package.py template.yaml "$packaged/macie-guard.template.json"
-.venv/bin/cfn-lint "$packaged/macie-guard.template.json" stacksets/artifact-bucket.yaml stacksets/central-bus.yaml
-for t in "$packaged/macie-guard.template.json" stacksets/artifact-bucket.yaml stacksets/central-bus.yaml; do
+.venv/bin/cfn-lint "$packaged/macie-guard.template.json" stacksets/artifact-bucket.yaml stacksets/central-bus.yaml stacksets/member.yaml
+for t in "$packaged/macie-guard.template.json" stacksets/artifact-bucket.yaml stacksets/central-bus.yaml stacksets/member.yaml; do
   .venv-checkov/bin/checkov --file "$t" --framework cloudformation --quiet --compact --skip-download
 done

@@ -57,12 +57,32 @@ pub enum Error {
 
     /// Some jobs failed; the others were handled and reported. The Lambda adapter fails the
     /// invocation so that it is retried, and a retry re-reads each job before acting.
+    #[error(transparent)]
+    Units(#[from] UnitsFailed),
+
+    /// An event about a member account the hub could not reach (its role).
+    #[error("the event about account {account} in {region} was not acted on: {reason}; it is kept (Lambda retries it, then the function's dead-letter queue holds it for `macie-guard dead-letters replay`)")]
+    Unreached {
+        account: String,
+        region: String,
+        reason: String,
+    },
+
     #[error("{failed} of {total} job(s) failed: {first}; the others were handled (see the report), and a retry re-reads each job before acting")]
     Partial {
         failed: usize,
         total: usize,
         first: String,
     },
+}
+
+/// Some account-Regions of an organization-wide run failed; the others were run.
+#[derive(Debug, thiserror::Error)]
+#[error("{failed} of {total} account-Region(s) failed: {first}; the others were swept, and the next run tries again")]
+pub struct UnitsFailed {
+    pub failed: usize,
+    pub total: usize,
+    pub first: String,
 }
 
 impl From<macie_guard_core::expiry::outcome::Failures> for Error {
@@ -160,6 +180,8 @@ impl Error {
             Error::Recreate(_) => "NotRecreatable",
             Error::Missing { .. } => "DefinitionMissing",
             Error::Partial { .. } => "PartialFailure",
+            Error::Units(_) => "UnitsFailed",
+            Error::Unreached { .. } => "MemberUnreached",
         }
     }
 }

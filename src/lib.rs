@@ -12,6 +12,7 @@ pub mod aws;
 pub mod error;
 pub mod expiry;
 pub mod export;
+pub mod hub;
 pub mod invocation;
 pub mod journal;
 pub mod logging;

@@ -89,6 +89,16 @@ pub fn emit_metrics(counts: &Counts, function: &str, metric: &str) {
     }
 }
 
+/// Writes one metric, `metric` = `value` (dimension Function = `function`), as an EMF line.
+pub fn emit_metric(function: &str, metric: &str, value: u64) {
+    let level = emf_level(std::env::var("AWS_LAMBDA_LOG_LEVEL").ok().as_deref());
+    let now = chrono::Utc::now().timestamp_millis();
+    println!(
+        "{}",
+        macie_guard_core::tell::metrics::emf_line(function, &[], metric, value, now, level)
+    );
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

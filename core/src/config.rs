@@ -58,7 +58,7 @@ impl<F: Fn(&str) -> Option<String>> Env<F> {
         Ok(Duration::days(days))
     }
 
-    fn usize_in(
+    pub fn usize_in(
         &self,
         name: &'static str,
         default: usize,
@@ -251,7 +251,7 @@ fn whole(v: &str) -> Option<usize> {
 
 /// `[a-z]{2,4}(-[a-z]+)+-[0-9]{1,2}`: a Region name (us-east-1, us-gov-west-1,
 /// eusc-de-east-1), as the template's ExportRegions pattern writes it.
-fn is_region_name(r: &str) -> bool {
+pub fn is_region_name(r: &str) -> bool {
     let parts: Vec<&str> = r.split('-').collect();
     let lower = |p: &str| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase());
     match parts.as_slice() {

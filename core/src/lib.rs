@@ -16,6 +16,7 @@ pub mod envelope;
 pub mod error;
 pub mod expiry;
 pub mod export;
+pub mod hub;
 pub mod operator;
 pub mod schedule;
 pub mod scope;

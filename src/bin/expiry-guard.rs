@@ -1,9 +1,13 @@
-//! Lambda function: the job expiry guard (Health events and the scheduled sweep).
+//! Lambda function: the job expiry guard (Health events and the scheduled sweep), of one
+//! account, or of an organization's hub (MEMBER_REGIONS set).
 
 use lambda_runtime::{service_fn, LambdaEvent};
 use macie_guard::expiry::lambda::ExpiryFunction;
+use macie_guard::hub::expiry::ExpiryHub;
+use macie_guard::hub::members::aws::AwsMembers;
 use macie_guard::{aws, journal, logging, outbound, runlog};
 use macie_guard_core::config::{expiry_config, outputs, process_env, schedules};
+use macie_guard_core::hub::HubConfig;
 use serde_json::Value;
 
 #[tokio::main(flavor = "current_thread")]
@@ -24,9 +28,46 @@ async fn main() -> Result<(), lambda_runtime::Error> {
         schedules: schedules(&env),
         runs: runlog::open(&sdk, env.string("JOURNAL_TABLE")),
     };
+    match HubConfig::from_env(&env)? {
+        None => Box::pin(serve(function)).await,
+        Some(hub) => {
+            let hub = ExpiryHub {
+                members: AwsMembers::new(sdk, hub.clone()),
+                config: hub,
+                own: function,
+            };
+            Box::pin(serve_hub(hub)).await
+        }
+    }
+}
+
+type Function = ExpiryFunction<
+    aws_sdk_macie2::Client,
+    outbound::Channels<outbound::AnyNotifier>,
+    journal::AnyJournal,
+>;
+
+/// A single-account stack's function.
+async fn serve(function: Function) -> Result<(), lambda_runtime::Error> {
     let function = &function;
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
         function.handle(event).await
+    }))
+    .await
+}
+
+/// A hub's function.
+async fn serve_hub(
+    hub: ExpiryHub<
+        aws_sdk_macie2::Client,
+        outbound::Channels<outbound::AnyNotifier>,
+        journal::AnyJournal,
+        AwsMembers,
+    >,
+) -> Result<(), lambda_runtime::Error> {
+    let hub = &hub;
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
+        Box::pin(hub.handle(event)).await
     }))
     .await
 }

@@ -3,7 +3,7 @@
 //! job failed, so that Lambda retries (a retry re-reads each job and skips what is done).
 
 use chrono::{DateTime, Utc};
-use lambda_runtime::LambdaEvent;
+use lambda_runtime::{Context, LambdaEvent};
 use serde_json::Value;
 
 use super::guard::ExpiryGuard;
@@ -44,33 +44,60 @@ impl<M: MacieJobs, N: Outbound, J: Journal> ExpiryFunction<M, N, J> {
     /// Parses and routes one event. A malformed event is an error before any call is made.
     pub async fn handle(&self, event: LambdaEvent<Value>) -> Result<Value, Error> {
         let (payload, context) = event.into_parts();
-        let parsed = ExpiryEvent::parse(&payload).map_err(|e| {
-            tracing::error!(error = %e, "event rejected");
-            Error::from(e)
-        })?;
-        let scope = Scope::of_invocation(
+        let parsed = parse(&payload)?;
+        let scope = self.own_scope(&context)?;
+        // Boxed: the run's future is large and deep, and this one sits inside the runtime's.
+        Box::pin(self.handle_at(&self.macie, scope, &parsed, &context)).await
+    }
+
+    /// The account and Region this function runs in.
+    pub fn own_scope(&self, context: &Context) -> Result<Scope, Error> {
+        Ok(Scope::of_invocation(
             &context.invoked_function_arn,
             &self.region,
             self.fallback_account.as_deref(),
-        )?;
+        )?)
+    }
+
+    /// The guard of `scope`, reading and changing jobs through `macie`, as this invocation
+    /// runs it: this function's journal and outbound, the attempt as owner, Lambda's deadline.
+    pub fn guard_for<X: MacieJobs>(
+        &self,
+        macie: X,
+        scope: Scope,
+        context: &Context,
+        started: DateTime<Utc>,
+    ) -> ExpiryGuard<X, &N, &J> {
         // A sweep stops taking jobs before Lambda's deadline, and Security Hub's sync ends
         // before it.
-        let started = Utc::now();
-        let deadline = crate::invocation::deadline_of(&context, started);
+        let deadline = crate::invocation::deadline_of(context, started);
         let request = if context.request_id.is_empty() {
             super::guard::invocation_id()
         } else {
             context.request_id.clone()
         };
-        let key = scope.journal_key();
-        let guard = ExpiryGuard::new(&self.macie, &self.outbound, self.config.clone(), scope)
+        ExpiryGuard::new(macie, &self.outbound, self.config.clone(), scope)
             .with_journal(&self.journal)
             // The attempt, not the request id: Lambda's retry has the same request id, and
             // finishes what this attempt leaves.
             .with_owner(crate::journal::attempt_of(&request))
-            .with_deadline(deadline);
+            .with_deadline(deadline)
+    }
+
+    /// One event in `scope`, its jobs read and changed through `macie`: the guard's run, then
+    /// the metrics, the run log and Lambda's answer.
+    pub async fn handle_at<X: MacieJobs>(
+        &self,
+        macie: X,
+        scope: Scope,
+        parsed: &ExpiryEvent,
+        context: &Context,
+    ) -> Result<Value, Error> {
+        let started = Utc::now();
+        let key = scope.journal_key();
+        let guard = self.guard_for(macie, scope, context, started);
         // Boxed: the run's future is large and deep, and this one sits inside the runtime's.
-        let summary = Box::pin(guard.handle(&parsed, started))
+        let summary = Box::pin(guard.handle(parsed, started))
             .await
             .inspect_err(|e| {
                 tracing::error!(error = %e, "invocation failed");
@@ -144,6 +171,14 @@ impl<M, N, J> ExpiryFunction<M, N, J> {
         }
         verdicts
     }
+}
+
+/// The event, or an error before any call is made.
+pub fn parse(payload: &Value) -> Result<ExpiryEvent, Error> {
+    ExpiryEvent::parse(payload).map_err(|e| {
+        tracing::error!(error = %e, "event rejected");
+        Error::from(e)
+    })
 }
 
 /// What Lambda is told about a run: the summary, or, when any job failed, an error (the

@@ -9,7 +9,7 @@ use std::collections::BTreeSet;
 use testkit::workspace_root;
 
 /// SDK method -> IAM action.
-const OPERATIONS: [(&str, &str); 33] = [
+const OPERATIONS: [(&str, &str); 34] = [
     ("query", "dynamodb:Query"),
     ("get_item", "dynamodb:GetItem"),
     ("put_item", "dynamodb:PutItem"),
@@ -68,6 +68,7 @@ const OPERATIONS: [(&str, &str); 33] = [
     ("change_message_visibility", "sqs:ChangeMessageVisibility"),
     ("get_caller_identity", "sts:GetCallerIdentity"),
     ("list_accounts", "organizations:ListAccounts"),
+    ("describe_account", "organizations:DescribeAccount"),
     (
         "describe_organization",
         "organizations:DescribeOrganization",

@@ -19,6 +19,8 @@ mod export;
 mod faults;
 mod harness;
 mod hostile;
+mod hub;
+mod hub_wire;
 mod iam;
 mod journal;
 mod local_runtime;

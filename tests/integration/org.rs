@@ -23,7 +23,7 @@ const REGIONS: [&str; 2] = ["us-east-1", "eu-west-1"];
 /// The organization in moto: this (management) account and three created ones, by id; and a
 /// fourth, closed (SUSPENDED), which ListAccounts still lists. Made once for the tests of this
 /// process, whichever asks first.
-async fn organization() -> (Vec<String>, String) {
+pub(crate) async fn organization() -> (Vec<String>, String) {
     static ORG: tokio::sync::OnceCell<(Vec<String>, String)> = tokio::sync::OnceCell::const_new();
     ORG.get_or_init(make_organization).await.clone()
 }

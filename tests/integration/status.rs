@@ -41,11 +41,22 @@ async fn deploy(account: &str, parameters: &[(&str, &str)]) -> (aws_config::SdkC
             r["Properties"]["Code"] = json!({"S3Bucket": bucket, "S3Key": "code.zip"});
         }
     }
+    s3.put_object()
+        .bucket(&bucket)
+        .key("macie-guard.template.json")
+        .body(template.to_string().into_bytes().into())
+        .send()
+        .await
+        .unwrap();
+    let template_url =
+        format!("https://{bucket}.s3.{REGION}.amazonaws.com/macie-guard.template.json");
     let mut form: Vec<(String, String)> = vec![
         ("Action".into(), "CreateStack".into()),
         ("Version".into(), "2010-05-15".into()),
         ("StackName".into(), "macie-guard".into()),
-        ("TemplateBody".into(), template.to_string()),
+        // Larger than CloudFormation takes inline (51,200 bytes): by TemplateURL, from the
+        // account's bucket, as a deployment of it does.
+        ("TemplateURL".into(), template_url),
         (
             "Capabilities.member.1".into(),
             "CAPABILITY_NAMED_IAM".into(),

@@ -13,6 +13,7 @@
 
 use macie_guard_core::config::{expiry_config, export_config, Env};
 use macie_guard_core::export::policy_eval::glob;
+use macie_guard_core::hub::HubConfig;
 use serde_json::Value;
 use std::collections::HashMap;
 use std::process::Command;
@@ -64,6 +65,15 @@ fn code_accepts(var: &str, value: &str) -> bool {
         "EXPORT_REGIONS" | "RESULTS_GRACE_HOURS" => export_config(&env).is_ok(),
         "NOTIFICATION_TOPIC_ARN" => env.topic("NOTIFICATION_TOPIC_ARN").is_ok(),
         "SECURITY_HUB" | "NOTIFICATION_FORMAT" => macie_guard_core::config::outputs(&env).is_ok(),
+        // The hub's settings are read only with MEMBER_REGIONS set (a hub).
+        "MEMBER_REGIONS" => HubConfig::from_env(&env).is_ok(),
+        "MEMBER_ROLE_NAME" | "PER_ACCOUNT_STACKS" | "HUB_CONCURRENCY" => {
+            let env = env_of(vec![
+                ("MEMBER_REGIONS".into(), "us-east-1".into()),
+                (var.to_string(), value.to_string()),
+            ]);
+            HubConfig::from_env(&env).is_ok()
+        }
         other => panic!("no parser known for {other}: add it here"),
     }
 }
@@ -359,8 +369,8 @@ fn every_dead_letter_path_can_deliver_including_the_queue_key() {
         }
     }
     assert_eq!(
-        paths, 9,
-        "2 functions, 4 rules (Health, the tags' and the export configuration's CloudTrail records, forwarding to the central bus), 3 schedules (sweep, journal watch, export check)"
+        paths, 11,
+        "2 functions, 6 rules (Health, the tags' and the export configuration's CloudTrail records, forwarding to the central bus, and a hub's members' Health events and tag records), 3 schedules (sweep, journal watch, export check)"
     );
 }
 
@@ -617,10 +627,11 @@ fn the_template_the_crates_and_the_changelog_share_one_version() {
 /// type added to the template fails here until someone looks it up.
 #[test]
 fn every_resource_type_is_known_to_be_listed_by_the_serverless_application_repository_or_not() {
-    const LISTED: [&str; 16] = [
+    const LISTED: [&str; 17] = [
         "AWS::CloudWatch::Alarm",
         "AWS::CloudWatch::Dashboard",
         "AWS::DynamoDB::Table",
+        "AWS::Events::EventBusPolicy",
         "AWS::Events::Rule",
         "AWS::IAM::ManagedPolicy",
         "AWS::IAM::Role",
@@ -635,8 +646,9 @@ fn every_resource_type_is_known_to_be_listed_by_the_serverless_application_repos
         "AWS::SQS::QueuePolicy",
         "AWS::Serverless::Function",
     ];
-    const NOT_LISTED: [&str; 4] = [
+    const NOT_LISTED: [&str; 5] = [
         "AWS::Chatbot::CustomAction",
+        "AWS::Events::EventBus",
         "AWS::Scheduler::Schedule",
         "AWS::Scheduler::ScheduleGroup",
         "AWS::Lambda::EventInvokeConfig",

@@ -104,14 +104,21 @@ pub fn watch_lines(
 /// The gauge of journal entries open, emitted by each watch.
 pub const JOURNAL_OPEN: &str = "JournalOpen";
 
+/// A hub's sweep: account-Regions whose member role could not be assumed, and account-Regions
+/// not started for want of time.
+pub const UNREACHED_MEMBERS: &str = "UnreachedMembers";
+pub const DEFERRED_UNITS: &str = "DeferredUnits";
+
 /// Every metric name the functions emit in [`NAMESPACE`], with the dimension names of each
 /// (`Function` first): what the stack's alarms and dashboard may refer to.
-pub const EMITTED: [(&str, &[&str]); 5] = [
+pub const EMITTED: [(&str, &[&str]); 7] = [
     ("Decisions", &["Function", "Action", "Outcome"]),
     ("Findings", &["Function", "Severity"]),
     ("Checks", &["Function", "Result"]),
     (liveness::METRIC, &["Function", "Run"]),
     (JOURNAL_OPEN, &["Function"]),
+    (UNREACHED_MEMBERS, &["Function"]),
+    (DEFERRED_UNITS, &["Function"]),
 ];
 
 /// The `level` of the EMF lines. Lambda's log-level filtering (JSON log format) drops lines

@@ -8,6 +8,7 @@ pub mod deadletters;
 pub mod events;
 pub mod expiry;
 pub mod export;
+pub mod hub;
 pub mod metrics;
 pub mod notification;
 pub mod org;

@@ -90,6 +90,20 @@ impl<M: MacieJobs, N: Outbound, J: Journal> ExpiryGuard<M, N, J> {
         }
     }
 
+    /// The same guard telling through another outbound (a member's run at the hub).
+    pub fn with_outbound<O: Outbound>(self, outbound: O) -> ExpiryGuard<M, O, J> {
+        ExpiryGuard {
+            macie: self.macie,
+            outbound,
+            config: self.config,
+            scope: self.scope,
+            leases: self.leases,
+            deadline: self.deadline,
+            started: self.started,
+            stop: self.stop,
+        }
+    }
+
     pub fn with_deadline(mut self, deadline: Option<DateTime<Utc>>) -> Self {
         self.deadline = deadline;
         self.started = (self.leases.clock)();

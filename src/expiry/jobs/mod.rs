@@ -109,5 +109,35 @@ impl<T: MacieJobs> MacieJobs for &T {
     }
 }
 
+/// A stand-in shared between the run and the test that looks at it after.
+impl<T: MacieJobs> MacieJobs for std::sync::Arc<T> {
+    fn list_paused(&self, next_token: Option<String>) -> impl Future<Output = Result<Page>> + Send {
+        (**self).list_paused(next_token)
+    }
+    fn describe(&self, job_id: &str) -> impl Future<Output = Result<Option<DescribedJob>>> + Send {
+        (**self).describe(job_id)
+    }
+    fn update(
+        &self,
+        job_id: &str,
+        to: Target,
+    ) -> impl Future<Output = std::result::Result<(), UpdateError>> + Send {
+        (**self).update(job_id, to)
+    }
+    fn missing(&self, request: &Value) -> impl Future<Output = Result<Vec<String>>> + Send {
+        (**self).missing(request)
+    }
+    fn standing(
+        &self,
+        original: &str,
+        name: &str,
+    ) -> impl Future<Output = Result<Option<String>>> + Send {
+        (**self).standing(original, name)
+    }
+    fn create(&self, request: &Value) -> impl Future<Output = Result<NewJob>> + Send {
+        (**self).create(request)
+    }
+}
+
 pub mod aws;
 pub mod memory;

@@ -1,0 +1,356 @@
+//! The expiry guard at the hub: an event is acted on in the account and Region it is about,
+//! through that account's role; the sweep runs the guard in every account-Region of the
+//! organization the hub guards, at most `concurrency` at once, inside the invocation's time.
+//! The journal, the message, the events and the run log are the hub's, once; each account-
+//! Region's report names it.
+
+use chrono::{DateTime, Duration, Utc};
+use futures_util::stream::{self, StreamExt};
+use lambda_runtime::{Context, LambdaEvent};
+use serde_json::{json, Value};
+
+use super::members::{Members, Unreached};
+use crate::error::{Error, Result, UnitsFailed};
+use crate::expiry::guard::RESERVE_SECS;
+use crate::expiry::jobs::MacieJobs;
+use crate::expiry::lambda::{parse, ExpiryFunction};
+use crate::journal::Journal;
+use crate::logging::{emit_metric, emit_metrics};
+use crate::outbound::Outbound;
+use crate::runlog::remember_success;
+use macie_guard_core::delivery::HubOutcome;
+use macie_guard_core::expiry::event::ExpiryEvent;
+use macie_guard_core::hub::{
+    placement, units, HubConfig, HubRun, Placement, Through, Unit, UnitReport, UnitResult,
+};
+use macie_guard_core::schedule::liveness::{RunKind, RunRecord};
+use macie_guard_core::scope::Scope;
+use macie_guard_core::tell::asff::HubSync;
+use macie_guard_core::tell::events::GuardEvent;
+use macie_guard_core::tell::expiry::metrics;
+use macie_guard_core::tell::metrics::{DEFERRED_UNITS, UNREACHED_MEMBERS};
+use macie_guard_core::tell::notification::Notification;
+
+/// The expiry function of a hub: its own account as a single-account stack's, and the
+/// organization's member accounts through their role.
+pub struct ExpiryHub<M, N, J, H> {
+    pub own: ExpiryFunction<M, N, J>,
+    pub members: H,
+    pub config: HubConfig,
+}
+
+impl<M: MacieJobs, N: Outbound, J: Journal, H: Members> ExpiryHub<M, N, J, H> {
+    /// Parses and routes one event: a sweep over the organization, an event where it
+    /// happened, the journal watch and anything else at the hub.
+    pub async fn handle(&self, event: LambdaEvent<Value>) -> Result<Value, Error> {
+        let (payload, context) = event.into_parts();
+        let parsed = parse(&payload)?;
+        let hub = self.own.own_scope(&context)?;
+        let about = match &parsed {
+            ExpiryEvent::Sweep { trigger } => {
+                // Boxed, as every run below: the futures are deep, and sit inside the runtime's.
+                let run = Box::pin(self.sweep(&hub, trigger, &parsed, &context)).await;
+                return self.answer(run, &hub);
+            }
+            ExpiryEvent::Health(h) => Some((
+                h.detail.affected_account.clone().or(h.account.clone()),
+                h.detail.event_region.clone().or(h.region.clone()),
+            )),
+            ExpiryEvent::Tagged { resource_arn, .. } => {
+                arn_place(resource_arn).map(|(account, region)| (Some(account), Some(region)))
+            }
+            ExpiryEvent::Recover { .. } | ExpiryEvent::Ignored { .. } => None,
+        };
+        match about {
+            Some((Some(account), Some(region))) => {
+                Box::pin(self.at(hub, &account, &region, &parsed, &context)).await
+            }
+            // The hub's own, or not placed: the guard at the hub decides (an event about
+            // another account or Region is left alone there, as by a single-account stack).
+            _ => Box::pin(self.own.handle_at(&self.own.macie, hub, &parsed, &context)).await,
+        }
+    }
+
+    /// An event about `account` in `region`: acted on there when the hub guards it, through
+    /// the account's role; an account outside the organization is never acted in.
+    async fn at(
+        &self,
+        hub: Scope,
+        account: &str,
+        region: &str,
+        parsed: &ExpiryEvent,
+        context: &Context,
+    ) -> Result<Value, Error> {
+        let unit = match placement(&hub, Some(&self.config), account, region) {
+            Placement::Own => {
+                return Box::pin(self.own.handle_at(&self.own.macie, hub, parsed, context)).await
+            }
+            Placement::NotGuarded(why) => {
+                tracing::info!(account, region, reason = %why, "event not guarded by this hub");
+                return Ok(json!({"trigger": "elsewhere", "elsewhere": why}));
+            }
+            Placement::Guarded(unit) => unit,
+        };
+        if unit.through == Through::MemberRole {
+            match self.members.account(account).await? {
+                Some(a) if a.status == "ACTIVE" => {}
+                found => {
+                    let why = match found {
+                        Some(a) => format!("account {account} is {}, not ACTIVE", a.status),
+                        None => format!("account {account} is not in this hub's organization"),
+                    };
+                    tracing::warn!(account, region, reason = %why, "event from an account the hub does not act in");
+                    return Ok(json!({"trigger": "elsewhere", "elsewhere": why}));
+                }
+            }
+        }
+        match self.members.jobs(&unit).await {
+            Ok(jobs) => {
+                let outbound = AtHub(&self.own.outbound);
+                let started = Utc::now();
+                let guard = self
+                    .own
+                    .guard_for(jobs, unit.scope.clone(), context, started)
+                    .with_outbound(outbound);
+                let told = Box::pin(guard.handle(parsed, started)).await?;
+                emit_metrics(&metrics(&told), "expiry-guard", "Decisions");
+                Ok(crate::expiry::lambda::outcome(told)
+                    .map(|t| serde_json::to_value(&t).unwrap_or(Value::Null))?)
+            }
+            Err(unreached) => {
+                // Said to people, and the event fails: Lambda's retries, then the dead-letter
+                // queue, keep it until the role is there.
+                self.tell_unreached(&hub, &unit, parsed, &unreached).await;
+                Err(Error::Unreached {
+                    account: unit.scope.account.clone(),
+                    region: unit.scope.region.clone(),
+                    reason: unreached.reason,
+                })
+            }
+        }
+    }
+
+    /// The sweep over the organization: every account-Region the hub guards, the hub's own
+    /// first.
+    async fn sweep(
+        &self,
+        hub: &Scope,
+        trigger: &str,
+        parsed: &ExpiryEvent,
+        context: &Context,
+    ) -> HubRun {
+        let started = Utc::now();
+        let (accounts, accounts_error) = match self.members.accounts().await {
+            Ok(a) => (a, None),
+            Err(e) => {
+                tracing::error!(error = %e, "the organization's accounts could not be listed: only the hub's own account is swept");
+                (Vec::new(), Some(e.to_string()))
+            }
+        };
+        let (todo, left) = units(hub, &self.config, &accounts);
+        let deadline = crate::invocation::deadline_of(context, started);
+        let reports: Vec<UnitReport> = stream::iter(todo)
+            .map(|unit| async move {
+                let result = if out_of_time(deadline) {
+                    UnitResult::Deferred
+                } else {
+                    Box::pin(self.sweep_unit(hub, &unit, parsed, context)).await
+                };
+                UnitReport {
+                    scope: unit.scope,
+                    result,
+                }
+            })
+            .buffered(self.config.concurrency.max(1))
+            .collect()
+            .await;
+        let run = HubRun {
+            trigger: trigger.to_string(),
+            hub: hub.clone(),
+            units: reports,
+            left,
+            accounts_error,
+        };
+        emit_metric("expiry-guard", UNREACHED_MEMBERS, run.unreached() as u64);
+        emit_metric("expiry-guard", DEFERRED_UNITS, run.deferred() as u64);
+        if run.complete() {
+            let record = RunRecord {
+                kind: RunKind::Sweep,
+                started_at: started,
+                finished_at: Utc::now(),
+                result: format!("{} account-Regions swept", run.units.len()),
+                version: env!("CARGO_PKG_VERSION").to_string(),
+                worst: None,
+            };
+            remember_success(&self.own.runs, &hub.journal_key(), &record).await;
+        }
+        run
+    }
+
+    /// One account-Region's sweep: the hub's own through its own client, a member's through
+    /// its role.
+    async fn sweep_unit(
+        &self,
+        hub: &Scope,
+        unit: &Unit,
+        parsed: &ExpiryEvent,
+        context: &Context,
+    ) -> UnitResult {
+        if unit.scope == *hub {
+            // The hub's own account and Region, as a single-account stack guards it (its
+            // Security Hub findings included).
+            let own = &self.own.outbound;
+            return self
+                .run_unit(&self.own.macie, own, unit, parsed, context)
+                .await;
+        }
+        match self.members.jobs(unit).await {
+            Ok(jobs) => {
+                let at_hub = AtHub(&self.own.outbound);
+                self.run_unit(jobs, at_hub, unit, parsed, context).await
+            }
+            Err(Unreached { code, reason }) => {
+                tracing::warn!(account = %unit.scope.account, region = %unit.scope.region, code = %code, reason = %reason, "member not reached");
+                UnitResult::Unreached { code, reason }
+            }
+        }
+    }
+
+    async fn run_unit<X: MacieJobs, O: Outbound>(
+        &self,
+        jobs: X,
+        outbound: O,
+        unit: &Unit,
+        parsed: &ExpiryEvent,
+        context: &Context,
+    ) -> UnitResult {
+        let started = Utc::now();
+        let guard = self
+            .own
+            .guard_for(jobs, unit.scope.clone(), context, started)
+            .with_outbound(outbound);
+        match Box::pin(guard.handle(parsed, started)).await {
+            Ok(told) => {
+                emit_metrics(&metrics(&told), "expiry-guard", "Decisions");
+                UnitResult::Ran {
+                    scanned: told.scanned,
+                    jobs: told.jobs.len(),
+                    failed: told.failures().map(|f| f.failed).unwrap_or(0),
+                    deferred: told.deferred,
+                }
+            }
+            Err(e) if macie_off(&e) => UnitResult::MacieOff {
+                reason: e.to_string(),
+            },
+            Err(e) => {
+                tracing::error!(account = %unit.scope.account, region = %unit.scope.region, error = %e, "sweep of an account-Region failed");
+                UnitResult::Failed {
+                    reason: e.to_string(),
+                }
+            }
+        }
+    }
+
+    /// The sweep's answer: the run; an error (Lambda retries) when an account-Region failed.
+    fn answer(&self, run: HubRun, hub: &Scope) -> Result<Value, Error> {
+        tracing::info!(
+            hub = %hub.journal_key(),
+            units = run.units.len(),
+            unreached = run.unreached(),
+            deferred = run.deferred(),
+            failed = run.failed(),
+            left = run.left.len(),
+            "organization swept"
+        );
+        if run.failed() > 0 {
+            let first = run
+                .units
+                .iter()
+                .find_map(|u| match &u.result {
+                    UnitResult::Failed { reason } => {
+                        Some(format!("{} {}: {reason}", u.scope.account, u.scope.region))
+                    }
+                    UnitResult::Ran { failed, .. } if *failed > 0 => Some(format!(
+                        "{} {}: {failed} job(s) failed (see its report)",
+                        u.scope.account, u.scope.region
+                    )),
+                    _ => None,
+                })
+                .unwrap_or_default();
+            return Err(UnitsFailed {
+                failed: run.failed(),
+                total: run.units.len(),
+                first,
+            }
+            .into());
+        }
+        Ok(serde_json::to_value(&run).unwrap_or(Value::Null))
+    }
+
+    /// People hear about an event the hub could not act on: who, what, why.
+    async fn tell_unreached(
+        &self,
+        hub: &Scope,
+        unit: &Unit,
+        parsed: &ExpiryEvent,
+        unreached: &Unreached,
+    ) {
+        let n = macie_guard_core::tell::hub::unreached_event(
+            hub,
+            &unit.scope,
+            parsed,
+            &unreached.reason,
+        );
+        if let Err(e) = self.own.outbound.publish(&n).await {
+            tracing::error!(error = %e, "the message about an unreached member could not be sent");
+        }
+    }
+}
+
+/// Whether a new account-Region should still be started: a unit needs at least the reserve
+/// the guard keeps back to finish and report.
+fn out_of_time(deadline: Option<DateTime<Utc>>) -> bool {
+    deadline.is_some_and(|d| Utc::now() + Duration::seconds(2 * RESERVE_SECS) >= d)
+}
+
+/// Whether Macie answered that it is not enabled there: AccessDeniedException whose message
+/// says so (Macie API Reference, Common Errors: the same code as a denial by IAM, told apart by
+/// the message alone).
+fn macie_off(e: &Error) -> bool {
+    matches!(e, Error::Aws { service: "Macie", code, message, .. }
+        if code.starts_with("AccessDenied") && message.contains("not enabled"))
+}
+
+/// The account and Region of a Macie resource's ARN (`arn:P:macie2:REGION:ACCOUNT:...`).
+fn arn_place(arn: &str) -> Option<(String, String)> {
+    let parts: Vec<&str> = arn.splitn(6, ':').collect();
+    match parts.as_slice() {
+        ["arn", _, "macie2", region, account, _] if !region.is_empty() && !account.is_empty() => {
+            Some((account.to_string(), region.to_string()))
+        }
+        _ => None,
+    }
+}
+
+/// The hub's outbound for a member's run: the message and the events go out at the hub;
+/// Security Hub findings are not imported from the hub for another account (AWS takes them
+/// only from the account they are about).
+pub struct AtHub<'a, N>(pub &'a N);
+
+impl<N: Outbound> Outbound for AtHub<'_, N> {
+    async fn publish(&self, n: &Notification) -> Result<()> {
+        self.0.publish(n).await
+    }
+
+    async fn announce(&self, events: &[GuardEvent]) -> Result<()> {
+        self.0.announce(events).await
+    }
+
+    async fn sync_findings(
+        &self,
+        _sync: &HubSync,
+        _deadline: Option<DateTime<Utc>>,
+    ) -> Option<HubOutcome> {
+        None
+    }
+}

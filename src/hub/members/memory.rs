@@ -1,0 +1,102 @@
+//! The organization in memory, for the hub's orchestration tests: accounts as listed, each
+//! account-Region's jobs a [`MemoryJobs`], and accounts whose role cannot be assumed. The wire
+//! (STS, Organizations, the member role's credentials reaching the local Macie) is tested
+//! against moto and the local Macie.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+use super::{Members, Unreached};
+use crate::error::Result;
+use crate::expiry::jobs::memory::MemoryJobs;
+use macie_guard_core::hub::{Account, Unit};
+use macie_guard_core::scope::Scope;
+
+/// Accounts, their jobs per Region, and the roles that refuse.
+#[derive(Default)]
+pub struct MemoryMembers {
+    pub accounts: Vec<Account>,
+    jobs: BTreeMap<(String, String), Arc<MemoryJobs>>,
+    refused: HashMap<String, Unreached>,
+    /// Role assumptions asked for, per account (the hub's own account is never assumed).
+    reached: std::sync::Mutex<HashMap<String, usize>>,
+    listed: AtomicUsize,
+}
+
+impl MemoryMembers {
+    pub fn new(accounts: Vec<Account>) -> MemoryMembers {
+        MemoryMembers {
+            accounts,
+            ..MemoryMembers::default()
+        }
+    }
+
+    /// `jobs` are the account-Region's.
+    pub fn with_jobs(mut self, scope: &Scope, jobs: MemoryJobs) -> Self {
+        self.jobs.insert(
+            (scope.account.clone(), scope.region.clone()),
+            Arc::new(jobs),
+        );
+        self
+    }
+
+    /// The account's role cannot be assumed: `code` as STS would answer.
+    pub fn refusing(mut self, account: &str, code: &str) -> Self {
+        self.refused.insert(
+            account.to_string(),
+            Unreached {
+                code: code.to_string(),
+                reason: format!("cannot assume the member role of {account}: {code}"),
+            },
+        );
+        self
+    }
+
+    /// The jobs of one account-Region, to look at after a run.
+    pub fn jobs_of(&self, scope: &Scope) -> Option<Arc<MemoryJobs>> {
+        self.jobs
+            .get(&(scope.account.clone(), scope.region.clone()))
+            .cloned()
+    }
+
+    /// How many times each account was reached.
+    pub fn reached(&self) -> HashMap<String, usize> {
+        self.reached.lock().unwrap().clone()
+    }
+
+    /// How many times the accounts were listed.
+    pub fn listed(&self) -> usize {
+        self.listed.load(Ordering::Relaxed)
+    }
+}
+
+impl Members for MemoryMembers {
+    type Jobs = Arc<MemoryJobs>;
+
+    async fn accounts(&self) -> Result<Vec<Account>> {
+        self.listed.fetch_add(1, Ordering::Relaxed);
+        Ok(self.accounts.clone())
+    }
+
+    async fn account(&self, id: &str) -> Result<Option<Account>> {
+        Ok(self.accounts.iter().find(|a| a.id == id).cloned())
+    }
+
+    async fn jobs(&self, unit: &Unit) -> std::result::Result<Self::Jobs, Unreached> {
+        let account = &unit.scope.account;
+        *self
+            .reached
+            .lock()
+            .unwrap()
+            .entry(account.clone())
+            .or_default() += 1;
+        if let Some(refused) = self.refused.get(account) {
+            return Err(refused.clone());
+        }
+        // An account-Region with nothing seeded has Macie with no jobs.
+        Ok(self
+            .jobs_of(&unit.scope)
+            .unwrap_or_else(|| Arc::new(MemoryJobs::new(chrono::Utc::now()))))
+    }
+}

@@ -1,0 +1,263 @@
+//! The hub guards the organization: a sweep runs the guard in every ACTIVE account in every
+//! guarded Region, once each, leaving suspended accounts and per-account stacks alone and
+//! naming the accounts it could not reach; an event is acted on in the account and Region it
+//! is about, never in an account outside the organization, and one about an account whose
+//! role is missing is told and kept. Orchestration over the in-memory stand-ins (the wire, STS
+//! and Organizations, is `hub_wire`'s).
+
+use lambda_runtime::{Context, LambdaEvent};
+use macie_guard::expiry::jobs::memory::MemoryJobs;
+use macie_guard::expiry::jobs::Target;
+use macie_guard::expiry::lambda::ExpiryFunction;
+use macie_guard::hub::expiry::ExpiryHub;
+use macie_guard::hub::members::memory::MemoryMembers;
+use macie_guard::journal::memory::MemoryJournal;
+use macie_guard::outbound::memory::RecordingOutbound;
+use macie_guard_core::config::Env;
+use macie_guard_core::expiry::job::{JobStatus, JobType};
+use macie_guard_core::hub::{Account, HubConfig};
+use macie_guard_core::scope::Scope;
+use serde_json::Value;
+use std::collections::HashMap;
+
+const HUB: &str = "111111111111";
+const A: &str = "222222222222";
+const SUSPENDED: &str = "333333333333";
+const NO_ROLE: &str = "444444444444";
+const PER_ACCOUNT: &str = "555555555555";
+const HOME: &str = "eu-west-1";
+const OTHER: &str = "us-east-1";
+
+fn account(id: &str, status: &str) -> Account {
+    Account {
+        id: id.into(),
+        name: Some(format!("acct-{id}")),
+        status: status.into(),
+    }
+}
+
+/// A Macie job id (32 hex digits) made of `short`.
+fn id(short: &str) -> String {
+    format!("{short:0<32}")
+}
+
+/// A job in its last half day, whose tag asks for resume.
+fn expiring(short: &str) -> MemoryJobs {
+    MemoryJobs::new(chrono::Utc::now()).paused(&id(short), JobType::OneTime, 29.5, Some("resume"))
+}
+
+fn hub() -> ExpiryHub<MemoryJobs, RecordingOutbound, MemoryJournal, MemoryMembers> {
+    let vars = HashMap::from([
+        ("MEMBER_REGIONS", format!("{HOME},{OTHER}")),
+        ("PER_ACCOUNT_STACKS", PER_ACCOUNT.to_string()),
+        ("HUB_CONCURRENCY", "3".to_string()),
+    ]);
+    let config = HubConfig::from_env(&Env(|k: &str| vars.get(k).cloned()))
+        .unwrap()
+        .unwrap();
+    let members = MemoryMembers::new(vec![
+        account(HUB, "ACTIVE"),
+        account(A, "ACTIVE"),
+        account(SUSPENDED, "SUSPENDED"),
+        account(NO_ROLE, "ACTIVE"),
+        account(PER_ACCOUNT, "ACTIVE"),
+    ])
+    .with_jobs(&Scope::new(HUB, OTHER), expiring("e2"))
+    .with_jobs(&Scope::new(A, HOME), expiring("a1"))
+    .with_jobs(&Scope::new(A, OTHER), expiring("a2"))
+    .with_jobs(&Scope::new(SUSPENDED, HOME), expiring("5a"))
+    .with_jobs(&Scope::new(PER_ACCOUNT, HOME), expiring("fa"))
+    .refusing(NO_ROLE, "AccessDenied");
+    ExpiryHub {
+        own: ExpiryFunction {
+            macie: expiring("e1"),
+            outbound: RecordingOutbound::default(),
+            journal: MemoryJournal::new(),
+            config: Default::default(),
+            region: HOME.into(),
+            fallback_account: None,
+            schedules: None,
+            runs: macie_guard::runlog::AnyRunLog::Memory(Default::default()),
+        },
+        members,
+        config,
+    }
+}
+
+fn ctx() -> Context {
+    let mut c = Context::default();
+    c.invoked_function_arn = format!("arn:aws:lambda:{HOME}:{HUB}:function:expiry-guard");
+    c
+}
+
+fn resumed(jobs: &MemoryJobs, short: &str) -> bool {
+    jobs.updates() == vec![(id(short), Target::Running)]
+}
+
+fn member_jobs(
+    h: &ExpiryHub<MemoryJobs, RecordingOutbound, MemoryJournal, MemoryMembers>,
+    account: &str,
+    region: &str,
+) -> std::sync::Arc<MemoryJobs> {
+    h.members.jobs_of(&Scope::new(account, region)).unwrap()
+}
+
+#[tokio::test]
+async fn a_sweep_guards_every_active_account_in_every_region_once() {
+    let h = hub();
+    let out: Value = h
+        .handle(LambdaEvent::new(
+            serde_json::json!({"action": "sweep"}),
+            ctx(),
+        ))
+        .await
+        .expect("an unreached member is a row, not a failed sweep");
+    // Acted on in the hub's own account (both Regions) and the member's.
+    assert!(resumed(&h.own.macie, "e1"));
+    assert!(resumed(&member_jobs(&h, HUB, OTHER), "e2"));
+    assert!(resumed(&member_jobs(&h, A, HOME), "a1"));
+    assert!(resumed(&member_jobs(&h, A, OTHER), "a2"));
+    // Never in a suspended account nor where a per-account stack still runs.
+    assert!(member_jobs(&h, SUSPENDED, HOME).updates().is_empty());
+    assert_eq!(
+        member_jobs(&h, PER_ACCOUNT, HOME).status(&id("fa")),
+        JobStatus::UserPaused
+    );
+    assert!(member_jobs(&h, PER_ACCOUNT, HOME).updates().is_empty());
+    // Each account-Region once: the hub's own Region through its own client.
+    let rows: Vec<(String, String, String)> = out["units"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| {
+            (
+                u["account"].as_str().unwrap().to_string(),
+                u["region"].as_str().unwrap().to_string(),
+                u["result"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let want = [
+        (HUB, HOME, "ran"),
+        (HUB, OTHER, "ran"),
+        (A, HOME, "ran"),
+        (A, OTHER, "ran"),
+        (NO_ROLE, HOME, "unreached"),
+        (NO_ROLE, OTHER, "unreached"),
+    ];
+    assert_eq!(
+        rows,
+        want.map(|(a, r, x)| (a.to_string(), r.to_string(), x.to_string()))
+    );
+    let reached = h.members.reached();
+    assert_eq!(
+        reached.get(HUB),
+        Some(&1),
+        "own account, other Region: {reached:?}"
+    );
+    assert_eq!(reached.get(A), Some(&2));
+    assert_eq!(reached.get(SUSPENDED), None);
+    assert_eq!(reached.get(PER_ACCOUNT), None);
+    // What was left, and why.
+    let left: Vec<(&str, &str)> = out["left"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| (l["account"].as_str().unwrap(), l["why"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        left,
+        [
+            (SUSPENDED, "not-active"),
+            (PER_ACCOUNT, "per-account-stack"),
+            (PER_ACCOUNT, "per-account-stack")
+        ]
+    );
+    // One message per account-Region changed, each naming it.
+    let subjects = h.own.outbound.subjects.lock().unwrap().clone();
+    for (account, region) in [(HUB, HOME), (HUB, OTHER), (A, HOME), (A, OTHER)] {
+        assert!(
+            subjects
+                .iter()
+                .any(|s| s.contains(account) && s.contains(region)),
+            "{account} {region}: {subjects:?}"
+        );
+    }
+    assert_eq!(
+        h.members.listed(),
+        1,
+        "the organization is listed once a run"
+    );
+}
+
+fn health_about(account: &str, region: &str, job: &str) -> Value {
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/events/health-paused-job-expiration.json"
+    ))
+    .unwrap()
+    .replace("123456789012", account)
+    .replace("us-east-1", region)
+    .replace("3ce05dbb7ec5505def334104bf4fc3b4", &id(job));
+    serde_json::from_str(&text).unwrap()
+}
+
+#[tokio::test]
+async fn an_event_from_a_member_is_acted_on_there_through_its_role() {
+    let h = hub();
+    let out = h
+        .handle(LambdaEvent::new(health_about(A, OTHER, "a2"), ctx()))
+        .await
+        .unwrap();
+    assert_eq!(out["account"], A, "{out}");
+    assert!(resumed(&member_jobs(&h, A, OTHER), "a2"));
+    assert!(
+        member_jobs(&h, A, HOME).updates().is_empty(),
+        "only where it happened"
+    );
+    assert!(h.own.macie.updates().is_empty());
+    assert_eq!(h.members.reached().get(A), Some(&1));
+}
+
+#[tokio::test]
+async fn an_event_outside_what_the_hub_guards_changes_nothing() {
+    let h = hub();
+    for (account, region, why) in [
+        ("999999999999", HOME, "not in this hub's organization"),
+        (SUSPENDED, HOME, "SUSPENDED"),
+        (A, "ap-south-1", "does not guard"),
+        (PER_ACCOUNT, HOME, "per-account"),
+    ] {
+        let out = h
+            .handle(LambdaEvent::new(health_about(account, region, "cc"), ctx()))
+            .await
+            .unwrap();
+        let said = out["elsewhere"].as_str().unwrap_or_default();
+        assert!(said.contains(why), "{account} {region}: {out}");
+    }
+    assert!(h.members.reached().is_empty(), "no role assumed");
+    assert!(member_jobs(&h, PER_ACCOUNT, HOME).updates().is_empty());
+    assert!(h.own.outbound.subjects.lock().unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn an_event_about_a_member_without_its_role_is_told_and_kept() {
+    let h = hub();
+    let err = h
+        .handle(LambdaEvent::new(health_about(NO_ROLE, HOME, "dd"), ctx()))
+        .await
+        .unwrap_err();
+    let text = err.to_string();
+    assert!(
+        text.contains(NO_ROLE) && text.contains("AccessDenied") && text.contains("dead-letter"),
+        "{text}"
+    );
+    assert_eq!(err.kind(), "MemberUnreached");
+    let subjects = h.own.outbound.subjects.lock().unwrap().clone();
+    assert_eq!(
+        subjects,
+        [format!(
+            "macie-guard could not reach account {NO_ROLE} in {HOME}"
+        )]
+    );
+}

@@ -1,0 +1,237 @@
+//! The hub over the wire: moto's Organizations lists and describes the accounts, moto's STS
+//! issues each member role's credentials (and refuses where the role is missing, as AWS does),
+//! and one local Macie serves every account and Region by the access key each request is
+//! signed with. The organization is `org.rs`'s (this account, the management account, is the
+//! hub; three workload accounts, one without the member role; one closed).
+//!
+//! The member role's trust is stacksets/member.yaml's, with the hub's function role replaced
+//! by the hub's account: moto's STS does not tell which role a session's caller holds.
+
+use serde_json::{json, Value};
+use testkit::{
+    access_key_of, as_account, iam_create_role, stand_in_config, template_json, LocalMacie, ACCOUNT,
+};
+
+use lambda_runtime::{Context, LambdaEvent};
+use macie_guard::expiry::lambda::ExpiryFunction;
+use macie_guard::hub::expiry::ExpiryHub;
+use macie_guard::hub::members::aws::AwsMembers;
+use macie_guard::hub::members::Members;
+use macie_guard::journal::memory::MemoryJournal;
+use macie_guard::outbound::memory::RecordingOutbound;
+use macie_guard_core::config::Env;
+use macie_guard_core::hub::HubConfig;
+use std::collections::HashMap;
+
+const HOME: &str = "us-east-1";
+const OTHER: &str = "eu-west-1";
+const ROLE: &str = "macie-guard-member";
+
+/// A job in its warning window (five days left), not yet its action window.
+fn warned(name: &str) -> Value {
+    json!({"name": name, "jobStatus": "USER_PAUSED", "pausedDaysAgo": 25.0,
+           "tags": {"macie-guard:on-expiry": "resume"}})
+}
+
+fn expiring(name: &str) -> Value {
+    json!({"name": name, "jobStatus": "USER_PAUSED", "pausedDaysAgo": 29.5,
+           "tags": {"macie-guard:on-expiry": "resume"}})
+}
+
+/// The member role in `account`, with member.yaml's trust and permissions.
+async fn member_role(account: &str) {
+    let member = template_json("stacksets/member.yaml", false);
+    let mut trust =
+        member["Resources"]["MemberRole"]["Properties"]["AssumeRolePolicyDocument"].clone();
+    trust["Statement"][0]["Principal"]["AWS"] = json!(format!("arn:aws:iam::{ACCOUNT}:root"));
+    let base = testkit::sdk_config().await;
+    let key = access_key_of(&as_account(&base, account).await).await;
+    iam_create_role(&key, ROLE, &trust);
+}
+
+/// The statuses of the jobs Macie holds in `account` and `region`, by name.
+async fn statuses(macie: &LocalMacie, account: &str, region: &str) -> HashMap<String, String> {
+    jobs(macie, account, region)
+        .await
+        .into_iter()
+        .map(|(name, (_, status))| (name, status))
+        .collect()
+}
+
+/// The jobs Macie holds in `account` and `region`: name to (id, status).
+async fn jobs(
+    macie: &LocalMacie,
+    account: &str,
+    region: &str,
+) -> HashMap<String, (String, String)> {
+    let conf = as_account(&stand_in_config(macie.url()).await, account).await;
+    let conf = conf
+        .into_builder()
+        .region(aws_config::Region::new(region.to_string()))
+        .build();
+    let client = macie_guard::aws::macie(&conf);
+    let out = client.list_classification_jobs().send().await.unwrap();
+    out.items()
+        .iter()
+        .map(|j| {
+            (
+                j.name().unwrap_or_default().to_string(),
+                (
+                    j.job_id().unwrap_or_default().to_string(),
+                    j.job_status()
+                        .map(|s| s.as_str().to_string())
+                        .unwrap_or_default(),
+                ),
+            )
+        })
+        .collect()
+}
+
+fn ctx() -> Context {
+    let mut c = Context::default();
+    c.invoked_function_arn = format!("arn:aws:lambda:{HOME}:{ACCOUNT}:function:expiry-guard");
+    c
+}
+
+#[tokio::test]
+async fn the_hub_acts_in_each_member_through_its_role_once_per_account() {
+    let (accounts, closed) = crate::org::organization().await;
+    let others: Vec<&String> = accounts.iter().filter(|a| *a != ACCOUNT).collect();
+    let (one, two, no_role) = (others[0], others[1], others[2]);
+    member_role(one).await;
+    member_role(two).await;
+
+    let tenant = |account: &str, region: &str, jobs: Vec<Value>| json!({"account": account, "region": region, "jobs": jobs});
+    // The server's own account is none of the organization's: every account-Region is a
+    // tenant of its own, reached by the key its request is signed with.
+    let macie = LocalMacie::start(Some(&json!({
+        "account": "999999999999",
+        "accounts": [
+            tenant(ACCOUNT, HOME, vec![expiring("hub-home")]),
+            tenant(ACCOUNT, OTHER, vec![expiring("hub-other")]),
+            tenant(one, HOME, vec![expiring("one-home")]),
+            tenant(one, OTHER, vec![expiring("one-other"), warned("one-other-warned")]),
+            tenant(two, HOME, vec![expiring("two-home")]),
+            // Macie is not enabled for `two` in OTHER: nothing to guard there.
+            tenant(no_role, HOME, vec![expiring("no-role-home")]),
+        ]
+    })));
+    // The hub's function runs as the hub's account.
+    let conf = as_account(&stand_in_config(macie.url()).await, ACCOUNT).await;
+    let vars = HashMap::from([
+        ("MEMBER_REGIONS", format!("{HOME},{OTHER}")),
+        ("MEMBER_ROLE_NAME", ROLE.to_string()),
+    ]);
+    let config = HubConfig::from_env(&Env(|k: &str| vars.get(k).cloned()))
+        .unwrap()
+        .unwrap();
+    let hub = ExpiryHub {
+        own: ExpiryFunction {
+            macie: macie_guard::aws::macie(&conf),
+            outbound: RecordingOutbound::default(),
+            journal: MemoryJournal::new(),
+            config: Default::default(),
+            region: HOME.into(),
+            fallback_account: None,
+            schedules: None,
+            runs: macie_guard::runlog::AnyRunLog::Memory(Default::default()),
+        },
+        members: AwsMembers::new(conf.clone(), config.clone()),
+        config,
+    };
+
+    let out = hub
+        .handle(LambdaEvent::new(json!({"action": "sweep"}), ctx()))
+        .await
+        .expect("a member without its role and a Region without Macie are rows, not failures");
+
+    // Each job resumed in its own account and Region.
+    for (account, region, job) in [
+        (ACCOUNT, HOME, "hub-home"),
+        (ACCOUNT, OTHER, "hub-other"),
+        (one.as_str(), HOME, "one-home"),
+        (one.as_str(), OTHER, "one-other"),
+        (two.as_str(), HOME, "two-home"),
+    ] {
+        let now = statuses(&macie, account, region).await;
+        assert_eq!(
+            now.get(job).map(String::as_str),
+            Some("RUNNING"),
+            "{account} {region} {job}: {now:?} {out}"
+        );
+    }
+    assert_eq!(
+        statuses(&macie, no_role, HOME).await["no-role-home"],
+        "USER_PAUSED"
+    );
+
+    let result = |account: &str, region: &str| -> Value {
+        out["units"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|u| u["account"] == account && u["region"] == region)
+            .unwrap_or_else(|| panic!("{account} {region}: {out}"))
+            .clone()
+    };
+    assert_eq!(result(two, OTHER)["result"], "macie-off", "{out}");
+    let unreached = result(no_role, HOME);
+    assert_eq!(unreached["result"], "unreached");
+    assert_eq!(unreached["code"], "AccessDenied");
+    assert!(
+        unreached["reason"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("arn:aws:iam::{no_role}:role/{ROLE}")),
+        "{unreached}"
+    );
+    assert!(
+        out["left"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|l| l["account"] == closed.as_str() && l["why"] == "not-active"),
+        "{out}"
+    );
+    // One AssumeRole per member account, its credentials reused across Regions; a refusal is
+    // not asked again in the same run; the hub's own account uses its own credentials.
+    assert_eq!(
+        hub.members.assumed(),
+        3,
+        "one, two and the refusing account, once each"
+    );
+
+    // A tag set in a member's Region (CloudTrail's record, forwarded) is acted on there: a
+    // resume just set is acted on at once in the warning window.
+    assert_eq!(
+        statuses(&macie, one, OTHER).await["one-other-warned"],
+        "USER_PAUSED"
+    );
+    let (id, _) = jobs(&macie, one, OTHER).await["one-other-warned"].clone();
+    let mut record: Value = serde_json::from_str(
+        &std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/events/cloudtrail-macie2-tag-resource.json"
+        ))
+        .unwrap()
+        .replace("123456789012", one)
+        .replace("us-east-1", OTHER)
+        .replace("0b9f6c2e8d7a4b3c1e2f3a4b5c6d7e8f", &id),
+    )
+    .unwrap();
+    record["detail"]["requestParameters"]["tags"] = json!({"macie-guard:on-expiry": "resume"});
+    let answer = hub.handle(LambdaEvent::new(record, ctx())).await.unwrap();
+    assert_eq!(answer["account"], one.as_str(), "{answer}");
+    assert_eq!(
+        statuses(&macie, one, OTHER).await["one-other-warned"],
+        "RUNNING"
+    );
+    assert_eq!(
+        hub.members.assumed(),
+        3,
+        "the credentials of the sweep, reused"
+    );
+
+    // An account outside the organization is never acted in: Organizations says so.
+    assert_eq!(hub.members.account("999999999999").await.unwrap(), None);
+}
