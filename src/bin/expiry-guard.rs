@@ -32,7 +32,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
         None => Box::pin(serve(function)).await,
         Some(hub) => {
             let hub = ExpiryHub {
-                members: AwsMembers::new(sdk, hub.clone()),
+                members: AwsMembers::new(sdk, hub.clone()).with_security_hub(outputs.security_hub),
                 config: hub,
                 own: function,
             };

@@ -16,6 +16,7 @@ use crate::expiry::jobs::MacieJobs;
 use crate::expiry::lambda::{parse, ExpiryFunction};
 use crate::journal::Journal;
 use crate::logging::{emit_metric, emit_metrics};
+use crate::outbound::securityhub::SecurityHub;
 use crate::outbound::Outbound;
 use crate::runlog::remember_success;
 use macie_guard_core::delivery::HubOutcome;
@@ -59,7 +60,24 @@ impl<M: MacieJobs, N: Outbound, J: Journal, H: Members> ExpiryHub<M, N, J, H> {
             ExpiryEvent::Tagged { resource_arn, .. } => {
                 arn_place(resource_arn).map(|(account, region)| (Some(account), Some(region)))
             }
-            ExpiryEvent::Recover { .. } | ExpiryEvent::Ignored { .. } => None,
+            ExpiryEvent::Recover { .. } => {
+                // The hub's own account-Region as a single-account stack's watch (its run
+                // log's verdicts included), then every member account-Region with an open
+                // entry.
+                let own =
+                    Box::pin(
+                        self.own
+                            .handle_at(&self.own.macie, hub.clone(), &parsed, &context),
+                    )
+                    .await;
+                let members = Box::pin(self.recover_members(&hub, &parsed, &context)).await;
+                let mut answer = own?;
+                if !members.is_empty() {
+                    answer["members"] = serde_json::to_value(&members).unwrap_or(Value::Null);
+                }
+                return Ok(answer);
+            }
+            ExpiryEvent::Ignored { .. } => None,
         };
         match about {
             Some((Some(account), Some(region))) => {
@@ -106,7 +124,10 @@ impl<M: MacieJobs, N: Outbound, J: Journal, H: Members> ExpiryHub<M, N, J, H> {
         }
         match self.members.jobs(&unit).await {
             Ok(jobs) => {
-                let outbound = AtHub(&self.own.outbound);
+                let outbound = AtHub {
+                    hub: &self.own.outbound,
+                    findings: self.members.security_hub(&unit).await,
+                };
                 let started = Utc::now();
                 let guard = self
                     .own
@@ -128,6 +149,51 @@ impl<M: MacieJobs, N: Outbound, J: Journal, H: Members> ExpiryHub<M, N, J, H> {
                 })
             }
         }
+    }
+
+    /// The journal watch's part for the members: every account-Region other than the hub's
+    /// own with an open entry (the journal's sparse index), recovered there through its role:
+    /// a change a dead run left open is finished within the watch's minute, as in the hub's
+    /// own account. One row each.
+    async fn recover_members(
+        &self,
+        hub: &Scope,
+        parsed: &ExpiryEvent,
+        context: &Context,
+    ) -> Vec<UnitReport> {
+        let scopes = match self.own.journal.open_scopes().await {
+            Ok(s) => s,
+            Err(e) => {
+                tracing::error!(error = %e, "the journal's open entries could not be listed: members' open changes wait for their next sweep");
+                return Vec::new();
+            }
+        };
+        let mut out = Vec::new();
+        for key in scopes {
+            let Some((account, region)) = key.split_once('#') else {
+                continue;
+            };
+            let unit = match placement(hub, Some(&self.config), account, region) {
+                Placement::Guarded(unit) if unit.scope != *hub => unit,
+                // The hub's own (done above), or no longer guarded here: left as it is.
+                _ => continue,
+            };
+            let result = match self.members.jobs(&unit).await {
+                Ok(jobs) => {
+                    let at_hub = AtHub {
+                        hub: &self.own.outbound,
+                        findings: self.members.security_hub(&unit).await,
+                    };
+                    Box::pin(self.run_unit(jobs, at_hub, &unit, parsed, context)).await
+                }
+                Err(Unreached { code, reason }) => UnitResult::Unreached { code, reason },
+            };
+            out.push(UnitReport {
+                scope: unit.scope,
+                result,
+            });
+        }
+        out
     }
 
     /// The sweep over the organization: every account-Region the hub guards, the hub's own
@@ -206,7 +272,10 @@ impl<M: MacieJobs, N: Outbound, J: Journal, H: Members> ExpiryHub<M, N, J, H> {
         }
         match self.members.jobs(unit).await {
             Ok(jobs) => {
-                let at_hub = AtHub(&self.own.outbound);
+                let at_hub = AtHub {
+                    hub: &self.own.outbound,
+                    findings: self.members.security_hub(unit).await,
+                };
                 self.run_unit(jobs, at_hub, unit, parsed, context).await
             }
             Err(Unreached { code, reason }) => {
@@ -332,25 +401,28 @@ fn arn_place(arn: &str) -> Option<(String, String)> {
     }
 }
 
-/// The hub's outbound for a member's run: the message and the events go out at the hub;
-/// Security Hub findings are not imported from the hub for another account (AWS takes them
-/// only from the account they are about).
-pub struct AtHub<'a, N>(pub &'a N);
+/// The hub's outbound for a member's run: the message and the events go out at the hub; the
+/// Security Hub findings go to the member's own Security Hub, through its role (AWS takes a
+/// finding only from the account it is about), or nowhere.
+pub struct AtHub<'a, N> {
+    pub hub: &'a N,
+    pub findings: Option<SecurityHub>,
+}
 
 impl<N: Outbound> Outbound for AtHub<'_, N> {
     async fn publish(&self, n: &Notification) -> Result<()> {
-        self.0.publish(n).await
+        self.hub.publish(n).await
     }
 
     async fn announce(&self, events: &[GuardEvent]) -> Result<()> {
-        self.0.announce(events).await
+        self.hub.announce(events).await
     }
 
     async fn sync_findings(
         &self,
-        _sync: &HubSync,
-        _deadline: Option<DateTime<Utc>>,
+        sync: &HubSync,
+        deadline: Option<DateTime<Utc>>,
     ) -> Option<HubOutcome> {
-        None
+        Some(self.findings.as_ref()?.sync_by(sync, deadline).await)
     }
 }

@@ -10,6 +10,10 @@ use macie_guard_core::expiry::plan::Action;
 
 use super::{request_of, Claim, Entry, Journal, Watch, RECEIPT_DAYS, SCHEMA_VERSION, WATCH_PREFIX};
 
+/// The table's sparse index of open entries: an entry carries `openScope` (its scope) from
+/// its claim to its release, so the index holds the open entries alone.
+pub const OPEN_INDEX: &str = "open";
+
 /// The journal in a DynamoDB table (on-demand, created by the stack).
 #[derive(Debug, Clone)]
 pub struct DynamoJournal {
@@ -104,6 +108,34 @@ impl Journal for DynamoJournal {
         Ok(items.iter().filter_map(entry_of).collect())
     }
 
+    async fn open_scopes(&self) -> Result<Vec<String>> {
+        // The sparse index holds only open entries: a Scan of it reads those alone. An entry
+        // written before the index (no openScope) is in the function's own scope, which its
+        // journal watch reads by Query.
+        let mut scopes = std::collections::BTreeSet::new();
+        let mut start: Option<HashMap<String, AttributeValue>> = None;
+        loop {
+            let page = self
+                .client
+                .scan()
+                .table_name(&self.table)
+                .index_name(OPEN_INDEX)
+                .set_exclusive_start_key(start.take())
+                .send()
+                .await
+                .map_err(|e| Error::aws("DynamoDB", "Scan", Some(&self.table), &e))?;
+            scopes.extend(
+                page.items()
+                    .iter()
+                    .filter_map(|i| i.get("openScope").and_then(|v| v.as_s().ok()).cloned()),
+            );
+            match page.last_evaluated_key() {
+                Some(k) if !k.is_empty() => start = Some(k.clone()),
+                _ => return Ok(scopes.into_iter().collect()),
+            }
+        }
+    }
+
     async fn claim(&self, scope: &str, entry: &Entry, now: i64) -> Result<Claim> {
         let result = self
             .client
@@ -112,7 +144,7 @@ impl Journal for DynamoJournal {
             .key("scope", s(scope))
             .key("jobId", s(&entry.job_id))
             .update_expression(
-                "SET #o = :me, leaseUntil = :until, #a = :a, #p = :pol, pausedAt = :p, #n = :n, decidedAt = :d, expiresAt = :ttl, schemaVersion = :v",
+                "SET #o = :me, leaseUntil = :until, #a = :a, #p = :pol, pausedAt = :p, #n = :n, decidedAt = :d, expiresAt = :ttl, schemaVersion = :v, openScope = :s",
             )
             .condition_expression(
                 "(attribute_not_exists(#o) OR #o = :me OR leaseUntil < :now OR begins_with(#o, :request)) AND (attribute_not_exists(donePausedAt) OR donePausedAt <> :p OR doneAction <> :a) AND (attribute_not_exists(#a) OR attribute_not_exists(schemaVersion) OR schemaVersion <= :v)",
@@ -132,6 +164,7 @@ impl Journal for DynamoJournal {
             .expression_attribute_values(":d", s(&entry.decided_at))
             .expression_attribute_values(":now", AttributeValue::N(now.to_string()))
             .expression_attribute_values(":v", AttributeValue::N(SCHEMA_VERSION.to_string()))
+            .expression_attribute_values(":s", s(scope))
             .expression_attribute_values(
                 ":ttl",
                 AttributeValue::N((now + RECEIPT_DAYS * 86_400).to_string()),
@@ -196,10 +229,12 @@ impl Journal for DynamoJournal {
             .expression_attribute_values(":me", s(owner));
         req = if made {
             req.update_expression(
-                "SET donePausedAt = pausedAt, doneAction = #a REMOVE #o, leaseUntil, #a, #p, pausedAt, #n, decidedAt",
+                "SET donePausedAt = pausedAt, doneAction = #a REMOVE #o, leaseUntil, #a, #p, pausedAt, #n, decidedAt, openScope",
             )
         } else {
-            req.update_expression("REMOVE #o, leaseUntil, #a, #p, pausedAt, #n, decidedAt")
+            req.update_expression(
+                "REMOVE #o, leaseUntil, #a, #p, pausedAt, #n, decidedAt, openScope",
+            )
         };
         match req.send().await {
             Ok(_) => Ok(()),

@@ -147,6 +147,10 @@ impl Journal for FileJournal {
         self.memory.entries(scope).await
     }
 
+    async fn open_scopes(&self) -> Result<Vec<String>> {
+        self.memory.open_scopes().await
+    }
+
     async fn claim(&self, scope: &str, entry: &Entry, now: i64) -> Result<Claim> {
         let claim = self.memory.claim(scope, entry, now).await?;
         if matches!(claim, Claim::Granted { .. }) {

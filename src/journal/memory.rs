@@ -119,6 +119,13 @@ impl Journal for MemoryJournal {
             .collect())
     }
 
+    async fn open_scopes(&self) -> Result<Vec<String>> {
+        let mut scopes: Vec<String> = self.lock().keys().map(|(s, _)| s.clone()).collect();
+        scopes.sort();
+        scopes.dedup();
+        Ok(scopes)
+    }
+
     async fn claim(&self, scope: &str, entry: &Entry, now: i64) -> Result<Claim> {
         let mut map = self.lock();
         let key = (scope.to_string(), entry.job_id.clone());

@@ -147,9 +147,11 @@ pub fn earlier_attempt(other: &str, owner: &str) -> bool {
 
 /// Where the expiry guard keeps its open changes.
 pub trait Journal: Send + Sync {
-    /// Every entry of `scope` (`ACCOUNT#REGION`).
     /// Every open entry of `scope` (`ACCOUNT#REGION`).
     fn entries(&self, scope: &str) -> impl Future<Output = Result<Vec<Entry>>> + Send;
+    /// Every scope with an open entry (a hub's journal watch finishes the changes a dead run
+    /// left in its members' account-Regions without reading every one).
+    fn open_scopes(&self) -> impl Future<Output = Result<Vec<String>>> + Send;
     /// Writes `entry` if the job has no open entry, or its lease ended before `now`, or it is
     /// already `entry.owner`'s or an earlier attempt's of the same request, and the same
     /// decision was not carried out before. Conditional: of two invocations, one wins.
@@ -196,6 +198,9 @@ pub trait Journal: Send + Sync {
 impl<T: Journal> Journal for &T {
     fn entries(&self, scope: &str) -> impl Future<Output = Result<Vec<Entry>>> + Send {
         (**self).entries(scope)
+    }
+    fn open_scopes(&self) -> impl Future<Output = Result<Vec<String>>> + Send {
+        (**self).open_scopes()
     }
     fn claim(
         &self,
@@ -271,6 +276,9 @@ macro_rules! on_each {
 impl Journal for AnyJournal {
     async fn entries(&self, scope: &str) -> Result<Vec<Entry>> {
         on_each!(self, j => j.entries(scope).await)
+    }
+    async fn open_scopes(&self) -> Result<Vec<String>> {
+        on_each!(self, j => j.open_scopes().await)
     }
     async fn claim(&self, scope: &str, entry: &Entry, now: i64) -> Result<Claim> {
         on_each!(self, j => j.claim(scope, entry, now).await)

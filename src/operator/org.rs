@@ -29,39 +29,9 @@ use macie_guard_core::tell::org::progress_line;
 /// The role name the stack gives its read-only role, `{region}` replaced by the Region.
 pub const DEFAULT_ROLE_NAME: &str = "macie-guard-read-{region}";
 
-/// An account of the organization.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Account {
-    pub id: String,
-    pub name: Option<String>,
-    /// `ACTIVE`, `SUSPENDED`, `PENDING_CLOSURE`, ...; accounts given on the command line are
-    /// taken as active.
-    pub status: String,
-}
-
-/// Every account of the organization (Organizations ListAccounts, all pages): needs
-/// `organizations:ListAccounts` in the management account or a delegated administrator.
-pub async fn list_accounts(sdk: &SdkConfig) -> Result<Vec<Account>> {
-    let client = aws_sdk_organizations::Client::new(sdk);
-    let mut out = Vec::new();
-    let mut pages = client.list_accounts().into_paginator().send();
-    while let Some(page) = pages.next().await {
-        let page = page.map_err(|e| Error::aws("Organizations", "ListAccounts", None, &e))?;
-        for a in page.accounts() {
-            let Some(id) = a.id() else { continue };
-            out.push(Account {
-                id: id.to_string(),
-                name: a.name().map(str::to_string),
-                status: a
-                    .state()
-                    .map(|s| s.as_str().to_string())
-                    .or_else(|| a.status().map(|s| s.as_str().to_string()))
-                    .unwrap_or_else(|| "ACTIVE".into()),
-            });
-        }
-    }
-    Ok(out)
-}
+pub use crate::hub::members::aws::list_accounts;
+/// An account of the organization (accounts given on the command line are taken as active).
+pub use macie_guard_core::hub::Account;
 
 /// The organization's management account (Organizations DescribeOrganization, which any
 /// account of the organization may call), where StackSets never deploy; `None` outside an

@@ -124,12 +124,7 @@ impl<N: Outbound> Outbound for Channels<N> {
         sync: &HubSync,
         deadline: Option<DateTime<Utc>>,
     ) -> Option<HubOutcome> {
-        let hub = self.hub.as_ref()?;
-        let now = Utc::now();
-        let until = tokio::time::Instant::now() + hub_budget(deadline, now);
-        let now = now.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
-        // Boxed: the SDK's futures are large, and this one sits inside the guard's.
-        Some(Box::pin(hub.sync(sync, &now, until)).await)
+        Some(self.hub.as_ref()?.sync_by(sync, deadline).await)
     }
 }
 

@@ -60,6 +60,20 @@ impl SecurityHub {
         Ok(serde_json::from_str(&text).unwrap_or(Value::Null))
     }
 
+    /// [`Self::sync`] inside the invocation's time: until shortly before `deadline` (the
+    /// invocation's; `None`: the CLI, at most two minutes).
+    pub async fn sync_by(
+        &self,
+        sync: &HubSync,
+        deadline: Option<chrono::DateTime<chrono::Utc>>,
+    ) -> HubOutcome {
+        let now = chrono::Utc::now();
+        let until = Instant::now() + super::hub_budget(deadline, now);
+        let now = now.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+        // Boxed: the SDK's futures are large, and this one sits inside the guard's.
+        Box::pin(self.sync(sync, &now, until)).await
+    }
+
     /// Keeps the sync's findings in each Region's Security Hub, ending by `until` whatever
     /// Security Hub does; one outcome for all Regions.
     pub async fn sync(&self, sync: &HubSync, now: &str, until: Instant) -> HubOutcome {

@@ -213,10 +213,12 @@ pub async fn topic(name: &str) -> String {
 }
 
 /// A new journal table in moto shaped as template.yaml's JournalTable (partition key
-/// `scope`, sort key `jobId`, on demand), unique to the caller. Returns its name.
+/// `scope`, sort key `jobId`, on demand, the sparse index `open`), unique to the caller.
+/// Returns its name.
 pub async fn journal_table(name: &str) -> String {
     use aws_sdk_dynamodb::types::{
-        AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
+        AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType,
+        Projection, ProjectionType, ScalarAttributeType,
     };
     use std::sync::atomic::{AtomicU64, Ordering};
     static N: AtomicU64 = AtomicU64::new(0);
@@ -246,8 +248,23 @@ pub async fn journal_table(name: &str) -> String {
         .billing_mode(BillingMode::PayPerRequest)
         .attribute_definitions(attr("scope"))
         .attribute_definitions(attr("jobId"))
+        .attribute_definitions(attr("openScope"))
         .key_schema(key("scope", KeyType::Hash))
         .key_schema(key("jobId", KeyType::Range))
+        // As template.yaml's: the sparse index of open entries.
+        .global_secondary_indexes(
+            GlobalSecondaryIndex::builder()
+                .index_name("open")
+                .key_schema(key("openScope", KeyType::Hash))
+                .key_schema(key("jobId", KeyType::Range))
+                .projection(
+                    Projection::builder()
+                        .projection_type(ProjectionType::KeysOnly)
+                        .build(),
+                )
+                .build()
+                .expect("index"),
+        )
         .send()
         .await
         .expect("create journal table");

@@ -261,3 +261,59 @@ async fn an_event_about_a_member_without_its_role_is_told_and_kept() {
         )]
     );
 }
+
+/// A change a dead hub run left open in a member's account-Region is finished by the next
+/// journal watch (the journal's open scopes), through the member's role, as in the hub's own.
+#[tokio::test]
+async fn the_journal_watch_finishes_a_members_open_change() {
+    use macie_guard::journal::{Entry, Journal};
+    use macie_guard_core::expiry::plan::Action;
+    use macie_guard_core::expiry::policy::Policy;
+    let h = hub();
+    let now = chrono::Utc::now();
+    let dead = Entry {
+        job_id: id("a1"),
+        owner: "macie-guard-expiry:dead-run#1".into(),
+        lease_until: now.timestamp() - 60,
+        action: Action::Resume,
+        policy: Policy::Resume,
+        paused_at: String::new(),
+        name: "job a1".into(),
+        decided_at: now.to_rfc3339(),
+    };
+    let scope = Scope::new(A, HOME).journal_key();
+    h.own
+        .journal
+        .claim(&scope, &dead, now.timestamp())
+        .await
+        .unwrap();
+    assert_eq!(
+        h.own.journal.open_scopes().await.unwrap(),
+        std::slice::from_ref(&scope)
+    );
+
+    let out = h
+        .handle(LambdaEvent::new(
+            serde_json::json!({"action": "recover"}),
+            ctx(),
+        ))
+        .await
+        .unwrap();
+    assert!(resumed(&member_jobs(&h, A, HOME), "a1"), "{out}");
+    assert_eq!(out["members"][0]["account"], A, "{out}");
+    assert_eq!(out["members"][0]["result"], "ran", "{out}");
+    assert!(h.own.journal.open_scopes().await.unwrap().is_empty());
+    assert!(
+        member_jobs(&h, A, OTHER).updates().is_empty(),
+        "only where it was open"
+    );
+    assert_eq!(h.members.reached().get(A), Some(&1));
+    // Nothing open: the next watch reaches no member.
+    h.handle(LambdaEvent::new(
+        serde_json::json!({"action": "recover"}),
+        ctx(),
+    ))
+    .await
+    .unwrap();
+    assert_eq!(h.members.reached().get(A), Some(&1));
+}

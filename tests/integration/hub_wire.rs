@@ -9,7 +9,8 @@
 
 use serde_json::{json, Value};
 use testkit::{
-    access_key_of, as_account, iam_create_role, stand_in_config, template_json, LocalMacie, ACCOUNT,
+    access_key_of, as_account, enable_security_hub, iam_create_role, securityhub_findings,
+    stand_in_config, template_json, LocalMacie, ACCOUNT,
 };
 
 use lambda_runtime::{Context, LambdaEvent};
@@ -100,6 +101,9 @@ async fn the_hub_acts_in_each_member_through_its_role_once_per_account() {
     let (one, two, no_role) = (others[0], others[1], others[2]);
     member_role(one).await;
     member_role(two).await;
+    // Security Hub in one member Region: its findings must land there, in its own account.
+    let one_key = access_key_of(&as_account(&testkit::sdk_config().await, one).await).await;
+    enable_security_hub(&one_key, OTHER);
 
     let tenant = |account: &str, region: &str, jobs: Vec<Value>| json!({"account": account, "region": region, "jobs": jobs});
     // The server's own account is none of the organization's: every account-Region is a
@@ -136,7 +140,7 @@ async fn the_hub_acts_in_each_member_through_its_role_once_per_account() {
             schedules: None,
             runs: macie_guard::runlog::AnyRunLog::Memory(Default::default()),
         },
-        members: AwsMembers::new(conf.clone(), config.clone()),
+        members: AwsMembers::new(conf.clone(), config.clone()).with_security_hub(true),
         config,
     };
 
@@ -201,6 +205,16 @@ async fn the_hub_acts_in_each_member_through_its_role_once_per_account() {
         "one, two and the refusing account, once each"
     );
 
+    // The warned job is a finding in its own account's Security Hub, imported as that account.
+    let findings = securityhub_findings(&one_key, OTHER);
+    let warned: Vec<&Value> = findings
+        .iter()
+        .filter(|f| f.to_string().contains("one-other-warned"))
+        .collect();
+    assert_eq!(warned.len(), 1, "{findings:#?}");
+    assert_eq!(warned[0]["AwsAccountId"], one.as_str());
+    assert_eq!(warned[0]["RecordState"], "ACTIVE");
+
     // A tag set in a member's Region (CloudTrail's record, forwarded) is acted on there: a
     // resume just set is acted on at once in the warning window.
     assert_eq!(
@@ -231,6 +245,13 @@ async fn the_hub_acts_in_each_member_through_its_role_once_per_account() {
         3,
         "the credentials of the sweep, reused"
     );
+    // Resumed: its finding is archived there.
+    let after = securityhub_findings(&one_key, OTHER);
+    let archived = after
+        .iter()
+        .find(|f| f.to_string().contains("one-other-warned"))
+        .unwrap();
+    assert_eq!(archived["RecordState"], "ARCHIVED", "{archived:#}");
 
     // An account outside the organization is never acted in: Organizations says so.
     assert_eq!(hub.members.account("999999999999").await.unwrap(), None);

@@ -9,8 +9,9 @@ use std::collections::BTreeSet;
 use testkit::workspace_root;
 
 /// SDK method -> IAM action.
-const OPERATIONS: [(&str, &str); 34] = [
+const OPERATIONS: [(&str, &str); 35] = [
     ("query", "dynamodb:Query"),
+    ("scan", "dynamodb:Scan"),
     ("get_item", "dynamodb:GetItem"),
     ("put_item", "dynamodb:PutItem"),
     ("update_item", "dynamodb:UpdateItem"),
@@ -444,6 +445,51 @@ fn each_function_may_do_exactly_what_its_code_calls() {
     assert!(calls_in(&binary_source("src/bin/macie-guard/main.rs")).is_empty());
 }
 
+/// The member role (stacksets/member.yaml) may do exactly what the hub does in a member
+/// account: the calls of the Macie jobs port and of Security Hub's sync, which the hub's guard
+/// reaches there through the role (with RecreateLostJobs, tagging on create too); its trust
+/// is the only sts:AssumeRole.
+#[test]
+fn the_member_role_may_do_exactly_what_the_hub_calls_there() {
+    let member = read("stacksets/member.yaml");
+    let role = between(&member, "\n  MemberRole:\n", "\n  ForwardRole:");
+    let (policies_at, _) = role.match_indices("Policies:").next().expect("policies");
+    let allowed: BTreeSet<String> = actions_in(&role[policies_at..])
+        .into_iter()
+        .filter(|a| !FOR_TAGGING_ON_CREATE.contains(&a.as_str()))
+        .collect();
+    let calls: BTreeSet<String> = calls_in(&read("src/expiry/jobs/aws.rs"))
+        .into_iter()
+        .chain(calls_in(&read("src/outbound/securityhub.rs")))
+        .collect();
+    assert!(
+        calls
+            .iter()
+            .all(|c| c.starts_with("macie2:") || c.starts_with("securityhub:")),
+        "{calls:?}"
+    );
+    assert_eq!(
+        calls, allowed,
+        "the jobs port calls (left) vs the member role allows (right)"
+    );
+    assert_eq!(
+        actions_in(&role[..policies_at]),
+        BTreeSet::from(["sts:AssumeRole".to_string()]),
+        "the trust: AssumeRole by the hub's roles alone"
+    );
+    // The hub may assume only roles of that name in its organization's accounts.
+    let template = read("template.yaml");
+    let hub = between(
+        &template,
+        "Sid: AssumeTheMemberRolesOfTheOrganization",
+        "- !Ref AWS::NoValue",
+    );
+    assert!(
+        hub.contains("role/${MemberRoleName}") && hub.contains("aws:ResourceOrgID"),
+        "{hub}"
+    );
+}
+
 /// Every operation of the AWS SDK crates the project uses, by its method name (each is a folder
 /// of the crate's `src/operation/`): the versions Cargo.lock pins, read where cargo unpacked them
 /// (`$CARGO_HOME/registry/src/*/`).
@@ -679,8 +725,17 @@ fn the_organization_views_role_may_read_exactly_what_the_view_reads() {
             && reads.contains("sqs:GetQueueAttributes")
     );
     assert_eq!(actions_in(block), reads);
+    // The view's own calls, and the organization's listing it shares with the hub.
     assert_eq!(
-        calls_in(&read(&defining("pub struct OrgView"))),
+        calls_in(&read(&defining("pub struct OrgView")))
+            .into_iter()
+            .chain(calls_in(
+                read(&defining("pub async fn list_accounts"))
+                    .split("pub async fn list_accounts")
+                    .nth(1)
+                    .unwrap(),
+            ))
+            .collect::<BTreeSet<String>>(),
         BTreeSet::from([
             "sts:AssumeRole".to_string(),
             "organizations:ListAccounts".to_string(),

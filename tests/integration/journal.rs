@@ -98,6 +98,10 @@ impl<T: Journal> Journal for Crashing<T> {
         self.trip.step().await;
         self.inner.entries(scope).await
     }
+    async fn open_scopes(&self) -> Result<Vec<String>> {
+        self.trip.step().await;
+        self.inner.open_scopes().await
+    }
     async fn claim(&self, scope: &str, entry: &Entry, now: i64) -> Result<Claim> {
         self.trip.step().await;
         self.inner.claim(scope, entry, now).await
@@ -641,6 +645,46 @@ async fn the_journal_costs_one_query_per_run_and_two_writes_per_change() {
         "Query + claim + release"
     );
     assert_eq!(rig.macie.calls("DescribeClassificationJob"), 2);
+}
+
+/// The table's sparse index holds the open entries alone: a scope is listed from a claim to
+/// its release, in DynamoDB as the stack creates the table (a hub's journal watch reads it).
+#[tokio::test]
+async fn the_open_index_lists_a_scope_from_its_claim_to_its_release() {
+    use macie_guard::journal::Entry;
+    use macie_guard_core::expiry::plan::Action;
+    use macie_guard_core::expiry::policy::Policy;
+    let rig = Rig::new(json!([])).await;
+    let journal = rig.journal().await;
+    assert!(journal.open_scopes().await.unwrap().is_empty());
+    let now = Utc::now().timestamp();
+    let entry = |job: &str| Entry {
+        job_id: job.into(),
+        owner: "run#1".into(),
+        lease_until: now + 60,
+        action: Action::Resume,
+        policy: Policy::Resume,
+        paused_at: "2026-11-05T10:00:00+00:00".into(),
+        name: job.into(),
+        decided_at: String::new(),
+    };
+    let (a, b) = ("222222222222#eu-west-1", "333333333333#us-east-1");
+    journal.claim(a, &entry("j1"), now).await.unwrap();
+    journal.claim(a, &entry("j2"), now).await.unwrap();
+    journal.claim(b, &entry("j3"), now).await.unwrap();
+    assert_eq!(journal.open_scopes().await.unwrap(), [a, b]);
+    journal.release(a, "j1", "run#1", true).await.unwrap();
+    journal.release(b, "j3", "run#1", false).await.unwrap();
+    assert_eq!(
+        journal.open_scopes().await.unwrap(),
+        [a],
+        "j2 is still open"
+    );
+    journal.release(a, "j2", "run#1", true).await.unwrap();
+    assert!(
+        journal.open_scopes().await.unwrap().is_empty(),
+        "receipts are not open"
+    );
 }
 
 /// An entry left by a dead invocation whose change was never made, for a policy that has

@@ -468,14 +468,24 @@ fn deploy_org(
     dist: &std::path::Path,
     args: &[&str],
 ) -> std::process::Output {
+    let mut all = vec!["--dist", dist.to_str().unwrap()];
+    all.extend_from_slice(args);
+    deploy_script("scripts/deploy-org.sh", credentials, &all)
+}
+
+/// One of the deploy scripts, with the AWS CLI against the stand-ins, as `credentials`.
+fn deploy_script(
+    script: &str,
+    credentials: &[(String, String)],
+    args: &[&str],
+) -> std::process::Output {
     let root = testkit::workspace_root();
     let path = format!(
         "{}:{}",
         root.join(".venv/bin").display(),
         std::env::var("PATH").unwrap_or_default()
     );
-    std::process::Command::new(root.join("scripts/deploy-org.sh"))
-        .args(["--dist", dist.to_str().unwrap()])
+    std::process::Command::new(root.join(script))
         .args(args)
         .env_clear()
         .env("PATH", path)
@@ -485,7 +495,7 @@ fn deploy_org(
         .env("AWS_EC2_METADATA_DISABLED", "true")
         .envs(credentials.iter().cloned())
         .output()
-        .expect("run scripts/deploy-org.sh")
+        .unwrap_or_else(|e| panic!("run {script}: {e}"))
 }
 
 async fn credentials_of(conf: &aws_config::SdkConfig) -> Vec<(String, String)> {
@@ -535,11 +545,10 @@ fn package(dir: &std::path::Path) {
     }
 }
 
-/// The StackSets commands work from a delegated administrator (`--call-as DELEGATED_ADMIN`)
-/// and from the management account, and deploy to every account of the targeted OU but the
-/// management account, which StackSets never deploy to.
-#[tokio::test]
-async fn stack_sets_deploy_from_a_delegated_administrator_and_the_management_account() {
+/// The organization ready for service-managed stack sets: trusted access for StackSets, a
+/// delegated administrator (the first account that is not the management account); the
+/// accounts, that administrator and the root's id.
+async fn stack_sets_ready() -> (Vec<String>, String, String) {
     let (accounts, _closed) = organization().await;
     let admin = accounts.iter().find(|a| *a != ACCOUNT).unwrap().clone();
     let mgmt_conf = stand_in_config(&moto().url).await;
@@ -556,17 +565,28 @@ async fn stack_sets_deploy_from_a_delegated_administrator_and_the_management_acc
         .iter()
         .any(|d| d.id() == Some(admin.as_str()))
     {
-        org.register_delegated_administrator()
+        // Two tests may ask at once: one registers, the other finds it registered.
+        let _ = org
+            .register_delegated_administrator()
             .account_id(&admin)
             .service_principal(principal)
             .send()
-            .await
-            .unwrap();
+            .await;
     }
     let root_id = org.list_roots().send().await.unwrap().roots()[0]
         .id()
         .unwrap()
         .to_string();
+    (accounts, admin, root_id)
+}
+
+/// The StackSets commands work from a delegated administrator (`--call-as DELEGATED_ADMIN`)
+/// and from the management account, and deploy to every account of the targeted OU but the
+/// management account, which StackSets never deploy to.
+#[tokio::test]
+async fn stack_sets_deploy_from_a_delegated_administrator_and_the_management_account() {
+    let (accounts, admin, root_id) = stack_sets_ready().await;
+    let mgmt_conf = stand_in_config(&moto().url).await;
     let dir = std::env::temp_dir().join(format!("macie-guard-dist-{}", std::process::id()));
     package(&dir);
     let admin_creds = credentials_of(&as_account(&sdk_config().await, &admin).await).await;
@@ -808,4 +828,159 @@ async fn stack_sets_deploy_from_a_delegated_administrator_and_the_management_acc
         "{printed}"
     );
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// `scripts/deploy-members.sh`: the member stack set from a delegated administrator, in every
+/// account of the root but the management account, in the hub's Regions; then, from the
+/// management account with `--management`, the same template there as a plain stack, which
+/// creates the member role once (in the hub's Region).
+#[tokio::test]
+async fn the_member_stack_goes_to_every_account_and_the_management_account_by_a_plain_stack() {
+    let (accounts, admin, root_id) = stack_sets_ready().await;
+    let admin_creds = credentials_of(&as_account(&sdk_config().await, &admin).await).await;
+    let mgmt_creds = credentials_of(&stand_in_config(&moto().url).await).await;
+    let hub_role = format!("arn:aws:iam::{admin}:role/macie-guard-hub-ExpiryGuardFunctionRole-X");
+    let args = |extra: &[&str]| -> Vec<String> {
+        let mut v: Vec<String> = [
+            "--hub-account",
+            admin.as_str(),
+            "--hub-region",
+            "us-east-1",
+            "--hub-roles",
+            hub_role.as_str(),
+            "--org",
+            "o-abcdefghij",
+            "--regions",
+            "us-east-1,eu-west-1",
+            "--name",
+            "macie-guard-member-test",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        v.extend(extra.iter().map(|s| s.to_string()));
+        v
+    };
+    let run = |creds: &[(String, String)], args: Vec<String>| {
+        let argv: Vec<&str> = args.iter().map(String::as_str).collect();
+        let out = deploy_script("scripts/deploy-members.sh", creds, &argv);
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        (out.status.code(), text)
+    };
+    // Bad input changes nothing and says what to give.
+    let (code, text) = run(&admin_creds, {
+        let mut a = args(&["--ou", &root_id, "--call-as", "DELEGATED_ADMIN"]);
+        a[5] = "not-a-role".into();
+        a
+    });
+    assert_eq!(code, Some(2), "{text}");
+    assert!(text.contains("--hub-roles"), "{text}");
+    let (code, text) = run(&admin_creds, {
+        let mut a = args(&["--ou", &root_id, "--call-as", "DELEGATED_ADMIN"]);
+        a[9] = "eu-west-1".into();
+        a
+    });
+    assert_eq!(
+        code,
+        Some(2),
+        "the hub's Region is needed for the role: {text}"
+    );
+
+    let (code, text) = run(
+        &admin_creds,
+        args(&["--ou", &root_id, "--call-as", "DELEGATED_ADMIN"]),
+    );
+    assert_eq!(code, Some(0), "{text}");
+    assert!(
+        text.contains("stack set macie-guard-member-test: create"),
+        "{text}"
+    );
+    assert!(text.contains("--management"), "{text}");
+    let root = testkit::workspace_root();
+    let listed = std::process::Command::new(root.join(".venv/bin/aws"))
+        .args([
+            "cloudformation",
+            "list-stack-instances",
+            "--stack-set-name",
+            "macie-guard-member-test",
+            "--call-as",
+            "DELEGATED_ADMIN",
+            "--output",
+            "json",
+        ])
+        .env_clear()
+        .env("HOME", std::env::temp_dir())
+        .env("AWS_ENDPOINT_URL", &moto().url)
+        .env("AWS_DEFAULT_REGION", "us-east-1")
+        .envs(admin_creds.iter().cloned())
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_slice(&listed.stdout).unwrap();
+    let deployed: Vec<(String, String)> = v["Summaries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["Account"].as_str().unwrap().to_string(),
+                s["Region"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert!(deployed.iter().all(|(a, _)| a != ACCOUNT), "{deployed:?}");
+    for a in accounts.iter().filter(|a| *a != ACCOUNT) {
+        for r in ["us-east-1", "eu-west-1"] {
+            assert!(
+                deployed.contains(&(a.clone(), r.to_string())),
+                "{a} {r}: {deployed:?}"
+            );
+        }
+    }
+
+    // The management account: not from another account; from itself, a plain stack per Region.
+    let (code, text) = run(
+        &admin_creds,
+        args(&["--management", "--call-as", "DELEGATED_ADMIN"]),
+    );
+    assert_eq!(code, Some(2), "{text}");
+    let (code, text) = run(&mgmt_creds, args(&["--management"]));
+    assert_eq!(code, Some(0), "{text}");
+    for region in ["us-east-1", "eu-west-1"] {
+        assert!(
+            text.contains(&format!("the management account {ACCOUNT}, {region}")),
+            "{text}"
+        );
+    }
+    let iam = std::process::Command::new(root.join(".venv/bin/aws"))
+        .args([
+            "iam",
+            "get-role",
+            "--role-name",
+            "macie-guard-member",
+            "--output",
+            "json",
+        ])
+        .env_clear()
+        .env("HOME", std::env::temp_dir())
+        .env("AWS_ENDPOINT_URL", &moto().url)
+        .env("AWS_DEFAULT_REGION", "us-east-1")
+        .envs(mgmt_creds.iter().cloned())
+        .output()
+        .unwrap();
+    assert!(
+        iam.status.success(),
+        "{}",
+        String::from_utf8_lossy(&iam.stderr)
+    );
+    let role: Value = serde_json::from_slice(&iam.stdout).unwrap();
+    assert!(
+        role["Role"]["AssumeRolePolicyDocument"]
+            .to_string()
+            .contains(&hub_role),
+        "the role trusts the hub's roles: {role}"
+    );
 }

@@ -193,6 +193,9 @@ impl Journal for AsTheVersionBefore {
     async fn entries(&self, scope: &str) -> Result<Vec<Entry>> {
         self.0.entries(scope).await
     }
+    async fn open_scopes(&self) -> Result<Vec<String>> {
+        self.0.open_scopes().await
+    }
     async fn claim(&self, scope: &str, entry: &Entry, now: i64) -> Result<Claim> {
         let claim = self.0.claim(scope, entry, now).await?;
         self.0

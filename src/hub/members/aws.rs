@@ -13,6 +13,7 @@ use std::time::{Duration, SystemTime};
 
 use super::{Members, Unreached};
 use crate::error::{describe_sdk_error, Error, Result};
+use crate::outbound::securityhub::SecurityHub;
 use macie_guard_core::hub::{member_unreached, Account, HubConfig, Through, Unit};
 use macie_guard_core::scope::partition_of;
 
@@ -48,6 +49,8 @@ enum Slot {
 pub struct AwsMembers {
     sdk: SdkConfig,
     config: HubConfig,
+    /// Whether members' findings go to their Security Hub (the hub's SECURITY_HUB).
+    security_hub: bool,
     /// Each account's session, behind a lock of its own: two units of one account wait for
     /// one AssumeRole.
     sessions: Mutex<HashMap<String, Arc<tokio::sync::Mutex<Slot>>>>,
@@ -60,9 +63,16 @@ impl AwsMembers {
         AwsMembers {
             sdk,
             config,
+            security_hub: false,
             sessions: Mutex::new(HashMap::new()),
             assumed: AtomicUsize::new(0),
         }
+    }
+
+    /// Members' findings imported into their own Security Hub, through their role.
+    pub fn with_security_hub(mut self, on: bool) -> Self {
+        self.security_hub = on;
+        self
     }
 
     /// How many AssumeRole calls this process has made.
@@ -189,6 +199,14 @@ impl Members for AwsMembers {
 
     async fn jobs(&self, unit: &Unit) -> std::result::Result<Self::Jobs, Unreached> {
         Ok(crate::aws::macie(&self.session(unit).await?))
+    }
+
+    async fn security_hub(&self, unit: &Unit) -> Option<SecurityHub> {
+        if !self.security_hub {
+            return None;
+        }
+        // Reached already for the jobs: the same credentials.
+        self.session(unit).await.ok().map(|c| SecurityHub::new(&c))
     }
 }
 

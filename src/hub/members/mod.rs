@@ -6,6 +6,7 @@ use std::future::Future;
 
 use crate::error::Result;
 use crate::expiry::jobs::MacieJobs;
+use crate::outbound::securityhub::SecurityHub;
 use macie_guard_core::hub::{Account, Unit};
 
 pub mod aws;
@@ -44,4 +45,11 @@ pub trait Members: Send + Sync {
         &self,
         unit: &Unit,
     ) -> impl Future<Output = std::result::Result<Self::Jobs, Unreached>> + Send;
+
+    /// The Security Hub of `unit`'s account, called as that account (Security Hub takes a
+    /// finding only from the account it is about); `None` where the hub imports no findings.
+    fn security_hub(&self, unit: &Unit) -> impl Future<Output = Option<SecurityHub>> + Send {
+        let _ = unit;
+        async { None }
+    }
 }
