@@ -6,8 +6,10 @@ pub mod accounts;
 pub mod error;
 pub mod identifiers;
 pub mod model;
+pub mod scenario;
 pub mod server;
 pub mod state;
 
-pub use server::{router, Scenario, Shared};
+pub use scenario::Scenario;
+pub use server::{router, Shared};
 pub use state::State;

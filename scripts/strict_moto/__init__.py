@@ -19,7 +19,7 @@ from .cloudformation import (  # noqa: F401
     template_sizes_as_aws_does,
 )
 from .dynamodb import atomic_dynamodb_writes
-from .events import PUT_EVENTS_MAX_BYTES, entry_size, put_events_as_aws_does  # noqa: F401
+from .events import PUT_EVENTS_MAX_BYTES, bus_targets_as_aws_does, entry_size, put_events_as_aws_does  # noqa: F401
 from .layer import Strict, service_error  # noqa: F401
 from .organizations import organizations_as_aws_does
 from .securityhub import matches, security_hub_as_a_provider_sees_it, validate_finding  # noqa: F401
@@ -37,6 +37,7 @@ def install() -> None:
     stack_sets_as_aws_does()
     template_sizes_as_aws_does()
     put_events_as_aws_does()
+    bus_targets_as_aws_does()
     sqs_standard_queues_as_aws_does()
     publish_as_aws_does()
     security_hub_as_a_provider_sees_it()

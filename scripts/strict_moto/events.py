@@ -73,3 +73,47 @@ def put_events_as_aws_does() -> None:
         return [refused[i] if i in refused else next(results) for i in range(len(events))]
 
     EventsBackend.put_events = put_events
+
+
+def bus_targets_as_aws_does() -> None:
+    """PutTargets: a rule whose target is an event bus in another Region, or in another account
+    whose bus admits this one through its organization, names a role EventBridge sends with
+    (RoleArn). "If you grant permissions using an organization, then accounts in that
+    organization must specify a RoleArn with proper permissions when they use PutTarget to add
+    your account's event bus as a target" (API Reference, PutPermission); a bus in another
+    Region is reached with a role (User Guide, "Sending and receiving events between AWS
+    Regions"). moto takes any target. A bus that admits the account by its id is taken
+    without a role, as AWS still does."""
+    from moto.events.models import EventsBackend, events_backends
+
+    original = EventsBackend.put_targets
+
+    def admits_by_organization(account: str, region: str, name: str) -> bool:
+        try:
+            bus = events_backends[account][region].event_buses.get(name)
+        except KeyError:
+            return False
+        policy = json.loads(bus.policy) if bus is not None and bus.policy else {}
+        return any(
+            "aws:PrincipalOrgID" in json.dumps(s.get("Condition", {})) for s in policy.get("Statement", [])
+        )
+
+    def put_targets(self, name, event_bus_arn, targets):
+        for t in targets:
+            parts = (t.get("Arn") or "").split(":", 5)
+            if len(parts) < 6 or parts[2] != "events" or not parts[5].startswith("event-bus/"):
+                continue
+            if t.get("RoleArn"):
+                continue
+            region, account, bus = parts[3], parts[4], parts[5].split("/", 1)[1]
+            if region != self.region_name or (
+                account != self.account_id and admits_by_organization(account, region, bus)
+            ):
+                raise service_error(
+                    "events",
+                    "ValidationException",
+                    f"RoleArn is required for target {t.get('Id')}: the event bus {t.get('Arn')} is in another Region, or admits this account through its organization.",
+                )
+        return original(self, name, event_bus_arn, targets)
+
+    EventsBackend.put_targets = put_targets

@@ -296,6 +296,41 @@ class EventBridge(unittest.TestCase):
         self.assertIn("EventId", out["Entries"][1])
 
 
+class BusTargets(unittest.TestCase):
+    """A rule targeting a bus in another Region, or in another account that admits this one by
+    its organization, names a role; a bus that admits the account by its id needs none."""
+
+    def other_account(self, account: str):
+        c = client("sts").assume_role(RoleArn=f"arn:aws:iam::{account}:role/testkit", RoleSessionName="tt")["Credentials"]
+        return boto3.client(
+            "events", region_name=REGION, endpoint_url=URL, aws_access_key_id=c["AccessKeyId"],
+            aws_secret_access_key=c["SecretAccessKey"], aws_session_token=c["SessionToken"],
+        )
+
+    def test_a_bus_target_elsewhere_names_a_role(self) -> None:
+        hub = client("events")
+        hub.create_event_bus(Name="hub-by-org")
+        hub.put_permission(EventBusName="hub-by-org", StatementId="org", Action="events:PutEvents", Principal="*",
+                           Condition={"Type": "StringEquals", "Key": "aws:PrincipalOrgID", "Value": "o-abcdefghij"})
+        hub.create_event_bus(Name="hub-by-id")
+        hub.put_permission(EventBusName="hub-by-id", StatementId="acct", Action="events:PutEvents", Principal="222233334444")
+        member = self.other_account("222233334444")
+        member.put_rule(Name="forward", EventPattern=json.dumps({"source": ["aws.health"]}))
+        by_org = f"arn:aws:events:{REGION}:{ACCOUNT}:event-bus/hub-by-org"
+        with self.assertRaises(ClientError) as e:
+            member.put_targets(Rule="forward", Targets=[{"Id": "hub", "Arn": by_org}])
+        self.assertEqual(code(e.exception), "ValidationException")
+        role = "arn:aws:iam::222233334444:role/forward"
+        member.put_targets(Rule="forward", Targets=[{"Id": "hub", "Arn": by_org, "RoleArn": role}])
+        member.put_targets(Rule="forward", Targets=[{"Id": "byid", "Arn": f"arn:aws:events:{REGION}:{ACCOUNT}:event-bus/hub-by-id"}])
+        # Another Region: a role, whoever admits whom.
+        with self.assertRaises(ClientError) as e:
+            member.put_targets(Rule="forward", Targets=[{"Id": "far", "Arn": f"arn:aws:events:eu-west-1:{ACCOUNT}:event-bus/hub-by-id"}])
+        self.assertEqual(code(e.exception), "ValidationException")
+        ids = {t["Id"] for t in member.list_targets_by_rule(Rule="forward")["Targets"]}
+        self.assertEqual(ids, {"hub", "byid"})
+
+
 class Sqs(unittest.TestCase):
     def test_a_standard_queue_answers_in_no_fixed_order(self) -> None:
         sqs = client("sqs")
