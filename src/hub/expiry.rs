@@ -58,7 +58,20 @@ impl<M: MacieJobs, N: Outbound, J: Journal, H: Members> ExpiryHub<M, N, J, H> {
                 h.detail.event_region.clone().or(h.region.clone()),
             )),
             ExpiryEvent::Tagged { resource_arn, .. } => {
-                arn_place(resource_arn).map(|(account, region)| (Some(account), Some(region)))
+                let place = arn_place(resource_arn);
+                // A member forwards its own account's records: one naming another account's
+                // job is not acted on anywhere.
+                let sender = payload.get("account").and_then(Value::as_str);
+                if let (Some(sender), Some((account, _))) = (sender, &place) {
+                    if sender != account {
+                        let why = format!(
+                            "a record from account {sender} names a job of account {account}: the hub acts on a member's own records only"
+                        );
+                        tracing::warn!(reason = %why, "tag record not acted on");
+                        return Ok(json!({"trigger": "elsewhere", "elsewhere": why}));
+                    }
+                }
+                place.map(|(account, region)| (Some(account), Some(region)))
             }
             ExpiryEvent::Recover { .. } => {
                 // The hub's own account-Region as a single-account stack's watch (its run

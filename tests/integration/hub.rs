@@ -317,3 +317,33 @@ async fn the_journal_watch_finishes_a_members_open_change() {
     .unwrap();
     assert_eq!(h.members.reached().get(A), Some(&1));
 }
+
+/// A tag record forwarded by one member that names another account's job changes nothing:
+/// each member forwards its own account's records.
+#[tokio::test]
+async fn a_record_naming_another_accounts_job_is_not_acted_on() {
+    let h = hub();
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/events/cloudtrail-macie2-tag-resource.json"
+    ))
+    .unwrap()
+    .replace(
+        "arn:aws:macie2:us-east-1:123456789012:classification-job/0b9f6c2e8d7a4b3c1e2f3a4b5c6d7e8f",
+        &format!("arn:aws:macie2:{HOME}:{A}:classification-job/{}", id("a1")),
+    )
+    .replace("123456789012", NO_ROLE);
+    let mut record: Value = serde_json::from_str(&text).unwrap();
+    record["detail"]["requestParameters"]["tags"] =
+        serde_json::json!({"macie-guard:on-expiry": "resume"});
+    let out = h.handle(LambdaEvent::new(record, ctx())).await.unwrap();
+    assert!(
+        out["elsewhere"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("names a job of account"),
+        "{out}"
+    );
+    assert!(member_jobs(&h, A, HOME).updates().is_empty());
+    assert!(h.members.reached().is_empty());
+}
