@@ -18,7 +18,7 @@ set -euo pipefail
 
 usage() { sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 
-name=macie-guard-member call_as=SELF hub_account= hub_region= hub_roles= org= ous= regions= management=
+name=macie-guard-member call_as=SELF hub_account= hub_region= hub_roles= org= ous= regions= to_management=
 params=()
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -31,12 +31,14 @@ while [ $# -gt 0 ]; do
     --call-as) call_as=$2; shift 2 ;;
     --name) name=$2; shift 2 ;;
     --param) params+=("$2"); shift 2 ;;
-    --management) management=1; shift ;;
+    --management) to_management=1; shift ;;
     -h|--help) usage ;;
     *) echo "deploy-members.sh: unknown argument $1" >&2; usage ;;
   esac
 done
 fail() { echo "deploy-members.sh: $*" >&2; exit 2; }
+# shellcheck source=scripts/stacksets.sh
+. "$(dirname "$0")/stacksets.sh"
 [[ "$hub_account" =~ ^[0-9]{12}$ ]] || fail "--hub-account must be the hub's 12-digit account id, not '$hub_account'"
 [[ "$hub_region" =~ ^[a-z]{2,4}(-[a-z]+)+-[0-9]{1,2}$ ]] || fail "--hub-region must be the hub's Region, such as us-east-1, not '$hub_region'"
 [[ "$hub_roles" =~ ^arn:aws[a-z-]*:iam::[0-9]{12}:role/ ]] || fail "--hub-roles must be the hub stack's output HubRoleArns (role ARNs, comma-separated), not '$hub_roles'"
@@ -47,7 +49,7 @@ command -v aws >/dev/null || fail "the AWS CLI (aws) is not on PATH"
 regions=${regions//,/ }
 ous=${ous//,/ }
 case " $regions " in *" $hub_region "*) ;; *) fail "--regions must include the hub's Region $hub_region: the member role is created there (IAM is global)" ;; esac
-[ -n "$ous" ] || [ -n "$management" ] || fail "--ou is required: the organizational units to deploy to (ou-... or the root r-...)"
+[ -n "$ous" ] || [ -n "$to_management" ] || fail "--ou is required: the organizational units to deploy to (ou-... or the root r-...)"
 
 template="$(cd "$(dirname "$0")/.." && pwd)/stacksets/member.yaml"
 parameters=(
@@ -63,47 +65,20 @@ for p in "${params[@]}"; do
   overrides+=("$p")
 done
 
-# Who is calling: the management account calls as SELF, a delegated administrator as
-# DELEGATED_ADMIN (CloudFormation refuses the other way round). Said before anything is made.
-caller=$(aws sts get-caller-identity --query Account --output text)
-mgmt=$(aws organizations describe-organization --query Organization.MasterAccountId --output text) \
-  || fail "cannot read the organization (organizations:DescribeOrganization) as account $caller"
-if [ "$call_as" = SELF ] && [ "$caller" != "$mgmt" ]; then
-  fail "account $caller is not the management account ($mgmt): from a delegated administrator for StackSets, run with --call-as DELEGATED_ADMIN"
-fi
-if [ "$call_as" = DELEGATED_ADMIN ] && [ "$caller" = "$mgmt" ]; then
-  fail "account $caller is the management account: run with --call-as SELF (the default)"
-fi
-if [ -n "$management" ] && [ "$caller" != "$mgmt" ]; then
+stacksets_check_caller "$call_as"
+mgmt=$management
+if [ -n "$to_management" ] && [ "$caller" != "$mgmt" ]; then
   fail "--management deploys to the management account and runs from it; account $caller is not $mgmt"
 fi
 
 if [ -n "$ous" ]; then
   first=${regions%% *}
   # The member template is small: inline (TemplateBody, at most 51,200 bytes).
-  if aws cloudformation describe-stack-set --region "$first" --call-as "$call_as" \
-       --stack-set-name "$name" >/dev/null 2>&1; then
-    echo "==> stack set $name: update"
-    aws cloudformation update-stack-set --region "$first" --call-as "$call_as" \
-      --stack-set-name "$name" --template-body "file://$template" \
-      --capabilities CAPABILITY_NAMED_IAM --parameters "${parameters[@]}"
-  else
-    echo "==> stack set $name: create"
-    aws cloudformation create-stack-set --region "$first" --call-as "$call_as" \
-      --stack-set-name "$name" --template-body "file://$template" \
-      --permission-model SERVICE_MANAGED \
-      --auto-deployment Enabled=true,RetainStacksOnAccountRemoval=false \
-      --capabilities CAPABILITY_NAMED_IAM --parameters "${parameters[@]}"
-  fi
-  # shellcheck disable=SC2086 # one argument per Region and per OU
-  aws cloudformation create-stack-instances --region "$first" --call-as "$call_as" \
-    --stack-set-name "$name" --deployment-targets OrganizationalUnitIds=$(echo $ous | tr ' ' ',') \
-    --regions $regions \
-    --operation-preferences MaxConcurrentPercentage=25,FailureTolerancePercentage=10
+  stacksets_deploy "$name" "$call_as" "$first" "$ous" "$regions" --template-body "file://$template" "${parameters[@]}"
   echo "==> done: $name in the accounts of $ous, Regions $regions."
 fi
 
-if [ -n "$management" ]; then
+if [ -n "$to_management" ]; then
   # The hub's Region first: its instance creates the role the others' rules name.
   for region in $hub_region ${regions//$hub_region/}; do
     echo "==> the management account $mgmt, $region: plain stack $name"

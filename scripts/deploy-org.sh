@@ -35,6 +35,8 @@ while [ $# -gt 0 ]; do
   esac
 done
 fail() { echo "deploy-org.sh: $*" >&2; exit 2; }
+# shellcheck source=scripts/stacksets.sh
+. "$(dirname "$0")/stacksets.sh"
 [ -n "$prefix" ] || fail "--prefix is required: the artifact buckets are <prefix>-<Region>"
 [[ "$org" =~ ^o-[a-z0-9]{10,32}$ ]] || fail "--org must be the organization's id (o-...), not '$org'"
 [ -n "$ous" ] || fail "--ou is required: the organizational units to deploy to (ou-... or the root r-...)"
@@ -48,17 +50,7 @@ command -v aws >/dev/null || fail "the AWS CLI (aws) is not on PATH"
 regions=${regions//,/ }
 ous=${ous//,/ }
 
-# Who is calling: the management account calls as SELF, a delegated administrator as
-# DELEGATED_ADMIN (CloudFormation refuses the other way round). Said before anything is made.
-caller=$(aws sts get-caller-identity --query Account --output text)
-management=$(aws organizations describe-organization --query Organization.MasterAccountId --output text) \
-  || fail "cannot read the organization (organizations:DescribeOrganization) as account $caller"
-if [ "$call_as" = SELF ] && [ "$caller" != "$management" ]; then
-  fail "account $caller is not the management account ($management): from a delegated administrator for StackSets, run with --call-as DELEGATED_ADMIN"
-fi
-if [ "$call_as" = DELEGATED_ADMIN ] && [ "$caller" = "$management" ]; then
-  fail "account $caller is the management account: run with --call-as SELF (the default)"
-fi
+stacksets_check_caller "$call_as"
 
 parameters=(ParameterKey=ArtifactBucketPrefix,ParameterValue="$prefix" ParameterKey=ArtifactKeyPrefix,ParameterValue="$key_prefix")
 for p in "${params[@]+"${params[@]}"}"; do
@@ -83,26 +75,7 @@ template_bytes=$(wc -c < "$dist/macie-guard.template.json")
 template_key="${key_prefix}macie-guard.template.json"
 aws s3 cp --region "$first" "$dist/macie-guard.template.json" "s3://$prefix-$first/$template_key"
 template_url="https://$prefix-$first.s3.$first.amazonaws.com/$template_key"
-if aws cloudformation describe-stack-set --region "$first" --call-as "$call_as" \
-     --stack-set-name "$name" >/dev/null 2>&1; then
-  echo "==> stack set $name: update"
-  aws cloudformation update-stack-set --region "$first" --call-as "$call_as" \
-    --stack-set-name "$name" --template-url "$template_url" \
-    --capabilities CAPABILITY_NAMED_IAM --parameters "${parameters[@]}" \
-    --operation-preferences MaxConcurrentPercentage=25,FailureTolerancePercentage=10
-else
-  echo "==> stack set $name: create ($call_as)"
-  aws cloudformation create-stack-set --region "$first" --call-as "$call_as" \
-    --stack-set-name "$name" --template-url "$template_url" \
-    --permission-model SERVICE_MANAGED \
-    --auto-deployment Enabled=true,RetainStacksOnAccountRemoval=false \
-    --capabilities CAPABILITY_NAMED_IAM --parameters "${parameters[@]}"
-fi
-# shellcheck disable=SC2086 # one argument per Region and per OU
-aws cloudformation create-stack-instances --region "$first" --call-as "$call_as" \
-  --stack-set-name "$name" --deployment-targets OrganizationalUnitIds=$(echo $ous | tr ' ' ',') \
-  --regions $regions \
-  --operation-preferences MaxConcurrentPercentage=25,FailureTolerancePercentage=10
+stacksets_deploy "$name" "$call_as" "$first" "$ous" "$regions" --template-url "$template_url" "${parameters[@]}"
 
 cat <<EOF
 ==> done: $name in the accounts of $ous, Regions $regions.

@@ -622,48 +622,6 @@ async fn stack_sets_deploy_from_a_delegated_administrator_and_the_management_acc
         let argv: Vec<&str> = args.iter().map(String::as_str).collect();
         deploy_org(creds, &dir, &argv)
     };
-    let instances =
-        |creds: &[(String, String)], name: &str, call_as: &str| -> Vec<(String, String)> {
-            let root = testkit::workspace_root();
-            let out = std::process::Command::new(root.join(".venv/bin/aws"))
-                .args([
-                    "cloudformation",
-                    "list-stack-instances",
-                    "--stack-set-name",
-                    name,
-                    "--call-as",
-                    call_as,
-                    "--output",
-                    "json",
-                ])
-                .env_clear()
-                .env("HOME", std::env::temp_dir())
-                .env("AWS_ENDPOINT_URL", &moto().url)
-                .env("AWS_DEFAULT_REGION", "us-east-1")
-                .envs(creds.iter().cloned())
-                .output()
-                .unwrap();
-            assert!(
-                out.status.success(),
-                "{}",
-                String::from_utf8_lossy(&out.stderr)
-            );
-            let v: Value = serde_json::from_slice(&out.stdout).unwrap();
-            let mut got: Vec<(String, String)> = v["Summaries"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|s| {
-                    (
-                        s["Account"].as_str().unwrap().into(),
-                        s["Region"].as_str().unwrap().into(),
-                    )
-                })
-                .collect();
-            got.sort();
-            got
-        };
-
     // A delegated administrator that calls as SELF is told what to pass, before anything is made.
     let out = run(&admin_creds, common_args("macie-guard-delegated", "SELF"));
     let err = String::from_utf8_lossy(&out.stderr);
@@ -692,7 +650,7 @@ async fn stack_sets_deploy_from_a_delegated_administrator_and_the_management_acc
             "{text}"
         );
     }
-    let deployed = instances(&admin_creds, "macie-guard-delegated", "DELEGATED_ADMIN");
+    let deployed = stack_instances(&admin_creds, "macie-guard-delegated", "DELEGATED_ADMIN");
     assert!(!deployed.is_empty());
     assert!(
         deployed.iter().all(|(a, _)| a != ACCOUNT),
@@ -734,7 +692,7 @@ async fn stack_sets_deploy_from_a_delegated_administrator_and_the_management_acc
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let deployed = instances(&mgmt_creds, "macie-guard-self", "SELF");
+    let deployed = stack_instances(&mgmt_creds, "macie-guard-self", "SELF");
     assert!(
         !deployed.is_empty() && deployed.iter().all(|(a, _)| a != ACCOUNT),
         "{deployed:?}"
@@ -830,6 +788,56 @@ async fn stack_sets_deploy_from_a_delegated_administrator_and_the_management_acc
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// The stack instances of stack set `name` (account, Region), sorted, as `creds` list them.
+/// The AWS CLI of the test's virtualenv against the stand-ins, as `creds`, JSON out.
+fn aws_cli(creds: &[(String, String)], args: &[&str]) -> std::process::Output {
+    let root = testkit::workspace_root();
+    std::process::Command::new(root.join(".venv/bin/aws"))
+        .args(args)
+        .args(["--output", "json"])
+        .env_clear()
+        .env("HOME", std::env::temp_dir())
+        .env("AWS_ENDPOINT_URL", &moto().url)
+        .env("AWS_DEFAULT_REGION", "us-east-1")
+        .envs(creds.iter().cloned())
+        .output()
+        .unwrap()
+}
+
+/// The stack instances of stack set `name` (account, Region), sorted, as `creds` list them.
+fn stack_instances(creds: &[(String, String)], name: &str, call_as: &str) -> Vec<(String, String)> {
+    let out = aws_cli(
+        creds,
+        &[
+            "cloudformation",
+            "list-stack-instances",
+            "--stack-set-name",
+            name,
+            "--call-as",
+            call_as,
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let mut got: Vec<(String, String)> = v["Summaries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["Account"].as_str().unwrap().into(),
+                s["Region"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    got.sort();
+    got
+}
+
 /// `scripts/deploy-members.sh`: the member stack set from a delegated administrator, in every
 /// account of the root but the management account, in the hub's Regions; then, from the
 /// management account with `--management`, the same template there as a plain stack, which
@@ -900,37 +908,7 @@ async fn the_member_stack_goes_to_every_account_and_the_management_account_by_a_
         "{text}"
     );
     assert!(text.contains("--management"), "{text}");
-    let root = testkit::workspace_root();
-    let listed = std::process::Command::new(root.join(".venv/bin/aws"))
-        .args([
-            "cloudformation",
-            "list-stack-instances",
-            "--stack-set-name",
-            "macie-guard-member-test",
-            "--call-as",
-            "DELEGATED_ADMIN",
-            "--output",
-            "json",
-        ])
-        .env_clear()
-        .env("HOME", std::env::temp_dir())
-        .env("AWS_ENDPOINT_URL", &moto().url)
-        .env("AWS_DEFAULT_REGION", "us-east-1")
-        .envs(admin_creds.iter().cloned())
-        .output()
-        .unwrap();
-    let v: Value = serde_json::from_slice(&listed.stdout).unwrap();
-    let deployed: Vec<(String, String)> = v["Summaries"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| {
-            (
-                s["Account"].as_str().unwrap().to_string(),
-                s["Region"].as_str().unwrap().to_string(),
-            )
-        })
-        .collect();
+    let deployed = stack_instances(&admin_creds, "macie-guard-member-test", "DELEGATED_ADMIN");
     assert!(deployed.iter().all(|(a, _)| a != ACCOUNT), "{deployed:?}");
     for a in accounts.iter().filter(|a| *a != ACCOUNT) {
         for r in ["us-east-1", "eu-west-1"] {
@@ -955,22 +933,10 @@ async fn the_member_stack_goes_to_every_account_and_the_management_account_by_a_
             "{text}"
         );
     }
-    let iam = std::process::Command::new(root.join(".venv/bin/aws"))
-        .args([
-            "iam",
-            "get-role",
-            "--role-name",
-            "macie-guard-member",
-            "--output",
-            "json",
-        ])
-        .env_clear()
-        .env("HOME", std::env::temp_dir())
-        .env("AWS_ENDPOINT_URL", &moto().url)
-        .env("AWS_DEFAULT_REGION", "us-east-1")
-        .envs(mgmt_creds.iter().cloned())
-        .output()
-        .unwrap();
+    let iam = aws_cli(
+        &mgmt_creds,
+        &["iam", "get-role", "--role-name", "macie-guard-member"],
+    );
     assert!(
         iam.status.success(),
         "{}",
