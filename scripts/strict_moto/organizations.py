@@ -13,7 +13,7 @@ from .layer import service_error
 
 
 def organizations_as_aws_does() -> None:
-    """ListAccounts "can be called only from the organization's management account or by a
+    """ListAccounts and DescribeAccount "can be called only from the organization's management account or by a
     member account that is a delegated administrator" (Organizations API Reference,
     ListAccounts); any other member gets AccessDeniedException, an account outside an
     organization AWSOrganizationsNotInUseException; MaxResults is 1-20. moto answers a member
@@ -53,6 +53,24 @@ def organizations_as_aws_does() -> None:
         return original(mgmt, *args, **kwargs)
 
     OrganizationsBackend.list_accounts = list_accounts
+
+    # DescribeAccount "can be called only from the organization's management account or by a
+    # member account that is a delegated administrator" (Organizations API Reference,
+    # DescribeAccount), as ListAccounts; moto answers any member.
+    original_describe = OrganizationsBackend.describe_account
+
+    def describe_account(self, *args, **kwargs):
+        mgmt = management_of(self)
+        if mgmt is None:
+            raise AWSOrganizationsNotInUseException
+        if mgmt is not self and not any(a.account.id == self.account_id for a in mgmt.admins):
+            raise service_error(
+                "organizations",
+                "AccessDeniedException", "You don't have permissions to access this resource."
+            )
+        return original_describe(mgmt, *args, **kwargs)
+
+    OrganizationsBackend.describe_account = describe_account
 
     original_response = OrganizationsResponse.list_accounts
 

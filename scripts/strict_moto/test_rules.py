@@ -470,6 +470,13 @@ class StsAndOrganizations(unittest.TestCase):
         with self.assertRaises(ClientError) as e:
             as_account(member).list_accounts()
         self.assertEqual(code(e.exception), "AccessDeniedException")
+        with self.assertRaises(ClientError) as e:
+            as_account(member).describe_account(AccountId=admin)
+        self.assertEqual(code(e.exception), "AccessDeniedException")
+        self.assertEqual(as_account(admin).describe_account(AccountId=member)["Account"]["Id"], member)
+        with self.assertRaises(ClientError) as e:
+            orgs.describe_account(AccountId="999988887777")
+        self.assertEqual(code(e.exception), "AccountNotFoundException")
         ids = {a["Id"] for a in as_account(admin).list_accounts()["Accounts"]}
         self.assertTrue({member, admin, ACCOUNT} <= ids)
         with self.assertRaises(ClientError) as e:
