@@ -60,6 +60,10 @@ pub enum Error {
     #[error(transparent)]
     Units(#[from] UnitsFailed),
 
+    /// A hub's sweep could not list the organization's accounts: only its own were swept.
+    #[error("the organization's accounts could not be listed ({reason}); only the hub's own account was swept ({swept} account-Region(s)), and the next run tries again (the hub's role needs organizations:ListAccounts, from the management account or a delegated administrator)")]
+    OrganizationUnlisted { swept: usize, reason: String },
+
     /// An event about a member account the hub could not reach (its role).
     #[error("the event about account {account} in {region} was not acted on: {reason}; it is kept (Lambda retries it, then the function's dead-letter queue holds it for `macie-guard dead-letters replay`)")]
     Unreached {
@@ -182,6 +186,7 @@ impl Error {
             Error::Partial { .. } => "PartialFailure",
             Error::Units(_) => "UnitsFailed",
             Error::Unreached { .. } => "MemberUnreached",
+            Error::OrganizationUnlisted { .. } => "OrganizationUnlisted",
         }
     }
 }

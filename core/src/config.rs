@@ -306,6 +306,15 @@ pub fn schedules<F: Fn(&str) -> Option<String>>(
     })
 }
 
+/// Settings given as name-value pairs (tests, and callers that hold them in a list).
+pub fn env_of(pairs: &[(&str, &str)]) -> Env<impl Fn(&str) -> Option<String>> {
+    let map: std::collections::HashMap<String, String> = pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    Env(move |k: &str| map.get(k).cloned())
+}
+
 pub fn process_env() -> Env<impl Fn(&str) -> Option<String>> {
     Env(|k: &str| std::env::var(k).ok())
 }
@@ -347,15 +356,7 @@ mod tests {
             ["eu-central-1"]
         );
     }
-    use std::collections::HashMap;
-
-    fn env(pairs: &[(&str, &str)]) -> Env<impl Fn(&str) -> Option<String>> {
-        let map: HashMap<String, String> = pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
-        Env(move |k: &str| map.get(k).cloned())
-    }
+    use super::env_of as env;
 
     #[test]
     fn defaults() {

@@ -388,15 +388,7 @@ pub fn member_unreached(role_arn: &str, code: &str, message: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::collections::HashMap;
-
-    fn env(pairs: &[(&str, &str)]) -> Env<impl Fn(&str) -> Option<String>> {
-        let map: HashMap<String, String> = pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
-        Env(move |k: &str| map.get(k).cloned())
-    }
+    use crate::config::env_of as env;
 
     const HUB: &str = "111111111111";
 

@@ -333,7 +333,8 @@ impl<M: MacieJobs, N: Outbound, J: Journal, H: Members> ExpiryHub<M, N, J, H> {
         }
     }
 
-    /// The sweep's answer: the run; an error (Lambda retries) when an account-Region failed.
+    /// The sweep's answer: the run; an error (Lambda retries) when the organization could not
+    /// be listed or an account-Region failed.
     fn answer(&self, run: HubRun, hub: &Scope) -> Result<Value, Error> {
         tracing::info!(
             hub = %hub.journal_key(),
@@ -344,6 +345,14 @@ impl<M: MacieJobs, N: Outbound, J: Journal, H: Members> ExpiryHub<M, N, J, H> {
             left = run.left.len(),
             "organization swept"
         );
+        // Only the hub's own account was swept: a failed run, not a quiet one (the overdue
+        // alarm and the errors alarm hear of it; Lambda's retries try again).
+        if let Some(reason) = &run.accounts_error {
+            return Err(Error::OrganizationUnlisted {
+                swept: run.units.len(),
+                reason: reason.clone(),
+            });
+        }
         if run.failed() > 0 {
             let first = run
                 .units

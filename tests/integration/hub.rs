@@ -347,3 +347,30 @@ async fn a_record_naming_another_accounts_job_is_not_acted_on() {
     assert!(member_jobs(&h, A, HOME).updates().is_empty());
     assert!(h.members.reached().is_empty());
 }
+
+/// A hub that cannot list its organization sweeps its own account and fails the run, saying
+/// why: never a quiet success that guarded a fraction of the organization.
+#[tokio::test]
+async fn a_sweep_that_cannot_list_the_organization_fails_after_its_own_account() {
+    let mut h = hub();
+    h.members = std::mem::take(&mut h.members).unlisted();
+    let err = h
+        .handle(LambdaEvent::new(
+            serde_json::json!({"action": "sweep"}),
+            ctx(),
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), "OrganizationUnlisted");
+    let text = err.to_string();
+    assert!(
+        text.contains("AccessDeniedException") && text.contains("only the hub's own account"),
+        "{text}"
+    );
+    assert!(
+        resumed(&h.own.macie, "e1"),
+        "its own account is still guarded"
+    );
+    assert!(resumed(&member_jobs(&h, HUB, OTHER), "e2"));
+    assert!(!h.members.reached().contains_key(A), "no member reached");
+}

@@ -19,6 +19,8 @@ pub struct MemoryMembers {
     pub accounts: Vec<Account>,
     jobs: BTreeMap<(String, String), Arc<MemoryJobs>>,
     refused: HashMap<String, Unreached>,
+    /// ListAccounts fails (the hub's role may not list the organization).
+    unlisted: bool,
     /// Role assumptions asked for, per account (the hub's own account is never assumed).
     reached: std::sync::Mutex<HashMap<String, usize>>,
     listed: AtomicUsize,
@@ -53,6 +55,13 @@ impl MemoryMembers {
         self
     }
 
+    /// The organization cannot be listed, as from an account that is neither the management
+    /// account nor a delegated administrator.
+    pub fn unlisted(mut self) -> Self {
+        self.unlisted = true;
+        self
+    }
+
     /// The jobs of one account-Region, to look at after a run.
     pub fn jobs_of(&self, scope: &Scope) -> Option<Arc<MemoryJobs>> {
         self.jobs
@@ -76,6 +85,15 @@ impl Members for MemoryMembers {
 
     async fn accounts(&self) -> Result<Vec<Account>> {
         self.listed.fetch_add(1, Ordering::Relaxed);
+        if self.unlisted {
+            return Err(crate::error::Error::aws_answer(
+                "Organizations",
+                "ListAccounts",
+                None,
+                "AccessDeniedException",
+                "You don't have permissions to access this resource.",
+            ));
+        }
         Ok(self.accounts.clone())
     }
 
