@@ -5,26 +5,29 @@
 # from the management account or from a delegated administrator for StackSets.
 #
 #   scripts/deploy-members.sh --hub-account 111111111111 --hub-region us-east-1 \
-#       --hub-roles arn:aws:iam::111111111111:role/... --org o-xxxx --ou ou-xxxx-xxxxxxxx[,ou-...] \
+#       --hub-roles arn:aws:iam::111111111111:role/... --hub-read-roles arn:aws:iam::111111111111:role/... \
+#       --org o-xxxx --ou ou-xxxx-xxxxxxxx[,ou-...] \
 #       --regions "us-east-1 eu-west-1" [--call-as SELF|DELEGATED_ADMIN] [--name macie-guard-member] \
 #       [--param Key=Value]... [--management]
 #
-# The hub's outputs give --hub-roles (HubRoleArns); --regions are the hub's MemberRegions and
-# its own Region. StackSets never deploy to the management account: with --management (run
-# from the management account) the script deploys the same template there as a plain stack
-# in each Region; without it, it prints the command. Needs the AWS CLI; AWS_ENDPOINT_URL and
+# The hub's outputs give --hub-roles (HubRoleArns) and --hub-read-roles (HubReadRoleArns);
+# --param OperatorPrincipalArn=ARN lets the operator's `org` view read too. --regions are the
+# hub's MemberRegions and its own Region. StackSets never deploy to the management account:
+# with --management (run from the management account) the script deploys the same template
+# there as a plain stack in each Region; without it, it prints the command. Needs the AWS CLI; AWS_ENDPOINT_URL and
 # the other standard variables apply.
 set -euo pipefail
 
-usage() { sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 
-name=macie-guard-member call_as=SELF hub_account= hub_region= hub_roles= org= ous= regions= to_management=
+name=macie-guard-member call_as=SELF hub_account= hub_region= hub_roles= hub_read_roles= org= ous= regions= to_management=
 params=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --hub-account) hub_account=$2; shift 2 ;;
     --hub-region) hub_region=$2; shift 2 ;;
     --hub-roles) hub_roles=$2; shift 2 ;;
+    --hub-read-roles) hub_read_roles=$2; shift 2 ;;
     --org) org=$2; shift 2 ;;
     --ou) ous="${ous:+$ous,}$2"; shift 2 ;;
     --regions) regions=$2; shift 2 ;;
@@ -42,6 +45,7 @@ fail() { echo "deploy-members.sh: $*" >&2; exit 2; }
 [[ "$hub_account" =~ ^[0-9]{12}$ ]] || fail "--hub-account must be the hub's 12-digit account id, not '$hub_account'"
 [[ "$hub_region" =~ ^[a-z]{2,4}(-[a-z]+)+-[0-9]{1,2}$ ]] || fail "--hub-region must be the hub's Region, such as us-east-1, not '$hub_region'"
 [[ "$hub_roles" =~ ^arn:aws[a-z-]*:iam::[0-9]{12}:role/ ]] || fail "--hub-roles must be the hub stack's output HubRoleArns (role ARNs, comma-separated), not '$hub_roles'"
+[[ "$hub_read_roles" =~ ^arn:aws[a-z-]*:iam::[0-9]{12}:role/ ]] || fail "--hub-read-roles must be the hub stack's output HubReadRoleArns (role ARNs, comma-separated), not '$hub_read_roles'"
 [[ "$org" =~ ^o-[a-z0-9]{10,32}$ ]] || fail "--org must be the organization's id (o-...), not '$org'"
 [ -n "$regions" ] || fail "--regions is required: the hub's Region and its MemberRegions, such as \"us-east-1 eu-west-1\""
 case "$call_as" in SELF|DELEGATED_ADMIN) ;; *) fail "--call-as is SELF (the management account) or DELEGATED_ADMIN (a delegated administrator), not '$call_as'" ;; esac
@@ -56,9 +60,10 @@ parameters=(
   "ParameterKey=HubAccountId,ParameterValue=$hub_account"
   "ParameterKey=HubRegion,ParameterValue=$hub_region"
   "ParameterKey=HubRoleArns,ParameterValue=\"$hub_roles\""
+  "ParameterKey=HubReadRoleArns,ParameterValue=\"$hub_read_roles\""
   "ParameterKey=OrganizationId,ParameterValue=$org"
 )
-overrides=("HubAccountId=$hub_account" "HubRegion=$hub_region" "HubRoleArns=$hub_roles" "OrganizationId=$org")
+overrides=("HubAccountId=$hub_account" "HubRegion=$hub_region" "HubRoleArns=$hub_roles" "HubReadRoleArns=$hub_read_roles" "OrganizationId=$org")
 for p in "${params[@]}"; do
   [[ "$p" =~ ^[A-Za-z0-9]+=.*$ ]] || fail "--param takes Key=Value, not '$p'"
   parameters+=("ParameterKey=${p%%=*},ParameterValue=${p#*=}")

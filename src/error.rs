@@ -61,7 +61,7 @@ pub enum Error {
     Units(#[from] UnitsFailed),
 
     /// A hub's sweep could not list the organization's accounts: only its own were swept.
-    #[error("the organization's accounts could not be listed ({reason}); only the hub's own account was swept ({swept} account-Region(s)), and the next run tries again (the hub's role needs organizations:ListAccounts, from the management account or a delegated administrator)")]
+    #[error("the organization's accounts could not be listed ({reason}); only the hub's own account was guarded ({swept} account-Region(s)), and the next run tries again (the hub's role needs organizations:ListAccounts, from the management account or a delegated administrator)")]
     OrganizationUnlisted { swept: usize, reason: String },
 
     /// An event about a member account the hub could not reach (its role).

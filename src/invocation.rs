@@ -10,3 +10,6 @@ pub fn deadline_of(context: &lambda_runtime::Context, now: DateTime<Utc>) -> Opt
         .and_then(DateTime::from_timestamp_millis)
         .filter(|d| *d > now)
 }
+
+/// Time kept back at the end of an invocation to finish the work in flight and report.
+pub const RESERVE_SECS: i64 = 60;

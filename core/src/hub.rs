@@ -12,6 +12,9 @@ use crate::scope::{is_account, Scope};
 /// The role every member account holds for the hub, unless the stack names another.
 pub const DEFAULT_MEMBER_ROLE: &str = "macie-guard-member";
 
+/// What the member's read-only role's name adds to the member role's (stacksets/member.yaml).
+pub const READ_ROLE_SUFFIX: &str = "-read";
+
 /// The hub's settings (the stack's MemberRoleName, MemberRegions and PerAccountStacks).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HubConfig {
@@ -66,6 +69,15 @@ impl HubConfig {
     /// The member role's ARN in `account` (IAM is global: one role per account).
     pub fn role_arn(&self, account: &str, partition: &str) -> String {
         format!("arn:{partition}:iam::{account}:role/{}", self.member_role)
+    }
+
+    /// The same settings reaching each member by its read-only role (`<member role>-read`):
+    /// the export check and the operator's organization view, which change nothing.
+    pub fn reading(&self) -> HubConfig {
+        HubConfig {
+            member_role: format!("{}{READ_ROLE_SUFFIX}", self.member_role),
+            ..self.clone()
+        }
     }
 
     /// The Regions guarded: the hub's own first, then the others named.
@@ -290,6 +302,13 @@ pub enum UnitResult {
         failed: usize,
         deferred: usize,
     },
+    /// The export check ran there: how many findings, and the worst (none: clean). Its
+    /// findings are in its own report and notification.
+    Checked {
+        findings: usize,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        worst: Option<crate::severity::Severity>,
+    },
     /// The member role could not be assumed: STS's code and why, with what to do.
     Unreached { code: String, reason: String },
     /// Macie is not enabled there (Macie answers AccessDenied with a message that says so):
@@ -348,7 +367,8 @@ impl HubRun {
     }
 
     /// Whether the run covered the organization: listed, every account-Region reached and
-    /// run to its end, nothing failed. Only then is it the sweep's success in the run log.
+    /// run to its end (or without Macie there: nothing to guard), nothing failed. Only then is
+    /// it the run's success in the run log.
     pub fn complete(&self) -> bool {
         self.accounts_error.is_none()
             && self.units.iter().all(|u| {
@@ -358,9 +378,21 @@ impl HubRun {
                         failed: 0,
                         deferred: 0,
                         ..
-                    }
+                    } | UnitResult::Checked { .. }
+                        | UnitResult::MacieOff { .. }
                 )
             })
+    }
+
+    /// The worst finding of an export check over the organization.
+    pub fn worst(&self) -> Option<crate::severity::Severity> {
+        self.units
+            .iter()
+            .filter_map(|u| match u.result {
+                UnitResult::Checked { worst, .. } => worst,
+                _ => None,
+            })
+            .max()
     }
 }
 

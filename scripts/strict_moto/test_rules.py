@@ -433,6 +433,37 @@ class StsAndOrganizations(unittest.TestCase):
         iam.update_assume_role_policy(RoleName="macie-guard-read-us-east-1", PolicyDocument=json.dumps(trust))
         self.assertIn("Credentials", sts.assume_role(RoleArn=arn, RoleSessionName="ss"))
 
+    def test_a_trust_naming_a_role_admits_that_roles_sessions_alone(self) -> None:
+        iam = client("iam", key="testing")
+        root = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"}}]}
+        for name in ("hub-function", "another-function"):
+            iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(root))
+
+        def sts_as(name: str):
+            c = client("sts").assume_role(RoleArn=f"arn:aws:iam::{ACCOUNT}:role/{name}", RoleSessionName="fn")["Credentials"]
+            return boto3.client(
+                "sts", region_name=REGION, endpoint_url=URL, aws_access_key_id=c["AccessKeyId"],
+                aws_secret_access_key=c["SecretAccessKey"], aws_session_token=c["SessionToken"],
+            )
+
+        trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+                 "Principal": {"AWS": [f"arn:aws:iam::{ACCOUNT}:role/hub-function"]}}]}
+        iam.create_role(RoleName="macie-guard-member-t", AssumeRolePolicyDocument=json.dumps(trust))
+        arn = f"arn:aws:iam::{ACCOUNT}:role/macie-guard-member-t"
+        with self.assertRaises(ClientError) as e:
+            sts_as("another-function").assume_role(RoleArn=arn, RoleSessionName="ss")
+        self.assertEqual(code(e.exception), "AccessDenied", "another role of the same account")
+        with self.assertRaises(ClientError) as e:
+            client("sts").assume_role(RoleArn=arn, RoleSessionName="ss")
+        self.assertEqual(code(e.exception), "AccessDenied", "the account's other principals")
+        self.assertIn("Credentials", sts_as("hub-function").assume_role(RoleArn=arn, RoleSessionName="ss"))
+        # Conditioned on an organization the caller is not in: refused.
+        trust["Statement"][0]["Condition"] = {"StringEquals": {"aws:PrincipalOrgID": "o-zzzzzzzzzz"}}
+        iam.update_assume_role_policy(RoleName="macie-guard-member-t", PolicyDocument=json.dumps(trust))
+        with self.assertRaises(ClientError) as e:
+            sts_as("hub-function").assume_role(RoleArn=arn, RoleSessionName="ss")
+        self.assertEqual(code(e.exception), "AccessDenied", "outside the organization named")
+
     def test_faults_answer_as_the_service_does(self) -> None:
         control("POST", "/_strict/faults", {"service": "sts", "action": "GetCallerIdentity", "code": "Throttling", "status": 400, "message": "Rate exceeded", "times": 1})
         with self.assertRaises(ClientError) as e:

@@ -164,7 +164,7 @@ impl<S: ExportSources, N: Outbound> ExportGuard<S, N> {
     }
 
     /// Logs each finding and the report, and tells people once.
-    async fn finish(&self, report: ExportReport) -> Result<Told<ExportReport>> {
+    pub async fn finish(&self, report: ExportReport) -> Result<Told<ExportReport>> {
         for r in &report.regions {
             for f in &r.findings {
                 tracing::warn!(region = %r.region, code = f.code, severity = f.severity.as_str(), resource = %f.resource, message = %f.message, "finding");

@@ -1,7 +1,7 @@
 //! The export guard as a Lambda handler: clients built once, a guard per invocation; metrics
 //! from the report.
 
-use lambda_runtime::LambdaEvent;
+use lambda_runtime::{Context, LambdaEvent};
 use serde_json::Value;
 
 use super::guard::ExportGuard;
@@ -31,15 +31,27 @@ pub struct ExportFunction<S, N> {
 impl<S: ExportSources, N: Outbound> ExportFunction<S, N> {
     pub async fn handle(&self, event: LambdaEvent<Value>) -> Result<Value, Error> {
         let (payload, context) = event.into_parts();
-        let parsed = ExportEvent::parse(&payload).map_err(|e| {
-            tracing::error!(error = %e, "event rejected");
-            Error::from(e)
-        })?;
-        let scope = Scope::of_invocation(
+        let parsed = parse(&payload)?;
+        let scope = self.own_scope(&context)?;
+        self.handle_at(scope, &parsed, &context).await
+    }
+
+    /// The account and Region the function runs in.
+    pub fn own_scope(&self, context: &Context) -> Result<Scope, Error> {
+        Ok(Scope::of_invocation(
             &context.invoked_function_arn,
             &self.regions[0],
             self.fallback_account.as_deref(),
-        )?;
+        )?)
+    }
+
+    /// A parsed event in the function's own account (`scope`), as a single-account stack's.
+    pub async fn handle_at(
+        &self,
+        scope: Scope,
+        parsed: &ExportEvent,
+        context: &Context,
+    ) -> Result<Value, Error> {
         let key = scope.journal_key();
         let started = chrono::Utc::now();
         let guard = ExportGuard {
@@ -48,10 +60,10 @@ impl<S: ExportSources, N: Outbound> ExportFunction<S, N> {
             account: scope.account,
             regions: self.regions.clone(),
             results_grace: self.results_grace,
-            deadline: crate::invocation::deadline_of(&context, chrono::Utc::now()),
+            deadline: crate::invocation::deadline_of(context, chrono::Utc::now()),
         };
         let report = guard
-            .handle(&parsed)
+            .handle(parsed)
             .await
             .inspect_err(|e| tracing::error!(error = %e, "invocation failed"))?;
         let (by_severity, checks) = metrics(&report);
@@ -70,4 +82,12 @@ impl<S: ExportSources, N: Outbound> ExportFunction<S, N> {
         }
         Ok(serde_json::to_value(&report).unwrap_or(Value::Null))
     }
+}
+
+/// The event, or why it was refused (logged).
+pub fn parse(payload: &Value) -> Result<ExportEvent, Error> {
+    ExportEvent::parse(payload).map_err(|e| {
+        tracing::error!(error = %e, "event rejected");
+        Error::from(e)
+    })
 }

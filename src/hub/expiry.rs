@@ -4,33 +4,29 @@
 //! The journal, the message, the events and the run log are the hub's, once; each account-
 //! Region's report names it.
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::Utc;
 use futures_util::stream::{self, StreamExt};
 use lambda_runtime::{Context, LambdaEvent};
 use serde_json::{json, Value};
 
+use super::members::aws::AwsMembers;
 use super::members::{Members, Unreached};
+use super::{out_of_time, AtHub};
 use crate::error::{Error, Result, UnitsFailed};
-use crate::expiry::guard::RESERVE_SECS;
 use crate::expiry::jobs::MacieJobs;
 use crate::expiry::lambda::{parse, ExpiryFunction};
 use crate::journal::Journal;
 use crate::logging::{emit_metric, emit_metrics};
-use crate::outbound::securityhub::SecurityHub;
 use crate::outbound::Outbound;
 use crate::runlog::remember_success;
-use macie_guard_core::delivery::HubOutcome;
 use macie_guard_core::expiry::event::ExpiryEvent;
 use macie_guard_core::hub::{
     placement, units, HubConfig, HubRun, Placement, Through, Unit, UnitReport, UnitResult,
 };
 use macie_guard_core::schedule::liveness::{RunKind, RunRecord};
 use macie_guard_core::scope::Scope;
-use macie_guard_core::tell::asff::HubSync;
-use macie_guard_core::tell::events::GuardEvent;
 use macie_guard_core::tell::expiry::metrics;
-use macie_guard_core::tell::metrics::{DEFERRED_UNITS, UNREACHED_MEMBERS};
-use macie_guard_core::tell::notification::Notification;
+use macie_guard_core::tell::metrics::{DEFERRED_UNITS, HUB_FUNCTION, UNREACHED_MEMBERS};
 
 /// The expiry function of a hub: its own account as a single-account stack's, and the
 /// organization's member accounts through their role.
@@ -40,7 +36,30 @@ pub struct ExpiryHub<M, N, J, H> {
     pub config: HubConfig,
 }
 
-impl<M: MacieJobs, N: Outbound, J: Journal, H: Members> ExpiryHub<M, N, J, H> {
+/// The organization as the hub's expiry guard reaches it: each account-Region's jobs.
+pub trait JobMembers: Members {
+    /// What the guards read and change jobs through in one account-Region.
+    type Jobs: MacieJobs;
+
+    /// The jobs of `unit`: the hub's own credentials in its own account, the member role in
+    /// another (assumed once per account and reused across its Regions until it nears its
+    /// expiry).
+    fn jobs(
+        &self,
+        unit: &Unit,
+    ) -> impl std::future::Future<Output = std::result::Result<Self::Jobs, Unreached>> + Send;
+}
+
+/// Each member account's jobs through its member role.
+impl JobMembers for AwsMembers {
+    type Jobs = aws_sdk_macie2::Client;
+
+    async fn jobs(&self, unit: &Unit) -> std::result::Result<Self::Jobs, Unreached> {
+        Ok(crate::aws::macie(&self.session(unit).await?))
+    }
+}
+
+impl<M: MacieJobs, N: Outbound, J: Journal, H: JobMembers> ExpiryHub<M, N, J, H> {
     /// Parses and routes one event: a sweep over the organization, an event where it
     /// happened, the journal watch and anything else at the hub.
     pub async fn handle(&self, event: LambdaEvent<Value>) -> Result<Value, Error> {
@@ -250,7 +269,7 @@ impl<M: MacieJobs, N: Outbound, J: Journal, H: Members> ExpiryHub<M, N, J, H> {
             left,
             accounts_error,
         };
-        emit_metric("expiry-guard", UNREACHED_MEMBERS, run.unreached() as u64);
+        emit_metric(HUB_FUNCTION, UNREACHED_MEMBERS, run.unreached() as u64);
         emit_metric("expiry-guard", DEFERRED_UNITS, run.deferred() as u64);
         if run.complete() {
             let record = RunRecord {
@@ -398,12 +417,6 @@ impl<M: MacieJobs, N: Outbound, J: Journal, H: Members> ExpiryHub<M, N, J, H> {
     }
 }
 
-/// Whether a new account-Region should still be started: a unit needs at least the reserve
-/// the guard keeps back to finish and report.
-fn out_of_time(deadline: Option<DateTime<Utc>>) -> bool {
-    deadline.is_some_and(|d| Utc::now() + Duration::seconds(2 * RESERVE_SECS) >= d)
-}
-
 /// Whether Macie answered that it is not enabled there: AccessDeniedException whose message
 /// says so (Macie API Reference, Common Errors: the same code as a denial by IAM, told apart by
 /// the message alone).
@@ -420,31 +433,5 @@ fn arn_place(arn: &str) -> Option<(String, String)> {
             Some((account.to_string(), region.to_string()))
         }
         _ => None,
-    }
-}
-
-/// The hub's outbound for a member's run: the message and the events go out at the hub; the
-/// Security Hub findings go to the member's own Security Hub, through its role (AWS takes a
-/// finding only from the account it is about), or nowhere.
-pub struct AtHub<'a, N> {
-    pub hub: &'a N,
-    pub findings: Option<SecurityHub>,
-}
-
-impl<N: Outbound> Outbound for AtHub<'_, N> {
-    async fn publish(&self, n: &Notification) -> Result<()> {
-        self.hub.publish(n).await
-    }
-
-    async fn announce(&self, events: &[GuardEvent]) -> Result<()> {
-        self.hub.announce(events).await
-    }
-
-    async fn sync_findings(
-        &self,
-        sync: &HubSync,
-        deadline: Option<DateTime<Utc>>,
-    ) -> Option<HubOutcome> {
-        Some(self.findings.as_ref()?.sync_by(sync, deadline).await)
     }
 }

@@ -4,8 +4,10 @@
 //! signed with. The organization is `org.rs`'s (this account, the management account, is the
 //! hub; three workload accounts, one without the member role; one closed).
 //!
-//! The member role's trust is stacksets/member.yaml's, with the hub's function role replaced
-//! by the hub's account: moto's STS does not tell which role a session's caller holds.
+//! The member roles' trusts are stacksets/member.yaml's, with the organization's id, and the
+//! hub's function role replaced by the hub's account: the hub here runs as its account's user,
+//! not as a function role (the strict layer admits a named role's sessions alone, and callers
+//! of the named organization alone: scripts/strict_moto/test_rules.py).
 
 use serde_json::{json, Value};
 use testkit::{
@@ -15,7 +17,10 @@ use testkit::{
 
 use lambda_runtime::{Context, LambdaEvent};
 use macie_guard::expiry::lambda::ExpiryFunction;
+use macie_guard::export::lambda::ExportFunction;
+use macie_guard::export::sources::AwsSources;
 use macie_guard::hub::expiry::ExpiryHub;
+use macie_guard::hub::export::ExportHub;
 use macie_guard::hub::members::aws::AwsMembers;
 use macie_guard::hub::members::Members;
 use macie_guard::journal::memory::MemoryJournal;
@@ -39,12 +44,27 @@ fn expiring(name: &str) -> Value {
            "tags": {"macie-guard:on-expiry": "resume"}})
 }
 
+/// The organization's id (the trusts' aws:PrincipalOrgID, which the strict layer checks).
+async fn org_id() -> String {
+    let conf = stand_in_config(&testkit::moto().url).await;
+    aws_sdk_organizations::Client::new(&conf)
+        .describe_organization()
+        .send()
+        .await
+        .unwrap()
+        .organization()
+        .and_then(|o| o.id())
+        .unwrap()
+        .to_string()
+}
+
 /// The member role in `account`, with member.yaml's trust and permissions.
 async fn member_role(account: &str) {
     let member = template_json("stacksets/member.yaml", false);
     let mut trust =
         member["Resources"]["MemberRole"]["Properties"]["AssumeRolePolicyDocument"].clone();
     trust["Statement"][0]["Principal"]["AWS"] = json!(format!("arn:aws:iam::{ACCOUNT}:root"));
+    trust["Statement"][0]["Condition"]["StringEquals"]["aws:PrincipalOrgID"] = json!(org_id().await);
     let base = testkit::sdk_config().await;
     let key = access_key_of(&as_account(&base, account).await).await;
     iam_create_role(&key, ROLE, &trust);
@@ -255,4 +275,114 @@ async fn the_hub_acts_in_each_member_through_its_role_once_per_account() {
 
     // An account outside the organization is never acted in: Organizations says so.
     assert_eq!(hub.members.account("999999999999").await.unwrap(), None);
+}
+
+/// The read-only role in `account`, with member.yaml's trust (the hub's account for its
+/// function roles, as above).
+async fn read_role(account: &str) {
+    let member = template_json("stacksets/member.yaml", false);
+    let mut trust =
+        member["Resources"]["MemberReadRole"]["Properties"]["AssumeRolePolicyDocument"].clone();
+    trust["Statement"][0]["Principal"]["AWS"] = json!(format!("arn:aws:iam::{ACCOUNT}:root"));
+    trust["Statement"][0]["Condition"]["StringEquals"]["aws:PrincipalOrgID"] = json!(org_id().await);
+    // The operator's statement is there only with OperatorPrincipalArn.
+    trust["Statement"] = json!([trust["Statement"][0].clone()]);
+    let base = testkit::sdk_config().await;
+    let key = access_key_of(&as_account(&base, account).await).await;
+    iam_create_role(&key, &format!("{ROLE}-read"), &trust);
+}
+
+#[tokio::test]
+async fn the_hubs_export_check_reads_each_member_through_its_read_role_and_imports_there() {
+    let (accounts, _) = crate::org::organization().await;
+    let others: Vec<&String> = accounts.iter().filter(|a| *a != ACCOUNT).collect();
+    // `two` holds no read role (whatever its member role): the export check does not reach it.
+    let (one, two, no_role) = (others[0], others[1], others[2]);
+    read_role(one).await;
+    let one_key = access_key_of(&as_account(&testkit::sdk_config().await, one).await).await;
+    enable_security_hub(&one_key, HOME);
+    let gone = format!("results-gone-{one}");
+    let macie = LocalMacie::start(Some(&json!({
+        "account": "999999999999",
+        "accounts": [
+            {"account": ACCOUNT, "region": HOME},
+            {"account": ACCOUNT, "region": OTHER},
+            // Its results bucket was deleted: a critical finding, in its own account.
+            {"account": one, "region": HOME, "exportConfiguration": {"s3Destination": {
+                "bucketName": gone,
+                "kmsKeyArn": format!("arn:aws:kms:{HOME}:{one}:key/1234abcd-12ab-34cd-56ef-1234567890ab")}}},
+            {"account": one, "region": OTHER, "macieEnabled": false},
+            {"account": two, "region": HOME},
+            {"account": no_role, "region": HOME},
+        ]
+    })));
+    let conf = as_account(&stand_in_config(macie.url()).await, ACCOUNT).await;
+    let vars = HashMap::from([
+        ("MEMBER_REGIONS", format!("{HOME},{OTHER}")),
+        ("MEMBER_ROLE_NAME", ROLE.to_string()),
+    ]);
+    let config = HubConfig::from_env(&Env(|k: &str| vars.get(k).cloned()))
+        .unwrap()
+        .unwrap();
+    let hub = ExportHub {
+        own: ExportFunction {
+            sources: AwsSources::new(conf.clone()),
+            outbound: RecordingOutbound::default(),
+            runs: macie_guard::runlog::AnyRunLog::Memory(Default::default()),
+            regions: vec![HOME.into(), OTHER.into()],
+            fallback_account: None,
+            results_grace: chrono::Duration::hours(6),
+        },
+        members: AwsMembers::new(conf.clone(), config.reading()).with_security_hub(true),
+        config,
+    };
+    let out = hub
+        .handle(LambdaEvent::new(json!({"action": "check-export"}), ctx()))
+        .await
+        .expect("unreached members are rows");
+    let row = |account: &str, region: &str| -> Value {
+        out["units"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|u| u["account"] == account && u["region"] == region)
+            .unwrap_or_else(|| panic!("{account} {region}: {out}"))
+            .clone()
+    };
+    assert_eq!(row(one, HOME)["result"], "checked", "{out}");
+    assert_eq!(row(one, HOME)["worst"], "critical", "{out}");
+    // Macie's own refusal where it is not enabled, over the wire: nothing wrong.
+    assert_eq!(row(one, OTHER)["result"], "macie-off", "{out}");
+    for account in [two, no_role] {
+        let r = row(account, HOME);
+        assert_eq!(r["result"], "unreached", "{out}");
+        assert!(
+            r["reason"]
+                .as_str()
+                .unwrap()
+                .contains(&format!("arn:aws:iam::{account}:role/{ROLE}-read")),
+            "the read-only role, not the member role: {r}"
+        );
+    }
+    assert_eq!(
+        hub.members.assumed(),
+        3,
+        "one AssumeRole per member account"
+    );
+    // Told at the hub, naming the account and Region.
+    let subjects = hub.own.outbound.subjects.lock().unwrap().clone();
+    assert!(
+        subjects
+            .iter()
+            .any(|s| s.contains(&format!("in {one} {HOME}:"))),
+        "{subjects:?}"
+    );
+    // The finding is in the member's own Security Hub, imported as that account.
+    let findings = securityhub_findings(&one_key, HOME);
+    let about: Vec<&Value> = findings
+        .iter()
+        .filter(|f| f.to_string().contains(&gone))
+        .collect();
+    assert!(!about.is_empty(), "{findings:#?}");
+    assert!(about.iter().all(|f| f["AwsAccountId"] == one.as_str()));
 }

@@ -452,7 +452,7 @@ fn each_function_may_do_exactly_what_its_code_calls() {
 #[test]
 fn the_member_role_may_do_exactly_what_the_hub_calls_there() {
     let member = read("stacksets/member.yaml");
-    let role = between(&member, "\n  MemberRole:\n", "\n  ForwardRole:");
+    let role = between(&member, "\n  MemberRole:\n", "\n  MemberReadRole:");
     let (policies_at, _) = role.match_indices("Policies:").next().expect("policies");
     let allowed: BTreeSet<String> = actions_in(&role[policies_at..])
         .into_iter()
@@ -487,6 +487,54 @@ fn the_member_role_may_do_exactly_what_the_hub_calls_there() {
     assert!(
         hub.contains("role/${MemberRoleName}") && hub.contains("aws:ResourceOrgID"),
         "{hub}"
+    );
+}
+
+/// The member's read-only role may do exactly what the hub's export check calls in a member
+/// account (the export facts port and Security Hub's sync), nothing that changes Macie; its
+/// trust is the hub's read roles (and the operator's, when given); the export function may
+/// assume only roles of that name in its organization's accounts.
+#[test]
+fn the_member_read_role_may_do_exactly_what_the_export_check_calls_there() {
+    let member = read("stacksets/member.yaml");
+    let role = between(&member, "\n  MemberReadRole:\n", "\n  ForwardRole:");
+    let (policies_at, _) = role.match_indices("Policies:").next().expect("policies");
+    let allowed = actions_in(&role[policies_at..]);
+    let calls: BTreeSet<String> = calls_in(&read("src/export/sources/aws.rs"))
+        .into_iter()
+        .chain(calls_in(&read("src/outbound/securityhub.rs")))
+        .collect();
+    assert_eq!(
+        calls, allowed,
+        "the export facts port calls (left) vs the read role allows (right)"
+    );
+    for changes in [
+        "macie2:UpdateClassificationJob",
+        "macie2:CreateClassificationJob",
+    ] {
+        assert!(!allowed.contains(changes), "{changes}");
+    }
+    assert_eq!(
+        actions_in(&role[..policies_at]),
+        BTreeSet::from(["sts:AssumeRole".to_string()]),
+        "the trust: AssumeRole alone"
+    );
+    assert!(role.contains("!Ref HubReadRoleArns") && role.contains("!Ref OperatorPrincipalArn"));
+    assert_eq!(role.matches("aws:PrincipalOrgID").count(), 2, "{role}");
+    let template = read("template.yaml");
+    let hub = between(
+        &template,
+        "Sid: AssumeTheMemberReadRolesOfTheOrganization",
+        "- !Ref AWS::NoValue",
+    );
+    assert!(
+        hub.contains("role/${MemberRoleName}-read") && hub.contains("aws:ResourceOrgID"),
+        "{hub}"
+    );
+    assert_eq!(
+        macie_guard_core::hub::READ_ROLE_SUFFIX,
+        "-read",
+        "the code's name of the role is the template's"
     );
 }
 
@@ -670,6 +718,8 @@ fn the_expiry_guard_role_cannot_touch_other_accounts_or_regions_and_the_export_g
                 || a == "securityhub:BatchImportFindings"
                 || a == "securityhub:BatchUpdateFindings"
                 || a == "dynamodb:UpdateItem"
+                // A hub's: the members' read-only role (held to the code above).
+                || a == "sts:AssumeRole"
                 || FOR_THE_ENCRYPTED_TOPIC.contains(&a.as_str())
                 || FOR_THE_ENCRYPTED_JOURNAL.contains(&a.as_str()),
             "the export guard only reads: {a}"

@@ -20,6 +20,7 @@ mod faults;
 mod harness;
 mod hostile;
 mod hub;
+mod hub_export;
 mod hub_wire;
 mod iam;
 mod journal;

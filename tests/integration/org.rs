@@ -848,6 +848,7 @@ async fn the_member_stack_goes_to_every_account_and_the_management_account_by_a_
     let admin_creds = credentials_of(&as_account(&sdk_config().await, &admin).await).await;
     let mgmt_creds = credentials_of(&stand_in_config(&moto().url).await).await;
     let hub_role = format!("arn:aws:iam::{admin}:role/macie-guard-hub-ExpiryGuardFunctionRole-X");
+    let read_role = format!("arn:aws:iam::{admin}:role/macie-guard-hub-ExportGuardFunctionRole-X");
     let args = |extra: &[&str]| -> Vec<String> {
         let mut v: Vec<String> = [
             "--hub-account",
@@ -856,6 +857,8 @@ async fn the_member_stack_goes_to_every_account_and_the_management_account_by_a_
             "us-east-1",
             "--hub-roles",
             hub_role.as_str(),
+            "--hub-read-roles",
+            read_role.as_str(),
             "--org",
             "o-abcdefghij",
             "--regions",
@@ -889,7 +892,7 @@ async fn the_member_stack_goes_to_every_account_and_the_management_account_by_a_
     assert!(text.contains("--hub-roles"), "{text}");
     let (code, text) = run(&admin_creds, {
         let mut a = args(&["--ou", &root_id, "--call-as", "DELEGATED_ADMIN"]);
-        a[9] = "eu-west-1".into();
+        a[11] = "eu-west-1".into();
         a
     });
     assert_eq!(

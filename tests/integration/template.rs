@@ -369,8 +369,8 @@ fn every_dead_letter_path_can_deliver_including_the_queue_key() {
         }
     }
     assert_eq!(
-        paths, 11,
-        "2 functions, 6 rules (Health, the tags' and the export configuration's CloudTrail records, forwarding to the central bus, and a hub's members' Health events and tag records), 3 schedules (sweep, journal watch, export check)"
+        paths, 12,
+        "2 functions, 7 rules (Health, the tags' and the export configuration's CloudTrail records, forwarding to the central bus, and a hub's members' Health events, tag records and export changes), 3 schedules (sweep, journal watch, export check)"
     );
 }
 

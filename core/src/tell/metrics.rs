@@ -104,9 +104,12 @@ pub fn watch_lines(
 /// The gauge of journal entries open, emitted by each watch.
 pub const JOURNAL_OPEN: &str = "JournalOpen";
 
-/// A hub's sweep: account-Regions whose member role could not be assumed, and account-Regions
-/// not started for want of time.
+/// A hub's sweep and export check: account-Regions whose member role (or read-only role) could
+/// not be assumed, and account-Regions not started for want of time.
 pub const UNREACHED_MEMBERS: &str = "UnreachedMembers";
+/// The `Function` dimension of [`UNREACHED_MEMBERS`]: both hub functions publish one gauge, so
+/// one alarm metric (its Maximum over the period) hears either.
+pub const HUB_FUNCTION: &str = "hub";
 pub const DEFERRED_UNITS: &str = "DeferredUnits";
 
 /// Every metric name the functions emit in [`NAMESPACE`], with the dimension names of each

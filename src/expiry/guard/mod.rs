@@ -25,8 +25,7 @@ use macie_guard_core::scope::Scope;
 use macie_guard_core::tell::asff::expiry::expiry_sync;
 use macie_guard_core::tell::expiry::{events, notification};
 
-/// Time kept back at the end of an invocation to finish the jobs in flight and report.
-pub const RESERVE_SECS: i64 = 60;
+pub use crate::invocation::RESERVE_SECS;
 
 pub struct ExpiryGuard<M, N, J = MemoryJournal> {
     pub macie: M,

@@ -56,54 +56,64 @@ pub trait ExportSources: Send + Sync {
     ) -> impl Future<Output = PolicyFact> + Send;
 }
 
-impl<T: ExportSources> ExportSources for &T {
-    fn configuration(&self, region: &str) -> impl Future<Output = ConfigFact> + Send {
-        (**self).configuration(region)
-    }
-    fn membership(&self, region: &str) -> impl Future<Output = Membership> + Send {
-        (**self).membership(region)
-    }
-    fn bucket(
-        &self,
-        region: &str,
-        bucket: &str,
-        expected_owner: &str,
-    ) -> impl Future<Output = BucketFact> + Send {
-        (**self).bucket(region, bucket, expected_owner)
-    }
-    fn bucket_policy(
-        &self,
-        bucket_region: &str,
-        bucket: &str,
-    ) -> impl Future<Output = PolicyFact> + Send {
-        (**self).bucket_policy(bucket_region, bucket)
-    }
-    fn latest_run(&self, region: &str) -> impl Future<Output = RunFact> + Send {
-        (**self).latest_run(region)
-    }
-    fn automated_discovery(&self, region: &str) -> impl Future<Output = Option<bool>> + Send {
-        (**self).automated_discovery(region)
-    }
-    fn results(
-        &self,
-        bucket_region: &str,
-        bucket: &str,
-        prefix: &str,
-        expected_owner: &str,
-    ) -> impl Future<Output = ResultsFact> + Send {
-        (**self).results(bucket_region, bucket, prefix, expected_owner)
-    }
-    fn key(&self, key_region: &str, key_arn: &str) -> impl Future<Output = KeyFact> + Send {
-        (**self).key(key_region, key_arn)
-    }
-    fn key_policy(
-        &self,
-        key_region: &str,
-        key_arn: &str,
-    ) -> impl Future<Output = PolicyFact> + Send {
-        (**self).key_policy(key_region, key_arn)
-    }
+/// A reference or a shared handle reads what the sources it points to read.
+macro_rules! forward {
+    ($by:ty) => {
+        impl<T: ExportSources> ExportSources for $by {
+            fn configuration(&self, region: &str) -> impl Future<Output = ConfigFact> + Send {
+                (**self).configuration(region)
+            }
+            fn membership(&self, region: &str) -> impl Future<Output = Membership> + Send {
+                (**self).membership(region)
+            }
+            fn bucket(
+                &self,
+                region: &str,
+                bucket: &str,
+                expected_owner: &str,
+            ) -> impl Future<Output = BucketFact> + Send {
+                (**self).bucket(region, bucket, expected_owner)
+            }
+            fn bucket_policy(
+                &self,
+                bucket_region: &str,
+                bucket: &str,
+            ) -> impl Future<Output = PolicyFact> + Send {
+                (**self).bucket_policy(bucket_region, bucket)
+            }
+            fn latest_run(&self, region: &str) -> impl Future<Output = RunFact> + Send {
+                (**self).latest_run(region)
+            }
+            fn automated_discovery(
+                &self,
+                region: &str,
+            ) -> impl Future<Output = Option<bool>> + Send {
+                (**self).automated_discovery(region)
+            }
+            fn results(
+                &self,
+                bucket_region: &str,
+                bucket: &str,
+                prefix: &str,
+                expected_owner: &str,
+            ) -> impl Future<Output = ResultsFact> + Send {
+                (**self).results(bucket_region, bucket, prefix, expected_owner)
+            }
+            fn key(&self, key_region: &str, key_arn: &str) -> impl Future<Output = KeyFact> + Send {
+                (**self).key(key_region, key_arn)
+            }
+            fn key_policy(
+                &self,
+                key_region: &str,
+                key_arn: &str,
+            ) -> impl Future<Output = PolicyFact> + Send {
+                (**self).key_policy(key_region, key_arn)
+            }
+        }
+    };
 }
+forward!(&T);
+forward!(std::sync::Arc<T>);
 
 pub mod aws;
 pub mod memory;

@@ -182,8 +182,6 @@ impl AwsMembers {
 }
 
 impl Members for AwsMembers {
-    type Jobs = aws_sdk_macie2::Client;
-
     async fn accounts(&self) -> Result<Vec<Account>> {
         list_accounts(&self.sdk).await
     }
@@ -195,10 +193,6 @@ impl Members for AwsMembers {
             Err(e) if e.code() == Some("AccountNotFoundException") => Ok(None),
             Err(e) => Err(Error::aws("Organizations", "DescribeAccount", Some(id), &e)),
         }
-    }
-
-    async fn jobs(&self, unit: &Unit) -> std::result::Result<Self::Jobs, Unreached> {
-        Ok(crate::aws::macie(&self.session(unit).await?))
     }
 
     async fn security_hub(&self, unit: &Unit) -> Option<SecurityHub> {

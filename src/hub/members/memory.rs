@@ -10,6 +10,9 @@ use std::sync::Arc;
 use super::{Members, Unreached};
 use crate::error::Result;
 use crate::expiry::jobs::memory::MemoryJobs;
+use crate::export::sources::memory::MemorySources;
+use crate::hub::expiry::JobMembers;
+use crate::hub::export::ReadMembers;
 use macie_guard_core::hub::{Account, Unit};
 use macie_guard_core::scope::Scope;
 
@@ -18,6 +21,8 @@ use macie_guard_core::scope::Scope;
 pub struct MemoryMembers {
     pub accounts: Vec<Account>,
     jobs: BTreeMap<(String, String), Arc<MemoryJobs>>,
+    /// Each account's export facts (every Region of it).
+    sources: HashMap<String, Arc<MemorySources>>,
     refused: HashMap<String, Unreached>,
     /// ListAccounts fails (the hub's role may not list the organization).
     unlisted: bool,
@@ -41,6 +46,17 @@ impl MemoryMembers {
             Arc::new(jobs),
         );
         self
+    }
+
+    /// `sources` are the account's export facts.
+    pub fn with_sources(mut self, account: &str, sources: MemorySources) -> Self {
+        self.sources.insert(account.to_string(), Arc::new(sources));
+        self
+    }
+
+    /// The export facts of one account, to look at after a run.
+    pub fn sources_of(&self, account: &str) -> Option<Arc<MemorySources>> {
+        self.sources.get(account).cloned()
     }
 
     /// The account's role cannot be assumed: `code` as STS would answer.
@@ -81,8 +97,6 @@ impl MemoryMembers {
 }
 
 impl Members for MemoryMembers {
-    type Jobs = Arc<MemoryJobs>;
-
     async fn accounts(&self) -> Result<Vec<Account>> {
         self.listed.fetch_add(1, Ordering::Relaxed);
         if self.unlisted {
@@ -100,21 +114,42 @@ impl Members for MemoryMembers {
     async fn account(&self, id: &str) -> Result<Option<Account>> {
         Ok(self.accounts.iter().find(|a| a.id == id).cloned())
     }
+}
+
+impl JobMembers for MemoryMembers {
+    type Jobs = Arc<MemoryJobs>;
 
     async fn jobs(&self, unit: &Unit) -> std::result::Result<Self::Jobs, Unreached> {
-        let account = &unit.scope.account;
-        *self
-            .reached
-            .lock()
-            .unwrap()
-            .entry(account.clone())
-            .or_default() += 1;
-        if let Some(refused) = self.refused.get(account) {
-            return Err(refused.clone());
-        }
+        self.reach(&unit.scope.account)?;
         // An account-Region with nothing seeded has Macie with no jobs.
         Ok(self
             .jobs_of(&unit.scope)
             .unwrap_or_else(|| Arc::new(MemoryJobs::new(chrono::Utc::now()))))
+    }
+}
+
+impl ReadMembers for MemoryMembers {
+    type Sources = Arc<MemorySources>;
+
+    async fn sources(&self, unit: &Unit) -> std::result::Result<Self::Sources, Unreached> {
+        self.reach(&unit.scope.account)?;
+        // An account with nothing seeded: every fact "cannot verify".
+        Ok(self.sources_of(&unit.scope.account).unwrap_or_default())
+    }
+}
+
+impl MemoryMembers {
+    /// Counts a reach of `account`; its refusal when it refuses.
+    fn reach(&self, account: &str) -> std::result::Result<(), Unreached> {
+        *self
+            .reached
+            .lock()
+            .unwrap()
+            .entry(account.to_string())
+            .or_default() += 1;
+        match self.refused.get(account) {
+            Some(refused) => Err(refused.clone()),
+            None => Ok(()),
+        }
     }
 }

@@ -1,0 +1,327 @@
+//! The export guard at the hub: the scheduled check reads every account-Region of the
+//! organization the hub guards, through each account's read role, at most `concurrency` at
+//! once, inside the invocation's time; a change a member's CloudTrail recorded is checked in
+//! that account. Each account-Region's findings are told at the hub (its message names the
+//! account and Region) and imported into that account's own Security Hub, in its Region.
+
+use chrono::{DateTime, Utc};
+use futures_util::stream::{self, StreamExt};
+use lambda_runtime::{Context, LambdaEvent};
+use serde_json::{json, Value};
+
+use super::members::aws::AwsMembers;
+use super::members::{Members, Unreached};
+use super::{out_of_time, AtHub};
+use crate::error::{Error, Result, UnitsFailed};
+use crate::export::guard::ExportGuard;
+use crate::export::lambda::{parse, ExportFunction};
+use crate::export::sources::{AwsSources, ExportSources};
+use crate::logging::{emit_metric, emit_metrics};
+use crate::outbound::Outbound;
+use crate::runlog::remember_success;
+use macie_guard_core::export::event::{Change, Changed, ExportEvent};
+use macie_guard_core::export::facts::ConfigFact;
+use macie_guard_core::export::outcome::ExportReport;
+use macie_guard_core::hub::{
+    placement, units, HubConfig, HubRun, Placement, Through, Unit, UnitReport, UnitResult,
+};
+use macie_guard_core::schedule::liveness::{RunKind, RunRecord};
+use macie_guard_core::scope::Scope;
+use macie_guard_core::tell::export::metrics;
+use macie_guard_core::tell::metrics::{DEFERRED_UNITS, HUB_FUNCTION, UNREACHED_MEMBERS};
+
+/// The export function of a hub: its own account as a single-account stack's, and the
+/// organization's member accounts through their read role.
+pub struct ExportHub<S, N, H> {
+    pub own: ExportFunction<S, N>,
+    pub members: H,
+    pub config: HubConfig,
+}
+
+/// The organization as the hub's export check reads it.
+pub trait ReadMembers: Members {
+    /// What the export guard reads through in one account (every Region of it).
+    type Sources: ExportSources;
+
+    /// What the export guard reads in `unit`'s account: the hub's own credentials in its own
+    /// account, the member's read-only role in another.
+    fn sources(
+        &self,
+        unit: &Unit,
+    ) -> impl std::future::Future<Output = std::result::Result<Self::Sources, Unreached>> + Send;
+}
+
+/// Each member account read through its read-only role (the export check's; built with
+/// [`HubConfig::reading`]).
+impl ReadMembers for AwsMembers {
+    type Sources = AwsSources;
+
+    async fn sources(&self, unit: &Unit) -> std::result::Result<Self::Sources, Unreached> {
+        Ok(AwsSources::new(self.session(unit).await?))
+    }
+}
+
+impl<S: ExportSources, N: Outbound, H: ReadMembers> ExportHub<S, N, H> {
+    /// Parses and routes one event: a check over the organization, a change where it was
+    /// made.
+    pub async fn handle(&self, event: LambdaEvent<Value>) -> Result<Value, Error> {
+        let (payload, context) = event.into_parts();
+        let parsed = parse(&payload)?;
+        let hub = self.own.own_scope(&context)?;
+        match &parsed {
+            ExportEvent::Check { trigger } => {
+                let run = Box::pin(self.check(&hub, trigger, &context)).await;
+                answer(run)
+            }
+            ExportEvent::Change(change) => {
+                Box::pin(self.change(hub, change, &parsed, &context)).await
+            }
+            ExportEvent::Ignored { .. } => self.own.handle_at(hub, &parsed, &context).await,
+        }
+    }
+
+    /// A change recorded in `change.account` and `change.region`: checked in that account
+    /// (a bucket or a key may be any Region's export destination: every guarded Region of
+    /// it), through its role; an account outside the organization is never read.
+    async fn change(
+        &self,
+        hub: Scope,
+        change: &Change,
+        parsed: &ExportEvent,
+        context: &Context,
+    ) -> Result<Value, Error> {
+        let Some(account) = change.account.clone() else {
+            return self.own.handle_at(hub, parsed, context).await;
+        };
+        // `account` is the envelope's: the account whose trail recorded the call, kept by
+        // EventBridge across buses and set by it on PutEvents, so a member cannot name another.
+        let unit = match placement(&hub, Some(&self.config), &account, &change.region) {
+            Placement::NotGuarded(why) => {
+                tracing::info!(account, region = %change.region, reason = %why, "change not guarded by this hub");
+                return Ok(json!({"trigger": "elsewhere", "elsewhere": why}));
+            }
+            Placement::Own => return self.own.handle_at(hub, parsed, context).await,
+            Placement::Guarded(unit) if unit.through == Through::Own => {
+                return self.own.handle_at(hub, parsed, context).await
+            }
+            Placement::Guarded(unit) => unit,
+        };
+        match self.members.account(&account).await? {
+            Some(a) if a.status == "ACTIVE" => {}
+            found => {
+                let why = match found {
+                    Some(a) => format!("account {account} is {}, not ACTIVE", a.status),
+                    None => format!("account {account} is not in this hub's organization"),
+                };
+                tracing::warn!(account, reason = %why, "change in an account the hub does not check");
+                return Ok(json!({"trigger": "elsewhere", "elsewhere": why}));
+            }
+        }
+        let sources = self.members.sources(&unit).await.map_err(|u| {
+            tracing::error!(account, code = %u.code, reason = %u.reason, "member not reached");
+            Error::Unreached {
+                account: account.clone(),
+                region: change.region.clone(),
+                reason: u.reason,
+            }
+        })?;
+        let regions = match change.changed {
+            Changed::Configuration => vec![change.region.clone()],
+            _ => self.config.guarded_regions(&hub),
+        };
+        let guard = ExportGuard {
+            sources,
+            outbound: AtHub {
+                hub: &self.own.outbound,
+                findings: self.members.security_hub(&unit).await,
+            },
+            account,
+            regions,
+            results_grace: self.own.results_grace,
+            deadline: crate::invocation::deadline_of(context, Utc::now()),
+        };
+        let told = guard.handle(parsed).await?;
+        let (by_severity, checks) = metrics(&told);
+        emit_metrics(&by_severity, "export-guard", "Findings");
+        emit_metrics(&checks, "export-guard", "Checks");
+        Ok(serde_json::to_value(&*told).unwrap_or(Value::Null))
+    }
+
+    /// The scheduled check over the organization: every account-Region the hub guards, the
+    /// hub's own first.
+    async fn check(&self, hub: &Scope, trigger: &str, context: &Context) -> HubRun {
+        let started = Utc::now();
+        let (accounts, accounts_error) = match self.members.accounts().await {
+            Ok(a) => (a, None),
+            Err(e) => {
+                tracing::error!(error = %e, "the organization's accounts could not be listed: only the hub's own account is checked");
+                (Vec::new(), Some(e.to_string()))
+            }
+        };
+        let (todo, left) = units(hub, &self.config, &accounts);
+        let deadline = crate::invocation::deadline_of(context, started);
+        let reports: Vec<UnitReport> = stream::iter(todo)
+            .map(|unit| async move {
+                let result = if out_of_time(deadline) {
+                    UnitResult::Deferred
+                } else {
+                    Box::pin(self.check_unit(&unit, trigger, deadline)).await
+                };
+                UnitReport {
+                    scope: unit.scope,
+                    result,
+                }
+            })
+            .buffered(self.config.concurrency.max(1))
+            .collect()
+            .await;
+        let run = HubRun {
+            trigger: trigger.to_string(),
+            hub: hub.clone(),
+            units: reports,
+            left,
+            accounts_error,
+        };
+        emit_metric(HUB_FUNCTION, UNREACHED_MEMBERS, run.unreached() as u64);
+        emit_metric("export-guard", DEFERRED_UNITS, run.deferred() as u64);
+        if run.complete() {
+            let record = RunRecord {
+                kind: RunKind::ExportCheck,
+                started_at: started,
+                finished_at: Utc::now(),
+                result: format!("{} account-Regions checked", run.units.len()),
+                version: env!("CARGO_PKG_VERSION").to_string(),
+                worst: run.worst(),
+            };
+            remember_success(&self.own.runs, &hub.journal_key(), &record).await;
+        }
+        run
+    }
+
+    /// One account-Region's check: the hub's own account through its own sources, a
+    /// member's through its read role.
+    async fn check_unit(
+        &self,
+        unit: &Unit,
+        trigger: &str,
+        deadline: Option<DateTime<Utc>>,
+    ) -> UnitResult {
+        if unit.through == Through::Own {
+            let own = &self.own.outbound;
+            return self
+                .check_with(&self.own.sources, own, unit, trigger, deadline)
+                .await;
+        }
+        match self.members.sources(unit).await {
+            Ok(sources) => {
+                let at_hub = AtHub {
+                    hub: &self.own.outbound,
+                    findings: self.members.security_hub(unit).await,
+                };
+                self.check_with(sources, at_hub, unit, trigger, deadline)
+                    .await
+            }
+            Err(Unreached { code, reason }) => {
+                tracing::warn!(account = %unit.scope.account, region = %unit.scope.region, code = %code, reason = %reason, "member not reached");
+                UnitResult::Unreached { code, reason }
+            }
+        }
+    }
+
+    async fn check_with<X: ExportSources, O: Outbound>(
+        &self,
+        sources: X,
+        outbound: O,
+        unit: &Unit,
+        trigger: &str,
+        deadline: Option<DateTime<Utc>>,
+    ) -> UnitResult {
+        let guard = ExportGuard {
+            sources,
+            outbound,
+            account: unit.scope.account.clone(),
+            regions: vec![unit.scope.region.clone()],
+            results_grace: self.own.results_grace,
+            deadline,
+        };
+        let regions = guard.check().await;
+        // Macie not enabled there: nothing to check, and nothing wrong (Macie answers
+        // AccessDenied with a message that says so: Macie API Reference, Common Errors).
+        if let Some(reason) = regions.iter().find_map(|r| match &r.configuration {
+            ConfigFact::Unreadable { reason } if macie_off(reason) => Some(reason.clone()),
+            _ => None,
+        }) {
+            return UnitResult::MacieOff { reason };
+        }
+        let report = ExportReport {
+            trigger: trigger.to_string(),
+            account: unit.scope.account.clone(),
+            regions,
+            changed_resource: None,
+            ignored: None,
+            not_ours: false,
+        };
+        match guard.finish(report).await {
+            Ok(told) => {
+                let (by_severity, checks) = metrics(&told);
+                emit_metrics(&by_severity, "export-guard", "Findings");
+                emit_metrics(&checks, "export-guard", "Checks");
+                UnitResult::Checked {
+                    findings: told.regions.iter().map(|r| r.findings.len()).sum(),
+                    worst: told.worst(),
+                }
+            }
+            Err(e) => {
+                tracing::error!(account = %unit.scope.account, region = %unit.scope.region, error = %e, "export check of an account-Region could not be told");
+                UnitResult::Failed {
+                    reason: e.to_string(),
+                }
+            }
+        }
+    }
+}
+
+/// Whether a configuration read was refused because Macie is not enabled there.
+fn macie_off(reason: &str) -> bool {
+    reason.starts_with("AccessDenied") && reason.contains("not enabled")
+}
+
+/// The check's answer: the run; an error (the schedule retries) when the organization could
+/// not be listed or an account-Region failed.
+fn answer(run: HubRun) -> Result<Value, Error> {
+    tracing::info!(
+        hub = %run.hub.journal_key(),
+        units = run.units.len(),
+        unreached = run.unreached(),
+        deferred = run.deferred(),
+        failed = run.failed(),
+        left = run.left.len(),
+        worst = run.worst().map(|s| s.as_str()).unwrap_or("clean"),
+        "organization checked"
+    );
+    if let Some(reason) = &run.accounts_error {
+        return Err(Error::OrganizationUnlisted {
+            swept: run.units.len(),
+            reason: reason.clone(),
+        });
+    }
+    if run.failed() > 0 {
+        let first = run
+            .units
+            .iter()
+            .find_map(|u| match &u.result {
+                UnitResult::Failed { reason } => {
+                    Some(format!("{} {}: {reason}", u.scope.account, u.scope.region))
+                }
+                _ => None,
+            })
+            .unwrap_or_default();
+        return Err(UnitsFailed {
+            failed: run.failed(),
+            total: run.units.len(),
+            first,
+        }
+        .into());
+    }
+    Ok(serde_json::to_value(&run).unwrap_or(Value::Null))
+}
