@@ -64,6 +64,10 @@ pub enum Error {
     #[error("the organization's accounts could not be listed ({reason}); only the hub's own account was guarded ({swept} account-Region(s)), and the next run tries again (the hub's role needs organizations:ListAccounts, from the management account or a delegated administrator)")]
     OrganizationUnlisted { swept: usize, reason: String },
 
+    /// The hub's work queue did not take the shares of a run whose time ran out.
+    #[error("the run's remaining work could not be queued on {url}: {reason}; the next run does it again (the function's role needs sqs:SendMessage on the queue)")]
+    Queue { url: String, reason: String },
+
     /// An event about a member account the hub could not reach (its role).
     #[error("the event about account {account} in {region} was not acted on: {reason}; it is kept (Lambda retries it, then the function's dead-letter queue holds it for `macie-guard dead-letters replay`)")]
     Unreached {
@@ -187,6 +191,7 @@ impl Error {
             Error::Units(_) => "UnitsFailed",
             Error::Unreached { .. } => "MemberUnreached",
             Error::OrganizationUnlisted { .. } => "OrganizationUnlisted",
+            Error::Queue { .. } => "QueueFailed",
         }
     }
 }

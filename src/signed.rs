@@ -73,6 +73,11 @@ pub const SCHEDULER: Service = Service {
     signing_name: "scheduler",
     host: "scheduler",
 };
+pub const SQS: Service = Service {
+    service_id: "SQS",
+    signing_name: "sqs",
+    host: "sqs",
+};
 pub const CLOUDWATCH: Service = Service {
     service_id: "CloudWatch",
     signing_name: "monitoring",

@@ -317,7 +317,11 @@ pub enum UnitResult {
     /// The guard's run there failed as a whole (Macie could not be listed, the journal could
     /// not be read): why. The next run tries again.
     Failed { reason: String },
-    /// Not started: the invocation's time ran out first (the next run starts with it).
+    /// Handed to the hub's work queue (its time ran out first): done by the invocations the
+    /// queue makes, retried there, and dead-lettered after its last try.
+    Queued,
+    /// Not started: the invocation's time ran out first and no work queue took it (the next
+    /// run does it again).
     Deferred,
 }
 
@@ -354,6 +358,11 @@ impl HubRun {
         self.count(|r| matches!(r, UnitResult::Deferred))
     }
 
+    /// Account-Regions handed to the work queue.
+    pub fn queued(&self) -> usize {
+        self.count(|r| matches!(r, UnitResult::Queued))
+    }
+
     /// Account-Regions whose run failed, or had a job fail.
     pub fn failed(&self) -> usize {
         self.count(|r| {
@@ -380,6 +389,7 @@ impl HubRun {
                         ..
                     } | UnitResult::Checked { .. }
                         | UnitResult::MacieOff { .. }
+                        | UnitResult::Queued
                 )
             })
     }
@@ -566,4 +576,108 @@ mod tests {
             Placement::NotGuarded(_)
         ));
     }
+}
+
+/// The tag of a share's message body: what tells it from any other message.
+pub const SHARE: &str = "macie-guard-share";
+
+/// One account's part of an organization-wide run that the run handed to the hub's work queue
+/// (its time was running out): the trigger, the account and its Regions still to do. The
+/// function the queue invokes does them as the run would have.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Share {
+    /// Always [`SHARE`].
+    #[serde(rename = "kind")]
+    pub kind: String,
+    pub trigger: String,
+    pub account: String,
+    pub regions: Vec<String>,
+}
+
+impl Share {
+    /// A share's message body, read and checked: a body that is not a share, or names no
+    /// account or Region as AWS writes them, is refused with why.
+    pub fn parse(body: &str) -> Result<Share, String> {
+        let share: Share = serde_json::from_str(body).map_err(|e| {
+            format!(
+                "not a macie-guard share ({e}): {}",
+                crate::text::safe_short(body, 120)
+            )
+        })?;
+        if share.kind != SHARE {
+            return Err(format!("kind {:?} is not {SHARE:?}", share.kind));
+        }
+        if !crate::scope::is_account(&share.account) {
+            return Err(format!(
+                "account {:?} is not a 12-digit account id",
+                share.account
+            ));
+        }
+        if share.regions.is_empty() {
+            return Err("the share names no Region".into());
+        }
+        if let Some(r) = share
+            .regions
+            .iter()
+            .find(|r| !crate::config::is_region_name(r))
+        {
+            return Err(format!("{r:?} is not a Region name"));
+        }
+        Ok(share)
+    }
+}
+
+/// The account-Regions not done, as shares: one per account, its Regions in the order given.
+pub fn shares<'a>(trigger: &str, scopes: impl IntoIterator<Item = &'a Scope>) -> Vec<Share> {
+    let mut out: Vec<Share> = Vec::new();
+    for scope in scopes {
+        match out.iter_mut().find(|s| s.account == scope.account) {
+            Some(s) => s.regions.push(scope.region.clone()),
+            None => out.push(Share {
+                kind: SHARE.into(),
+                trigger: trigger.to_string(),
+                account: scope.account.clone(),
+                regions: vec![scope.region.clone()],
+            }),
+        }
+    }
+    out
+}
+
+/// One message of an SQS event (Lambda's event source mapping): its id (what a partial batch
+/// response names) and its share, or why it is not one.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Queued {
+    pub message_id: String,
+    pub share: Result<Share, String>,
+}
+
+/// The messages of an SQS event, when `payload` is one (`Records` of `eventSource`
+/// `aws:sqs`); `None` for any other event.
+pub fn queued(payload: &serde_json::Value) -> Option<Vec<Queued>> {
+    let records = payload.get("Records")?.as_array()?;
+    if records.is_empty()
+        || !records
+            .iter()
+            .all(|r| r.get("eventSource").and_then(|s| s.as_str()) == Some("aws:sqs"))
+    {
+        return None;
+    }
+    Some(
+        records
+            .iter()
+            .map(|r| Queued {
+                message_id: r
+                    .get("messageId")
+                    .and_then(|m| m.as_str())
+                    .unwrap_or_default()
+                    .to_string(),
+                share: match r.get("body").and_then(|b| b.as_str()) {
+                    Some(body) => Share::parse(body),
+                    None => Err("the message has no body".into()),
+                },
+            })
+            .collect(),
+    )
 }

@@ -64,6 +64,27 @@ impl Macie {
         }
     }
 
+    /// The state of `account` in `region` (the server's own when both are `None`), for the
+    /// test controls.
+    pub fn tenant(
+        &mut self,
+        account: Option<&str>,
+        region: Option<&str>,
+    ) -> Result<&mut State, ApiError> {
+        match (account, region) {
+            (None, None) => Ok(&mut self.own),
+            (Some(a), Some(r)) => self
+                .others
+                .get_mut(&(a.to_string(), r.to_string()))
+                .ok_or_else(|| {
+                    ApiError::validation(format!("no account {a} in {r} on this server"))
+                }),
+            _ => Err(ApiError::validation(
+                "give both account and region, or neither (the server's own account)",
+            )),
+        }
+    }
+
     /// Call counters: the server's own account, then each other account and Region.
     pub fn calls(&self) -> Value {
         let mut out = self.own.calls();

@@ -445,6 +445,11 @@ async fn set_faults(AxState(s): AxState<Shared>, body: Bytes) -> Response {
         error: Option<String>,
         #[serde(default)]
         seed: Option<u64>,
+        /// Another account and Region behind this server (both, or neither: its own).
+        #[serde(default)]
+        account: Option<String>,
+        #[serde(default)]
+        region: Option<String>,
     }
     control(|| {
         let req: Req = parse_as(&body)?;
@@ -471,7 +476,7 @@ async fn set_faults(AxState(s): AxState<Shared>, body: Bytes) -> Response {
             rate_error: req.error.as_deref().map(fault).transpose()?.flatten(),
         };
         let mut macie = lock(&s);
-        let st = &mut macie.own;
+        let st = macie.tenant(req.account.as_deref(), req.region.as_deref())?;
         if let Some(seed) = req.seed {
             st.seed_rng(seed);
         }

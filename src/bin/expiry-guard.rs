@@ -5,6 +5,7 @@ use lambda_runtime::{service_fn, LambdaEvent};
 use macie_guard::expiry::lambda::ExpiryFunction;
 use macie_guard::hub::expiry::ExpiryHub;
 use macie_guard::hub::members::aws::AwsMembers;
+use macie_guard::hub::queue::WorkQueue;
 use macie_guard::{aws, journal, logging, outbound, runlog};
 use macie_guard_core::config::{expiry_config, outputs, process_env, schedules};
 use macie_guard_core::hub::HubConfig;
@@ -31,7 +32,11 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     match HubConfig::from_env(&env)? {
         None => Box::pin(serve(function)).await,
         Some(hub) => {
+            let queue = env
+                .string("HUB_QUEUE_URL")
+                .map(|url| WorkQueue::sqs(&sdk, url, function.region.clone()));
             let hub = ExpiryHub {
+                queue,
                 members: AwsMembers::new(sdk, hub.clone()).with_security_hub(outputs.security_hub),
                 config: hub,
                 own: function,

@@ -6,6 +6,7 @@ use macie_guard::export::lambda::ExportFunction;
 use macie_guard::export::sources::AwsSources;
 use macie_guard::hub::export::ExportHub;
 use macie_guard::hub::members::aws::AwsMembers;
+use macie_guard::hub::queue::WorkQueue;
 use macie_guard::{aws, logging, outbound, runlog};
 use macie_guard_core::config::{distinct, export_config, outputs, process_env};
 use macie_guard_core::hub::HubConfig;
@@ -20,7 +21,8 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let outputs = outputs(&env)?;
     let sdk = aws::load(None, aws::Trust::Bundled).await;
     let hub = HubConfig::from_env(&env)?;
-    let mut regions = config.regions(&aws::region_of(&sdk)?);
+    let region = aws::region_of(&sdk)?;
+    let mut regions = config.regions(&region);
     if let Some(hub) = &hub {
         // The hub's own account in every Region it guards, as its members.
         regions = distinct(regions.into_iter().chain(hub.regions.iter().cloned()));
@@ -43,7 +45,11 @@ async fn main() -> Result<(), lambda_runtime::Error> {
         }
         Some(hub) => {
             // Reads only: each member through its read-only role.
+            let queue = env
+                .string("HUB_QUEUE_URL")
+                .map(|url| WorkQueue::sqs(&sdk, url, region));
             let hub = ExportHub {
+                queue,
                 members: AwsMembers::new(sdk, hub.reading())
                     .with_security_hub(outputs.security_hub),
                 config: hub,

@@ -11,7 +11,8 @@ use serde_json::{json, Value};
 
 use super::members::aws::AwsMembers;
 use super::members::{Members, Unreached};
-use super::{out_of_time, AtHub};
+use super::queue::WorkQueue;
+use super::{hand_on, out_of_time, work, AtHub};
 use crate::error::{Error, Result, UnitsFailed};
 use crate::expiry::jobs::MacieJobs;
 use crate::expiry::lambda::{parse, ExpiryFunction};
@@ -21,7 +22,7 @@ use crate::outbound::Outbound;
 use crate::runlog::remember_success;
 use macie_guard_core::expiry::event::ExpiryEvent;
 use macie_guard_core::hub::{
-    placement, units, HubConfig, HubRun, Placement, Through, Unit, UnitReport, UnitResult,
+    placement, queued, units, HubConfig, HubRun, Placement, Through, Unit, UnitReport, UnitResult,
 };
 use macie_guard_core::schedule::liveness::{RunKind, RunRecord};
 use macie_guard_core::scope::Scope;
@@ -34,6 +35,9 @@ pub struct ExpiryHub<M, N, J, H> {
     pub own: ExpiryFunction<M, N, J>,
     pub members: H,
     pub config: HubConfig,
+    /// Where a sweep whose time runs out hands the rest (HUB_QUEUE_URL); `None`: the rest
+    /// waits for the next sweep.
+    pub queue: Option<WorkQueue>,
 }
 
 /// The organization as the hub's expiry guard reaches it: each account-Region's jobs.
@@ -64,6 +68,24 @@ impl<M: MacieJobs, N: Outbound, J: Journal, H: JobMembers> ExpiryHub<M, N, J, H>
     /// happened, the journal watch and anything else at the hub.
     pub async fn handle(&self, event: LambdaEvent<Value>) -> Result<Value, Error> {
         let (payload, context) = event.into_parts();
+        if let Some(queued) = queued(&payload) {
+            // The work queue's shares of a sweep whose time ran out.
+            let hub = self.own.own_scope(&context)?;
+            let deadline = crate::invocation::deadline_of(&context, Utc::now());
+            let (hub, context) = (&hub, &context);
+            return Ok(work(
+                "expiry-guard",
+                hub,
+                &self.config,
+                queued,
+                deadline,
+                |unit, trigger| async move {
+                    let parsed = ExpiryEvent::Sweep { trigger };
+                    Box::pin(self.sweep_unit(hub, &unit, &parsed, context)).await
+                },
+            )
+            .await);
+        }
         let parsed = parse(&payload)?;
         let hub = self.own.own_scope(&context)?;
         let about = match &parsed {
@@ -247,7 +269,7 @@ impl<M: MacieJobs, N: Outbound, J: Journal, H: JobMembers> ExpiryHub<M, N, J, H>
         };
         let (todo, left) = units(hub, &self.config, &accounts);
         let deadline = crate::invocation::deadline_of(context, started);
-        let reports: Vec<UnitReport> = stream::iter(todo)
+        let mut reports: Vec<UnitReport> = stream::iter(todo)
             .map(|unit| async move {
                 let result = if out_of_time(deadline) {
                     UnitResult::Deferred
@@ -262,6 +284,7 @@ impl<M: MacieJobs, N: Outbound, J: Journal, H: JobMembers> ExpiryHub<M, N, J, H>
             .buffered(self.config.concurrency.max(1))
             .collect()
             .await;
+        hand_on(&mut reports, trigger, self.queue.as_ref()).await;
         let run = HubRun {
             trigger: trigger.to_string(),
             hub: hub.clone(),

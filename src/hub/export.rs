@@ -11,7 +11,8 @@ use serde_json::{json, Value};
 
 use super::members::aws::AwsMembers;
 use super::members::{Members, Unreached};
-use super::{out_of_time, AtHub};
+use super::queue::WorkQueue;
+use super::{hand_on, out_of_time, work, AtHub};
 use crate::error::{Error, Result, UnitsFailed};
 use crate::export::guard::ExportGuard;
 use crate::export::lambda::{parse, ExportFunction};
@@ -23,7 +24,7 @@ use macie_guard_core::export::event::{Change, Changed, ExportEvent};
 use macie_guard_core::export::facts::ConfigFact;
 use macie_guard_core::export::outcome::ExportReport;
 use macie_guard_core::hub::{
-    placement, units, HubConfig, HubRun, Placement, Through, Unit, UnitReport, UnitResult,
+    placement, queued, units, HubConfig, HubRun, Placement, Through, Unit, UnitReport, UnitResult,
 };
 use macie_guard_core::schedule::liveness::{RunKind, RunRecord};
 use macie_guard_core::scope::Scope;
@@ -36,6 +37,9 @@ pub struct ExportHub<S, N, H> {
     pub own: ExportFunction<S, N>,
     pub members: H,
     pub config: HubConfig,
+    /// Where a check whose time runs out hands the rest (HUB_QUEUE_URL); `None`: the rest
+    /// waits for the next check.
+    pub queue: Option<WorkQueue>,
 }
 
 /// The organization as the hub's export check reads it.
@@ -66,6 +70,22 @@ impl<S: ExportSources, N: Outbound, H: ReadMembers> ExportHub<S, N, H> {
     /// made.
     pub async fn handle(&self, event: LambdaEvent<Value>) -> Result<Value, Error> {
         let (payload, context) = event.into_parts();
+        if let Some(queued) = queued(&payload) {
+            // The work queue's shares of a check whose time ran out.
+            let hub = self.own.own_scope(&context)?;
+            let deadline = crate::invocation::deadline_of(&context, Utc::now());
+            return Ok(work(
+                "export-guard",
+                &hub,
+                &self.config,
+                queued,
+                deadline,
+                |unit, trigger| async move {
+                    Box::pin(self.check_unit(&unit, &trigger, deadline)).await
+                },
+            )
+            .await);
+        }
         let parsed = parse(&payload)?;
         let hub = self.own.own_scope(&context)?;
         match &parsed {
@@ -160,7 +180,7 @@ impl<S: ExportSources, N: Outbound, H: ReadMembers> ExportHub<S, N, H> {
         };
         let (todo, left) = units(hub, &self.config, &accounts);
         let deadline = crate::invocation::deadline_of(context, started);
-        let reports: Vec<UnitReport> = stream::iter(todo)
+        let mut reports: Vec<UnitReport> = stream::iter(todo)
             .map(|unit| async move {
                 let result = if out_of_time(deadline) {
                     UnitResult::Deferred
@@ -175,6 +195,7 @@ impl<S: ExportSources, N: Outbound, H: ReadMembers> ExportHub<S, N, H> {
             .buffered(self.config.concurrency.max(1))
             .collect()
             .await;
+        hand_on(&mut reports, trigger, self.queue.as_ref()).await;
         let run = HubRun {
             trigger: trigger.to_string(),
             hub: hub.clone(),

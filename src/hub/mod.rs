@@ -7,16 +7,24 @@ use chrono::{DateTime, Duration, Utc};
 
 use crate::error::Result;
 use crate::invocation::RESERVE_SECS;
+use crate::logging::emit_metric;
 use crate::outbound::securityhub::SecurityHub;
 use crate::outbound::Outbound;
 use macie_guard_core::delivery::HubOutcome;
+use macie_guard_core::hub::{
+    placement, shares, HubConfig, Placement, Queued, Through, Unit, UnitReport, UnitResult,
+};
+use macie_guard_core::scope::Scope;
 use macie_guard_core::tell::asff::HubSync;
 use macie_guard_core::tell::events::GuardEvent;
+use macie_guard_core::tell::metrics::{HUB_FUNCTION, UNREACHED_MEMBERS};
 use macie_guard_core::tell::notification::Notification;
+use queue::WorkQueue;
 
 pub mod expiry;
 pub mod export;
 pub mod members;
+pub mod queue;
 
 /// Whether a new account-Region should still be started: a unit needs at least the reserve
 /// the guard keeps back to finish and report.
@@ -48,4 +56,111 @@ impl<N: Outbound> Outbound for AtHub<'_, N> {
     ) -> Option<HubOutcome> {
         Some(self.findings.as_ref()?.sync_by(sync, deadline).await)
     }
+}
+
+/// The account-Regions a run did not start for want of time, handed to the work queue when
+/// the hub has one: each becomes `Queued`, or stays `Deferred` (said) when the queue did not
+/// take them.
+pub(crate) async fn hand_on(reports: &mut [UnitReport], trigger: &str, queue: Option<&WorkQueue>) {
+    let Some(queue) = queue else { return };
+    let waiting: Vec<&Scope> = reports
+        .iter()
+        .filter(|r| r.result == UnitResult::Deferred)
+        .map(|r| &r.scope)
+        .collect();
+    if waiting.is_empty() {
+        return;
+    }
+    let shares = shares(trigger, waiting);
+    match queue.send(&shares).await {
+        Ok(()) => {
+            tracing::info!(
+                accounts = shares.len(),
+                "the time ran out: the remaining account-Regions were queued"
+            );
+            for r in reports.iter_mut() {
+                if r.result == UnitResult::Deferred {
+                    r.result = UnitResult::Queued;
+                }
+            }
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "the remaining account-Regions wait for the next run")
+        }
+    }
+}
+
+/// A batch of the work queue's messages, each an account's share of a run: its Regions done
+/// with `run`, as the run would have. The answer is Lambda's partial batch response: a message
+/// that is not a share, or one of whose Regions failed (or could not start in time), is
+/// named, received again and, after its last try, dead-lettered; a member that cannot be
+/// reached is counted (the hub's gauge and alarm), not retried.
+pub(crate) async fn work<F, Fut>(
+    function: &str,
+    hub: &Scope,
+    config: &HubConfig,
+    queued: Vec<Queued>,
+    deadline: Option<DateTime<Utc>>,
+    run: F,
+) -> serde_json::Value
+where
+    F: Fn(Unit, String) -> Fut,
+    Fut: std::future::Future<Output = UnitResult>,
+{
+    let mut failures = Vec::new();
+    let mut unreached = 0;
+    for q in queued {
+        let share = match q.share {
+            Ok(s) => s,
+            Err(why) => {
+                tracing::error!(message_id = %q.message_id, reason = %why, "not a share of a run: left to the queue's tries, then its dead-letter queue");
+                failures.push(q.message_id);
+                continue;
+            }
+        };
+        let mut done = true;
+        for region in &share.regions {
+            let unit = match placement(hub, Some(config), &share.account, region) {
+                Placement::Own => Unit {
+                    scope: hub.clone(),
+                    through: Through::Own,
+                },
+                Placement::Guarded(unit) => unit,
+                Placement::NotGuarded(why) => {
+                    tracing::info!(account = %share.account, region, reason = %why, "no longer guarded by this hub: left");
+                    continue;
+                }
+            };
+            let result = if out_of_time(deadline) {
+                UnitResult::Deferred
+            } else {
+                Box::pin(run(unit, share.trigger.clone())).await
+            };
+            match result {
+                UnitResult::Ran {
+                    failed: 0,
+                    deferred: 0,
+                    ..
+                }
+                | UnitResult::Checked { .. }
+                | UnitResult::MacieOff { .. } => {}
+                UnitResult::Unreached { .. } => unreached += 1,
+                other => {
+                    tracing::warn!(account = %share.account, region, result = ?other, "a queued account-Region is not done: its share is received again");
+                    done = false;
+                }
+            }
+        }
+        if !done {
+            failures.push(q.message_id);
+        }
+    }
+    emit_metric(HUB_FUNCTION, UNREACHED_MEMBERS, unreached as u64);
+    tracing::info!(function, failed = failures.len(), "queued shares done");
+    serde_json::json!({
+        "batchItemFailures": failures
+            .into_iter()
+            .map(|id| serde_json::json!({"itemIdentifier": id}))
+            .collect::<Vec<_>>()
+    })
 }

@@ -11,6 +11,7 @@ use macie_guard::expiry::jobs::Target;
 use macie_guard::expiry::lambda::ExpiryFunction;
 use macie_guard::hub::expiry::ExpiryHub;
 use macie_guard::hub::members::memory::MemoryMembers;
+use macie_guard::hub::queue::WorkQueue;
 use macie_guard::journal::memory::MemoryJournal;
 use macie_guard::outbound::memory::RecordingOutbound;
 use macie_guard_core::config::Env;
@@ -81,6 +82,7 @@ fn hub() -> ExpiryHub<MemoryJobs, RecordingOutbound, MemoryJournal, MemoryMember
         },
         members,
         config,
+        queue: Some(WorkQueue::memory()),
     }
 }
 
@@ -373,4 +375,115 @@ async fn a_sweep_that_cannot_list_the_organization_fails_after_its_own_account()
     );
     assert!(resumed(&member_jobs(&h, HUB, OTHER), "e2"));
     assert!(!h.members.reached().contains_key(A), "no member reached");
+}
+
+/// The invocation's context with `secs` left before its deadline.
+fn ctx_with(secs: i64) -> Context {
+    let mut c = ctx();
+    c.deadline = (chrono::Utc::now() + chrono::Duration::seconds(secs)).timestamp_millis() as u64;
+    c
+}
+
+/// An SQS event (Lambda's event source mapping) of `bodies`, each with its message id.
+fn sqs_event(bodies: &[(&str, String)]) -> Value {
+    let records: Vec<Value> = bodies
+        .iter()
+        .map(|(id, body)| {
+            serde_json::json!({"messageId": id, "receiptHandle": format!("rh-{id}"), "body": body,
+                "attributes": {"ApproximateReceiveCount": "1"}, "messageAttributes": {},
+                "eventSource": "aws:sqs", "eventSourceARN": "arn:aws:sqs:eu-west-1:111111111111:hub-work",
+                "awsRegion": HOME})
+        })
+        .collect();
+    serde_json::json!({ "Records": records })
+}
+
+/// A sweep whose time runs out hands every account-Region it could not start to the work
+/// queue, one share per account with its Regions, and changes nothing itself; the run is
+/// handed on in full, so it is the sweep's success.
+#[tokio::test]
+async fn a_sweep_whose_time_runs_out_queues_the_rest_one_share_per_account() {
+    let h = hub();
+    // Less than the reserve a unit needs: nothing starts.
+    let out = h
+        .handle(LambdaEvent::new(
+            serde_json::json!({"action": "sweep"}),
+            ctx_with(100),
+        ))
+        .await
+        .unwrap();
+    let rows = out["units"].as_array().unwrap();
+    assert_eq!(rows.len(), 6, "{out}");
+    assert!(rows.iter().all(|r| r["result"] == "queued"), "{out}");
+    let shares = h.queue.as_ref().unwrap().sent();
+    let by_account: Vec<(&str, Vec<&str>)> = shares
+        .iter()
+        .map(|s| {
+            (
+                s.account.as_str(),
+                s.regions.iter().map(String::as_str).collect(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        by_account,
+        [
+            (HUB, vec![HOME, OTHER]),
+            (A, vec![HOME, OTHER]),
+            (NO_ROLE, vec![HOME, OTHER])
+        ]
+    );
+    assert!(
+        shares.iter().all(|s| out["trigger"] == s.trigger.as_str()),
+        "{out}"
+    );
+    assert!(h.own.macie.updates().is_empty());
+    assert!(member_jobs(&h, A, HOME).updates().is_empty());
+    assert!(h.members.reached().is_empty(), "no member reached");
+}
+
+/// The queue's messages are done as the sweep would have; a share one of whose Regions failed
+/// is named in the partial batch response (received again), and done when it comes back; a
+/// member without its role is counted, not retried; a message that is not a share is named.
+#[tokio::test]
+async fn queued_shares_are_done_and_a_failed_one_is_received_again() {
+    let h = hub();
+    let share = |account: &str, regions: &[&str]| {
+        serde_json::json!({"kind": "macie-guard-share", "trigger": "sweep", "account": account, "regions": regions})
+            .to_string()
+    };
+    // A's first update in HOME fails (after the SDK's retries).
+    member_jobs(&h, A, HOME).answer_next_update(
+        &id("a1"),
+        macie_guard::expiry::jobs::memory::UpdateAnswer::Fails,
+    );
+    let event = sqs_event(&[
+        ("m-a", share(A, &[HOME, OTHER])),
+        ("m-norole", share(NO_ROLE, &[HOME])),
+        ("m-hub", share(HUB, &[HOME])),
+        ("m-junk", "{\"kind\": \"something-else\"}".into()),
+        // Never in an account-Region the hub leaves to its per-account stack.
+        ("m-left", share(PER_ACCOUNT, &[HOME])),
+    ]);
+    let out = h.handle(LambdaEvent::new(event, ctx())).await.unwrap();
+    let failed: Vec<&str> = out["batchItemFailures"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["itemIdentifier"].as_str().unwrap())
+        .collect();
+    assert_eq!(failed, ["m-a", "m-junk"], "{out}");
+    assert!(resumed(&member_jobs(&h, A, OTHER), "a2"));
+    assert!(resumed(&h.own.macie, "e1"));
+    assert!(member_jobs(&h, PER_ACCOUNT, HOME).updates().is_empty());
+    // Received again: done.
+    let again = sqs_event(&[("m-a", share(A, &[HOME, OTHER]))]);
+    let out = h.handle(LambdaEvent::new(again, ctx())).await.unwrap();
+    assert_eq!(out["batchItemFailures"], serde_json::json!([]), "{out}");
+    assert_eq!(
+        member_jobs(&h, A, HOME).status(&id("a1")),
+        JobStatus::Running
+    );
+    // A2 was resumed once: done again, it is left as it is.
+    assert_eq!(member_jobs(&h, A, OTHER).updates().len(), 1);
 }

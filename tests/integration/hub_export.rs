@@ -10,6 +10,7 @@ use macie_guard::export::lambda::ExportFunction;
 use macie_guard::export::sources::memory::MemorySources;
 use macie_guard::hub::export::ExportHub;
 use macie_guard::hub::members::memory::MemoryMembers;
+use macie_guard::hub::queue::WorkQueue;
 use macie_guard::outbound::memory::RecordingOutbound;
 use macie_guard::runlog::AnyRunLog;
 use macie_guard_core::config::Env;
@@ -88,6 +89,7 @@ fn hub(accounts: Vec<Account>) -> Hub {
         },
         members,
         config,
+        queue: Some(WorkQueue::memory()),
     }
 }
 

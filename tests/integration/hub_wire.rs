@@ -23,6 +23,7 @@ use macie_guard::hub::expiry::ExpiryHub;
 use macie_guard::hub::export::ExportHub;
 use macie_guard::hub::members::aws::AwsMembers;
 use macie_guard::hub::members::Members;
+use macie_guard::hub::queue::WorkQueue;
 use macie_guard::journal::memory::MemoryJournal;
 use macie_guard::outbound::memory::RecordingOutbound;
 use macie_guard_core::config::Env;
@@ -58,13 +59,24 @@ async fn org_id() -> String {
         .to_string()
 }
 
+/// The member roles of `one` and `two`, made once for the tests that share the organization.
+async fn member_roles(one: &str, two: &str) {
+    static MADE: tokio::sync::OnceCell<()> = tokio::sync::OnceCell::const_new();
+    MADE.get_or_init(|| async {
+        member_role(one).await;
+        member_role(two).await;
+    })
+    .await;
+}
+
 /// The member role in `account`, with member.yaml's trust and permissions.
 async fn member_role(account: &str) {
     let member = template_json("stacksets/member.yaml", false);
     let mut trust =
         member["Resources"]["MemberRole"]["Properties"]["AssumeRolePolicyDocument"].clone();
     trust["Statement"][0]["Principal"]["AWS"] = json!(format!("arn:aws:iam::{ACCOUNT}:root"));
-    trust["Statement"][0]["Condition"]["StringEquals"]["aws:PrincipalOrgID"] = json!(org_id().await);
+    trust["Statement"][0]["Condition"]["StringEquals"]["aws:PrincipalOrgID"] =
+        json!(org_id().await);
     let base = testkit::sdk_config().await;
     let key = access_key_of(&as_account(&base, account).await).await;
     iam_create_role(&key, ROLE, &trust);
@@ -119,8 +131,7 @@ async fn the_hub_acts_in_each_member_through_its_role_once_per_account() {
     let (accounts, closed) = crate::org::organization().await;
     let others: Vec<&String> = accounts.iter().filter(|a| *a != ACCOUNT).collect();
     let (one, two, no_role) = (others[0], others[1], others[2]);
-    member_role(one).await;
-    member_role(two).await;
+    member_roles(one, two).await;
     // Security Hub in one member Region: its findings must land there, in its own account.
     let one_key = access_key_of(&as_account(&testkit::sdk_config().await, one).await).await;
     enable_security_hub(&one_key, OTHER);
@@ -162,6 +173,7 @@ async fn the_hub_acts_in_each_member_through_its_role_once_per_account() {
         },
         members: AwsMembers::new(conf.clone(), config.clone()).with_security_hub(true),
         config,
+        queue: None,
     };
 
     let out = hub
@@ -284,7 +296,8 @@ async fn read_role(account: &str) {
     let mut trust =
         member["Resources"]["MemberReadRole"]["Properties"]["AssumeRolePolicyDocument"].clone();
     trust["Statement"][0]["Principal"]["AWS"] = json!(format!("arn:aws:iam::{ACCOUNT}:root"));
-    trust["Statement"][0]["Condition"]["StringEquals"]["aws:PrincipalOrgID"] = json!(org_id().await);
+    trust["Statement"][0]["Condition"]["StringEquals"]["aws:PrincipalOrgID"] =
+        json!(org_id().await);
     // The operator's statement is there only with OperatorPrincipalArn.
     trust["Statement"] = json!([trust["Statement"][0].clone()]);
     let base = testkit::sdk_config().await;
@@ -335,6 +348,7 @@ async fn the_hubs_export_check_reads_each_member_through_its_read_role_and_impor
         },
         members: AwsMembers::new(conf.clone(), config.reading()).with_security_hub(true),
         config,
+        queue: None,
     };
     let out = hub
         .handle(LambdaEvent::new(json!({"action": "check-export"}), ctx()))
@@ -385,4 +399,162 @@ async fn the_hubs_export_check_reads_each_member_through_its_read_role_and_impor
         .collect();
     assert!(!about.is_empty(), "{findings:#?}");
     assert!(about.iter().all(|f| f["AwsAccountId"] == one.as_str()));
+}
+
+/// The messages waiting in moto's queue at `url`: (message id, receipt handle, body).
+fn receive(key: &str, url: &str) -> Vec<(String, String, String)> {
+    let mut out = Vec::new();
+    loop {
+        let got = testkit::sqs(
+            key,
+            "ReceiveMessage",
+            json!({"QueueUrl": url, "MaxNumberOfMessages": 10, "VisibilityTimeout": 300}),
+        );
+        let messages = got["Messages"].as_array().cloned().unwrap_or_default();
+        if messages.is_empty() {
+            return out;
+        }
+        for m in messages {
+            out.push((
+                m["MessageId"].as_str().unwrap().to_string(),
+                m["ReceiptHandle"].as_str().unwrap().to_string(),
+                m["Body"].as_str().unwrap().to_string(),
+            ));
+        }
+    }
+}
+
+/// Lambda's SQS event of one message.
+fn sqs_event(message_id: &str, body: &str) -> Value {
+    json!({"Records": [{"messageId": message_id, "receiptHandle": "rh", "body": body,
+        "attributes": {"ApproximateReceiveCount": "1"}, "messageAttributes": {},
+        "eventSource": "aws:sqs", "eventSourceARN": format!("arn:aws:sqs:{HOME}:{ACCOUNT}:hub-sweep"),
+        "awsRegion": HOME}]})
+}
+
+/// A sweep whose time runs out sends the rest to the work queue (SQS, one message per account);
+/// each message, given back as Lambda's event source mapping gives it, is done in its account
+/// through the member role; one whose change fails is named in the partial batch response,
+/// received again once its visibility ends, and done then.
+#[tokio::test]
+async fn a_sweep_out_of_time_queues_the_rest_on_sqs_and_each_share_is_done_once() {
+    let (accounts, _) = crate::org::organization().await;
+    let others: Vec<&String> = accounts.iter().filter(|a| *a != ACCOUNT).collect();
+    let (one, two) = (others[0], others[1]);
+    member_roles(one, two).await;
+    let tenant = |account: &str, region: &str, jobs: Vec<Value>| json!({"account": account, "region": region, "jobs": jobs});
+    let macie = LocalMacie::start(Some(&json!({
+        "account": "999999999999",
+        "accounts": [
+            tenant(ACCOUNT, HOME, vec![]),
+            tenant(one, HOME, vec![expiring("queued-one")]),
+            tenant(two, HOME, vec![expiring("queued-two")]),
+        ]
+    })));
+    let conf = as_account(&stand_in_config(macie.url()).await, ACCOUNT).await;
+    let key = access_key_of(&conf).await;
+    let url = testkit::sqs(
+        &key,
+        "CreateQueue",
+        json!({"QueueName": "macie-guard-hub-sweep-test"}),
+    )["QueueUrl"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let vars = HashMap::from([
+        ("MEMBER_ROLE_NAME", ROLE.to_string()),
+        ("MEMBER_REGIONS", HOME.to_string()),
+    ]);
+    let config = HubConfig::from_env(&Env(|k: &str| vars.get(k).cloned()))
+        .unwrap()
+        .unwrap();
+    let hub = ExpiryHub {
+        own: ExpiryFunction {
+            macie: macie_guard::aws::macie(&conf),
+            outbound: RecordingOutbound::default(),
+            journal: MemoryJournal::new(),
+            config: Default::default(),
+            region: HOME.into(),
+            fallback_account: None,
+            schedules: None,
+            runs: macie_guard::runlog::AnyRunLog::Memory(Default::default()),
+        },
+        members: AwsMembers::new(conf.clone(), config.clone()),
+        config,
+        queue: Some(WorkQueue::sqs(&conf, url.clone(), HOME.into())),
+    };
+    let mut short = ctx();
+    short.deadline =
+        (chrono::Utc::now() + chrono::Duration::seconds(100)).timestamp_millis() as u64;
+    let out = hub
+        .handle(LambdaEvent::new(json!({"action": "sweep"}), short))
+        .await
+        .unwrap();
+    assert!(
+        out["units"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|u| u["result"] == "queued"),
+        "{out}"
+    );
+    assert_eq!(
+        statuses(&macie, one, HOME).await["queued-one"],
+        "USER_PAUSED"
+    );
+    let messages = receive(&key, &url);
+    let active = out["units"].as_array().unwrap().len();
+    assert_eq!(
+        messages.len(),
+        active,
+        "one message per account: {messages:?}"
+    );
+    let of = |account: &str| {
+        messages
+            .iter()
+            .find(|(_, _, body)| body.contains(&format!("\"account\":\"{account}\"")))
+            .cloned()
+            .unwrap_or_else(|| panic!("no share of {account}: {messages:?}"))
+    };
+    // `one`'s change fails (every try of the SDK's): its share is named, and comes back.
+    macie.faults(json!({"operation": "UpdateClassificationJob", "account": one, "region": HOME,
+        "sequence": ["InternalServerException", "InternalServerException", "InternalServerException", "InternalServerException"]}));
+    let (id, receipt, body) = of(one);
+    let answer = hub
+        .handle(LambdaEvent::new(sqs_event(&id, &body), ctx()))
+        .await
+        .unwrap();
+    assert_eq!(
+        answer["batchItemFailures"],
+        json!([{"itemIdentifier": id}]),
+        "{answer}"
+    );
+    assert_eq!(
+        statuses(&macie, one, HOME).await["queued-one"],
+        "USER_PAUSED"
+    );
+    // Its visibility ends (here at once): SQS gives it again, and it is done.
+    testkit::sqs(
+        &key,
+        "ChangeMessageVisibility",
+        json!({"QueueUrl": url, "ReceiptHandle": receipt, "VisibilityTimeout": 0}),
+    );
+    let again = receive(&key, &url);
+    assert_eq!(again.len(), 1, "{again:?}");
+    assert_eq!(again[0].0, id, "the same message");
+    let answer = hub
+        .handle(LambdaEvent::new(sqs_event(&again[0].0, &again[0].2), ctx()))
+        .await
+        .unwrap();
+    assert_eq!(answer["batchItemFailures"], json!([]), "{answer}");
+    assert_eq!(statuses(&macie, one, HOME).await["queued-one"], "RUNNING");
+    // Every other share, done once.
+    for (id, _, body) in messages.iter().filter(|(i, _, _)| *i != id) {
+        let answer = hub
+            .handle(LambdaEvent::new(sqs_event(id, body), ctx()))
+            .await
+            .unwrap();
+        assert_eq!(answer["batchItemFailures"], json!([]), "{body}: {answer}");
+    }
+    assert_eq!(statuses(&macie, two, HOME).await["queued-two"], "RUNNING");
 }

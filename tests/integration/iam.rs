@@ -86,6 +86,14 @@ const FOR_THE_ENCRYPTED_TOPIC: [&str; 2] = ["kms:GenerateDataKey", "kms:Decrypt"
 /// journal; the export guard's item of the run log).
 const FOR_THE_ENCRYPTED_JOURNAL: [&str; 2] = ["kms:Encrypt", "kms:DescribeKey"];
 
+/// What Lambda's event source mapping calls as a hub function's role to read its work queue
+/// (Lambda Developer Guide, "Using Lambda with Amazon SQS"): not the code's calls.
+const FOR_THE_WORK_QUEUE: [&str; 3] = [
+    "sqs:ReceiveMessage",
+    "sqs:DeleteMessage",
+    "sqs:GetQueueAttributes",
+];
+
 fn read(path: &str) -> String {
     std::fs::read_to_string(workspace_root().join(path)).unwrap_or_else(|e| panic!("{path}: {e}"))
 }
@@ -322,7 +330,8 @@ fn between<'a>(text: &'a str, from: &str, to: &str) -> &'a str {
 
 /// Operations called without a generated client (`src/signed.rs` signs the requests): the
 /// operation's name as the argument of a `call`, `send` or `cfn` that follows the Region.
-const RAW_OPERATIONS: [(&str, &str); 10] = [
+const RAW_OPERATIONS: [(&str, &str); 11] = [
+    ("SendMessageBatch", "sqs:SendMessage"),
     ("BatchImportFindings", "securityhub:BatchImportFindings"),
     ("GetFindings", "securityhub:GetFindings"),
     ("BatchUpdateFindings", "securityhub:BatchUpdateFindings"),
@@ -434,7 +443,9 @@ fn each_function_may_do_exactly_what_its_code_calls() {
         let allowed: BTreeSet<String> = actions_in(function_block(&template, function))
             .into_iter()
             .filter(|a| {
-                !FOR_THE_ENCRYPTED_TOPIC.contains(&a.as_str()) && !indirect.contains(&a.as_str())
+                !FOR_THE_ENCRYPTED_TOPIC.contains(&a.as_str())
+                    && !FOR_THE_WORK_QUEUE.contains(&a.as_str())
+                    && !indirect.contains(&a.as_str())
             })
             .collect();
         assert_eq!(
@@ -718,8 +729,11 @@ fn the_expiry_guard_role_cannot_touch_other_accounts_or_regions_and_the_export_g
                 || a == "securityhub:BatchImportFindings"
                 || a == "securityhub:BatchUpdateFindings"
                 || a == "dynamodb:UpdateItem"
-                // A hub's: the members' read-only role (held to the code above).
+                // A hub's: the members' read-only role (held to the code above), and its work
+                // queue (a run's rest, for its own invocations).
                 || a == "sts:AssumeRole"
+                || a == "sqs:SendMessage"
+                || FOR_THE_WORK_QUEUE.contains(&a.as_str())
                 || FOR_THE_ENCRYPTED_TOPIC.contains(&a.as_str())
                 || FOR_THE_ENCRYPTED_JOURNAL.contains(&a.as_str()),
             "the export guard only reads: {a}"
