@@ -5,6 +5,11 @@
 # Results: a table on stdout and bench-results/bench.json. Flags go to the driver:
 #   --runs N (7)  --sweep-jobs N (10000)  --in-window N (1000)  --concurrency N (8)
 #   --org-accounts N (50)  --org-regions N (4, at most 6)  --org-only  --out FILE
+#   --hub-only: the hub's sweep and export check, one invocation each, over an organization
+#     (--hub-accounts N (1000) x --hub-regions N (17)), at a tenth of it and all of it, then
+#     with --hub-latency-ms N (75) on every call; HUB_CONCURRENCY --hub-concurrency N (8);
+#     --hub-steps small,full,latency and --hub-functions expiry-guard,export-guard choose.
+#     Results in bench-results/hub.json.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/build.sh > /dev/null 2>&1 || scripts/build.sh

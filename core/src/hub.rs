@@ -578,6 +578,59 @@ mod tests {
     }
 }
 
+/// At most this many unreached account-Regions are kept of a run (an item of the run log
+/// holds at most 400 KB); the rest are counted.
+pub const SEEN_ROWS: usize = 50;
+
+/// What a hub's run saw of its members, kept in the run log after every run (complete or not)
+/// for `macie-guard status`: which account-Regions it could not reach, and why.
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
+pub struct MembersSeen {
+    /// `sweep` or `export-check`.
+    pub run: String,
+    pub at: chrono::DateTime<chrono::Utc>,
+    /// Account-Regions the run covered.
+    pub units: usize,
+    pub unreached: Vec<UnreachedRow>,
+    /// Unreached account-Regions beyond the first [`SEEN_ROWS`].
+    pub more: usize,
+}
+
+/// An account-Region a run could not reach.
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
+pub struct UnreachedRow {
+    pub account: String,
+    pub region: String,
+    pub code: String,
+    pub reason: String,
+}
+
+impl HubRun {
+    /// What this run saw of its members, as of `at`.
+    pub fn seen(&self, run: &str, at: chrono::DateTime<chrono::Utc>) -> MembersSeen {
+        let all: Vec<UnreachedRow> = self
+            .units
+            .iter()
+            .filter_map(|u| match &u.result {
+                UnitResult::Unreached { code, reason } => Some(UnreachedRow {
+                    account: u.scope.account.clone(),
+                    region: u.scope.region.clone(),
+                    code: code.clone(),
+                    reason: crate::text::safe_short(reason, 400),
+                }),
+                _ => None,
+            })
+            .collect();
+        MembersSeen {
+            run: run.to_string(),
+            at,
+            units: self.units.len(),
+            more: all.len().saturating_sub(SEEN_ROWS),
+            unreached: all.into_iter().take(SEEN_ROWS).collect(),
+        }
+    }
+}
+
 /// The tag of a share's message body: what tells it from any other message.
 pub const SHARE: &str = "macie-guard-share";
 

@@ -271,6 +271,7 @@ async fn update_job(
 }
 
 async fn get_export(AxState(s): AxState<Shared>, headers: HeaderMap) -> Response {
+    slow(&s, "GetClassificationExportConfiguration").await;
     operation(
         &s,
         &headers,
@@ -291,12 +292,14 @@ async fn put_export(AxState(s): AxState<Shared>, headers: HeaderMap, body: Bytes
 }
 
 async fn administrator_account(AxState(s): AxState<Shared>, headers: HeaderMap) -> Response {
+    slow(&s, "GetAdministratorAccount").await;
     operation(&s, &headers, "GetAdministratorAccount", None, |st, _| {
         Ok(ok(st.administrator_account()))
     })
 }
 
 async fn automated_discovery(AxState(s): AxState<Shared>, headers: HeaderMap) -> Response {
+    slow(&s, "GetAutomatedDiscoveryConfiguration").await;
     operation(
         &s,
         &headers,

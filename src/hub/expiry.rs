@@ -19,7 +19,7 @@ use crate::expiry::lambda::{parse, ExpiryFunction};
 use crate::journal::Journal;
 use crate::logging::{emit_metric, emit_metrics};
 use crate::outbound::Outbound;
-use crate::runlog::remember_success;
+use crate::runlog::{remember_seen, remember_success};
 use macie_guard_core::expiry::event::ExpiryEvent;
 use macie_guard_core::hub::{
     placement, queued, units, HubConfig, HubRun, Placement, Through, Unit, UnitReport, UnitResult,
@@ -294,6 +294,12 @@ impl<M: MacieJobs, N: Outbound, J: Journal, H: JobMembers> ExpiryHub<M, N, J, H>
         };
         emit_metric(HUB_FUNCTION, UNREACHED_MEMBERS, run.unreached() as u64);
         emit_metric("expiry-guard", DEFERRED_UNITS, run.deferred() as u64);
+        remember_seen(
+            &self.own.runs,
+            &hub.journal_key(),
+            &run.seen("sweep", started),
+        )
+        .await;
         if run.complete() {
             let record = RunRecord {
                 kind: RunKind::Sweep,

@@ -19,7 +19,7 @@ use crate::export::lambda::{parse, ExportFunction};
 use crate::export::sources::{AwsSources, ExportSources};
 use crate::logging::{emit_metric, emit_metrics};
 use crate::outbound::Outbound;
-use crate::runlog::remember_success;
+use crate::runlog::{remember_seen, remember_success};
 use macie_guard_core::export::event::{Change, Changed, ExportEvent};
 use macie_guard_core::export::facts::ConfigFact;
 use macie_guard_core::export::outcome::ExportReport;
@@ -205,6 +205,12 @@ impl<S: ExportSources, N: Outbound, H: ReadMembers> ExportHub<S, N, H> {
         };
         emit_metric(HUB_FUNCTION, UNREACHED_MEMBERS, run.unreached() as u64);
         emit_metric("export-guard", DEFERRED_UNITS, run.deferred() as u64);
+        remember_seen(
+            &self.own.runs,
+            &hub.journal_key(),
+            &run.seen("export-check", started),
+        )
+        .await;
         if run.complete() {
             let record = RunRecord {
                 kind: RunKind::ExportCheck,

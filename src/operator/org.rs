@@ -1,6 +1,7 @@
 //! The operator's organization view (`macie-guard org ...`): for each account (Organizations
-//! ListAccounts, or a list) and each Region, assume the read-only role the stack creates there
-//! (`OperatorAccountId`), read what the guards would read, and make one row of it. At most
+//! ListAccounts, or a list) and each Region, assume the member's read-only role
+//! (stacksets/member.yaml, trusting the operator by `OperatorPrincipalArn`; `org status` the
+//! read role of a per-account stack), read what the guards would read, and make one row of it. At most
 //! `concurrency` accounts-and-Regions at once; an account that cannot be reached is a row
 //! saying why. Reads only: nobody is told, nothing is changed.
 
@@ -26,8 +27,13 @@ use macie_guard_core::operator::org::{assume_role_failure, sorted, Reach, Row};
 use macie_guard_core::scope::{is_account, partition_of, Scope};
 use macie_guard_core::tell::org::progress_line;
 
-/// The role name the stack gives its read-only role, `{region}` replaced by the Region.
-pub const DEFAULT_ROLE_NAME: &str = "macie-guard-read-{region}";
+/// The member's read-only role (IAM is global: one per account): `org jobs` and
+/// `org check-export` read through it.
+pub const MEMBER_READ_ROLE: &str = "macie-guard-member-read";
+
+/// The read-only role a per-account stack creates with `OperatorAccountId`, `{region}`
+/// replaced by the Region: `org status` reads such a stack's health through it.
+pub const STACK_READ_ROLE: &str = "macie-guard-read-{region}";
 
 pub use crate::hub::members::aws::list_accounts;
 /// An account of the organization (accounts given on the command line are taken as active).
@@ -185,7 +191,7 @@ impl OrgView {
                                 && self.management.as_deref() == Some(account.id.as_str()) =>
                         {
                             Reach::Skipped {
-                                reason: format!("the organization's management account: StackSets never deploy there, and it has no macie-guard stack of its own with OperatorAccountId set to this account (docs/organization.md: the management account); {reason}"),
+                                reason: format!("the organization's management account: StackSets never deploy there, and it holds no member stack of its own naming you (scripts/deploy-members.sh --management; docs/organization.md); {reason}"),
                             }
                         }
                         Err(Refused { reason, .. }) => Reach::Unreachable { reason },

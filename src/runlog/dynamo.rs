@@ -9,7 +9,8 @@ use crate::error::Result;
 use macie_guard_core::schedule::liveness::{RunKind, RunRecord};
 use macie_guard_core::severity::Severity;
 
-use super::{runs_scope, RunLog};
+use super::{runs_scope, seen_key, RunLog};
+use macie_guard_core::hub::MembersSeen;
 
 /// The run log in the journal table.
 #[derive(Debug, Clone)]
@@ -82,6 +83,47 @@ impl RunLog for DynamoRunLog {
             )),
         }
     }
+
+    async fn seen(&self, scope: &str, seen: &MembersSeen) -> Result<()> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key("scope", s(&runs_scope(scope)))
+            .key("jobId", s(&seen_key(&seen.run)))
+            // An older run's view never replaces a newer one's.
+            .condition_expression("attribute_not_exists(seenAt) OR seenAt <= :at")
+            .update_expression("SET seenAt = :at, seen = :seen")
+            .expression_attribute_values(":at", s(&stamp(seen.at)))
+            .expression_attribute_values(
+                ":seen",
+                s(&serde_json::to_string(seen).unwrap_or_default()),
+            )
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|se| se.is_conditional_check_failed_exception()) =>
+            {
+                Ok(())
+            }
+            Err(e) => Err(crate::Error::aws(
+                "DynamoDB",
+                "UpdateItem",
+                Some(&self.table),
+                &e,
+            )),
+        }
+    }
+}
+
+/// What a hub's run saw of its members, from its run log item (`members#RUN`).
+pub(super) fn seen_of(item: &HashMap<String, AttributeValue>) -> Option<MembersSeen> {
+    let key = item.get("jobId")?.as_s().ok()?;
+    key.strip_prefix("members#")?;
+    serde_json::from_str(item.get("seen")?.as_s().ok()?).ok()
 }
 
 /// A time as the run log stores it: RFC 3339, UTC, to the millisecond (fixed width, so that

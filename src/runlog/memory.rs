@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use std::sync::{Mutex, MutexGuard};
 
 use crate::error::Result;
+use macie_guard_core::hub::MembersSeen;
 use macie_guard_core::schedule::liveness::{RunKind, RunRecord, Runs};
 
 use super::RunLog;
@@ -13,6 +14,7 @@ use super::RunLog;
 pub struct MemoryRunLog {
     runs: Mutex<BTreeMap<(String, RunKind), RunRecord>>,
     watched: Mutex<BTreeMap<String, DateTime<Utc>>>,
+    seen: Mutex<BTreeMap<(String, String), MembersSeen>>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -38,6 +40,15 @@ impl MemoryRunLog {
             .collect();
         (records, lock(&self.watched).get(scope).copied())
     }
+
+    /// What the hub's last runs saw of the members, by run.
+    pub fn members(&self, scope: &str) -> Vec<MembersSeen> {
+        lock(&self.seen)
+            .iter()
+            .filter(|((s, _), _)| s == scope)
+            .map(|(_, m)| m.clone())
+            .collect()
+    }
 }
 
 impl RunLog for MemoryRunLog {
@@ -49,6 +60,15 @@ impl RunLog for MemoryRunLog {
             .is_none_or(|r| r.started_at <= run.started_at)
         {
             runs.insert(key, run.clone());
+        }
+        Ok(())
+    }
+
+    async fn seen(&self, scope: &str, seen: &MembersSeen) -> Result<()> {
+        let mut all = lock(&self.seen);
+        let key = (scope.to_string(), seen.run.clone());
+        if all.get(&key).is_none_or(|m| m.at <= seen.at) {
+            all.insert(key, seen.clone());
         }
         Ok(())
     }

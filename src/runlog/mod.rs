@@ -11,6 +11,7 @@
 use std::future::Future;
 
 use crate::error::Result;
+use macie_guard_core::hub::MembersSeen;
 use macie_guard_core::schedule::liveness::RunRecord;
 
 pub mod dynamo;
@@ -30,6 +31,15 @@ pub trait RunLog: Send + Sync {
     /// Remembers a successful run; a newer run's record is never replaced by an older one's
     /// (a late retry).
     fn succeeded(&self, scope: &str, run: &RunRecord) -> impl Future<Output = Result<()>> + Send;
+
+    /// Remembers what a hub's run saw of its members (after every run, complete or not); a
+    /// later run's view replaces an earlier one's.
+    fn seen(&self, scope: &str, seen: &MembersSeen) -> impl Future<Output = Result<()>> + Send;
+}
+
+/// The run log's item of what a hub's `run` saw of its members.
+pub fn seen_key(run: &str) -> String {
+    format!("members#{run}")
 }
 
 /// The run log the stack configures (`JOURNAL_TABLE`), or the process's own.
@@ -43,6 +53,13 @@ impl RunLog for AnyRunLog {
         match self {
             AnyRunLog::Dynamo(l) => l.succeeded(scope, run).await,
             AnyRunLog::Memory(l) => l.succeeded(scope, run).await,
+        }
+    }
+
+    async fn seen(&self, scope: &str, seen: &MembersSeen) -> Result<()> {
+        match self {
+            AnyRunLog::Dynamo(l) => l.seen(scope, seen).await,
+            AnyRunLog::Memory(l) => l.seen(scope, seen).await,
         }
     }
 }
@@ -64,5 +81,13 @@ pub fn open(conf: &aws_config::SdkConfig, table: Option<String>) -> AnyRunLog {
 pub async fn remember_success<R: RunLog>(log: &R, scope: &str, record: &RunRecord) {
     if let Err(e) = log.succeeded(scope, record).await {
         tracing::error!(error = %e, run = %record.kind, "the run's success could not be remembered: the overdue alarm goes off if this goes on");
+    }
+}
+
+/// Remembers what a hub's run saw of its members; a failure is logged (the run's answer and
+/// the UnreachedMembers gauge still say it).
+pub async fn remember_seen<R: RunLog>(log: &R, scope: &str, seen: &MembersSeen) {
+    if let Err(e) = log.seen(scope, seen).await {
+        tracing::error!(error = %e, run = %seen.run, "what the run saw of the members could not be remembered: `status` shows an older view");
     }
 }

@@ -7,8 +7,9 @@ use std::future::Future;
 use crate::error::Result;
 use macie_guard_core::schedule::liveness::{RunRecord, Runs};
 
-use super::dynamo::{record_of, s, stamp, time_of, DynamoRunLog};
+use super::dynamo::{record_of, s, seen_of, stamp, time_of, DynamoRunLog};
 use super::{runs_scope, AnyRunLog};
+use macie_guard_core::hub::MembersSeen;
 
 /// The item of the run log whose `watchedSince` is the watch's first look.
 const WATCH: &str = "watch";
@@ -23,12 +24,18 @@ pub trait RunLogReader: Send + Sync {
         &self,
         scope: &str,
     ) -> impl Future<Output = Result<(Vec<RunRecord>, Option<DateTime<Utc>>)>> + Send;
+    /// What a hub's last runs saw of its members (`macie-guard status`); none elsewhere.
+    fn members(&self, scope: &str) -> impl Future<Output = Result<Vec<MembersSeen>>> + Send;
 }
 
-impl RunLogReader for DynamoRunLog {
-    async fn recorded(&self, scope: &str) -> Result<(Vec<RunRecord>, Option<DateTime<Utc>>)> {
+impl DynamoRunLog {
+    /// Every item of the run log's partition of `scope`: a handful, one page.
+    async fn items(
+        &self,
+        scope: &str,
+    ) -> Result<Vec<std::collections::HashMap<String, aws_sdk_dynamodb::types::AttributeValue>>>
+    {
         let partition = runs_scope(scope);
-        // A handful of items: one page.
         let page = self
             .client
             .query()
@@ -40,7 +47,22 @@ impl RunLogReader for DynamoRunLog {
             .send()
             .await
             .map_err(|e| crate::Error::aws("DynamoDB", "Query", Some(&self.table), &e))?;
-        let items = page.items();
+        Ok(page.items().to_vec())
+    }
+}
+
+impl RunLogReader for DynamoRunLog {
+    async fn members(&self, scope: &str) -> Result<Vec<MembersSeen>> {
+        Ok(self
+            .items(scope)
+            .await?
+            .iter()
+            .filter_map(seen_of)
+            .collect())
+    }
+
+    async fn recorded(&self, scope: &str) -> Result<(Vec<RunRecord>, Option<DateTime<Utc>>)> {
+        let items = self.items(scope).await?;
         let records = items.iter().filter_map(record_of).collect();
         let watched = items
             .iter()
@@ -98,6 +120,13 @@ impl RunLogReader for AnyRunLog {
         match self {
             AnyRunLog::Dynamo(l) => l.recorded(scope).await,
             AnyRunLog::Memory(l) => Ok(l.recorded(scope)),
+        }
+    }
+
+    async fn members(&self, scope: &str) -> Result<Vec<MembersSeen>> {
+        match self {
+            AnyRunLog::Dynamo(l) => l.members(scope).await,
+            AnyRunLog::Memory(l) => Ok(l.members(scope)),
         }
     }
 }

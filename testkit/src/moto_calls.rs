@@ -14,6 +14,33 @@ fn signed_as(access_key: &str, region: &str, service: &str) -> String {
     )
 }
 
+/// [`moto_json`] where an error answer is expected: the answer, or `Err` with its status and
+/// body.
+pub fn try_moto_json(
+    access_key: &str,
+    service: &str,
+    target: &str,
+    body: Value,
+) -> Result<Value, (u16, String)> {
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let mut response = agent
+        .post(&moto().url)
+        .header("X-Amz-Target", target)
+        .header("Content-Type", "application/x-amz-json-1.1")
+        .header("Authorization", &signed_as(access_key, REGION, service))
+        .send(body.to_string())
+        .map_err(|e| (0, e.to_string()))?;
+    let status = response.status().as_u16();
+    let text = response.body_mut().read_to_string().unwrap_or_default();
+    if !(200..300).contains(&status) {
+        return Err((status, text));
+    }
+    Ok(serde_json::from_str(&text).unwrap_or(Value::Null))
+}
+
 /// One call of a JSON-protocol service of moto (`target` as in `X-Amz-Target`), signed as
 /// `access_key`'s account.
 pub fn moto_json(access_key: &str, service: &str, target: &str, body: Value) -> Value {

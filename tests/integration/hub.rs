@@ -487,3 +487,78 @@ async fn queued_shares_are_done_and_a_failed_one_is_received_again() {
     // A2 was resumed once: done again, it is left as it is.
     assert_eq!(member_jobs(&h, A, OTHER).updates().len(), 1);
 }
+
+/// The upgrade from a per-account stack: while the account is in PerAccountStacks, neither the
+/// sweep nor an event of it changes its jobs; the first sweep after its entry is removed (the
+/// stack deleted once its journal held nothing open) guards it.
+#[tokio::test]
+async fn an_account_leaving_per_account_stacks_is_taken_over_by_the_next_sweep() {
+    let h = hub();
+    h.handle(LambdaEvent::new(
+        serde_json::json!({"action": "sweep"}),
+        ctx(),
+    ))
+    .await
+    .unwrap();
+    let out = h
+        .handle(LambdaEvent::new(
+            health_about(PER_ACCOUNT, HOME, "fa"),
+            ctx(),
+        ))
+        .await
+        .unwrap();
+    assert_eq!(out["trigger"], "elsewhere", "{out}");
+    let jobs = member_jobs(&h, PER_ACCOUNT, HOME);
+    assert!(jobs.updates().is_empty(), "left to its own stack");
+    // The entry removed (a stack update of the hub): the same organization, the same jobs.
+    let mut h = h;
+    h.config.per_account.clear();
+    let out = h
+        .handle(LambdaEvent::new(
+            serde_json::json!({"action": "sweep"}),
+            ctx(),
+        ))
+        .await
+        .unwrap();
+    assert!(resumed(&jobs, "fa"), "{out}");
+    assert!(
+        !out["left"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|l| l["account"] == PER_ACCOUNT),
+        "{out}"
+    );
+}
+
+/// Every sweep, complete or not, leaves in the run log what it saw of the members, for
+/// `macie-guard status`: the account-Regions it could not reach and STS's answer.
+#[tokio::test]
+async fn a_sweep_leaves_the_members_it_could_not_reach_for_status() {
+    let h = hub();
+    h.handle(LambdaEvent::new(
+        serde_json::json!({"action": "sweep"}),
+        ctx(),
+    ))
+    .await
+    .unwrap();
+    let macie_guard::runlog::AnyRunLog::Memory(log) = &h.own.runs else {
+        unreachable!()
+    };
+    let seen = log.members(&format!("{HUB}#{HOME}"));
+    assert_eq!(seen.len(), 1, "{seen:?}");
+    assert_eq!(seen[0].run, "sweep");
+    assert_eq!(seen[0].units, 6);
+    let rows: Vec<(&str, &str, &str)> = seen[0]
+        .unreached
+        .iter()
+        .map(|u| (u.account.as_str(), u.region.as_str(), u.code.as_str()))
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            (NO_ROLE, HOME, "AccessDenied"),
+            (NO_ROLE, OTHER, "AccessDenied")
+        ]
+    );
+}

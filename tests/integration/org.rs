@@ -23,6 +23,51 @@ const REGIONS: [&str; 2] = ["us-east-1", "eu-west-1"];
 /// The organization in moto: this (management) account and three created ones, by id; and a
 /// fourth, closed (SUSPENDED), which ListAccounts still lists. Made once for the tests of this
 /// process, whichever asks first.
+/// The organization's id (the trusts' aws:PrincipalOrgID, which the strict layer checks).
+pub(crate) async fn org_id() -> String {
+    let conf = stand_in_config(&moto().url).await;
+    aws_sdk_organizations::Client::new(&conf)
+        .describe_organization()
+        .send()
+        .await
+        .unwrap()
+        .organization()
+        .and_then(|o| o.id())
+        .unwrap()
+        .to_string()
+}
+
+/// The member's read-only role (`macie-guard-member-read`) in each of `accounts`, once per
+/// process, with stacksets/member.yaml's trust: the hub's read roles and the operator, both
+/// this account here (the tests run as its user), within the organization.
+pub(crate) async fn read_roles(accounts: &[&str]) {
+    static MADE: tokio::sync::Mutex<Vec<String>> = tokio::sync::Mutex::const_new(Vec::new());
+    let mut made = MADE.lock().await;
+    let member = template_json("stacksets/member.yaml", false);
+    let mut trust =
+        member["Resources"]["MemberReadRole"]["Properties"]["AssumeRolePolicyDocument"].clone();
+    let ours = json!(format!("arn:aws:iam::{ACCOUNT}:root"));
+    trust["Statement"][0]["Principal"]["AWS"] = ours.clone();
+    trust["Statement"][0]["Condition"]["StringEquals"]["aws:PrincipalOrgID"] =
+        json!(org_id().await);
+    // The operator's statement (with OperatorPrincipalArn) names the same principal here.
+    let operator = &trust["Statement"][1]["Fn::If"][1];
+    assert_eq!(
+        operator["Principal"]["AWS"],
+        json!({"Ref": "OperatorPrincipalArn"})
+    );
+    trust["Statement"] = json!([trust["Statement"][0].clone()]);
+    let base = sdk_config().await;
+    for account in accounts {
+        if made.iter().any(|m| m == account) {
+            continue;
+        }
+        let key = access_key_of(&as_account(&base, account).await).await;
+        iam_create_role(&key, "macie-guard-member-read", &trust);
+        made.push(account.to_string());
+    }
+}
+
 pub(crate) async fn organization() -> (Vec<String>, String) {
     static ORG: tokio::sync::OnceCell<(Vec<String>, String)> = tokio::sync::OnceCell::const_new();
     ORG.get_or_init(make_organization).await.clone()
@@ -104,28 +149,9 @@ async fn the_organization_view_reads_every_account_and_region_and_names_the_unre
     let others: Vec<&String> = accounts.iter().filter(|a| *a != ACCOUNT).collect();
     let (one, two, no_stack) = (others[0], others[1], others[2]);
 
-    // The role each stack creates with OperatorAccountId = this account, as template.yaml
-    // writes its trust policy; not in the account without a stack.
-    let stack = template_json("template.yaml", false);
-    let role = &stack["Resources"]["ReadRole"]["Properties"];
-    let principal = role["AssumeRolePolicyDocument"]["Statement"][0]["Principal"]["AWS"]["Fn::Sub"]
-        .as_str()
-        .unwrap()
-        .replace("${AWS::Partition}", "aws")
-        .replace("${OperatorAccountId}", ACCOUNT);
-    assert_eq!(
-        role["RoleName"]["Fn::Sub"], "macie-guard-read-${AWS::Region}",
-        "the name the CLI assumes by default"
-    );
-    let trust = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
-        "Principal": {"AWS": principal}, "Action": "sts:AssumeRole"}]});
-    let base = sdk_config().await;
-    for account in [&ACCOUNT.to_string(), one, two] {
-        let key = access_key_of(&as_account(&base, account).await).await;
-        for region in REGIONS {
-            iam_create_role(&key, &format!("macie-guard-read-{region}"), &trust);
-        }
-    }
+    // The member's read-only role, as stacksets/member.yaml writes its trust (the operator, of
+    // the organization); not in the account without the member stack.
+    read_roles(&[ACCOUNT, one, two]).await;
 
     // Macie in each account and Region; `two` has not enabled it in eu-west-1.
     let hostile = "payroll\n\u{1b}[2Jcleared";
@@ -216,7 +242,8 @@ async fn the_organization_view_reads_every_account_and_region_and_names_the_unre
         assert!(
             reason.contains("cannot assume")
                 && reason.contains("AccessDenied")
-                && reason.contains(&format!("role/macie-guard-read-{region}")),
+                && reason.contains("role/macie-guard-member-read")
+                && reason.contains("OperatorPrincipalArn"),
             "{reason}"
         );
     }
@@ -437,7 +464,7 @@ async fn the_management_account_duplicates_refusals_and_former_members() {
     );
     let denied = row(two)["reason"].as_str().unwrap();
     assert!(
-        denied.contains("AccessDenied") && denied.contains("deploy macie-guard there"),
+        denied.contains("AccessDenied") && denied.contains("deploy the member stack there"),
         "{denied}"
     );
     let slow = row(throttled)["reason"].as_str().unwrap();
@@ -865,6 +892,9 @@ async fn the_member_stack_goes_to_every_account_and_the_management_account_by_a_
             "us-east-1,eu-west-1",
             "--name",
             "macie-guard-member-test",
+            // A role name of its own: the organization view's tests hold the default ones.
+            "--param",
+            "RoleName=macie-guard-member-t",
         ]
         .iter()
         .map(|s| s.to_string())
@@ -938,7 +968,7 @@ async fn the_member_stack_goes_to_every_account_and_the_management_account_by_a_
     }
     let iam = aws_cli(
         &mgmt_creds,
-        &["iam", "get-role", "--role-name", "macie-guard-member"],
+        &["iam", "get-role", "--role-name", "macie-guard-member-t"],
     );
     assert!(
         iam.status.success(),

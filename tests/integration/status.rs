@@ -446,6 +446,25 @@ async fn a_broken_stack_has_each_broken_part_named() {
     )
     .await
     .unwrap();
+    // As a hub: its last sweep could not reach one member account-Region (the item a hub's
+    // run leaves in its run log).
+    runs.seen(
+        &scope,
+        &macie_guard_core::hub::MembersSeen {
+            run: "sweep".into(),
+            at: Utc::now() - Duration::hours(1),
+            units: 12,
+            unreached: vec![macie_guard_core::hub::UnreachedRow {
+                account: "222222222222".into(),
+                region: "eu-west-1".into(),
+                code: "AccessDenied".into(),
+                reason: "cannot assume arn:aws:iam::222222222222:role/macie-guard-member".into(),
+            }],
+            more: 0,
+        },
+    )
+    .await
+    .unwrap();
 
     let out = status_cli(&conf, &["status", "--json"]).await;
     assert_eq!(
@@ -469,6 +488,7 @@ async fn a_broken_stack_has_each_broken_part_named() {
         "run sweep".to_string(),
         "export export verdict".to_string(),
         "security-hub Security Hub".to_string(),
+        "members 222222222222 eu-west-1".to_string(),
     ]
     .into();
     want.extend(alarm_names.iter().map(|a| format!("alarm {a}")));

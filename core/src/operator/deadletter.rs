@@ -25,6 +25,14 @@ use std::collections::BTreeMap;
 
 use crate::dispatch::{self, Function, Routed};
 
+/// A hub's share (one account's part of a run, from its work queue), when the body is one.
+fn share_of(event: &Value) -> Option<crate::hub::Share> {
+    event
+        .get("kind")
+        .filter(|k| *k == crate::hub::SHARE)
+        .and_then(|_| crate::hub::Share::parse(&event.to_string()).ok())
+}
+
 /// Who put a dead letter in the queue, and what it said about the failure.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "producer", rename_all = "kebab-case")]
@@ -174,6 +182,14 @@ impl DeadLetter {
             .event
             .as_ref()
             .ok_or_else(|| self.unreadable.clone().unwrap_or_default())?;
+        if let Some(share) = share_of(event) {
+            return Err(format!(
+                "a share of a hub's run ({}) for account {} in {}, dead-lettered after its last try: the hub's next run does that account again; no function here can run it alone",
+                share.trigger,
+                share.account,
+                share.regions.join(", ")
+            ));
+        }
         // A Scheduled Event envelope fits both functions; only then does the target decide.
         let function = match &self.producer {
             Producer::Rule { target_arn, .. } | Producer::Schedule { target_arn, .. } => {
@@ -210,6 +226,14 @@ impl DeadLetter {
         let Some(event) = &self.event else {
             return "not an event".into();
         };
+        if let Some(share) = share_of(event) {
+            return format!(
+                "hub's work queue: account {} in {} ({})",
+                share.account,
+                share.regions.join(", "),
+                crate::text::safe(&share.trigger)
+            );
+        }
         let to = match self.target() {
             Ok(Target::Function(Routed::Expiry(_))) => "expiry guard".to_string(),
             Ok(Target::Function(Routed::Export(_))) => "export guard".to_string(),

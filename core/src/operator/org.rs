@@ -54,7 +54,7 @@ pub fn assume_role_failure(role_arn: &str, code: &str, message: &str) -> String 
             "STS throttled it, and the SDK's retries did not get through: run the view again later, or with a lower --concurrency"
         }
         "AccessDenied" | "AccessDeniedException" => {
-            "deploy macie-guard there with OperatorAccountId set to this account, or check the role's trust policy (it must trust this account) and that your credentials may sts:AssumeRole on it"
+            "deploy the member stack there with OperatorPrincipalArn naming your role or user (scripts/deploy-members.sh --param OperatorPrincipalArn=...), or check the role's trust policy (it must trust you) and that your credentials may sts:AssumeRole on it"
         }
         "RegionDisabledException" => {
             "STS is not activated in this Region for that account: activate it (IAM account settings) or read another Region"

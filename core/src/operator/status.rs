@@ -122,6 +122,8 @@ pub struct OpenEntry {
 pub struct RunLogFacts {
     pub records: Vec<RunRecord>,
     pub watched_since: Option<DateTime<Utc>>,
+    /// A hub's: what its last sweep and export check saw of the members (none elsewhere).
+    pub members: Vec<crate::hub::MembersSeen>,
 }
 
 /// Security Hub, as the stack is configured for it (`SecurityHubFindings`).
@@ -148,6 +150,9 @@ pub struct Facts {
     /// The schedules the stack runs (its SweepSchedule and ExportCheckSchedule parameters).
     pub schedules: Schedules,
     pub security_hub: HubFacts,
+    /// A hub's PerAccountStacks: account-Regions (or accounts) still left to a per-account
+    /// stack.
+    pub per_account_stacks: Vec<String>,
     /// What the triggers, alarms and topic must point at.
     pub wiring: Wiring,
     /// Who the topic tells.
@@ -169,6 +174,8 @@ pub enum Area {
     Journal,
     Export,
     SecurityHub,
+    /// A hub's members: the account-Regions its last runs could not reach.
+    Members,
 }
 
 impl Area {
@@ -185,6 +192,7 @@ impl Area {
             Area::Journal => "journal",
             Area::Export => "export",
             Area::SecurityHub => "security-hub",
+            Area::Members => "members",
         }
     }
 }
@@ -489,6 +497,71 @@ fn hub_check(f: &Facts) -> Check {
     }
 }
 
+/// A hub's members, as its last sweep and export check saw them: one line per run when every
+/// member account-Region was reached, else one per account-Region it could not reach (what
+/// the role's refusal said), and how many more.
+fn member_checks(f: &Facts) -> Vec<Check> {
+    // Never two guards on one job: what the hub leaves, until its stack is removed.
+    let mut out: Vec<Check> = f
+        .per_account_stacks
+        .iter()
+        .map(|entry| {
+            check(
+                Area::Members,
+                entry,
+                false,
+                format!(
+                    "left to its per-account stack (PerAccountStacks): the hub acts there once the stack is removed and {} with it from PerAccountStacks",
+                    crate::text::safe(entry)
+                ),
+            )
+        })
+        .collect();
+    let Ok(log) = &f.runs else {
+        return out;
+    };
+    for seen in &log.members {
+        let at = seen.at.format("%Y-%m-%d %H:%M UTC");
+        if seen.unreached.is_empty() {
+            out.push(check(
+                Area::Members,
+                &seen.run,
+                false,
+                format!(
+                    "the {} at {at} reached every member account-Region ({})",
+                    seen.run, seen.units
+                ),
+            ));
+            continue;
+        }
+        for u in &seen.unreached {
+            out.push(check(
+                Area::Members,
+                &format!("{} {}", u.account, u.region),
+                true,
+                format!(
+                    "the {} at {at} could not reach it ({}): {}",
+                    seen.run,
+                    crate::text::safe(&u.code),
+                    crate::text::safe(&u.reason)
+                ),
+            ));
+        }
+        if seen.more > 0 {
+            out.push(check(
+                Area::Members,
+                &seen.run,
+                true,
+                format!(
+                    "and {} more account-Region(s) the {} at {at} could not reach (its answer and logs name them)",
+                    seen.more, seen.run
+                ),
+            ));
+        }
+    }
+    out
+}
+
 /// Judges everything read, as of `now`.
 pub fn judge_status(f: &Facts, now: DateTime<Utc>) -> Status {
     let mut checks = vec![stack_check(f)];
@@ -514,6 +587,7 @@ pub fn judge_status(f: &Facts, now: DateTime<Utc>) -> Status {
     checks.push(journal_check(f, now));
     checks.push(export_check(f));
     checks.push(hub_check(f));
+    checks.extend(member_checks(f));
     Status {
         stack: f.stack.name.clone(),
         stack_status: f.stack.status.clone(),

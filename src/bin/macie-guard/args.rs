@@ -1,7 +1,6 @@
 //! The CLI's arguments (clap): every command and option, and nothing that runs.
 
 use clap::{Parser, Subcommand, ValueEnum};
-use macie_guard::operator::org::DEFAULT_ROLE_NAME;
 use macie_guard_core::expiry::policy::Policy;
 use std::path::PathBuf;
 
@@ -97,17 +96,19 @@ pub(crate) enum Command {
         name: Option<String>,
     },
     /// The organization view: every account (Organizations ListAccounts, or --accounts) and
-    /// every --region, read through the read-only role each stack creates when its
-    /// OperatorAccountId is this account. Reads only.
+    /// every --region, read through each member's read-only role (the member stack's, with
+    /// OperatorPrincipalArn naming you). Reads only.
     Org {
         #[command(subcommand)]
         view: OrgCommand,
         /// Accounts to read, comma-separated [default: every account of the organization].
         #[arg(long, value_delimiter = ',', global = true)]
         accounts: Vec<String>,
-        /// The role to assume in each account; {region} becomes the Region.
-        #[arg(long, default_value = DEFAULT_ROLE_NAME, global = true)]
-        role_name: String,
+        /// The role to assume in each account; {region} becomes the Region [default:
+        /// macie-guard-member-read; for `org status`, a per-account stack's
+        /// macie-guard-read-{region}].
+        #[arg(long, global = true)]
+        role_name: Option<String>,
         /// Accounts-and-Regions read at once (1-64).
         #[arg(long, default_value_t = 8, global = true, value_parser = clap::value_parser!(u16).range(1..=64))]
         concurrency: u16,

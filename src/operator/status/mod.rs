@@ -504,12 +504,15 @@ impl StatusReader {
                             .collect()
                     })
                     .map_err(|e| e.to_string());
-                let runs = crate::runlog::open(&self.sdk, Some(t.clone()))
+                let log = crate::runlog::open(&self.sdk, Some(t.clone()));
+                let members = log.members(&key).await.unwrap_or_default();
+                let runs = log
                     .recorded(&key)
                     .await
                     .map(|(records, watched_since)| RunLogFacts {
                         records,
                         watched_since,
+                        members,
                     })
                     .map_err(|e| e.to_string());
                 (journal, runs)
@@ -540,6 +543,12 @@ impl StatusReader {
                 export_check: parameter("ExportCheckSchedule", "rate(1 day)"),
             },
             security_hub,
+            per_account_stacks: parameter("PerAccountStacks", "")
+                .split(',')
+                .map(str::trim)
+                .filter(|e| !e.is_empty())
+                .map(str::to_string)
+                .collect(),
             wiring,
             topic,
         })

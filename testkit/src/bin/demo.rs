@@ -303,5 +303,139 @@ async fn main() {
         );
     }
 
+    say("9. An organization's hub: two member accounts in two Regions, and one without its role");
+    hub_story(&seeded).await;
+
     say("Done. Stopping moto, the local Macie and the local runtime.");
+}
+
+/// One job paused `days` ago whose tag asks for `policy`.
+fn paused(name: &str, days: f64, policy: &str) -> Value {
+    json!({"name": name, "jobStatus": "USER_PAUSED", "pausedDaysAgo": days,
+           "tags": {"macie-guard:on-expiry": policy}})
+}
+
+/// The hub: moto's Organizations with this account as the management account (the hub's) and
+/// three members, two holding the member role (stacksets/member.yaml's trust); one local Macie
+/// serving each account-Region; the expiry guard with MemberRegions, one sweep.
+async fn hub_story(seeded: &Seeded) {
+    let base = testkit::sdk_config().await;
+    let key = testkit::access_key_of(&base).await;
+    let org = |op: &str, body: Value| {
+        testkit::try_moto_json(
+            &key,
+            "organizations",
+            &format!("AWSOrganizationsV20161128.{op}"),
+            body,
+        )
+    };
+    let org_id = org("DescribeOrganization", json!({}))
+        .or_else(|_| org("CreateOrganization", json!({"FeatureSet": "ALL"})))
+        .expect("an organization in moto")["Organization"]["Id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let mut members = Vec::new();
+    for name in ["payments", "analytics", "sandbox"] {
+        let made = org(
+            "CreateAccount",
+            json!({"AccountName": name, "Email": format!("{name}@example.com")}),
+        )
+        .expect("CreateAccount");
+        members.push(
+            made["CreateAccountStatus"]["AccountId"]
+                .as_str()
+                .unwrap()
+                .to_string(),
+        );
+    }
+    let member = testkit::template_json("stacksets/member.yaml", false);
+    let mut trust =
+        member["Resources"]["MemberRole"]["Properties"]["AssumeRolePolicyDocument"].clone();
+    trust["Statement"][0]["Principal"]["AWS"] = json!(format!("arn:aws:iam::{ACCOUNT}:root"));
+    trust["Statement"][0]["Condition"]["StringEquals"]["aws:PrincipalOrgID"] = json!(org_id);
+    for account in &members[..2] {
+        let k = testkit::access_key_of(&testkit::as_account(&base, account).await).await;
+        testkit::iam_create_role(&k, "macie-guard-member", &trust);
+    }
+    let (payments, analytics, sandbox) = (&members[0], &members[1], &members[2]);
+    let tenant = |account: &str, region: &str, jobs: Vec<Value>| json!({"account": account, "region": region, "jobs": jobs});
+    let macie = LocalMacie::start(Some(&json!({
+        "account": ACCOUNT,
+        "jobs": [paused("hub-own-audit", 29.5, "resume")],
+        "accounts": [
+            tenant(payments, "us-east-1", vec![paused("card-data-scan", 29.5, "resume")]),
+            tenant(payments, "eu-west-1", vec![paused("eu-archive", 29.6, "cancel")]),
+            tenant(analytics, "us-east-1", vec![paused("warehouse-scan", 25.0, "resume")]),
+            tenant(sandbox, "us-east-1", vec![paused("sandbox-scan", 29.5, "resume")]),
+        ]
+    })));
+    println!(
+        "   members {payments} (payments), {analytics} (analytics), {sandbox} (sandbox: no role); Regions us-east-1, eu-west-1"
+    );
+    let mut env = endpoint_env(macie.url(), &moto().url);
+    for (k, v) in [
+        ("JOURNAL_TABLE", seeded.journal.as_str()),
+        ("MACIE_GUARD_ACCOUNT_ID", ACCOUNT),
+        ("NOTIFICATION_TOPIC_ARN", seeded.topic.as_str()),
+        ("AWS_REGION", REGION),
+        ("RUST_LOG", "warn"),
+        ("MEMBER_REGIONS", "us-east-1,eu-west-1"),
+        ("MEMBER_ROLE_NAME", "macie-guard-member"),
+    ] {
+        env.push((k.to_string(), v.to_string()));
+    }
+    let hub = testkit::local_runtime::start_functions(
+        env,
+        &[(
+            "expiry-guard",
+            &workspace_root().join("target/debug/expiry-guard"),
+        )],
+    );
+    let run = step(
+        &hub,
+        "expiry-guard",
+        &workspace_root().join("events/schedule-sweep.json"),
+    );
+    for unit in run["units"].as_array().into_iter().flatten() {
+        let what = match unit["result"].as_str().unwrap_or("") {
+            "ran" => format!("{} job(s) decided", unit["jobs"]),
+            "unreached" => format!("not reached: {}", text(&unit["reason"])),
+            "macie-off" => "Macie not enabled: nothing to guard".to_string(),
+            other => other.to_string(),
+        };
+        println!(
+            "   {} {:<10} {}",
+            text(&unit["account"]),
+            text(&unit["region"]),
+            safe(&what)
+        );
+    }
+    for left in run["left"].as_array().into_iter().flatten() {
+        println!("   {} left: {}", text(&left["account"]), text(&left["why"]));
+    }
+    for (account, region) in [
+        (payments, "us-east-1"),
+        (payments, "eu-west-1"),
+        (analytics, "us-east-1"),
+        (sandbox, "us-east-1"),
+    ] {
+        let conf = testkit::as_account(&testkit::stand_in_config(macie.url()).await, account).await;
+        let conf = conf
+            .into_builder()
+            .region(aws_types::region::Region::new(region.to_string()))
+            .build();
+        let jobs = aws_sdk_macie2::Client::new(&conf)
+            .list_classification_jobs()
+            .send()
+            .await
+            .expect("the member's jobs");
+        for j in jobs.items() {
+            println!(
+                "   now in {account} {region}: {} {}",
+                safe(j.name().unwrap_or_default()),
+                j.job_status().map(|s| s.as_str()).unwrap_or("?")
+            );
+        }
+    }
 }

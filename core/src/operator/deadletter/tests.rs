@@ -200,3 +200,17 @@ fn the_list_escapes_what_anyone_wrote() {
     assert!(text.contains("boom\\n\\u{1b}[31mred\\u{202e}"), "{text}");
     assert!(text.ends_with("1 dead letter(s) waiting\n"));
 }
+
+/// A share of a hub's run that its work queue dead-lettered: said for what it is, and not
+/// replayed (the hub's next run does its account again).
+#[test]
+fn a_hubs_dead_lettered_share_is_named_and_not_replayed() {
+    let body = r#"{"kind":"macie-guard-share","trigger":"schedule","account":"222222222222","regions":["us-east-1","eu-west-1"]}"#;
+    let d = DeadLetter::read("m-1", body, &BTreeMap::new(), None, Some(3));
+    assert_eq!(
+        d.what(),
+        "hub's work queue: account 222222222222 in us-east-1, eu-west-1 (schedule)"
+    );
+    let why = d.routed().unwrap_err();
+    assert!(why.contains("next run does that account again"), "{why}");
+}

@@ -90,12 +90,14 @@ fn healthy() -> Facts {
                 record(RunKind::ExportCheck, now() - Duration::hours(3), None),
             ],
             watched_since: Some(now() - Duration::days(30)),
+            members: vec![],
         }),
         schedules: Schedules {
             sweep: "rate(6 hours)".into(),
             export_check: "rate(1 day)".into(),
         },
         security_hub: HubFacts::On(Ok(true)),
+        per_account_stacks: vec![],
         wiring: Wiring {
             dead_letter_arn: Some(DLQ.into()),
             topic_arn: Some(TOPIC.into()),
@@ -289,6 +291,7 @@ fn a_new_stack_owes_no_run_before_it_existed() {
     f.runs = Ok(RunLogFacts {
         records: vec![],
         watched_since: None,
+        members: vec![],
     });
     assert!(attention(&f).is_empty());
     // A month without a sweep is overdue.
@@ -313,4 +316,58 @@ fn the_alarms_line_claims_only_what_was_checked() {
     let s = judge_status(&f, now());
     let line = s.checks.iter().find(|c| c.name == "alarms").unwrap();
     assert!(!line.detail.contains("telling"), "{}", line.detail);
+}
+
+/// A hub's members: a run that reached every member is one fine line; an account-Region it
+/// could not reach is a line needing attention with the refusal, and more than it keeps are
+/// counted.
+#[test]
+fn a_hubs_unreached_members_are_lines_of_their_own() {
+    use crate::hub::{MembersSeen, UnreachedRow};
+    let mut f = healthy();
+    let row = |a: &str| UnreachedRow {
+        account: a.into(),
+        region: "eu-west-1".into(),
+        code: "AccessDenied".into(),
+        reason: "cannot assume arn:aws:iam::222222222222:role/macie-guard-member\n\u{1b}[2J".into(),
+    };
+    if let Ok(log) = &mut f.runs {
+        log.members = vec![
+            MembersSeen {
+                run: "export-check".into(),
+                at: now() - Duration::hours(1),
+                units: 34,
+                unreached: vec![],
+                more: 0,
+            },
+            MembersSeen {
+                run: "sweep".into(),
+                at: now() - Duration::hours(2),
+                units: 34,
+                unreached: vec![row("222222222222")],
+                more: 3,
+            },
+        ];
+    }
+    let s = judge_status(&f, now());
+    let members: Vec<&Check> = s
+        .checks
+        .iter()
+        .filter(|c| c.area == Area::Members)
+        .collect();
+    assert_eq!(members.len(), 3, "{members:#?}");
+    assert!(
+        !members[0].attention
+            && members[0]
+                .detail
+                .contains("reached every member account-Region (34)")
+    );
+    assert!(members[1].attention && members[1].name == "222222222222 eu-west-1");
+    assert!(
+        members[1].detail.contains("AccessDenied") && !members[1].detail.contains('\u{1b}'),
+        "{}",
+        members[1].detail
+    );
+    assert!(members[2].attention && members[2].detail.starts_with("and 3 more"));
+    assert_eq!(s.attention, 2);
 }

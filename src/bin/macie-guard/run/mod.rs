@@ -40,7 +40,7 @@ pub(crate) async fn run(cli: Cli) -> Result<ExitCode, Error> {
         concurrency,
     } = &cli.command
     {
-        return run_org(&cli, view, accounts, role_name, *concurrency).await;
+        return run_org(&cli, view, accounts, role_name.as_deref(), *concurrency).await;
     }
     // Read the event before any AWS call: a bad file changes nothing and costs nothing.
     let routed = match &cli.command {

@@ -16,9 +16,14 @@ pub(crate) async fn run_org(
     cli: &Cli,
     view: &OrgCommand,
     accounts: &[String],
-    role_name: &str,
+    role_name: Option<&str>,
     concurrency: u16,
 ) -> Result<ExitCode, Error> {
+    // A member holds the read-only role; a per-account stack's health is read through its own.
+    let role_name = role_name.unwrap_or(match view {
+        OrgCommand::Status { .. } => org::STACK_READ_ROLE,
+        _ => org::MEMBER_READ_ROLE,
+    });
     let mut config = expiry_config(&process_env())?;
     if let Some(p) = cli.default_policy {
         config.default_policy = p;

@@ -4,7 +4,7 @@ use crate::args::*;
 use crate::context::*;
 use crate::exit;
 use chrono::Utc;
-use macie_guard::operator::org::DEFAULT_ROLE_NAME;
+use macie_guard::operator::org::STACK_READ_ROLE;
 use macie_guard::operator::session::caller_account;
 use macie_guard::operator::status::{StackRef, StatusReader, DEFAULT_STACK};
 use macie_guard::{aws, Error};
@@ -35,7 +35,7 @@ pub(crate) async fn run_status(cli: &Cli, stack: Option<&str>) -> Result<ExitCod
         None => match reader.facts(&StackRef::Name(DEFAULT_STACK.into())).await {
             Err(Error::NoStack { .. }) => reader
                 .facts(&StackRef::Holding(
-                    DEFAULT_ROLE_NAME.replace("{region}", &region),
+                    STACK_READ_ROLE.replace("{region}", &region),
                 ))
                 .await
                 .map_err(|e| match e {

@@ -12,6 +12,8 @@ use std::time::{Duration, Instant};
 use testkit::runtime_api::RuntimeApi;
 use testkit::{endpoint_env, event, moto, workspace_root, LocalMacie, ACCOUNT};
 
+mod hub;
+
 struct Args {
     runs: usize,
     sweep_jobs: usize,
@@ -21,6 +23,9 @@ struct Args {
     org_regions: usize,
     /// Only the organization view (`--org-only`).
     org_only: bool,
+    /// Only the hub's sweep and export check over an organization (`--hub-only`).
+    hub_only: bool,
+    hub: hub::HubArgs,
     out: PathBuf,
 }
 
@@ -33,6 +38,15 @@ fn args() -> Args {
         org_accounts: 50,
         org_regions: 4,
         org_only: false,
+        hub_only: false,
+        hub: hub::HubArgs {
+            steps: vec!["small".into(), "full".into(), "latency".into()],
+            functions: vec!["expiry-guard".into(), "export-guard".into()],
+            accounts: 1000,
+            regions: 17,
+            latency_ms: 75,
+            concurrency: 8,
+        },
         out: workspace_root().join("bench-results/bench.json"),
     };
     let mut it = std::env::args().skip(1);
@@ -46,9 +60,20 @@ fn args() -> Args {
             "--org-accounts" => a.org_accounts = val().parse().expect("--org-accounts N"),
             "--org-regions" => a.org_regions = val().parse().expect("--org-regions N"),
             "--org-only" => a.org_only = true,
+            "--hub-only" => a.hub_only = true,
+            "--hub-accounts" => a.hub.accounts = val().parse().expect("--hub-accounts N"),
+            "--hub-regions" => a.hub.regions = val().parse().expect("--hub-regions N"),
+            "--hub-latency-ms" => a.hub.latency_ms = val().parse().expect("--hub-latency-ms N"),
+            "--hub-steps" => {
+                a.hub.steps = val().split(',').map(str::to_string).collect()
+            }
+            "--hub-functions" => {
+                a.hub.functions = val().split(',').map(str::to_string).collect()
+            }
+            "--hub-concurrency" => a.hub.concurrency = val().parse().expect("--hub-concurrency N"),
             "--out" => a.out = PathBuf::from(val()),
             other => panic!(
-                "unknown flag {other}; use --runs, --sweep-jobs, --in-window, --concurrency, --org-accounts, --org-regions, --out"
+                "unknown flag {other}; use --runs, --sweep-jobs, --in-window, --concurrency, --org-accounts, --org-regions, --org-only, --hub-only, --hub-accounts, --hub-regions, --hub-latency-ms, --hub-concurrency, --hub-steps, --hub-functions, --out"
             ),
         }
     }
@@ -133,13 +158,15 @@ impl Function {
 
     /// Sends one event; (wall time, answer).
     fn invoke(&self, event: &Value) -> (Duration, Value) {
+        self.invoke_within(event, Duration::from_secs(300))
+    }
+
+    /// Sends one event and waits at most `timeout` for its answer.
+    fn invoke_within(&self, event: &Value, timeout: Duration) -> (Duration, Value) {
         self.init_time();
         let t0 = Instant::now();
         let id = self.api.push(event.to_string());
-        let a = self
-            .api
-            .wait_answer(&id, Duration::from_secs(300))
-            .expect("an answer");
+        let a = self.api.wait_answer(&id, timeout).expect("an answer");
         assert!(a.ok, "the function failed: {}", a.body);
         self.answered.set(a.at - self.started);
         (
@@ -313,8 +340,8 @@ async fn export_check(runs: usize, broken: bool, topic_env: &[(String, String)])
            "sns_publish": u32::from(broken)})
 }
 
-/// The organization in moto (this account and `accounts - 1` created ones), with the read-only
-/// role in every account and Region; a local Macie serving every account-Region with three
+/// The organization in moto (this account and `accounts - 1` created ones), with the member's
+/// read-only role in every account; a local Macie serving every account-Region with three
 /// paused jobs (one in the action window) and no export configuration.
 async fn organization(accounts: usize, regions: &[&str]) -> (LocalMacie, Vec<String>) {
     let base = testkit::sdk_config().await;
@@ -356,8 +383,8 @@ async fn organization(accounts: usize, regions: &[&str]) -> (LocalMacie, Vec<Str
     let mut tenants = Vec::new();
     for id in &ids {
         let k = testkit::access_key_of(&testkit::as_account(&base, id).await).await;
+        testkit::iam_create_role(&k, "macie-guard-member-read", &trust);
         for r in regions {
-            testkit::iam_create_role(&k, &format!("macie-guard-read-{r}"), &trust);
             tenants.push(json!({"account": id, "region": r, "jobs": [
                 {"name": "far", "jobStatus": "USER_PAUSED", "pausedDaysAgo": 10, "count": 2},
                 {"name": "near", "jobStatus": "USER_PAUSED", "pausedDaysAgo": 29, "tags": {"macie-guard:on-expiry": "resume"}}
@@ -507,6 +534,16 @@ async fn main() {
         return cold_only(&argv[1..]);
     }
     let a = args();
+    if a.hub_only {
+        let figures = hub::hub(&a.hub).await;
+        let text = serde_json::to_string_pretty(&figures).unwrap();
+        println!("{text}");
+        if let Some(dir) = a.out.parent() {
+            std::fs::create_dir_all(dir).expect("results directory");
+        }
+        std::fs::write(a.out.with_file_name("hub.json"), text).expect("write results");
+        return;
+    }
     if a.org_only {
         let org = org_view(a.runs.clamp(1, 3), &a).await;
         println!("{}", serde_json::to_string_pretty(&org).unwrap());
