@@ -112,9 +112,10 @@ def assume_role_as_aws_does() -> None:
             partition = parts[1]
             roles = [r for r in iam_backends[account][partition].roles.values() if r.name == name]
             caller = self.account_id
+            who = _CALLER.get() or f"arn:{partition}:iam::{caller}:root"
             denied = STSClientError(
                 "AccessDenied",
-                f"User: arn:{partition}:sts::{caller}:assumed-role/caller is not authorized to perform: sts:AssumeRole on resource: {role_arn}",
+                f"User: {who} is not authorized to perform: sts:AssumeRole on resource: {role_arn}",
             )
             if not roles:
                 raise denied

@@ -1,7 +1,9 @@
 //! The local demo (`scripts/demo.sh`): moto and the local Macie with the account in
 //! demo/scenario.json and a broken export configuration, the real Lambda binaries under
 //! cargo-lambda's local runtime on the sample events and a sweep, and a short story of what
-//! they decided and did. Everything it starts stops when it ends, also on failure.
+//! they decided and did; last, an organization's hub sweeping two member accounts in two
+//! Regions and one account without its role. Everything it starts stops when it ends, also on
+//! failure.
 
 use aws_sdk_kms::types::{KeySpec, KeyUsageType};
 use macie_guard_core::text::safe;
