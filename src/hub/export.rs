@@ -5,31 +5,28 @@
 //! account and Region) and imported into that account's own Security Hub, in its Region.
 
 use chrono::{DateTime, Utc};
-use futures_util::stream::{self, StreamExt};
 use lambda_runtime::{Context, LambdaEvent};
 use serde_json::{json, Value};
 
 use super::members::aws::AwsMembers;
 use super::members::{Members, Unreached};
 use super::queue::WorkQueue;
-use super::{hand_on, out_of_time, work, AtHub};
+use super::{run_organization, work, AtHub, RunOf};
 use crate::error::{Error, Result, UnitsFailed};
 use crate::export::guard::ExportGuard;
 use crate::export::lambda::{parse, ExportFunction};
 use crate::export::sources::{AwsSources, ExportSources};
-use crate::logging::{emit_metric, emit_metrics};
+use crate::logging::emit_metrics;
 use crate::outbound::Outbound;
-use crate::runlog::{remember_seen, remember_success};
 use macie_guard_core::export::event::{Change, Changed, ExportEvent};
 use macie_guard_core::export::facts::ConfigFact;
 use macie_guard_core::export::outcome::ExportReport;
 use macie_guard_core::hub::{
-    placement, queued, units, HubConfig, HubRun, Placement, Through, Unit, UnitReport, UnitResult,
+    placement, queued, HubConfig, HubRun, Placement, Through, Unit, UnitResult,
 };
-use macie_guard_core::schedule::liveness::{RunKind, RunRecord};
+use macie_guard_core::schedule::liveness::RunKind;
 use macie_guard_core::scope::Scope;
 use macie_guard_core::tell::export::metrics;
-use macie_guard_core::tell::metrics::{DEFERRED_UNITS, HUB_FUNCTION, UNREACHED_MEMBERS};
 
 /// The export function of a hub: its own account as a single-account stack's, and the
 /// organization's member accounts through their read role.
@@ -170,59 +167,23 @@ impl<S: ExportSources, N: Outbound, H: ReadMembers> ExportHub<S, N, H> {
     /// The scheduled check over the organization: every account-Region the hub guards, the
     /// hub's own first.
     async fn check(&self, hub: &Scope, trigger: &str, context: &Context) -> HubRun {
-        let started = Utc::now();
-        let (accounts, accounts_error) = match self.members.accounts().await {
-            Ok(a) => (a, None),
-            Err(e) => {
-                tracing::error!(error = %e, "the organization's accounts could not be listed: only the hub's own account is checked");
-                (Vec::new(), Some(e.to_string()))
-            }
+        let of = RunOf {
+            runs: &self.own.runs,
+            kind: RunKind::ExportCheck,
+            function: "export-guard",
+            queue: self.queue.as_ref(),
         };
-        let (todo, left) = units(hub, &self.config, &accounts);
-        let deadline = crate::invocation::deadline_of(context, started);
-        let mut reports: Vec<UnitReport> = stream::iter(todo)
-            .map(|unit| async move {
-                let result = if out_of_time(deadline) {
-                    UnitResult::Deferred
-                } else {
-                    Box::pin(self.check_unit(&unit, trigger, deadline)).await
-                };
-                UnitReport {
-                    scope: unit.scope,
-                    result,
-                }
-            })
-            .buffered(self.config.concurrency.max(1))
-            .collect()
-            .await;
-        hand_on(&mut reports, trigger, self.queue.as_ref()).await;
-        let run = HubRun {
-            trigger: trigger.to_string(),
-            hub: hub.clone(),
-            units: reports,
-            left,
-            accounts_error,
-        };
-        emit_metric(HUB_FUNCTION, UNREACHED_MEMBERS, run.unreached() as u64);
-        emit_metric("export-guard", DEFERRED_UNITS, run.deferred() as u64);
-        remember_seen(
-            &self.own.runs,
-            &hub.journal_key(),
-            &run.seen("export-check", started),
+        let deadline = crate::invocation::deadline_of(context, Utc::now());
+        run_organization(
+            hub,
+            trigger,
+            &self.config,
+            &self.members,
+            of,
+            deadline,
+            |unit| async move { Box::pin(self.check_unit(&unit, trigger, deadline)).await },
         )
-        .await;
-        if run.complete() {
-            let record = RunRecord {
-                kind: RunKind::ExportCheck,
-                started_at: started,
-                finished_at: Utc::now(),
-                result: format!("{} account-Regions checked", run.units.len()),
-                version: env!("CARGO_PKG_VERSION").to_string(),
-                worst: run.worst(),
-            };
-            remember_success(&self.own.runs, &hub.journal_key(), &record).await;
-        }
-        run
+        .await
     }
 
     /// One account-Region's check: the hub's own account through its own sources, a

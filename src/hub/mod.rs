@@ -10,13 +10,18 @@ use crate::invocation::RESERVE_SECS;
 use crate::logging::emit_metric;
 use crate::outbound::securityhub::SecurityHub;
 use crate::outbound::Outbound;
+use crate::runlog::{remember_seen, remember_success, AnyRunLog};
+use futures_util::stream::{self, StreamExt};
 use macie_guard_core::delivery::HubOutcome;
+use macie_guard_core::hub::HubRun;
 use macie_guard_core::hub::{
     placement, shares, HubConfig, Placement, Queued, Through, Unit, UnitReport, UnitResult,
 };
+use macie_guard_core::schedule::liveness::{RunKind, RunRecord};
 use macie_guard_core::scope::Scope;
 use macie_guard_core::tell::asff::HubSync;
 use macie_guard_core::tell::events::GuardEvent;
+use macie_guard_core::tell::metrics::DEFERRED_UNITS;
 use macie_guard_core::tell::metrics::{HUB_FUNCTION, UNREACHED_MEMBERS};
 use macie_guard_core::tell::notification::Notification;
 use queue::WorkQueue;
@@ -163,4 +168,89 @@ where
             .map(|id| serde_json::json!({"itemIdentifier": id}))
             .collect::<Vec<_>>()
     })
+}
+
+/// Where an organization-wide run reports: its run log, its kind there, its function's name
+/// in the metrics, its work queue.
+pub(crate) struct RunOf<'a> {
+    pub runs: &'a AnyRunLog,
+    pub kind: RunKind,
+    pub function: &'static str,
+    pub queue: Option<&'a WorkQueue>,
+}
+
+/// One organization-wide run (the sweep, the export check): the organization listed (a
+/// failure leaves the hub's own account, and says so), every account-Region the hub guards run
+/// with `run_unit`, `concurrency` at once, while the invocation's time allows; the rest handed
+/// to the work queue; the gauges; what it saw of the members, and, when complete, its success
+/// in the run log.
+pub(crate) async fn run_organization<M, F, Fut>(
+    hub: &Scope,
+    trigger: &str,
+    config: &HubConfig,
+    members: &M,
+    of: RunOf<'_>,
+    deadline: Option<DateTime<Utc>>,
+    run_unit: F,
+) -> HubRun
+where
+    M: members::Members,
+    F: Fn(Unit) -> Fut,
+    Fut: std::future::Future<Output = UnitResult>,
+{
+    let started = Utc::now();
+    let (accounts, accounts_error) = match members.accounts().await {
+        Ok(a) => (a, None),
+        Err(e) => {
+            tracing::error!(error = %e, run = %of.kind, "the organization's accounts could not be listed: only the hub's own account is guarded");
+            (Vec::new(), Some(e.to_string()))
+        }
+    };
+    let (todo, left) = macie_guard_core::hub::units(hub, config, &accounts);
+    let run_unit = &run_unit;
+    let mut reports: Vec<UnitReport> = stream::iter(todo)
+        .map(|unit| async move {
+            let scope = unit.scope.clone();
+            let result = if out_of_time(deadline) {
+                UnitResult::Deferred
+            } else {
+                Box::pin(run_unit(unit)).await
+            };
+            UnitReport { scope, result }
+        })
+        .buffered(config.concurrency.max(1))
+        .collect()
+        .await;
+    hand_on(&mut reports, trigger, of.queue).await;
+    let run = HubRun {
+        trigger: trigger.to_string(),
+        hub: hub.clone(),
+        units: reports,
+        left,
+        accounts_error,
+    };
+    emit_metric(HUB_FUNCTION, UNREACHED_MEMBERS, run.unreached() as u64);
+    emit_metric(of.function, DEFERRED_UNITS, run.deferred() as u64);
+    let scope = hub.journal_key();
+    remember_seen(of.runs, &scope, &run.seen(of.kind.as_str(), started)).await;
+    if run.complete() {
+        let record = RunRecord {
+            kind: of.kind,
+            started_at: started,
+            finished_at: Utc::now(),
+            result: format!(
+                "{} account-Regions {}",
+                run.units.len(),
+                if of.kind == RunKind::Sweep {
+                    "swept"
+                } else {
+                    "checked"
+                }
+            ),
+            version: env!("CARGO_PKG_VERSION").to_string(),
+            worst: run.worst(),
+        };
+        remember_success(of.runs, &scope, &record).await;
+    }
+    run
 }
