@@ -11,8 +11,8 @@ use serde_json::{json, Value};
 use super::members::aws::AwsMembers;
 use super::members::{Members, Unreached};
 use super::queue::WorkQueue;
-use super::{run_organization, work, AtHub, RunOf};
-use crate::error::{Error, Result, UnitsFailed};
+use super::{answer, run_organization, work, AtHub, RunOf};
+use crate::error::{Error, Result};
 use crate::expiry::jobs::MacieJobs;
 use crate::expiry::lambda::{parse, ExpiryFunction};
 use crate::journal::Journal;
@@ -89,7 +89,7 @@ impl<M: MacieJobs, N: Outbound, J: Journal, H: JobMembers> ExpiryHub<M, N, J, H>
             ExpiryEvent::Sweep { trigger } => {
                 // Boxed, as every run below: the futures are deep, and sit inside the runtime's.
                 let run = Box::pin(self.sweep(&hub, trigger, &parsed, &context)).await;
-                return self.answer(run, &hub);
+                return answer(run);
             }
             ExpiryEvent::Health(h) => Some((
                 h.detail.affected_account.clone().or(h.account.clone()),
@@ -340,51 +340,6 @@ impl<M: MacieJobs, N: Outbound, J: Journal, H: JobMembers> ExpiryHub<M, N, J, H>
                 }
             }
         }
-    }
-
-    /// The sweep's answer: the run; an error (Lambda retries) when the organization could not
-    /// be listed or an account-Region failed.
-    fn answer(&self, run: HubRun, hub: &Scope) -> Result<Value, Error> {
-        tracing::info!(
-            hub = %hub.journal_key(),
-            units = run.units.len(),
-            unreached = run.unreached(),
-            deferred = run.deferred(),
-            failed = run.failed(),
-            left = run.left.len(),
-            "organization swept"
-        );
-        // Only the hub's own account was swept: a failed run, not a quiet one (the overdue
-        // alarm and the errors alarm hear of it; Lambda's retries try again).
-        if let Some(reason) = &run.accounts_error {
-            return Err(Error::OrganizationUnlisted {
-                swept: run.units.len(),
-                reason: reason.clone(),
-            });
-        }
-        if run.failed() > 0 {
-            let first = run
-                .units
-                .iter()
-                .find_map(|u| match &u.result {
-                    UnitResult::Failed { reason } => {
-                        Some(format!("{} {}: {reason}", u.scope.account, u.scope.region))
-                    }
-                    UnitResult::Ran { failed, .. } if *failed > 0 => Some(format!(
-                        "{} {}: {failed} job(s) failed (see its report)",
-                        u.scope.account, u.scope.region
-                    )),
-                    _ => None,
-                })
-                .unwrap_or_default();
-            return Err(UnitsFailed {
-                failed: run.failed(),
-                total: run.units.len(),
-                first,
-            }
-            .into());
-        }
-        Ok(serde_json::to_value(&run).unwrap_or(Value::Null))
     }
 
     /// People hear about an event the hub could not act on: who, what, why.

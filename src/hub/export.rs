@@ -11,8 +11,8 @@ use serde_json::{json, Value};
 use super::members::aws::AwsMembers;
 use super::members::{Members, Unreached};
 use super::queue::WorkQueue;
-use super::{run_organization, work, AtHub, RunOf};
-use crate::error::{Error, Result, UnitsFailed};
+use super::{answer, run_organization, work, AtHub, RunOf};
+use crate::error::{Error, Result};
 use crate::export::guard::ExportGuard;
 use crate::export::lambda::{parse, ExportFunction};
 use crate::export::sources::{AwsSources, ExportSources};
@@ -272,44 +272,4 @@ impl<S: ExportSources, N: Outbound, H: ReadMembers> ExportHub<S, N, H> {
 /// Whether a configuration read was refused because Macie is not enabled there.
 fn macie_off(reason: &str) -> bool {
     reason.starts_with("AccessDenied") && reason.contains("not enabled")
-}
-
-/// The check's answer: the run; an error (the schedule retries) when the organization could
-/// not be listed or an account-Region failed.
-fn answer(run: HubRun) -> Result<Value, Error> {
-    tracing::info!(
-        hub = %run.hub.journal_key(),
-        units = run.units.len(),
-        unreached = run.unreached(),
-        deferred = run.deferred(),
-        failed = run.failed(),
-        left = run.left.len(),
-        worst = run.worst().map(|s| s.as_str()).unwrap_or("clean"),
-        "organization checked"
-    );
-    if let Some(reason) = &run.accounts_error {
-        return Err(Error::OrganizationUnlisted {
-            swept: run.units.len(),
-            reason: reason.clone(),
-        });
-    }
-    if run.failed() > 0 {
-        let first = run
-            .units
-            .iter()
-            .find_map(|u| match &u.result {
-                UnitResult::Failed { reason } => {
-                    Some(format!("{} {}: {reason}", u.scope.account, u.scope.region))
-                }
-                _ => None,
-            })
-            .unwrap_or_default();
-        return Err(UnitsFailed {
-            failed: run.failed(),
-            total: run.units.len(),
-            first,
-        }
-        .into());
-    }
-    Ok(serde_json::to_value(&run).unwrap_or(Value::Null))
 }

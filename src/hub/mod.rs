@@ -254,3 +254,50 @@ where
     }
     run
 }
+
+/// An organization-wide run's answer: the run; an error (the schedule's retries, the errors
+/// alarm) when the organization could not be listed (only the hub's own account was guarded:
+/// a failed run, not a quiet one) or an account-Region failed.
+pub(crate) fn answer(run: HubRun) -> std::result::Result<serde_json::Value, crate::error::Error> {
+    tracing::info!(
+        hub = %run.hub.journal_key(),
+        trigger = %run.trigger,
+        units = run.units.len(),
+        unreached = run.unreached(),
+        queued = run.queued(),
+        deferred = run.deferred(),
+        failed = run.failed(),
+        left = run.left.len(),
+        worst = run.worst().map(|s| s.as_str()).unwrap_or("clean"),
+        "organization run"
+    );
+    if let Some(reason) = &run.accounts_error {
+        return Err(crate::error::Error::OrganizationUnlisted {
+            swept: run.units.len(),
+            reason: reason.clone(),
+        });
+    }
+    if run.failed() > 0 {
+        let first = run
+            .units
+            .iter()
+            .find_map(|u| match &u.result {
+                UnitResult::Failed { reason } => {
+                    Some(format!("{} {}: {reason}", u.scope.account, u.scope.region))
+                }
+                UnitResult::Ran { failed, .. } if *failed > 0 => Some(format!(
+                    "{} {}: {failed} job(s) failed (see its report)",
+                    u.scope.account, u.scope.region
+                )),
+                _ => None,
+            })
+            .unwrap_or_default();
+        return Err(crate::error::UnitsFailed {
+            failed: run.failed(),
+            total: run.units.len(),
+            first,
+        }
+        .into());
+    }
+    Ok(serde_json::to_value(&run).unwrap_or(serde_json::Value::Null))
+}
