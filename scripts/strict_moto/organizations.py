@@ -41,7 +41,9 @@ def organizations_as_aws_does() -> None:
         master, partition = entry
         return organizations_backends[master][partition]
 
-    def list_accounts(self, *args, **kwargs):
+    def answering(self) -> OrganizationsBackend:
+        """The management account's backend, when `self` may read the organization (it is the
+        management account or a delegated administrator); else AWS's refusal."""
         mgmt = management_of(self)
         if mgmt is None:
             raise AWSOrganizationsNotInUseException
@@ -50,7 +52,10 @@ def organizations_as_aws_does() -> None:
                 "organizations",
                 "AccessDeniedException", "You don't have permissions to access this resource."
             )
-        return original(mgmt, *args, **kwargs)
+        return mgmt
+
+    def list_accounts(self, *args, **kwargs):
+        return original(answering(self), *args, **kwargs)
 
     OrganizationsBackend.list_accounts = list_accounts
 
@@ -60,15 +65,7 @@ def organizations_as_aws_does() -> None:
     original_describe = OrganizationsBackend.describe_account
 
     def describe_account(self, *args, **kwargs):
-        mgmt = management_of(self)
-        if mgmt is None:
-            raise AWSOrganizationsNotInUseException
-        if mgmt is not self and not any(a.account.id == self.account_id for a in mgmt.admins):
-            raise service_error(
-                "organizations",
-                "AccessDeniedException", "You don't have permissions to access this resource."
-            )
-        return original_describe(mgmt, *args, **kwargs)
+        return original_describe(answering(self), *args, **kwargs)
 
     OrganizationsBackend.describe_account = describe_account
 

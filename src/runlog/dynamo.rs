@@ -67,21 +67,7 @@ impl RunLog for DynamoRunLog {
             None => update,
         };
         let result = update.send().await;
-        match result {
-            Ok(_) => Ok(()),
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|se| se.is_conditional_check_failed_exception()) =>
-            {
-                Ok(())
-            }
-            Err(e) => Err(crate::Error::aws(
-                "DynamoDB",
-                "UpdateItem",
-                Some(&self.table),
-                &e,
-            )),
-        }
+        self.kept_newer(result)
     }
 
     async fn seen(&self, scope: &str, seen: &MembersSeen) -> Result<()> {
@@ -101,6 +87,23 @@ impl RunLog for DynamoRunLog {
             )
             .send()
             .await;
+        self.kept_newer(result)
+    }
+}
+
+impl DynamoRunLog {
+    /// An update whose condition kept a newer item in place is done; any other failure is
+    /// said.
+    fn kept_newer<T>(
+        &self,
+        result: std::result::Result<
+            T,
+            aws_sdk_dynamodb::error::SdkError<
+                aws_sdk_dynamodb::operation::update_item::UpdateItemError,
+                aws_sdk_dynamodb::config::http::HttpResponse,
+            >,
+        >,
+    ) -> Result<()> {
         match result {
             Ok(_) => Ok(()),
             Err(e)
