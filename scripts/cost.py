@@ -18,13 +18,23 @@ Counted from the resources each template creates under the parameters of that pa
   - AWS::CloudWatch::Dashboard: $3 a month; first 3 free per account (CloudWatch pricing).
   - Custom metrics: $0.30 a metric-month, prorated by the hours it is published; first 10
     free per account (CloudWatch pricing). Counted: the custom metrics (namespace not AWS/...)
-    the template's alarms and dashboards read, which the journal watch publishes every minute.
-    Metrics published only when something happens (a decision) cost by the hour and are not
-    fixed.
+    that an alarm reads with TreatMissingData breaching, which must therefore be published
+    whatever happens (the journal watch's Overdue gauges, every minute). The code publishes
+    every other gauge only when it is not zero (tell::metrics::gauge_line) and counts only
+    when something happens (a decision, a finding): those cost by the hour they are published
+    and are not fixed.
   - IAM roles, EventBridge rules and buses, Lambda functions, DynamoDB on-demand tables, SQS
     queues, SNS topics, log groups, schedules: no charge while idle (their pricing pages:
     requests, storage and delivery only). Events a member forwards to the hub's bus are
     billed as custom events when they happen, not monthly.
+
+The hub is counted with its defaults (its own key, no dashboard: CreateDashboard auto) and
+with ExistingKeyArn (a key the account already pays for, such as the one its Macie results
+are encrypted with).
+
+Below the table, the idle stack's request charges (not fixed, but paid while nothing
+happens): the journal watch runs on JournalWatchSchedule's default, and each run is one Lambda
+invocation, one journal Query and its log lines.
 
 Two columns: at list price with no free tier (an account whose free tier is used by other
 things), and with the free tier of an account that has nothing else (per account: 10 alarm
@@ -55,6 +65,20 @@ FREE_DASHBOARDS = 3
 FREE_CUSTOM_METRICS = 10
 
 SIZES = [(1, 1), (50, 4), (300, 4), (300, 17), (1000, 17)]
+
+# The journal watch's requests while idle (Lambda, DynamoDB and CloudWatch Logs pricing,
+# us-east-1, arm64): per invocation $0.20 per million and $0.0000133334 per GB-second (billed
+# by the ms; counted at WATCH_MS); one on-demand Query of at most 4 KB, $0.125 per million
+# read request units; its log lines (platform START, END and REPORT, the gauges) at about
+# WATCH_LOG_BYTES, $0.50 per GB ingested.
+LAMBDA_REQUEST = 0.20 / 1_000_000
+LAMBDA_GB_SECOND = 0.0000133334
+WATCH_MS = 100
+WATCH_MEMORY_GB = 128 / 1024
+DYNAMODB_READ = 0.125 / 1_000_000
+LOGS_GB = 0.50
+WATCH_LOG_BYTES = 1_200
+MONTH_MINUTES = 30 * 24 * 60
 
 
 def load(path: str) -> dict:
@@ -174,27 +198,59 @@ def fixed_of(path: str, params: dict) -> Fixed:
             fixed.alarm_metrics += (
                 sum(1 for m in metrics if "MetricStat" in m) if metrics else 1
             )
-            custom |= custom_metrics_read(resource, template["Resources"])
+            if props.get("TreatMissingData") == "breaching":
+                custom |= custom_metrics_read(resource, template["Resources"])
         elif kind == "AWS::CloudWatch::Dashboard":
             fixed.dashboards += 1
-            custom |= custom_metrics_read(resource, template["Resources"])
     fixed.custom_metrics = len(custom)
     return fixed
 
 
+def defaults(path: str) -> dict:
+    """The template's parameters at their defaults."""
+    template = load(path)
+    return {k: str(v.get("Default", "")) for k, v in template.get("Parameters", {}).items()}
+
+
+HUB = {"MemberRegions": "us-east-1", "OrganizationId": "o-exampleorg1"}
+EXISTING_KEY = {"ExistingKeyArn": "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"}
+
+
 def deployments():
-    """(name, fixed charges once, fixed charges per account-Region, per account)."""
-    single = fixed_of("template.yaml", {})
-    hub = fixed_of(
-        "template.yaml",
-        {"MemberRegions": "us-east-1", "OrganizationId": "o-exampleorg1"},
+    """The fixed charges of a single-account stack, a hub, a hub with an existing key, and a
+    member, each under the template's defaults."""
+    stack = defaults("template.yaml")
+    single = fixed_of("template.yaml", stack)
+    hub = fixed_of("template.yaml", {**stack, **HUB})
+    hub_key = fixed_of("template.yaml", {**stack, **HUB, **EXISTING_KEY})
+    member = fixed_of(
+        "stacksets/member.yaml",
+        {**defaults("stacksets/member.yaml"), "AWS::Region": "us-east-1", "HubRegion": "us-east-1"},
     )
-    member = fixed_of("stacksets/member.yaml", {"AWS::Region": "us-east-1", "HubRegion": "us-east-1"})
-    return single, hub, member
+    return single, hub, hub_key, member
+
+
+def watch_per_month(schedule: str) -> tuple[int, float]:
+    """The journal watch's invocations a month under `schedule` (rate(N minute[s])) and what
+    they cost in requests (Lambda, DynamoDB, CloudWatch Logs) before any free tier."""
+    import re
+
+    m = re.fullmatch(r"rate\((\d+) minutes?\)", schedule)
+    if not m:
+        raise SystemExit(f"JournalWatchSchedule {schedule!r} is not rate(N minutes)")
+    runs = MONTH_MINUTES // int(m.group(1))
+    per_run = (
+        LAMBDA_REQUEST
+        + LAMBDA_GB_SECOND * WATCH_MEMORY_GB * WATCH_MS / 1000
+        + DYNAMODB_READ
+        + LOGS_GB * WATCH_LOG_BYTES / 1024**3
+    )
+    return runs, runs * per_run
 
 
 def table(markdown: bool) -> str:
-    single, hub, member = deployments()
+    single, hub, hub_key, member = deployments()
+    runs, watch = watch_per_month(defaults("template.yaml")["JournalWatchSchedule"])
     rows = []
     for accounts, regions in SIZES:
         n = accounts * regions
@@ -205,26 +261,36 @@ def table(markdown: bool) -> str:
         )
         hub_list = hub.list_price() + member.list_price() * n
         hub_free = hub.with_free_tier() + member.with_free_tier() * n
-        rows.append((accounts, regions, n, per_list, per_free, hub_list, hub_free))
+        key_list = hub_key.list_price() + member.list_price() * n
+        rows.append((accounts, regions, n, per_list, per_free, hub_list, hub_free, key_list))
     if markdown:
         out = [
-            "| accounts × Regions | stacks today (per-account) | per-account, list | per-account, free tier | hub + members, list | hub + members, free tier |",
-            "|---|---|---|---|---|---|",
+            "| accounts × Regions | stacks today (per-account) | per-account, list | per-account, free tier | hub + members, list | hub + members, free tier | hub with ExistingKeyArn, list |",
+            "|---|---|---|---|---|---|---|",
         ]
-        for a, r, n, pl, pf, hl, hf in rows:
-            out.append(f"| {a:,} × {r} | {n:,} | ${pl:,.2f} | ${pf:,.2f} | ${hl:,.2f} | ${hf:,.2f} |")
+        for a, r, n, pl, pf, hl, hf, kl in rows:
+            out.append(f"| {a:,} × {r} | {n:,} | ${pl:,.2f} | ${pf:,.2f} | ${hl:,.2f} | ${hf:,.2f} | ${kl:,.2f} |")
         out.append("")
         out.append(
             f"One stack: {single.keys} key, {single.alarm_metrics} alarm metrics, {single.dashboards} dashboard, "
             f"{single.custom_metrics} always-on custom metrics = ${single.list_price():.2f} a month at list price. "
             f"The hub: {hub.keys} key, {hub.alarm_metrics} alarm metrics, {hub.dashboards} dashboard, "
-            f"{hub.custom_metrics} custom metrics = ${hub.list_price():.2f} (${hub.with_free_tier():.2f} with the free tier). "
+            f"{hub.custom_metrics} custom metrics = ${hub.list_price():.2f} (${hub.with_free_tier():.2f} with the free tier; "
+            f"${hub_key.list_price():.2f} with ExistingKeyArn). "
             f"A member: ${member.list_price():.2f}."
         )
+        out.append("")
+        out.append(
+            f"Beside these, an idle stack (or hub) runs its journal watch {runs:,} times a month "
+            f"(JournalWatchSchedule's default): about ${watch:.3f} a month in requests (Lambda at "
+            f"{WATCH_MS} ms and {int(WATCH_MEMORY_GB * 1024)} MB, a journal Query, {WATCH_LOG_BYTES:,} bytes of logs each; "
+            f"before any free tier); per-account stacks pay it in every account-Region "
+            f"(${watch * 17000:,.2f} a month at 1,000 × 17), the hub once."
+        )
         return "\n".join(out)
-    out = [f"{'size':>12} {'stacks':>7} {'per-acct list':>14} {'per-acct free':>14} {'hub list':>10} {'hub free':>10}"]
-    for a, r, n, pl, pf, hl, hf in rows:
-        out.append(f"{a:>7} x {r:<3} {n:>7} {pl:>14,.2f} {pf:>14,.2f} {hl:>10,.2f} {hf:>10,.2f}")
+    out = [f"{'size':>12} {'stacks':>7} {'per-acct list':>14} {'per-acct free':>14} {'hub list':>10} {'hub free':>10} {'hub key':>10}"]
+    for a, r, n, pl, pf, hl, hf, kl in rows:
+        out.append(f"{a:>7} x {r:<3} {n:>7} {pl:>14,.2f} {pf:>14,.2f} {hl:>10,.2f} {hf:>10,.2f} {kl:>10,.2f}")
     return "\n".join(out)
 
 

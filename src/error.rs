@@ -43,6 +43,10 @@ pub enum Error {
         message: String,
     },
 
+    /// `org status --hub` named a stack that is not a hub.
+    #[error("the stack {stack} in {region} is not a hub (its MemberRegions is empty); give the hub's name with --hub, or run `org status` without --hub to read per-account stacks")]
+    NotAHub { stack: String, region: String },
+
     /// A lost job that cannot be recreated as it was.
     #[error(transparent)]
     Recreate(#[from] macie_guard_core::expiry::recreate::RecreateError),
@@ -185,6 +189,7 @@ impl Error {
             Error::JournalSchema { .. } => "JournalSchemaNewer",
             Error::JournalFile { .. } => "JournalFile",
             Error::NoStack { .. } => "NoStack",
+            Error::NotAHub { .. } => "NotAHub",
             Error::Recreate(_) => "NotRecreatable",
             Error::Missing { .. } => "DefinitionMissing",
             Error::Partial { .. } => "PartialFailure",

@@ -89,14 +89,16 @@ pub fn emit_metrics(counts: &Counts, function: &str, metric: &str) {
     }
 }
 
-/// Writes one metric, `metric` = `value` (dimension Function = `function`), as an EMF line.
-pub fn emit_metric(function: &str, metric: &str, value: u64) {
+/// Writes a gauge, `metric` = `value` (dimension Function = `function`), as an EMF line when
+/// it is not zero (`tell::metrics::gauge_line`: a gauge costs by the hours it is published).
+pub fn emit_gauge(function: &str, metric: &str, value: u64) {
     let level = emf_level(std::env::var("AWS_LAMBDA_LOG_LEVEL").ok().as_deref());
     let now = chrono::Utc::now().timestamp_millis();
-    println!(
-        "{}",
-        macie_guard_core::tell::metrics::emf_line(function, &[], metric, value, now, level)
-    );
+    if let Some(line) =
+        macie_guard_core::tell::metrics::gauge_line(function, metric, value, now, level)
+    {
+        println!("{line}");
+    }
 }
 
 #[cfg(test)]

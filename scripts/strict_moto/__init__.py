@@ -14,6 +14,7 @@ from __future__ import annotations
 from .cloudformation import (  # noqa: F401
     STACKSETS_PRINCIPAL,
     TEMPLATE_BODY_MAX_BYTES,
+    event_bus_refs_as_aws_gives,
     stack_resources_by_physical_id,
     stack_sets_as_aws_does,
     template_sizes_as_aws_does,
@@ -31,6 +32,7 @@ from .sts import assume_role_as_aws_does
 def install() -> None:
     """Every rule above."""
     stack_resources_by_physical_id()
+    event_bus_refs_as_aws_gives()
     atomic_dynamodb_writes()
     assume_role_as_aws_does()
     organizations_as_aws_does()

@@ -271,3 +271,14 @@ def stack_resources_by_physical_id() -> None:
         return original(self)
 
     CloudFormationResponse.describe_stack_resources = describe_stack_resources
+
+
+def event_bus_refs_as_aws_gives() -> None:
+    """`Ref` of an AWS::Events::EventBus is the bus's name (CloudFormation User Guide,
+    AWS::Events::EventBus, Return values: "When you pass the logical ID of this resource to
+    the intrinsic Ref function, Ref returns the name of the event bus"). moto hands the bus
+    object itself to whatever refers to it, and a rule on that bus (EventBusName: !Ref the
+    bus) then fails the whole stack with a server error."""
+    from moto.events.models import EventBus
+
+    EventBus.physical_resource_id = property(lambda self: self.name)

@@ -7,7 +7,7 @@ use chrono::{DateTime, Duration, Utc};
 
 use crate::error::Result;
 use crate::invocation::RESERVE_SECS;
-use crate::logging::emit_metric;
+use crate::logging::emit_gauge;
 use crate::outbound::securityhub::SecurityHub;
 use crate::outbound::Outbound;
 use crate::runlog::{remember_seen, remember_success, AnyRunLog};
@@ -160,7 +160,7 @@ where
             failures.push(q.message_id);
         }
     }
-    emit_metric(HUB_FUNCTION, UNREACHED_MEMBERS, unreached as u64);
+    emit_gauge(HUB_FUNCTION, UNREACHED_MEMBERS, unreached as u64);
     tracing::info!(function, failed = failures.len(), "queued shares done");
     serde_json::json!({
         "batchItemFailures": failures
@@ -229,8 +229,8 @@ where
         left,
         accounts_error,
     };
-    emit_metric(HUB_FUNCTION, UNREACHED_MEMBERS, run.unreached() as u64);
-    emit_metric(of.function, DEFERRED_UNITS, run.deferred() as u64);
+    emit_gauge(HUB_FUNCTION, UNREACHED_MEMBERS, run.unreached() as u64);
+    emit_gauge(of.function, DEFERRED_UNITS, run.deferred() as u64);
     let scope = hub.journal_key();
     remember_seen(of.runs, &scope, &run.seen(of.kind.as_str(), started)).await;
     if run.complete() {

@@ -1,9 +1,10 @@
 //! Alive, or someone is told: the stack's alarms and dashboard held against the template, the
 //! code and CloudWatch's rules.
 //!
-//! - every function has an errors alarm; every rule and every schedule a delivery alarm; each
-//!   scheduled run (the sweep, the export check) an overdue alarm that treats missing data as
-//!   breaching (a watch that stopped is an alarm too);
+//! - every function's, rule's and schedule's failure is heard once: a dead letter in an alarmed
+//!   queue, a dead letter that did not get out, or a scheduled run (the sweep, the export
+//!   check) overdue, whose alarm treats missing data as breaching (a watch that stopped is an
+//!   alarm too);
 //! - every metric an alarm or the dashboard names is one the code emits (with its dimensions)
 //!   or one AWS documents for that namespace (with its dimensions);
 //! - periods within CloudWatch's limits; the overdue alarms' periods hold at least one watch
@@ -21,30 +22,16 @@ fn template(expand: bool) -> Value {
     testkit::template_json("template.yaml", expand)
 }
 
-/// AWS's metrics the stack may alarm on, with the dimension each is published by.
+/// AWS's metrics the stack may alarm on or show, with the dimension each is published by.
 /// Sources: Lambda Developer Guide, "Types of metrics for Lambda functions" (Errors by
 /// FunctionName); SQS Developer Guide, "Available CloudWatch metrics for Amazon SQS"
 /// (QueueName); EventBridge User Guide, "Monitoring Amazon EventBridge" (FailedInvocations,
-/// InvocationsFailedToBeSentToDlq by RuleName); Scheduler User Guide, "Monitoring Amazon
-/// EventBridge Scheduler with Amazon CloudWatch" (InvocationDroppedCount,
-/// InvocationsSentToDeadLetterCount, InvocationsFailedToBeSentToDeadLetterCount by
-/// ScheduleGroup).
-const AWS_METRICS: [(&str, &str, &str); 7] = [
+/// InvocationsFailedToBeSentToDlq by RuleName).
+const AWS_METRICS: [(&str, &str, &str); 4] = [
     ("AWS/Lambda", "Errors", "FunctionName"),
     ("AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName"),
     ("AWS/Events", "FailedInvocations", "RuleName"),
     ("AWS/Events", "InvocationsFailedToBeSentToDlq", "RuleName"),
-    ("AWS/Scheduler", "InvocationDroppedCount", "ScheduleGroup"),
-    (
-        "AWS/Scheduler",
-        "InvocationsSentToDeadLetterCount",
-        "ScheduleGroup",
-    ),
-    (
-        "AWS/Scheduler",
-        "InvocationsFailedToBeSentToDeadLetterCount",
-        "ScheduleGroup",
-    ),
 ];
 
 /// A metric as an alarm or a widget names it: namespace, name, dimensions (name, value).
@@ -184,12 +171,21 @@ fn every_alarm_watches_a_metric_that_exists_within_cloudwatchs_limits() {
     }
 }
 
-/// Each function, each rule and each schedule of the stack is watched.
+/// Each function, each rule and each schedule of the stack is heard when it fails for good,
+/// and by one alarm only (an alarm metric is paid every month): a function's failed event is a
+/// dead letter (its DeadLetterConfig, no other destination), heard by the queue's alarm; a
+/// rule's target sends what it could not deliver to an alarmed queue, and the rule is watched
+/// for dead letters that did not get out (a rule without a dead-letter queue is watched for its
+/// failed invocations); a schedule's run that did not happen is an overdue run (the sweep's,
+/// the export check's), and a journal watch that did not run leaves every Overdue gauge
+/// missing, which its alarms read as overdue.
 #[test]
 fn every_function_rule_and_schedule_is_covered() {
+    use macie_guard_core::schedule::liveness::{RunKind, METRIC};
     let t = template(true);
     let resources = t["Resources"].as_object().unwrap();
-    let watched: Vec<Metric> = alarms(&t)
+    let all = alarms(&t);
+    let watched: Vec<Metric> = all
         .iter()
         .flat_map(|(_, a)| alarm_metrics(a))
         .map(|(m, _)| m)
@@ -203,34 +199,97 @@ fn every_function_rule_and_schedule_is_covered() {
                     .any(|(k, v)| k == dim && refs(v) == Some(resource))
         })
     };
+    // A queue whose waiting messages an alarm hears, by its ARN's Fn::GetAtt.
+    let alarmed_queue = |arn: &Value| -> bool {
+        let Some(queue) = arn["Fn::GetAtt"][0].as_str() else {
+            return false;
+        };
+        resources[queue]["Type"] == "AWS::SQS::Queue"
+            && watched.iter().any(|m| {
+                m.name == "ApproximateNumberOfMessagesVisible"
+                    && m.dims[0].1.to_string().contains(queue)
+            })
+    };
+    let overdue_alarm = |run: &str| {
+        all.iter().any(|(_, a)| {
+            let p = &a["Properties"];
+            p["MetricName"] == METRIC
+                && p["TreatMissingData"] == "breaching"
+                && dims_of(&p["Dimensions"])
+                    .iter()
+                    .any(|(k, v)| k == "Run" && v == run)
+        })
+    };
     let mut covered = BTreeSet::new();
     for (name, r) in resources {
+        let p = &r["Properties"];
         match r["Type"].as_str().unwrap() {
             "AWS::Lambda::Function" => {
                 assert!(
-                    watched_by("AWS/Lambda", "Errors", "FunctionName", name),
-                    "{name}: no errors alarm"
+                    alarmed_queue(&p["DeadLetterConfig"]["TargetArn"]),
+                    "{name}: a failed event is not a dead letter anyone hears"
+                );
+            }
+            "AWS::Lambda::EventInvokeConfig" => {
+                assert!(
+                    p["DestinationConfig"]["OnFailure"].is_null(),
+                    "{name}: a failure destination takes failed events from the dead-letter queue"
                 );
             }
             "AWS::Events::Rule" => {
-                assert!(
-                    watched_by("AWS/Events", "FailedInvocations", "RuleName", name),
-                    "{name}: no alarm on failed deliveries"
-                );
+                let targets = p["Targets"].as_array().unwrap();
+                let with_dlq = targets
+                    .iter()
+                    .filter(|t| !t["DeadLetterConfig"].is_null())
+                    .count();
+                if with_dlq == 0 {
+                    assert!(
+                        watched_by("AWS/Events", "FailedInvocations", "RuleName", name),
+                        "{name}: no dead-letter queue, and no alarm on failed deliveries"
+                    );
+                } else {
+                    assert_eq!(
+                        with_dlq,
+                        targets.len(),
+                        "{name}: a target without a dead-letter queue"
+                    );
+                    for target in targets {
+                        assert!(
+                            alarmed_queue(&target["DeadLetterConfig"]["Arn"]),
+                            "{name}: its dead letters go to a queue no alarm hears"
+                        );
+                    }
+                    assert!(
+                        watched_by(
+                            "AWS/Events",
+                            "InvocationsFailedToBeSentToDlq",
+                            "RuleName",
+                            name
+                        ),
+                        "{name}: no alarm on dead letters that did not get out"
+                    );
+                }
             }
             "AWS::Scheduler::Schedule" => {
-                let group = refs(&r["Properties"]["GroupName"]).unwrap_or_else(|| {
-                    panic!("{name} is in the default group, which no alarm can tell apart")
-                });
-                for metric in [
-                    "InvocationDroppedCount",
-                    "InvocationsSentToDeadLetterCount",
-                    "InvocationsFailedToBeSentToDeadLetterCount",
-                ] {
-                    assert!(
-                        watched_by("AWS/Scheduler", metric, "ScheduleGroup", group),
-                        "{name}: no alarm on {metric} of its group {group}"
-                    );
+                assert!(
+                    alarmed_queue(&p["Target"]["DeadLetterConfig"]["Arn"]),
+                    "{name}: its dead letters go to a queue no alarm hears"
+                );
+                let input: Value =
+                    serde_json::from_str(p["Target"]["Input"].as_str().unwrap()).unwrap();
+                match input["action"].as_str().unwrap() {
+                    "sweep" => assert!(overdue_alarm(RunKind::Sweep.as_str()), "{name}"),
+                    "check-export" => {
+                        assert!(overdue_alarm(RunKind::ExportCheck.as_str()), "{name}")
+                    }
+                    // The journal watch: the gauges it publishes are what every overdue alarm
+                    // reads, and a missing gauge is overdue.
+                    "recover" => {
+                        for kind in RunKind::ALL {
+                            assert!(overdue_alarm(kind.as_str()), "{name}: {kind}");
+                        }
+                    }
+                    other => panic!("{name}: a schedule whose run no alarm judges ({other})"),
                 }
             }
             "AWS::SQS::Queue" => {
@@ -251,7 +310,20 @@ fn every_function_rule_and_schedule_is_covered() {
         }
         covered.insert(r["Type"].as_str().unwrap().to_string());
     }
-    assert_eq!(covered.len(), 4, "{covered:?}");
+    assert_eq!(covered.len(), 5, "{covered:?}");
+    // No metric is watched twice (each is paid), and none repeats what the chain above hears.
+    let mut seen = BTreeSet::new();
+    for m in &watched {
+        assert!(
+            seen.insert(format!("{}/{} {:?}", m.namespace, m.name, m.dims)),
+            "{m:?} is watched twice"
+        );
+        assert!(
+            (m.namespace != "AWS/Lambda" || m.name != "Errors")
+                && !m.namespace.starts_with("AWS/Scheduler"),
+            "{m:?}: what the dead-letter queue or the overdue alarms already hear"
+        );
+    }
 }
 
 /// The overdue alarms: one per scheduled run, on the metric the watch emits, missing data

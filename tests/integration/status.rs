@@ -581,3 +581,132 @@ async fn org_status_reads_each_account_through_its_read_role() {
     );
     assert!(text.contains("healthy"), "{text}");
 }
+
+/// `org status --hub`: the hub's own account reads a row per member account-Region from what
+/// the hub's last runs saw (no member role assumed): guarded with the runs' times, a member
+/// the sweep could not reach with STS's answer, an account-Region left to its per-account
+/// stack; exit 1 for the unreachable one.
+#[tokio::test]
+async fn org_status_at_the_hub_is_a_row_per_member_account_region() {
+    let account = "210000000005";
+    let (conf, outputs) = deploy(
+        account,
+        &[
+            ("MemberRegions", "eu-west-1"),
+            ("OrganizationId", "o-exampleorg1"),
+            ("PerAccountStacks", "333333333333:eu-west-1"),
+        ],
+    )
+    .await;
+    let table = outputs["JournalTableName"].as_str().unwrap().to_string();
+    let scope = format!("{account}#{REGION}");
+    let runs = macie_guard::runlog::open(&conf, Some(table));
+    let at = Utc::now() - Duration::hours(1);
+    for (run, unreached) in [("sweep", true), ("export-check", false)] {
+        runs.seen(
+            &scope,
+            &macie_guard_core::hub::MembersSeen {
+                run: run.into(),
+                at,
+                units: 6,
+                unreached: if unreached {
+                    vec![macie_guard_core::hub::UnreachedRow {
+                        account: "222222222222".into(),
+                        region: "eu-west-1".into(),
+                        code: "AccessDenied".into(),
+                        reason: "cannot assume arn:aws:iam::222222222222:role/macie-guard-member"
+                            .into(),
+                    }]
+                } else {
+                    vec![]
+                },
+                more: 0,
+            },
+        )
+        .await
+        .unwrap();
+    }
+    let accounts = "111111111111,222222222222,333333333333";
+    let out = status_cli(
+        &conf,
+        &[
+            "org",
+            "status",
+            "--hub",
+            "macie-guard",
+            "--accounts",
+            accounts,
+            "--json",
+        ],
+    )
+    .await;
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}\n{}",
+        String::from_utf8_lossy(&out.stderr),
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let rows = json_of(&out);
+    let rows = rows.as_array().unwrap();
+    assert_eq!(rows.len(), 6, "{rows:#?}");
+    let row = |a: &str, r: &str| {
+        rows.iter()
+            .find(|x| x["account"] == a && x["region"] == r)
+            .unwrap_or_else(|| panic!("no row {a} {r}"))
+    };
+    assert_eq!(row("222222222222", "eu-west-1")["status"], "unreachable");
+    assert!(row("222222222222", "eu-west-1")["reason"]
+        .as_str()
+        .unwrap()
+        .contains("(AccessDenied): cannot assume"));
+    assert_eq!(row("333333333333", "eu-west-1")["status"], "skipped");
+    for (a, r) in [
+        ("111111111111", "us-east-1"),
+        ("111111111111", "eu-west-1"),
+        ("222222222222", "us-east-1"),
+        ("333333333333", "us-east-1"),
+    ] {
+        let got = row(a, r);
+        assert_eq!(got["status"], "read", "{got}");
+        assert!(got["result"]["sweep"].is_string(), "{got}");
+        assert!(got["result"]["export_check"].is_string(), "{got}");
+    }
+    // Asked for one Region: only its rows.
+    let out = status_cli(
+        &conf,
+        &[
+            "org",
+            "status",
+            "--hub",
+            "macie-guard",
+            "--accounts",
+            accounts,
+            "--region",
+            REGION,
+        ],
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("3 account-Region(s): 3 guarded, 0 unreachable, 0 not guarded"),
+        "{text}"
+    );
+    assert!(text.contains("guarded: sweep 20"), "{text}");
+    // A stack that is not there is said, and so is --hub with --stack.
+    let out = status_cli(
+        &conf,
+        &[
+            "org",
+            "status",
+            "--hub",
+            "no-such-hub",
+            "--accounts",
+            accounts,
+        ],
+    )
+    .await;
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no-such-hub"));
+    assert_ne!(out.status.code(), Some(0));
+}

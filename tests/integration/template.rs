@@ -212,11 +212,15 @@ fn every_parameter_value_the_template_accepts_the_code_accepts_and_no_other() {
 }
 
 /// `value` names resource `name` (Ref, or GetAtt of its Arn).
+/// Whether `value` names the resource `name` (a Ref, a GetAtt, or either branch of an If: the
+/// stack's key or the one given as ExistingKeyArn).
 fn names(value: &Value, name: &str) -> bool {
     match value {
         Value::Object(o) => {
             o.get("Ref").and_then(Value::as_str) == Some(name)
                 || o.get("Fn::GetAtt").and_then(|g| g[0].as_str()) == Some(name)
+                || o.get("Fn::If")
+                    .is_some_and(|i| names(&i[1], name) || names(&i[2], name))
         }
         Value::Array(a) => a.iter().any(|v| names(v, name)),
         _ => false,

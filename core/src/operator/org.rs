@@ -97,3 +97,215 @@ pub fn worst(rows: &[Row<RegionReport>]) -> Option<Severity> {
         })
         .max()
 }
+
+/// What a hub last saw of one member account-Region it guards (`org status --hub`): when its
+/// last sweep and export check ran (each reached it), and what may make that uncertain.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Guarded {
+    /// The last sweep's start, if the hub ran one.
+    pub sweep: Option<chrono::DateTime<chrono::Utc>>,
+    /// The last export check's start, if the hub ran one.
+    pub export_check: Option<chrono::DateTime<chrono::Utc>>,
+    /// A run that could not reach more account-Regions than it keeps by name: this one may be
+    /// among them (its answer and logs say).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+/// `org status --hub`: one row per account of the organization and Region the hub guards,
+/// from what the hub's own status read (its last runs' members items, its PerAccountStacks),
+/// without assuming any role. An account not ACTIVE, or left to a per-account stack, is
+/// skipped and says why; an account-Region a run could not reach is unreachable, with the
+/// run's time, STS's code and why; the rest are guarded, with their runs' times.
+pub fn hub_rows(
+    accounts: &[crate::hub::Account],
+    regions: &[String],
+    hub: &crate::hub::HubConfig,
+    seen: &[crate::hub::MembersSeen],
+) -> Vec<Row<Guarded>> {
+    let at = |run: &str| seen.iter().find(|s| s.run == run).map(|s| s.at);
+    let when = |t: chrono::DateTime<chrono::Utc>| t.format("%Y-%m-%d %H:%M UTC").to_string();
+    let mut rows = Vec::new();
+    for account in accounts {
+        for region in regions {
+            let reach = if account.status != "ACTIVE" {
+                Reach::Skipped {
+                    reason: format!(
+                        "the account is {}: the hub leaves it",
+                        crate::text::safe_short(&account.status, 40)
+                    ),
+                }
+            } else if hub.left_to_stack(&account.id, region) {
+                Reach::Skipped {
+                    reason: crate::hub::LeftWhy::PerAccountStack.sentence(),
+                }
+            } else if let Some((run, row)) = seen.iter().find_map(|s| {
+                s.unreached
+                    .iter()
+                    .find(|u| u.account == account.id && &u.region == region)
+                    .map(|u| (s, u))
+            }) {
+                Reach::Unreachable {
+                    reason: format!(
+                        "the {} at {} could not reach it ({}): {}",
+                        run.run,
+                        when(run.at),
+                        crate::text::safe(&row.code),
+                        crate::text::safe(&row.reason)
+                    ),
+                }
+            } else {
+                let note = seen.iter().find(|s| s.more > 0).map(|s| {
+                    format!(
+                        "the {} at {} could not reach {} account-Region(s) more than it names; this may be one (its answer names them)",
+                        s.run,
+                        when(s.at),
+                        s.more
+                    )
+                });
+                Reach::Read {
+                    result: Guarded {
+                        sweep: at("sweep"),
+                        export_check: at("export-check"),
+                        note,
+                    },
+                }
+            };
+            rows.push(Row {
+                account: account.id.clone(),
+                name: account.name.clone(),
+                region: region.clone(),
+                reach,
+            });
+        }
+    }
+    sorted(rows)
+}
+
+#[cfg(test)]
+mod hub_rows_tests {
+    use super::*;
+    use crate::hub::{Account, MembersSeen, UnreachedRow};
+    use chrono::TimeZone;
+
+    fn hub(per_account: &str) -> crate::hub::HubConfig {
+        let env = [
+            ("MEMBER_REGIONS", "eu-west-1"),
+            ("PER_ACCOUNT_STACKS", per_account),
+        ];
+        crate::hub::HubConfig::from_env(&crate::config::Env(|k: &str| {
+            env.iter()
+                .find(|(n, v)| *n == k && !v.is_empty())
+                .map(|(_, v)| v.to_string())
+        }))
+        .unwrap()
+        .unwrap()
+    }
+
+    fn account(id: &str, status: &str) -> Account {
+        Account {
+            id: id.into(),
+            name: None,
+            status: status.into(),
+        }
+    }
+
+    /// Each member account-Region is a row: guarded with its runs' times, unreachable with
+    /// what the run's AssumeRole said, or skipped (suspended, left to a per-account stack).
+    #[test]
+    fn every_member_account_region_is_a_row_saying_how_the_hub_sees_it() {
+        let t = chrono::Utc.with_ymd_and_hms(2026, 12, 5, 10, 0, 0).unwrap();
+        let seen = vec![
+            MembersSeen {
+                run: "sweep".into(),
+                at: t,
+                units: 6,
+                unreached: vec![UnreachedRow {
+                    account: "222222222222".into(),
+                    region: "eu-west-1".into(),
+                    code: "AccessDenied".into(),
+                    reason: "no role\u{1b}[31m".into(),
+                }],
+                more: 0,
+            },
+            MembersSeen {
+                run: "export-check".into(),
+                at: t - chrono::Duration::hours(4),
+                units: 6,
+                unreached: vec![],
+                more: 0,
+            },
+        ];
+        let accounts = [
+            account("111111111111", "ACTIVE"),
+            account("222222222222", "ACTIVE"),
+            account("333333333333", "SUSPENDED"),
+            account("444444444444", "ACTIVE"),
+        ];
+        let regions = ["us-east-1".to_string(), "eu-west-1".to_string()];
+        let rows = hub_rows(&accounts, &regions, &hub("444444444444:eu-west-1"), &seen);
+        assert_eq!(rows.len(), 8);
+        let of = |a: &str, r: &str| {
+            &rows
+                .iter()
+                .find(|x| x.account == a && x.region == r)
+                .unwrap()
+                .reach
+        };
+        match of("111111111111", "eu-west-1") {
+            Reach::Read { result } => {
+                assert_eq!(result.sweep, Some(t));
+                assert_eq!(result.export_check, Some(t - chrono::Duration::hours(4)));
+                assert_eq!(result.note, None);
+            }
+            other => panic!("{other:?}"),
+        }
+        match of("222222222222", "eu-west-1") {
+            Reach::Unreachable { reason } => {
+                assert!(reason.starts_with("the sweep at 2026-12-05 10:00 UTC could not reach it (AccessDenied): no role"), "{reason}");
+                assert!(!reason.contains('\u{1b}'), "{reason}");
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(
+            of("222222222222", "us-east-1"),
+            Reach::Read { .. }
+        ));
+        for r in &regions {
+            assert!(
+                matches!(of("333333333333", r), Reach::Skipped { reason } if reason.contains("SUSPENDED"))
+            );
+        }
+        assert!(
+            matches!(of("444444444444", "eu-west-1"), Reach::Skipped { reason } if reason.contains("PerAccountStacks"))
+        );
+        assert!(matches!(
+            of("444444444444", "us-east-1"),
+            Reach::Read { .. }
+        ));
+        assert_eq!(unreachable(&rows), 1);
+        // A whole account left to its stacks; and a run that named fewer than it missed.
+        let mut more = seen.clone();
+        more[1].more = 3;
+        let rows = hub_rows(&accounts[..1], &regions, &hub("111111111111"), &more);
+        assert!(rows
+            .iter()
+            .all(|r| matches!(&r.reach, Reach::Skipped { .. })));
+        let rows = hub_rows(&accounts[..1], &regions, &hub(""), &more);
+        match &rows[0].reach {
+            Reach::Read { result } => {
+                assert!(result
+                    .note
+                    .as_deref()
+                    .unwrap()
+                    .contains("3 account-Region(s)"))
+            }
+            other => panic!("{other:?}"),
+        }
+        // A hub that never ran: guarded, no run yet.
+        let rows = hub_rows(&accounts[..1], &regions, &hub(""), &[]);
+        assert!(
+            matches!(&rows[0].reach, Reach::Read { result } if result.sweep.is_none() && result.export_check.is_none())
+        );
+    }
+}

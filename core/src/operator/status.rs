@@ -153,6 +153,8 @@ pub struct Facts {
     /// A hub's PerAccountStacks: account-Regions (or accounts) still left to a per-account
     /// stack.
     pub per_account_stacks: Vec<String>,
+    /// A hub's MemberRegions (empty: a single-account stack).
+    pub member_regions: Vec<String>,
     /// What the triggers, alarms and topic must point at.
     pub wiring: Wiring,
     /// Who the topic tells.

@@ -70,7 +70,8 @@ pub fn emf_line(
 }
 
 /// The journal watch's gauges: for each scheduled run, `Overdue` (1, or 0 on time) with
-/// dimension `Run`; and `JournalOpen`, the changes the journal holds open.
+/// dimension `Run`, every time (its alarm reads a missing value as overdue); and
+/// `JournalOpen`, the changes the journal holds open, only when there are some ([`gauge_line`]).
 pub fn watch_lines(
     verdicts: &[(RunKind, Liveness)],
     journal_open: usize,
@@ -90,15 +91,29 @@ pub fn watch_lines(
             )
         })
         .collect();
-    lines.push(emf_line(
+    lines.extend(gauge_line(
         "expiry-guard",
-        &[],
         JOURNAL_OPEN,
         journal_open as u64,
         now_ms,
         level,
     ));
     lines
+}
+
+/// A gauge other than `Overdue` (dimension Function = `function`): published only when it is
+/// not zero. CloudWatch charges a custom metric by the hours it is published (CloudWatch
+/// pricing), so a gauge written at every run whatever it says is a fixed monthly charge; one
+/// written only when something is wrong costs only then. The alarms that read these gauges
+/// take a missing value as not breaching.
+pub fn gauge_line(
+    function: &str,
+    metric: &str,
+    value: u64,
+    now_ms: i64,
+    level: &str,
+) -> Option<String> {
+    (value > 0).then(|| emf_line(function, &[], metric, value, now_ms, level))
 }
 
 /// The gauge of journal entries open, emitted by each watch.
@@ -159,6 +174,34 @@ mod tests {
         );
         assert_eq!(doc["_aws"]["Timestamp"], 1_700_000_000_000i64);
         assert_eq!(doc["level"], "INFO");
+    }
+
+    /// The watch publishes `Overdue` for each run whatever it says (its alarm reads a missing
+    /// value as overdue), `JournalOpen` only when entries are open: a quiet stack publishes
+    /// only the gauges its alarms need.
+    #[test]
+    fn only_the_overdue_gauges_are_published_at_zero() {
+        let verdicts = [
+            (RunKind::Sweep, Liveness::OnTime { last_started: None }),
+            (
+                RunKind::ExportCheck,
+                Liveness::OnTime { last_started: None },
+            ),
+        ];
+        let quiet = watch_lines(&verdicts, 0, 1_700_000_000_000, "INFO");
+        assert_eq!(quiet.len(), 2, "{quiet:?}");
+        assert!(
+            quiet.iter().all(|l| l.contains("\"Overdue\":0")),
+            "{quiet:?}"
+        );
+        let busy = watch_lines(&verdicts, 3, 1_700_000_000_000, "INFO");
+        assert_eq!(busy.len(), 3);
+        assert!(busy[2].contains("\"JournalOpen\":3"), "{busy:?}");
+        assert_eq!(gauge_line("hub", UNREACHED_MEMBERS, 0, 0, "INFO"), None);
+        let line = gauge_line("hub", UNREACHED_MEMBERS, 2, 0, "INFO").unwrap();
+        let doc: Value = serde_json::from_str(&line).unwrap();
+        assert_eq!(doc[UNREACHED_MEMBERS], 2);
+        assert_eq!(doc["Function"], "hub");
     }
 
     /// Whatever application log level an operator sets, the metric lines are at least as

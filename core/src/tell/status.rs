@@ -1,7 +1,7 @@
 //! `macie-guard status` and `org status` as text: a line per check, the ones that need
 //! attention first said as such; every value from AWS escaped.
 
-use crate::operator::org::{Reach, Row};
+use crate::operator::org::{Guarded, Reach, Row};
 use crate::operator::status::Status;
 use crate::text::safe_short;
 
@@ -81,6 +81,48 @@ pub fn org_status_table(rows: &[Row<Status>]) -> String {
     out.push_str(&format!(
         "{} account-Region(s): {attention} need attention, {unreachable} unreachable\n",
         rows.len()
+    ));
+    out
+}
+
+/// `org status --hub`: one line per member account-Region, as the hub last saw it.
+pub fn hub_members_table(rows: &[Row<Guarded>]) -> String {
+    let when = |t: Option<chrono::DateTime<chrono::Utc>>| {
+        t.map_or("none yet".to_string(), |t| {
+            t.format("%Y-%m-%d %H:%M UTC").to_string()
+        })
+    };
+    let mut out = format!("{:<12}  {:<14}  STATE\n", "ACCOUNT", "REGION");
+    let (mut unreachable, mut skipped) = (0, 0);
+    for r in rows {
+        let head = format!("{:<12}  {:<14}", r.account, safe_short(&r.region, 14));
+        let state = match &r.reach {
+            Reach::Unreachable { reason } => {
+                unreachable += 1;
+                format!("unreachable: {}", safe_short(reason, 400))
+            }
+            Reach::Skipped { reason } => {
+                skipped += 1;
+                format!("not guarded: {}", safe_short(reason, 400))
+            }
+            Reach::Read { result } => {
+                let mut s = format!(
+                    "guarded: sweep {}, export check {}",
+                    when(result.sweep),
+                    when(result.export_check)
+                );
+                if let Some(n) = &result.note {
+                    s.push_str(&format!(" ({})", safe_short(n, 300)));
+                }
+                s
+            }
+        };
+        out.push_str(&format!("{head}  {state}\n"));
+    }
+    out.push_str(&format!(
+        "{} account-Region(s): {} guarded, {unreachable} unreachable, {skipped} not guarded\n",
+        rows.len(),
+        rows.len() - unreachable - skipped
     ));
     out
 }

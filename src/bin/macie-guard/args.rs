@@ -127,8 +127,13 @@ pub(crate) enum OrgCommand {
     /// could not be read).
     Status {
         /// The stack's name in every account [default: the stack holding the read role].
-        #[arg(long)]
+        #[arg(long, conflicts_with = "hub")]
         stack: Option<String>,
+        /// Read the organization as this hub stack (in this account and Region) last saw it:
+        /// a line per member account-Region (guarded, unreachable and why, or not guarded and
+        /// why), no member role assumed.
+        #[arg(long, value_name = "STACK")]
+        hub: Option<String>,
     },
 }
 

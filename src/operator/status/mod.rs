@@ -543,14 +543,19 @@ impl StatusReader {
                 export_check: parameter("ExportCheckSchedule", "rate(1 day)"),
             },
             security_hub,
-            per_account_stacks: parameter("PerAccountStacks", "")
-                .split(',')
-                .map(str::trim)
-                .filter(|e| !e.is_empty())
-                .map(str::to_string)
-                .collect(),
+            per_account_stacks: listed(&parameter("PerAccountStacks", "")),
+            member_regions: listed(&parameter("MemberRegions", "")),
             wiring,
             topic,
         })
     }
+}
+
+/// A comma-separated parameter's items.
+fn listed(v: &str) -> Vec<String> {
+    v.split(',')
+        .map(str::trim)
+        .filter(|e| !e.is_empty())
+        .map(str::to_string)
+        .collect()
 }

@@ -98,6 +98,7 @@ fn healthy() -> Facts {
         },
         security_hub: HubFacts::On(Ok(true)),
         per_account_stacks: vec![],
+        member_regions: vec![],
         wiring: Wiring {
             dead_letter_arn: Some(DLQ.into()),
             topic_arn: Some(TOPIC.into()),

@@ -5,8 +5,14 @@ use crate::context::*;
 use crate::exit;
 use chrono::Utc;
 use macie_guard::operator::org::{self, OrgView};
+use macie_guard::operator::session::caller_account;
+use macie_guard::operator::status::{StackRef, StatusReader};
 use macie_guard::{aws, Error};
+use macie_guard_core::config::Env;
 use macie_guard_core::config::{distinct, expiry_config, export_config, process_env};
+use macie_guard_core::hub::HubConfig;
+use macie_guard_core::operator::org::{hub_rows, Guarded, Row};
+use macie_guard_core::scope::Scope;
 use macie_guard_core::severity::Severity;
 use macie_guard_core::tell::org as org_tables;
 use macie_guard_core::tell::status as status_text;
@@ -76,7 +82,20 @@ pub(crate) async fn run_org(
                 .then_some(Severity::Warning);
             Ok(exit::of_severity(worst.max(unread)))
         }
-        OrgCommand::Status { stack } => {
+        OrgCommand::Status { hub: Some(hub), .. } => {
+            // The hub's guarded Regions, or those of them given with --region.
+            let asked = distinct(cli.region.iter().cloned());
+            let rows = hub_status(&view_of.sdk, hub, &accounts, &asked).await?;
+            if cli.json {
+                print_json(&rows);
+            } else {
+                print!("{}", status_text::hub_members_table(&rows));
+            }
+            Ok(exit::attention(
+                macie_guard_core::operator::org::unreachable(&rows) > 0,
+            ))
+        }
+        OrgCommand::Status { stack, hub: None } => {
             let rows = view_of
                 .status(&accounts, &regions, stack.as_deref(), Utc::now())
                 .await;
@@ -93,4 +112,57 @@ pub(crate) async fn run_org(
             Ok(exit::attention(attention))
         }
     }
+}
+
+/// `org status --hub STACK`: the hub's own status read here (its run log's members items and
+/// its parameters), then a row per account and guarded Region (those of `--region`, when
+/// given, that the hub guards).
+async fn hub_status(
+    sdk: &aws_config::SdkConfig,
+    stack: &str,
+    accounts: &[org::Account],
+    asked: &[String],
+) -> Result<Vec<Row<Guarded>>, Error> {
+    let region = aws::region_of(sdk)?;
+    let reader = StatusReader {
+        sdk: sdk.clone(),
+        region: region.clone(),
+        account: caller_account(sdk).await?,
+    };
+    let facts = reader.facts(&StackRef::Name(stack.to_string())).await?;
+    let params = [
+        ("MEMBER_REGIONS", facts.member_regions.join(",")),
+        ("PER_ACCOUNT_STACKS", facts.per_account_stacks.join(",")),
+    ];
+    let env = Env(|k: &str| {
+        params
+            .iter()
+            .find(|(n, v)| *n == k && !v.is_empty())
+            .map(|(_, v)| v.clone())
+    });
+    let Some(hub) = HubConfig::from_env(&env)? else {
+        return Err(Error::NotAHub {
+            stack: stack.to_string(),
+            region,
+        });
+    };
+    let guarded = hub.guarded_regions(&Scope::new(&reader.account, &region));
+    let regions: Vec<String> = if asked.is_empty() {
+        guarded
+    } else {
+        guarded.into_iter().filter(|r| asked.contains(r)).collect()
+    };
+    let seen = match &facts.runs {
+        Ok(log) => log.members.clone(),
+        Err(why) => {
+            return Err(Error::aws_answer(
+                "dynamodb",
+                "Query",
+                Some("the hub's run log"),
+                "Unreadable",
+                why.clone(),
+            ))
+        }
+    };
+    Ok(hub_rows(accounts, &regions, &hub, &seen))
 }
