@@ -78,6 +78,11 @@ pub const SQS: Service = Service {
     signing_name: "sqs",
     host: "sqs",
 };
+pub const EVENTS: Service = Service {
+    service_id: "EventBridge",
+    signing_name: "events",
+    host: "events",
+};
 pub const CLOUDWATCH: Service = Service {
     service_id: "CloudWatch",
     signing_name: "monitoring",
@@ -114,6 +119,14 @@ impl Request {
             content_type: "application/x-amz-json-1.0",
             headers: vec![("x-amz-target", target)],
             body: body.to_string().into_bytes(),
+        }
+    }
+
+    /// An AWS JSON 1.1 request (`X-Amz-Target: {target}`; EventBridge).
+    pub fn json_1_1(target: String, body: &Value) -> Self {
+        Request {
+            content_type: "application/x-amz-json-1.1",
+            ..Request::json_1_0(target, body)
         }
     }
 

@@ -308,6 +308,10 @@ pub enum UnitResult {
         findings: usize,
         #[serde(skip_serializing_if = "Option::is_none")]
         worst: Option<crate::severity::Severity>,
+        /// A member whose forwarding rules are missing or disabled ([`forwarding_verdict`]):
+        /// its events do not reach the hub. Told as a member not reached.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        forwarding: Option<String>,
     },
     /// The member role could not be assumed: STS's code and why, with what to do.
     Unreached { code: String, reason: String },
@@ -351,6 +355,21 @@ impl HubRun {
     /// them.
     pub fn unreached(&self) -> usize {
         self.count(|r| matches!(r, UnitResult::Unreached { .. }))
+    }
+
+    /// Account-Regions the hub cannot fully guard: unreached, or reached but not forwarding
+    /// their events (the gauge `UnreachedMembers`).
+    pub fn not_guarded(&self) -> usize {
+        self.count(|r| {
+            matches!(
+                r,
+                UnitResult::Unreached { .. }
+                    | UnitResult::Checked {
+                        forwarding: Some(_),
+                        ..
+                    }
+            )
+        })
     }
 
     /// Account-Regions not started for want of time.
@@ -618,6 +637,15 @@ impl HubRun {
                     code: code.clone(),
                     reason: crate::text::safe_short(reason, 400),
                 }),
+                UnitResult::Checked {
+                    forwarding: Some(why),
+                    ..
+                } => Some(UnreachedRow {
+                    account: u.scope.account.clone(),
+                    region: u.scope.region.clone(),
+                    code: FORWARDING_BROKEN.to_string(),
+                    reason: crate::text::safe_short(why, 400),
+                }),
                 _ => None,
             })
             .collect();
@@ -629,6 +657,26 @@ impl HubRun {
             unreached: all.into_iter().take(SEEN_ROWS).collect(),
         }
     }
+}
+
+/// What a run saw of an account-Region it could not guard, in a sentence: `the sweep at T
+/// could not reach it (AccessDenied): ...`, or for a member that does not forward its events
+/// `the export-check at T found its forwarding rule ...`.
+pub fn unreached_sentence(seen: &MembersSeen, row: &UnreachedRow) -> String {
+    let at = seen.at.format("%Y-%m-%d %H:%M UTC");
+    if row.code == FORWARDING_BROKEN {
+        return format!(
+            "the {} at {at} found {}",
+            seen.run,
+            crate::text::safe(&row.reason)
+        );
+    }
+    format!(
+        "the {} at {at} could not reach it ({}): {}",
+        seen.run,
+        crate::text::safe(&row.code),
+        crate::text::safe(&row.reason)
+    )
 }
 
 /// The tag of a share's message body: what tells it from any other message.
@@ -733,4 +781,93 @@ pub fn queued(payload: &serde_json::Value) -> Option<Vec<Queued>> {
             })
             .collect(),
     )
+}
+
+/// The rules a member stack (stacksets/member.yaml) forwards to the hub by, each in every
+/// guarded Region, by name: what each forwards.
+pub const FORWARDING_RULES: [(&str, &str); 3] = [
+    ("macie-guard-forward-health", "Macie's Health events"),
+    (
+        "macie-guard-forward-tags",
+        "the records of macie-guard: tags on jobs",
+    ),
+    (
+        "macie-guard-forward-export-changes",
+        "the records of export configuration, bucket and key changes",
+    ),
+];
+
+/// What the hub's export check lists a member's rules by (EventBridge ListRules NamePrefix).
+pub const FORWARDING_PREFIX: &str = "macie-guard-forward-";
+
+/// The code of an account-Region whose forwarding rules are missing or disabled.
+pub const FORWARDING_BROKEN: &str = "ForwardingBroken";
+
+/// Whether a member's forwarding rules, as ListRules gave them (name, state), all forward:
+/// `None`, or what is missing or disabled and what it means, with what to do. A rule that is
+/// there and enabled (`ENABLED`, or `ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS`) forwards;
+/// a rule of another name is none of ours.
+pub fn forwarding_verdict(found: &[(String, String)]) -> Option<String> {
+    let mut wrong = Vec::new();
+    for (name, carries) in FORWARDING_RULES {
+        match found.iter().find(|(n, _)| n == name) {
+            None => wrong.push(format!(
+                "{name} is missing ({carries} do not reach the hub)"
+            )),
+            Some((_, state)) if !state.starts_with("ENABLED") => wrong.push(format!(
+                "{name} is {} ({carries} do not reach the hub)",
+                crate::text::safe_short(state, 40)
+            )),
+            Some(_) => {}
+        }
+    }
+    (!wrong.is_empty()).then(|| {
+        format!(
+            "its forwarding rule {}; deploy the member stack (stacksets/member.yaml) there again, or enable the rule",
+            wrong.join("; ")
+        )
+    })
+}
+
+#[cfg(test)]
+mod forwarding_tests {
+    use super::*;
+
+    fn rules(of: &[(&str, &str)]) -> Vec<(String, String)> {
+        of.iter()
+            .map(|(n, s)| (n.to_string(), s.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn every_forwarding_rule_must_be_there_and_enabled() {
+        let all = [
+            ("macie-guard-forward-health", "ENABLED"),
+            (
+                "macie-guard-forward-tags",
+                "ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS",
+            ),
+            ("macie-guard-forward-export-changes", "ENABLED"),
+            ("macie-guard-forward-something-else", "DISABLED"),
+        ];
+        assert_eq!(forwarding_verdict(&rules(&all)), None);
+        let why = forwarding_verdict(&rules(&[
+            ("macie-guard-forward-health", "DISABLED"),
+            ("macie-guard-forward-export-changes", "ENABLED"),
+        ]))
+        .unwrap();
+        assert!(
+            why.contains("macie-guard-forward-health is DISABLED (Macie's Health events do not reach the hub)"),
+            "{why}"
+        );
+        assert!(why.contains("macie-guard-forward-tags is missing"), "{why}");
+        assert!(!why.contains("export-changes"), "{why}");
+        assert!(why.ends_with("or enable the rule"), "{why}");
+        let none = forwarding_verdict(&[]).unwrap();
+        assert_eq!(none.matches("is missing").count(), 3);
+        // A state with a control character is escaped.
+        let odd =
+            forwarding_verdict(&rules(&[("macie-guard-forward-health", "\u{1b}[2J")])).unwrap();
+        assert!(!odd.contains('\u{1b}'), "{odd}");
+    }
 }

@@ -18,11 +18,13 @@ use crate::export::lambda::{parse, ExportFunction};
 use crate::export::sources::{AwsSources, ExportSources};
 use crate::logging::emit_metrics;
 use crate::outbound::Outbound;
+use crate::signed::{Request, Signed, EVENTS};
 use macie_guard_core::export::event::{Change, Changed, ExportEvent};
 use macie_guard_core::export::facts::ConfigFact;
 use macie_guard_core::export::outcome::ExportReport;
 use macie_guard_core::hub::{
-    placement, queued, HubConfig, HubRun, Placement, Through, Unit, UnitResult,
+    forwarding_verdict, placement, queued, HubConfig, HubRun, Placement, Through, Unit, UnitResult,
+    FORWARDING_PREFIX,
 };
 use macie_guard_core::schedule::liveness::RunKind;
 use macie_guard_core::scope::Scope;
@@ -50,6 +52,13 @@ pub trait ReadMembers: Members {
         &self,
         unit: &Unit,
     ) -> impl std::future::Future<Output = std::result::Result<Self::Sources, Unreached>> + Send;
+
+    /// The member's forwarding rules in `unit`'s Region (EventBridge ListRules, NamePrefix
+    /// [`FORWARDING_PREFIX`]): each rule's name and state; why they could not be listed.
+    fn forwarding(
+        &self,
+        unit: &Unit,
+    ) -> impl std::future::Future<Output = std::result::Result<Vec<(String, String)>, String>> + Send;
 }
 
 /// Each member account read through its read-only role (the export check's; built with
@@ -59,6 +68,40 @@ impl ReadMembers for AwsMembers {
 
     async fn sources(&self, unit: &Unit) -> std::result::Result<Self::Sources, Unreached> {
         Ok(AwsSources::new(self.session(unit).await?))
+    }
+
+    /// A signed ListRules (the EventBridge client would add its weight to the function for
+    /// one call), every page.
+    async fn forwarding(&self, unit: &Unit) -> std::result::Result<Vec<(String, String)>, String> {
+        let session = self.session(unit).await.map_err(|u| u.reason)?;
+        let calls = Signed::new(&session, EVENTS);
+        let until = tokio::time::Instant::now() + std::time::Duration::from_secs(30);
+        let mut found = Vec::new();
+        let mut next: Option<String> = None;
+        let region = unit.scope.region.as_str();
+        loop {
+            let mut body = json!({"NamePrefix": FORWARDING_PREFIX, "Limit": 100});
+            if let Some(token) = &next {
+                body["NextToken"] = json!(token);
+            }
+            let request = Request::json_1_1("AWSEvents.ListRules".into(), &body);
+            let text = calls
+                .send(region, "ListRules", request, until)
+                .await
+                .map_err(|e| format!("EventBridge ListRules: {e}"))?;
+            let page: Value = serde_json::from_str(&text)
+                .map_err(|e| format!("EventBridge ListRules answered what is not JSON: {e}"))?;
+            for rule in page["Rules"].as_array().into_iter().flatten() {
+                found.push((
+                    rule["Name"].as_str().unwrap_or_default().to_string(),
+                    rule["State"].as_str().unwrap_or_default().to_string(),
+                ));
+            }
+            match page["NextToken"].as_str() {
+                Some(t) if !t.is_empty() => next = Some(t.to_string()),
+                _ => return Ok(found),
+            }
+        }
     }
 }
 
@@ -206,8 +249,30 @@ impl<S: ExportSources, N: Outbound, H: ReadMembers> ExportHub<S, N, H> {
                     hub: &self.own.outbound,
                     findings: self.members.security_hub(unit).await,
                 };
-                self.check_with(sources, at_hub, unit, trigger, deadline)
-                    .await
+                let result = self
+                    .check_with(sources, at_hub, unit, trigger, deadline)
+                    .await;
+                // Where Macie runs, the member's events must reach the hub too.
+                let UnitResult::Checked {
+                    findings, worst, ..
+                } = result
+                else {
+                    return result;
+                };
+                let forwarding = match self.members.forwarding(unit).await {
+                    Ok(rules) => forwarding_verdict(&rules),
+                    Err(why) => Some(format!(
+                        "its forwarding rules could not be listed ({why}); the member stack's read-only role may events:ListRules"
+                    )),
+                };
+                if let Some(why) = &forwarding {
+                    tracing::warn!(account = %unit.scope.account, region = %unit.scope.region, reason = %why, "member does not forward its events");
+                }
+                UnitResult::Checked {
+                    findings,
+                    worst,
+                    forwarding,
+                }
             }
             Err(Unreached { code, reason }) => {
                 tracing::warn!(account = %unit.scope.account, region = %unit.scope.region, code = %code, reason = %reason, "member not reached");
@@ -257,6 +322,7 @@ impl<S: ExportSources, N: Outbound, H: ReadMembers> ExportHub<S, N, H> {
                 UnitResult::Checked {
                     findings: told.regions.iter().map(|r| r.findings.len()).sum(),
                     worst: told.worst(),
+                    forwarding: None,
                 }
             }
             Err(e) => {

@@ -147,9 +147,15 @@ where
                     deferred: 0,
                     ..
                 }
-                | UnitResult::Checked { .. }
+                | UnitResult::Checked {
+                    forwarding: None, ..
+                }
                 | UnitResult::MacieOff { .. } => {}
-                UnitResult::Unreached { .. } => unreached += 1,
+                UnitResult::Checked {
+                    forwarding: Some(_),
+                    ..
+                }
+                | UnitResult::Unreached { .. } => unreached += 1,
                 other => {
                     tracing::warn!(account = %share.account, region, result = ?other, "a queued account-Region is not done: its share is received again");
                     done = false;
@@ -229,7 +235,7 @@ where
         left,
         accounts_error,
     };
-    emit_gauge(HUB_FUNCTION, UNREACHED_MEMBERS, run.unreached() as u64);
+    emit_gauge(HUB_FUNCTION, UNREACHED_MEMBERS, run.not_guarded() as u64);
     emit_gauge(of.function, DEFERRED_UNITS, run.deferred() as u64);
     let scope = hub.journal_key();
     remember_seen(of.runs, &scope, &run.seen(of.kind.as_str(), started)).await;

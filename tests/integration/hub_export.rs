@@ -304,3 +304,60 @@ async fn a_change_in_a_member_without_its_role_fails_and_is_kept() {
     assert_eq!(e.kind(), "MemberUnreached");
     assert!(e.to_string().contains(NO_ROLE), "{e}");
 }
+
+/// A member that removed or disabled a forwarding rule is still checked, and is a row saying
+/// which rule and what no longer reaches the hub: in the check's answer, in the run log's
+/// members item (`status`, `org status --hub`), and in the gauge its alarm reads. The check is
+/// still the organization's success (nothing was left unchecked).
+#[tokio::test]
+async fn a_member_that_stopped_forwarding_is_checked_and_said() {
+    use macie_guard_core::scope::Scope;
+    let accounts = vec![account(HUB, "ACTIVE"), account(A, "ACTIVE")];
+    let mut h = hub(accounts);
+    h.members = std::mem::take(&mut h.members)
+        .with_forwarding_rule(&Scope::new(A, HOME), "macie-guard-forward-health", None)
+        .with_forwarding_rule(
+            &Scope::new(A, HOME),
+            "macie-guard-forward-export-changes",
+            Some("DISABLED"),
+        );
+    let out = h
+        .handle(LambdaEvent::new(json!({"action": "check-export"}), ctx()))
+        .await
+        .unwrap();
+    let broken = row(&out, A, HOME);
+    assert_eq!(broken["result"], "checked", "{out}");
+    assert_eq!(broken["worst"], "critical", "{out}");
+    let why = broken["forwarding"].as_str().unwrap();
+    assert!(
+        why.contains(
+            "macie-guard-forward-health is missing (Macie's Health events do not reach the hub)"
+        ),
+        "{why}"
+    );
+    assert!(
+        why.contains("macie-guard-forward-export-changes is DISABLED"),
+        "{why}"
+    );
+    assert!(row(&out, A, OTHER).get("forwarding").is_none(), "{out}");
+    // The hub's own account holds no member rules: never asked.
+    assert!(row(&out, HUB, HOME).get("forwarding").is_none(), "{out}");
+    let AnyRunLog::Memory(log) = &h.own.runs else {
+        unreachable!()
+    };
+    let seen = log.members(&format!("{HUB}#{HOME}"));
+    let rows: Vec<_> = seen.iter().flat_map(|s| s.unreached.clone()).collect();
+    assert_eq!(rows.len(), 1, "{seen:?}");
+    assert_eq!(
+        (
+            rows[0].account.as_str(),
+            rows[0].region.as_str(),
+            rows[0].code.as_str()
+        ),
+        (A, HOME, "ForwardingBroken")
+    );
+    assert!(
+        !log.recorded(&format!("{HUB}#{HOME}")).0.is_empty(),
+        "a complete check"
+    );
+}

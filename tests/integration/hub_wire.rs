@@ -301,6 +301,29 @@ async fn the_hubs_export_check_reads_each_member_through_its_read_role_and_impor
         ]
     })));
     let conf = as_account(&stand_in_config(macie.url()).await, ACCOUNT).await;
+    // `one`'s forwarding rules in HOME, as its member stack makes them, one disabled since.
+    let events = macie_guard::aws::eventbridge(
+        &as_account(&stand_in_config(macie.url()).await, one)
+            .await
+            .into_builder()
+            .region(aws_config::Region::new(HOME))
+            .build(),
+    );
+    for (name, _) in macie_guard_core::hub::FORWARDING_RULES {
+        let disabled = name == "macie-guard-forward-export-changes";
+        events
+            .put_rule()
+            .name(name)
+            .event_pattern(r#"{"source": ["aws.health"]}"#)
+            .state(if disabled {
+                aws_sdk_eventbridge::types::RuleState::Disabled
+            } else {
+                aws_sdk_eventbridge::types::RuleState::Enabled
+            })
+            .send()
+            .await
+            .unwrap();
+    }
     let vars = HashMap::from([
         ("MEMBER_REGIONS", format!("{HOME},{OTHER}")),
         ("MEMBER_ROLE_NAME", ROLE.to_string()),
@@ -336,6 +359,18 @@ async fn the_hubs_export_check_reads_each_member_through_its_read_role_and_impor
     };
     assert_eq!(row(one, HOME)["result"], "checked", "{out}");
     assert_eq!(row(one, HOME)["worst"], "critical", "{out}");
+    // Its rules listed through the read role, in its account and Region: the disabled one
+    // said, the two enabled ones not.
+    let forwarding = row(one, HOME)["forwarding"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        forwarding.contains("macie-guard-forward-export-changes is DISABLED")
+            && !forwarding.contains("forward-health")
+            && !forwarding.contains("forward-tags"),
+        "{out}"
+    );
     // Macie's own refusal where it is not enabled, over the wire: nothing wrong.
     assert_eq!(row(one, OTHER)["result"], "macie-off", "{out}");
     let r = row(no_role, HOME);

@@ -146,13 +146,7 @@ pub fn hub_rows(
                     .map(|u| (s, u))
             }) {
                 Reach::Unreachable {
-                    reason: format!(
-                        "the {} at {} could not reach it ({}): {}",
-                        run.run,
-                        when(run.at),
-                        crate::text::safe(&row.code),
-                        crate::text::safe(&row.reason)
-                    ),
+                    reason: crate::hub::unreached_sentence(run, row),
                 }
             } else {
                 let note = seen.iter().find(|s| s.more > 0).map(|s| {

@@ -541,12 +541,7 @@ fn member_checks(f: &Facts) -> Vec<Check> {
                 Area::Members,
                 &format!("{} {}", u.account, u.region),
                 true,
-                format!(
-                    "the {} at {at} could not reach it ({}): {}",
-                    seen.run,
-                    crate::text::safe(&u.code),
-                    crate::text::safe(&u.reason)
-                ),
+                crate::hub::unreached_sentence(seen, u),
             ));
         }
         if seen.more > 0 {

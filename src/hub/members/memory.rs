@@ -17,6 +17,9 @@ use macie_guard_core::hub::{Account, Unit};
 use macie_guard_core::scope::Scope;
 
 /// Accounts, their jobs per Region, and the roles that refuse.
+/// A forwarding rule a test changed: its name, and its state (`None`: removed).
+type RuleState = (String, Option<String>);
+
 #[derive(Default)]
 pub struct MemoryMembers {
     pub accounts: Vec<Account>,
@@ -24,6 +27,8 @@ pub struct MemoryMembers {
     /// Each account's export facts (every Region of it).
     sources: HashMap<String, Arc<MemorySources>>,
     refused: HashMap<String, Unreached>,
+    /// Forwarding rules a test removed (`None`) or set to a state, per account-Region.
+    forwarding: HashMap<(String, String), Vec<RuleState>>,
     /// ListAccounts fails (the hub's role may not list the organization).
     unlisted: bool,
     /// Role assumptions asked for, per account (the hub's own account is never assumed).
@@ -73,6 +78,15 @@ impl MemoryMembers {
 
     /// The organization cannot be listed, as from an account that is neither the management
     /// account nor a delegated administrator.
+    /// `rule` in `scope` removed (`state` `None`) or in `state` (`DISABLED`).
+    pub fn with_forwarding_rule(mut self, scope: &Scope, rule: &str, state: Option<&str>) -> Self {
+        self.forwarding
+            .entry((scope.account.clone(), scope.region.clone()))
+            .or_default()
+            .push((rule.to_string(), state.map(str::to_string)));
+        self
+    }
+
     pub fn unlisted(mut self) -> Self {
         self.unlisted = true;
         self
@@ -135,6 +149,23 @@ impl ReadMembers for MemoryMembers {
         self.reach(&unit.scope.account)?;
         // An account with nothing seeded: every fact "cannot verify".
         Ok(self.sources_of(&unit.scope.account).unwrap_or_default())
+    }
+
+    /// Every forwarding rule there and enabled, but where the test removed or disabled one.
+    async fn forwarding(&self, unit: &Unit) -> std::result::Result<Vec<(String, String)>, String> {
+        let broken = self
+            .forwarding
+            .get(&(unit.scope.account.clone(), unit.scope.region.clone()));
+        Ok(macie_guard_core::hub::FORWARDING_RULES
+            .iter()
+            .filter_map(|(name, _)| match broken {
+                Some(b) => b.iter().find(|(n, _)| n == name).map_or(
+                    Some((name.to_string(), "ENABLED".to_string())),
+                    |(_, state)| state.clone().map(|s| (name.to_string(), s)),
+                ),
+                None => Some((name.to_string(), "ENABLED".to_string())),
+            })
+            .collect())
     }
 }
 
