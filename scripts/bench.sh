@@ -14,4 +14,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/build.sh > /dev/null 2>&1 || scripts/build.sh
 cargo build --release --locked --quiet -p macie-guard -p local-macie -p testkit --bins
+# The CLI on its own: built with the Lambda binaries, they would take its credential sources
+# (aws-config's sso and credentials-process features) and be measured with them.
+cargo build --release --locked --quiet -p macie-guard-cli
 exec target/release/bench "$@"

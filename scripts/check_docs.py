@@ -161,7 +161,7 @@ def commands(text: str) -> Iterable[tuple[int, list[str]]]:
             else:
                 s = line.strip()
                 s = s[2:] if s.startswith("$ ") else s
-                if re.match(r"^(macie-guard|cargo run --bin macie-guard --) [a-z-]", s):
+                if re.match(r"^(macie-guard|cargo run -p macie-guard-cli --) [a-z-]", s):
                     pending = [s]
                     start = n
             if pending and not pending[-1].rstrip().endswith("\\"):
@@ -178,7 +178,7 @@ def commands(text: str) -> Iterable[tuple[int, list[str]]]:
 
 def program_args(command: str) -> list[str]:
     words = shlex.split(command, comments=True)
-    if words[:4] == ["cargo", "run", "--bin", "macie-guard"]:
+    if words[:4] == ["cargo", "run", "-p", "macie-guard-cli"]:
         words = words[5:]
     else:
         words = words[1:]

@@ -9,4 +9,6 @@ scripts/setup-venv.sh
 export PATH="$PWD/.venv/bin:$PATH"
 echo "Building macie-guard (the first build takes a few minutes)"
 cargo build --quiet --locked -p local-macie -p macie-guard --bins
+# The CLI on its own: built with the Lambda binaries, they would take its credential sources.
+cargo build --quiet --locked -p macie-guard-cli
 cargo run --quiet --locked -p testkit --bin demo

@@ -33,7 +33,19 @@ pub enum Trust {
 
 /// Loads the SDK configuration; `region` overrides the Region chain.
 pub async fn load(region: Option<&str>, trust: Trust) -> SdkConfig {
+    load_profile(region, None, trust).await
+}
+
+/// The operator's configuration: the platform's trust store and the default credential chain,
+/// from the named profile when given (`--profile`; else AWS_PROFILE, else `default`). The
+/// profile's IAM Identity Center (SSO) and credential_process sources work where the
+/// aws-config features `sso` and `credentials-process` are on: the CLI's package turns them
+/// on, the Lambda functions' does not.
+pub async fn load_profile(region: Option<&str>, profile: Option<&str>, trust: Trust) -> SdkConfig {
     let mut loader = aws_config::defaults(BehaviorVersion::latest());
+    if let Some(p) = profile {
+        loader = loader.profile_name(p);
+    }
     if let Some(r) = region {
         loader = loader.region(Region::new(r.to_string()));
     }
@@ -48,6 +60,23 @@ pub async fn load(region: Option<&str>, trust: Trust) -> SdkConfig {
             );
     }
     loader.load().await
+}
+
+/// Whether `name` is a profile of the AWS config or credentials file (AWS_CONFIG_FILE,
+/// AWS_SHARED_CREDENTIALS_FILE, else `~/.aws/config` and `~/.aws/credentials`), as the SDK
+/// reads them: a profile named that is not there is said, not a silent fall to no credentials
+/// and no Region.
+pub async fn profile_exists(name: &str) -> Result<bool> {
+    use aws_types::os_shim_internal::{Env, Fs};
+    let files = aws_runtime::env_config::file::EnvConfigFiles::default();
+    match aws_config::profile::load(&Fs::real(), &Env::real(), &files, None).await {
+        Ok(set) => Ok(set.get_profile(name).is_some()),
+        Err(e) => Err(Error::config(
+            "AWS_CONFIG_FILE",
+            "",
+            format!("the AWS config or credentials file cannot be read: {e}"),
+        )),
+    }
 }
 
 /// The SDK's default HTTPS client (rustls with aws-lc, the proxy variables honoured), trusting

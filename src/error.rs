@@ -1,5 +1,6 @@
 //! The library's errors. Each message says what was wrong, with which value, and what to do.
 
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use thiserror::Error;
 
 #[derive(Debug, Error)]
@@ -131,10 +132,26 @@ impl Error {
     /// An AWS call that failed after the SDK's retries: the service, the call, what it was on,
     /// and the error's code and message as AWS gave them (or the whole error chain when it gave
     /// none). The one constructor of [`Error::Aws`] for an SDK error, whatever the service.
-    pub fn aws<E>(service: &'static str, operation: &'static str, on: Option<&str>, e: &E) -> Error
+    ///
+    /// A call that got no answer from AWS is said as such, never as an AWS error code: a
+    /// connection that failed (refused, a host name that does not resolve: is the Region one?),
+    /// a timeout, or an answer that is not AWS's (its HTTP status), with what to check: the
+    /// Region, the service's endpoint variable, the network.
+    pub fn aws<E>(
+        service: &'static str,
+        operation: &'static str,
+        on: Option<&str>,
+        e: &aws_smithy_runtime_api::client::result::SdkError<
+            E,
+            aws_smithy_runtime_api::client::orchestrator::HttpResponse,
+        >,
+    ) -> Error
     where
         E: aws_smithy_types::error::metadata::ProvideErrorMetadata + std::error::Error + 'static,
     {
+        if let Some(why) = no_answer(service, e) {
+            return Error::aws_answer(service, operation, on, "NoAnswer", why);
+        }
         Error::aws_answer(
             service,
             operation,
@@ -162,6 +179,48 @@ impl Error {
             code: code.to_string(),
             message: message.into(),
         }
+    }
+}
+
+/// Why a call got no answer from AWS, when it got none: the SDK could not send it or hear
+/// back (a connection refused, a host name that does not resolve, TLS, a timeout), or what
+/// answered is not AWS (an HTTP status without an AWS error code). `None` when AWS answered.
+pub fn no_answer<E>(
+    service: &str,
+    e: &aws_smithy_runtime_api::client::result::SdkError<
+        E,
+        aws_smithy_runtime_api::client::orchestrator::HttpResponse,
+    >,
+) -> Option<String>
+where
+    E: aws_smithy_types::error::metadata::ProvideErrorMetadata + std::error::Error + 'static,
+{
+    use aws_smithy_runtime_api::client::result::SdkError;
+    let var = format!(
+        "AWS_ENDPOINT_URL_{}",
+        service.to_ascii_uppercase().replace(' ', "_")
+    );
+    let check = format!("check the Region, {var} if it is set, and the network");
+    match e {
+        SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) => {
+            let chain = describe_sdk_error(e);
+            let dns = chain.contains("dns error") || chain.contains("failed to lookup address");
+            Some(if dns {
+                format!("no answer from {service}: its host name does not resolve ({chain}); is the Region one that exists? {check}")
+            } else {
+                format!("no answer from {service} ({chain}); {check}")
+            })
+        }
+        SdkError::ResponseError(r) => Some(format!(
+            "an answer that is not {service}'s (HTTP {}: {}); {check}",
+            r.raw().status().as_u16(),
+            describe_sdk_error(e)
+        )),
+        SdkError::ServiceError(s) if e.code().is_none() => Some(format!(
+            "an answer that is not {service}'s (HTTP {} with no AWS error in it); {check}",
+            s.raw().status().as_u16()
+        )),
+        _ => None,
     }
 }
 

@@ -75,8 +75,23 @@ pub fn init_cli(verbose: bool) {
         .with_writer(std::io::stderr)
         .with_ansi(std::io::stderr().is_terminal())
         .with_target(false)
-        .with_env_filter(filter(if verbose { "info" } else { "warn" }, false))
+        .with_env_filter(cli_filter(verbose))
         .try_init();
+}
+
+/// The CLI's filter: WARN and above, or INFO and above with -v; the SDK's own lookups that
+/// fail on a laptop as they should (the Region from an instance's metadata) are not the
+/// operator's concern unless asked for (-v, RUST_LOG): what is missing is said by the CLI's
+/// own error.
+fn cli_filter(verbose: bool) -> EnvFilter {
+    let f = filter(if verbose { "info" } else { "warn" }, false);
+    if verbose || std::env::var_os("RUST_LOG").is_some() {
+        return f;
+    }
+    match "aws_config=error".parse() {
+        Ok(d) => f.add_directive(d),
+        Err(_) => f,
+    }
 }
 
 /// Writes `counts` as EMF lines on stdout (the Lambda functions): CloudWatch turns them into

@@ -3,7 +3,7 @@
 
 use super::gather::gather;
 use super::sources::ExportSources;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::outbound::securityhub::log_hub;
 use crate::outbound::Outbound;
 use macie_guard_core::delivery::{Delivery, Told};
@@ -165,6 +165,20 @@ impl<S: ExportSources, N: Outbound> ExportGuard<S, N> {
 
     /// Logs each finding and the report, and tells people once.
     pub async fn finish(&self, report: ExportReport) -> Result<Told<ExportReport>> {
+        // A Region whose configuration got no answer from Macie is not checked: the check
+        // fails, saying why, before anyone is told anything (Lambda tries it again).
+        if let Some((region, reason)) = report.regions.iter().find_map(|r| match &r.configuration {
+            ConfigFact::Unanswered { reason } => Some((r.region.clone(), reason.clone())),
+            _ => None,
+        }) {
+            return Err(Error::aws_answer(
+                "Macie2",
+                "GetClassificationExportConfiguration",
+                Some(&region),
+                "NoAnswer",
+                reason,
+            ));
+        }
         for r in &report.regions {
             for f in &r.findings {
                 tracing::warn!(region = %r.region, code = f.code, severity = f.severity.as_str(), resource = %f.resource, message = %f.message, "finding");

@@ -249,9 +249,12 @@ impl<S: ExportSources, N: Outbound, H: ReadMembers> ExportHub<S, N, H> {
                     hub: &self.own.outbound,
                     findings: self.members.security_hub(unit).await,
                 };
-                let result = self
-                    .check_with(sources, at_hub, unit, trigger, deadline)
-                    .await;
+                // The member's forwarding rules listed while its facts are read: one more
+                // call, no more time.
+                let (result, rules) = tokio::join!(
+                    self.check_with(sources, at_hub, unit, trigger, deadline),
+                    self.members.forwarding(unit)
+                );
                 // Where Macie runs, the member's events must reach the hub too.
                 let UnitResult::Checked {
                     findings, worst, ..
@@ -259,7 +262,7 @@ impl<S: ExportSources, N: Outbound, H: ReadMembers> ExportHub<S, N, H> {
                 else {
                     return result;
                 };
-                let forwarding = match self.members.forwarding(unit).await {
+                let forwarding = match rules {
                     Ok(rules) => forwarding_verdict(&rules),
                     Err(why) => Some(format!(
                         "its forwarding rules could not be listed ({why}); the member stack's read-only role may events:ListRules"

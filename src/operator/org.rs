@@ -269,6 +269,9 @@ impl OrgView {
                 {
                     Err(reason.clone())
                 }
+                macie_guard_core::export::facts::ConfigFact::Unanswered { reason } => {
+                    Err(reason.clone())
+                }
                 _ => Ok(report),
             }
         })

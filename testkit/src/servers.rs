@@ -88,6 +88,51 @@ pub fn moto() -> &'static Server {
     })
 }
 
+/// Path of the operator CLI (`macie-guard`, the `macie-guard-cli` package) built next to the
+/// running test binary (`cargo test --workspace` builds it for the CLI package's own tests).
+pub fn cli_bin() -> PathBuf {
+    built_bin(
+        "macie-guard",
+        "MACIE_GUARD_BIN",
+        "cargo build -p macie-guard-cli",
+    )
+}
+
+/// The functions' settings among `env` (JOURNAL_TABLE, NOTIFICATION_TOPIC_ARN, ...) as the CLI
+/// reads them: prefixed MACIE_GUARD_ (the SDK's AWS_ variables, RUST_LOG and those already
+/// prefixed are left as they are).
+pub fn cli_settings(env: &[(String, String)]) -> Vec<(String, String)> {
+    env.iter()
+        .filter(|(k, _)| {
+            !k.starts_with("AWS_") && !k.starts_with("MACIE_GUARD_") && k != "RUST_LOG"
+        })
+        .map(|(k, v)| (format!("MACIE_GUARD_{k}"), v.clone()))
+        .collect()
+}
+
+/// A binary of the workspace built next to the running test binary: `env` overrides.
+fn built_bin(name: &str, env: &str, how: &str) -> PathBuf {
+    if let Some(p) = std::env::var_os(env) {
+        return PathBuf::from(p);
+    }
+    let exe = std::env::current_exe().expect("current binary");
+    let dir = exe.parent().expect("the binary's directory");
+    let candidates = [
+        dir.join(name),
+        dir.parent().map(|d| d.join(name)).unwrap_or_default(),
+    ];
+    candidates
+        .iter()
+        .find(|p| p.is_file())
+        .cloned()
+        .unwrap_or_else(|| {
+            panic!(
+                "{} is missing: run `{how}` first (the test command does)",
+                candidates[1].display()
+            )
+        })
+}
+
 /// Path of the `local-macie` binary built next to the running test binary.
 pub fn local_macie_bin() -> PathBuf {
     if let Some(p) = std::env::var_os("LOCAL_MACIE_BIN") {

@@ -99,14 +99,14 @@ fn handle_routes_event_files_and_rejects_bad_ones() {
     std::fs::write(&bad, "{\"detail-type\": ").unwrap();
     let out = cli(&macie, &["handle", bad.to_str().unwrap()]);
     let _ = std::fs::remove_file(&bad);
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(3));
     assert!(String::from_utf8_lossy(&out.stderr).contains("is not JSON"));
 
     let out = cli(
         &macie,
         &["--region", "eu-west-1", "--account", "12", "jobs"],
     );
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(3));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--account"));
 }
 
@@ -153,7 +153,7 @@ fn a_partial_failure_prints_every_jobs_report_in_text_mode() {
     ]})));
     macie.faults(json!({"operation": "UpdateClassificationJob", "sequence": ["InternalServerException", "InternalServerException", "InternalServerException", "InternalServerException"]}));
     let out = cli(&macie, &["sweep", "--account", "123456789012"]);
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(3));
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("[failed"), "{text}");
     assert!(
@@ -195,11 +195,18 @@ fn the_cli_keeps_security_hub_findings_when_asked() {
 /// `macie-guard sweep --json` started in the background against the local Macie and moto,
 /// its output piped, with `env` set and the variables that would change it removed.
 fn sweep_in_background(macie: &LocalMacie, env: &[(&str, &str)]) -> std::process::Child {
-    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_macie-guard"));
+    let mut cmd = std::process::Command::new(testkit::cli_bin());
     cmd.args(["sweep", "--json"])
         .current_dir(testkit::workspace_root())
         .envs(testkit::endpoint_env(macie.url(), &testkit::moto().url))
-        .envs(env.iter().copied())
+        // The CLI's own settings, as an operator sets them: MACIE_GUARD_SWEEP_CONCURRENCY, ...
+        .envs(
+            env.iter()
+                .map(|(k, v)| match k.strip_prefix("MACIE_GUARD_") {
+                    Some(_) => (k.to_string(), v.to_string()),
+                    None => (format!("MACIE_GUARD_{k}"), v.to_string()),
+                }),
+        )
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped());
     for var in [
@@ -244,7 +251,8 @@ fn ctrl_c_finishes_the_jobs_in_flight_and_takes_no_new_one() {
     assert!(killed.success());
     let out = child.wait_with_output().expect("the CLI ends");
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "{stderr}");
+    // Interrupted, whatever it finished: 130, as a shell reports a command Ctrl-C stopped.
+    assert_eq!(out.status.code(), Some(130), "{stderr}");
     assert!(stderr.contains("stopping"), "{stderr}");
     let summary: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(summary["stopped"], true, "{summary}");

@@ -352,7 +352,7 @@ async fn a_listing_hides_nothing_and_all_means_all() {
         ],
     );
     let text = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert_eq!(out.status.code(), Some(3), "{text}");
     assert!(
         text.contains("0 replayed, 55 kept in the queue")
             && text.contains("not all: about 5 message(s) not seen: 5 held by another reader"),
@@ -462,7 +462,7 @@ async fn what_no_function_acts_on_is_kept_and_forwarded_events_reach_their_bus()
     let text = String::from_utf8_lossy(&out.stdout);
     assert_eq!(
         out.status.code(),
-        Some(1),
+        Some(3),
         "{text}\n{}",
         String::from_utf8_lossy(&out.stderr)
     );
@@ -532,7 +532,7 @@ async fn what_fails_again_stays_and_is_reported() {
             ACCOUNT,
         ],
     );
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(3));
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(
         text.contains("failed again, kept")

@@ -284,7 +284,7 @@ async fn a_dead_letter_replay_never_recreates_an_excluded_job() {
         .send()
         .await
         .unwrap();
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_macie-guard"))
+    let out = std::process::Command::new(testkit::cli_bin())
         .args([
             "dead-letters",
             "replay",
@@ -300,8 +300,8 @@ async fn a_dead_letter_replay_never_recreates_an_excluded_job() {
         .env_remove("AWS_PROFILE")
         .env_remove("NOTIFICATION_TOPIC_ARN")
         .envs(testkit::endpoint_env(rig.macie.url(), &testkit::moto().url))
-        .env("EXCLUDE_JOBS", "hr-*")
-        .env("RECREATE_LOST_JOBS", "true")
+        .env("MACIE_GUARD_EXCLUDE_JOBS", "hr-*")
+        .env("MACIE_GUARD_RECREATE_LOST_JOBS", "true")
         .output()
         .unwrap();
     let text = String::from_utf8_lossy(&out.stdout);

@@ -462,7 +462,7 @@ fn each_function_may_do_exactly_what_its_code_calls() {
             "{function}: code calls (left) vs role allows (right); modules reached: {files:?}"
         );
     }
-    assert!(calls_in(&binary_source("src/bin/macie-guard/main.rs")).is_empty());
+    assert!(calls_in(&binary_source("cli/src/main.rs")).is_empty());
 }
 
 /// The member role (stacksets/member.yaml) may do exactly what the hub does in a member
@@ -616,7 +616,7 @@ fn every_sdk_call_in_the_code_is_one_this_test_knows() {
     let mut codes = vec![
         reachable_code(&binary_of(&template, "ExpiryGuardFunction")).0,
         reachable_code(&binary_of(&template, "ExportGuardFunction")).0,
-        reachable_code("src/bin/macie-guard/main.rs").0,
+        reachable_code("cli/src/main.rs").0,
     ];
     codes.push(read(&view));
     for code in &codes {
@@ -681,7 +681,7 @@ fn the_module_walk_follows_references_not_the_whole_crate() {
     let template = read("template.yaml");
     let (_, expiry) = reachable_code(&binary_of(&template, "ExpiryGuardFunction"));
     let (_, export) = reachable_code(&binary_of(&template, "ExportGuardFunction"));
-    let (_, cli) = reachable_code("src/bin/macie-guard/main.rs");
+    let (_, cli) = reachable_code("cli/src/main.rs");
     let outbound = defining("pub trait Outbound");
     for f in [
         defining("pub struct ExpiryGuard<"),

@@ -226,7 +226,7 @@ async fn what_cannot_be_recreated_as_it_was_is_refused_and_nothing_is_created() 
         .job_id
         .unwrap();
     let out = cli(&macie, &["recreate", &running]);
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(3));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("is RUNNING, not CANCELLED"), "{err}");
     // Its custom data identifier deleted since.
@@ -236,7 +236,7 @@ async fn what_cannot_be_recreated_as_it_was_is_refused_and_nothing_is_created() 
         .await
         .unwrap();
     let out = cli(&macie, &["recreate", &original]);
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(3));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
         err.contains(&format!("custom data identifier {cdi}"))
@@ -249,7 +249,7 @@ async fn what_cannot_be_recreated_as_it_was_is_refused_and_nothing_is_created() 
     let file = dir.join("not-a-report.json");
     std::fs::write(&file, r#"{"jobs": []}"#).unwrap();
     let out = cli(&macie, &["recreate", "--from", file.to_str().unwrap()]);
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(3));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no lost job's definition"));
     assert_eq!(job_count(&macie).await, 2);
 }

@@ -162,7 +162,7 @@ async fn status_cli(conf: &aws_config::SdkConfig, args: &[&str]) -> Output {
         .provide_credentials()
         .await
         .unwrap();
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_macie-guard"));
+    let mut cmd = Command::new(testkit::cli_bin());
     cmd.args(args).current_dir(workspace_root());
     for var in ["AWS_PROFILE", "AWS_ENDPOINT_URL", "MACIE_GUARD_STACK"] {
         cmd.env_remove(var);
@@ -524,7 +524,7 @@ async fn no_stack_is_a_clear_error() {
     let account = "210000000003";
     let conf = as_account(&stand_in_config(&moto().url).await, account).await;
     let out = status_cli(&conf, &["status", "--stack", "not-here"]).await;
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(3));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
         err.contains("no macie-guard stack named not-here in us-east-1") && err.contains("--stack"),

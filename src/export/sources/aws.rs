@@ -119,8 +119,11 @@ impl ExportSources for AwsSources {
                     expected_bucket_owner: d.expected_bucket_owner().map(str::to_string),
                 }),
             },
-            Err(e) => ConfigFact::Unreadable {
-                reason: why(&e, || describe_sdk_error(&e)),
+            Err(e) => match crate::error::no_answer("Macie2", &e) {
+                Some(reason) => ConfigFact::Unanswered { reason },
+                None => ConfigFact::Unreadable {
+                    reason: why(&e, || describe_sdk_error(&e)),
+                },
             },
         }
     }

@@ -206,6 +206,8 @@ fn run_cli(env: &[(String, String)], args: &[&str]) {
     let status = Command::new(workspace_root().join("target/debug/macie-guard"))
         .args(args)
         .envs(env.iter().cloned())
+        // The CLI reads its own settings prefixed (MACIE_GUARD_JOURNAL_TABLE, ...).
+        .envs(testkit::cli_settings(env))
         .status()
         .expect("run target/debug/macie-guard (scripts/demo.sh builds it)");
     assert!(status.success(), "macie-guard {args:?}: {status}");

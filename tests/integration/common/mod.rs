@@ -67,7 +67,7 @@ pub fn calls(macie: &LocalMacie) -> Value {
 /// The `macie-guard` CLI pointed at the local Macie and moto, as an operator would run it,
 /// with the variables that would change its behaviour removed.
 pub fn cli(macie: &LocalMacie, args: &[&str]) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_macie-guard"));
+    let mut cmd = Command::new(testkit::cli_bin());
     cmd.args(args).current_dir(workspace_root());
     for var in [
         "AWS_PROFILE",

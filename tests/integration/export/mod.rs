@@ -670,6 +670,25 @@ async fn the_cli_exit_code_says_how_bad_it_is() {
     );
     assert!(String::from_utf8_lossy(&ok.stdout)
         .contains("OK: Macie can store its discovery results here."));
+    // KMS refuses to show this key's policy: a warning (it cannot be verified), exit 1.
+    testkit::strict_fault(json!({"service": "kms", "action": "GetKeyPolicy",
+        "match": key_id(&s.key), "code": "AccessDeniedException", "status": 400,
+        "message": "User is not authorized to perform: kms:GetKeyPolicy"}));
+    let warned = run(&["check-export", "--json"]);
+    assert_eq!(
+        warned.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&warned.stdout)
+    );
+    let report: Value = serde_json::from_slice(&warned.stdout).unwrap();
+    let codes: Vec<&str> = report["regions"][0]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(codes, ["KEY_POLICY_UNVERIFIED"], "{report}");
     s.kms("us-east-1")
         .disable_key()
         .key_id(key_id(&s.key))

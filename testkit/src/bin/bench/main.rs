@@ -403,6 +403,7 @@ fn run_cli(args: &[&str], env: &[(String, String)]) -> (Duration, f64, std::proc
     let child = Command::new(bin("macie-guard"))
         .args(args)
         .envs(env.iter().cloned())
+        .envs(testkit::cli_settings(env))
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()

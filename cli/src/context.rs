@@ -10,8 +10,19 @@ use macie_guard::operator::session::session_account;
 use macie_guard::outbound::securityhub::SecurityHub;
 use macie_guard::outbound::{AnyNotifier, Channels};
 use macie_guard::{aws, journal, outbound, Error};
-use macie_guard_core::config::{distinct, expiry_config, export_config, outputs, process_env};
+use macie_guard_core::config::{distinct, expiry_config, export_config, outputs};
 use macie_guard_core::scope::is_account;
+
+/// The CLI's own settings in the environment, each read as `MACIE_GUARD_<NAME>`
+/// (MACIE_GUARD_DEFAULT_POLICY, MACIE_GUARD_DRY_RUN, MACIE_GUARD_JOURNAL_TABLE, ...): a
+/// variable left in the shell for something else (`DRY_RUN=1`) cannot change what it does.
+/// The functions read the same settings unprefixed, from their stack.
+pub(crate) fn cli_env() -> macie_guard_core::config::Env<impl Fn(&str) -> Option<String>> {
+    macie_guard_core::config::Env(|k: &str| std::env::var(format!("{PREFIX}{k}")).ok())
+}
+
+/// What the CLI's own variables begin with.
+pub(crate) const PREFIX: &str = "MACIE_GUARD_";
 
 pub(crate) struct Env {
     pub(crate) sdk: aws_config::SdkConfig,
@@ -34,8 +45,30 @@ pub(crate) fn given_account(cli: &Cli) -> Result<Option<String>, Error> {
     }
 }
 
+/// The SDK configuration the operator's commands run with: `--profile` (or AWS_PROFILE) and
+/// `region` (else the profile's, or the Region chain's).
+pub(crate) async fn sdk(cli: &Cli, region: Option<&str>) -> Result<aws_config::SdkConfig, Error> {
+    let named = match &cli.profile {
+        Some(p) => Some(("--profile", p.clone())),
+        None => std::env::var("AWS_PROFILE")
+            .ok()
+            .filter(|p| !p.is_empty())
+            .map(|p| ("AWS_PROFILE", p)),
+    };
+    if let Some((how, name)) = &named {
+        if !aws::profile_exists(name).await? {
+            return Err(Error::config(
+                how,
+                name.clone(),
+                "no profile of that name in the AWS config or credentials file (AWS_CONFIG_FILE, AWS_SHARED_CREDENTIALS_FILE, else ~/.aws/config and ~/.aws/credentials): check its name (aws configure list-profiles)",
+            ));
+        }
+    }
+    Ok(aws::load_profile(region, cli.profile.as_deref(), aws::Trust::Platform).await)
+}
+
 pub(crate) async fn env(cli: &Cli) -> Result<Env, Error> {
-    let sdk = aws::load(cli.region.first().map(String::as_str), aws::Trust::Platform).await;
+    let sdk = sdk(cli, cli.region.first().map(String::as_str)).await?;
     let region = aws::region_of(&sdk)?;
     let macie = aws::macie(&sdk);
     let account = match given_account(cli)? {
@@ -44,9 +77,9 @@ pub(crate) async fn env(cli: &Cli) -> Result<Env, Error> {
     };
     let topic = match &cli.topic_arn {
         Some(t) => Some(t.clone()),
-        None => process_env().topic("NOTIFICATION_TOPIC_ARN")?,
+        None => cli_env().topic("NOTIFICATION_TOPIC_ARN")?,
     };
-    let outputs = outputs(&process_env())?;
+    let outputs = outputs(&cli_env())?;
     let outbound = Channels {
         notifier: outbound::for_topic(&sdk, topic, outputs.chat),
         bus: None,
@@ -70,7 +103,7 @@ pub(crate) fn expiry_guard(
     e: Env,
     changes: bool,
 ) -> Result<ExpiryGuard<aws_sdk_macie2::Client, Channels<AnyNotifier>, AnyJournal>, Error> {
-    let mut config = expiry_config(&process_env())?;
+    let mut config = expiry_config(&cli_env())?;
     if let Some(p) = cli.default_policy {
         config.default_policy = p;
     }
@@ -78,7 +111,7 @@ pub(crate) fn expiry_guard(
     let table = cli
         .journal_table
         .clone()
-        .or_else(|| process_env().string("JOURNAL_TABLE"));
+        .or_else(|| cli_env().string("JOURNAL_TABLE"));
     let journal = match table {
         Some(t) => journal::open(&e.sdk, Some(t)),
         None if changes && !config.dry_run => {
@@ -109,7 +142,7 @@ pub(crate) fn export_guard(
     e: Env,
 ) -> Result<ExportGuard<AwsSources, Channels<AnyNotifier>>, Error> {
     let regions = distinct(std::iter::once(e.region.clone()).chain(cli.region.iter().cloned()));
-    let grace = export_config(&process_env())?.results_grace;
+    let grace = export_config(&cli_env())?.results_grace;
     Ok(ExportGuard {
         sources: AwsSources::new(e.sdk),
         outbound: e.outbound,
@@ -133,4 +166,42 @@ pub(crate) fn interrupts() -> Result<tokio::signal::unix::Signal, Error> {
 
 pub(crate) fn print_json<T: serde::Serialize>(v: &T) {
     println!("{}", serde_json::to_string_pretty(v).unwrap_or_default());
+}
+
+/// An error as the operator should read it: a setting the CLI read from the environment is
+/// named as the operator sets it (`MACIE_GUARD_DRY_RUN`, not `DRY_RUN`).
+pub(crate) fn with_prefix(e: &Error) -> String {
+    match e {
+        Error::Input(macie_guard_core::Error::Config {
+            name,
+            value,
+            reason,
+        }) if is_setting(name) => {
+            format!("configuration {PREFIX}{name}={value:?} is not valid: {reason}")
+        }
+        other => other.to_string(),
+    }
+}
+
+/// A setting's name as the library reads it (`DRY_RUN`): capitals and underscores, not the
+/// SDK's own (`AWS_...`) nor already the CLI's.
+fn is_setting(name: &str) -> bool {
+    !name.is_empty()
+        && name.bytes().all(|b| b.is_ascii_uppercase() || b == b'_')
+        && !name.starts_with("AWS_")
+        && !name.starts_with(PREFIX)
+}
+
+/// What to do when the credentials themselves failed (the SDK says why, not what to run): an
+/// IAM Identity Center sign-in that expired is renewed with `aws sso login`.
+pub(crate) fn credentials_advice(said: &str, profile: Option<&str>) -> String {
+    if said.contains("SSO token has expired")
+        || said.contains("SSO session") && said.contains("expired")
+    {
+        let profile = profile
+            .map(|p| format!(" --profile {p}"))
+            .unwrap_or_default();
+        return format!("; sign in again: aws sso login{profile}");
+    }
+    String::new()
 }

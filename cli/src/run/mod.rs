@@ -69,6 +69,17 @@ pub(crate) async fn run(cli: Cli) -> Result<ExitCode, Error> {
             Some(dispatch::route(&value, function)?)
         }
     };
+    // A file's expiry event runs in one Region.
+    if matches!(routed, Some(Routed::Expiry(_))) && cli.region.len() > 1 {
+        eprintln!(
+            "macie-guard: {} is an expiry event, which runs in one Region: give --region once; nothing was done",
+            match &cli.command {
+                Command::Handle { file, .. } => file.display().to_string(),
+                _ => "this".into(),
+            }
+        );
+        return Ok(crate::exit::Exit::Usage.into());
+    }
     let e = env(&cli).await?;
     match routed {
         None => jobs(&cli, e).await,

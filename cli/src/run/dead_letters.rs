@@ -7,7 +7,6 @@ use chrono::Utc;
 use macie_guard::operator::deadletters::replay::{Handled, Handler, Select};
 use macie_guard::operator::deadletters::{self, SqsQueue};
 use macie_guard::{aws, Error};
-use macie_guard_core::config::process_env;
 use macie_guard_core::dispatch::Routed;
 use macie_guard_core::operator::deadletter::{BusEntry, EventBus};
 use macie_guard_core::tell::deadletters::{list_text, replay_text};
@@ -48,7 +47,7 @@ impl Handler for CliHandler<'_> {
     }
 
     async fn forward(&self, bus: &EventBus, entry: &BusEntry) -> Result<String, Error> {
-        let sdk = aws::load(Some(&bus.region), aws::Trust::Platform).await;
+        let sdk = sdk(self.cli, Some(&bus.region)).await?;
         deadletters::put_on_bus(&aws::eventbridge(&sdk), bus, entry).await?;
         Ok(format!("put on event bus {}", bus.arn))
     }
@@ -61,7 +60,7 @@ pub(crate) async fn run_dead_letters(
 ) -> Result<ExitCode, Error> {
     let url = match queue_url {
         Some(u) => u.to_string(),
-        None => process_env().string("DEAD_LETTER_QUEUE_URL").ok_or_else(|| {
+        None => cli_env().string("DEAD_LETTER_QUEUE_URL").ok_or_else(|| {
             Error::config(
                 "--queue-url",
                 "",
@@ -69,7 +68,7 @@ pub(crate) async fn run_dead_letters(
             )
         })?,
     };
-    let sdk = aws::load(cli.region.first().map(String::as_str), aws::Trust::Platform).await;
+    let sdk = sdk(cli, cli.region.first().map(String::as_str)).await?;
     let queue = SqsQueue {
         client: aws::sqs(&sdk),
         url,
@@ -108,7 +107,8 @@ pub(crate) async fn run_dead_letters(
             } else {
                 print!("{}", replay_text(&run.results, &run.unseen));
             }
-            Ok(exit::attention(!run.ok()))
+            // A message that failed again is a call that failed: kept, and said.
+            Ok(exit::failed_or(!run.ok(), exit::attention(false)))
         }
     }
 }

@@ -5,8 +5,10 @@ use macie_guard_core::expiry::policy::Policy;
 use std::path::PathBuf;
 
 /// Keeps Amazon Macie's paused discovery jobs from expiring unnoticed, and checks where Macie
-/// stores its discovery results. Uses the standard AWS credential chain; the SDK's
-/// AWS_ENDPOINT_URL_<SERVICE> variables point it at local stand-ins.
+/// stores its discovery results. Takes credentials as the AWS CLI does (environment, --profile
+/// or AWS_PROFILE with keys, IAM Identity Center, credential_process or a role; container and
+/// instance roles); the SDK's AWS_ENDPOINT_URL_<SERVICE> variables point it at local
+/// stand-ins.
 #[derive(Parser)]
 #[command(name = "macie-guard", version)]
 pub(crate) struct Cli {
@@ -14,6 +16,11 @@ pub(crate) struct Cli {
     /// more than once.
     #[arg(long, global = true)]
     pub(crate) region: Vec<String>,
+    /// The named profile of the AWS config and credentials files, as the AWS CLI takes it:
+    /// keys, IAM Identity Center (SSO; sign in with `aws sso login` first), credential_process,
+    /// or a role to assume [env: AWS_PROFILE].
+    #[arg(long, global = true)]
+    pub(crate) profile: Option<String>,
     /// Account the jobs belong to (default: read from GetMacieSession).
     #[arg(long, global = true)]
     pub(crate) account: Option<String>,
@@ -24,19 +31,19 @@ pub(crate) struct Cli {
     #[arg(long, global = true)]
     pub(crate) json: bool,
     /// Policy for jobs without a macie-guard:on-expiry tag: resume, keep-paused, cancel,
-    /// notify or ignore [env: DEFAULT_POLICY, default notify].
+    /// notify or ignore [env: MACIE_GUARD_DEFAULT_POLICY, default notify].
     #[arg(long, global = true, value_parser = Policy::parse_default)]
     pub(crate) default_policy: Option<Policy>,
-    /// SNS topic for notifications [env: NOTIFICATION_TOPIC_ARN]; without one they are printed.
+    /// SNS topic for notifications [env: MACIE_GUARD_NOTIFICATION_TOPIC_ARN]; without one they are printed.
     #[arg(long, global = true)]
     pub(crate) topic_arn: Option<String>,
     /// The stack's journal table (leases and open changes shared with the functions)
-    /// [env: JOURNAL_TABLE]; without one, this run's own.
+    /// [env: MACIE_GUARD_JOURNAL_TABLE]; without one, this run's own.
     #[arg(long, global = true)]
     pub(crate) journal_table: Option<String>,
     /// Also keep Security Hub findings, as the functions do with SecurityHubFindings: each
     /// problem imported in the account and Region it concerns, archived when it is gone
-    /// [env: SECURITY_HUB=true].
+    /// [env: MACIE_GUARD_SECURITY_HUB=true].
     #[arg(long, global = true)]
     pub(crate) security_hub: bool,
     /// Log what happens (RUST_LOG overrides).
@@ -52,7 +59,8 @@ pub(crate) enum Command {
     Jobs,
     /// The expiry sweep, as the scheduled function runs it.
     Sweep,
-    /// Check where Macie stores discovery results (exit 0 clean, 1 warnings, 2 critical).
+    /// Check where Macie stores discovery results (exit 0 clean, 1 warnings, 2 critical, 3
+    /// failed).
     CheckExport,
     /// Route an event file through the same dispatcher as the Lambda functions.
     Handle {
@@ -67,7 +75,7 @@ pub(crate) enum Command {
     DeadLetters {
         #[command(subcommand)]
         action: DeadLettersCommand,
-        /// The queue (the stack's output DeadLetterQueueUrl) [env: DEAD_LETTER_QUEUE_URL].
+        /// The queue (the stack's output DeadLetterQueueUrl) [env: MACIE_GUARD_DEAD_LETTER_QUEUE_URL].
         #[arg(long, global = true)]
         queue_url: Option<String>,
     },
@@ -162,4 +170,117 @@ pub(crate) enum DeadLettersCommand {
 pub(crate) enum FunctionArg {
     Expiry,
     Export,
+}
+
+impl Command {
+    /// The command's name, as typed.
+    pub(crate) fn name(&self) -> &'static str {
+        match self {
+            Command::Jobs => "jobs",
+            Command::Sweep => "sweep",
+            Command::CheckExport => "check-export",
+            Command::Handle { .. } => "handle",
+            Command::DeadLetters { .. } => "dead-letters",
+            Command::Status { .. } => "status",
+            Command::Recreate { .. } => "recreate",
+            Command::Org { .. } => "org",
+        }
+    }
+}
+
+/// No option is silently ignored: an option the command does not use, or a second --region
+/// where it reads one Region, is a usage error (what was given, and what to do instead).
+pub(crate) fn unused(cli: &Cli) -> Result<(), String> {
+    use DeadLettersCommand as D;
+    let given = [
+        ("--account", cli.account.is_some()),
+        ("--dry-run", cli.dry_run),
+        ("--default-policy", cli.default_policy.is_some()),
+        ("--topic-arn", cli.topic_arn.is_some()),
+        ("--journal-table", cli.journal_table.is_some()),
+        ("--security-hub", cli.security_hub),
+    ];
+    // What each command reads (besides --region, --profile, --json and --verbose, which all
+    // take).
+    let (uses, regions): (&[&str], Regions) = match &cli.command {
+        Command::Jobs => (&["--account", "--default-policy"], Regions::One),
+        Command::Sweep => (
+            &[
+                "--account",
+                "--dry-run",
+                "--default-policy",
+                "--topic-arn",
+                "--journal-table",
+                "--security-hub",
+            ],
+            Regions::One,
+        ),
+        Command::CheckExport => (
+            &["--account", "--topic-arn", "--security-hub"],
+            Regions::Many,
+        ),
+        // The event decides which guard runs: run::run checks the Regions once it is read.
+        Command::Handle { .. } => (
+            &[
+                "--account",
+                "--dry-run",
+                "--default-policy",
+                "--topic-arn",
+                "--journal-table",
+                "--security-hub",
+            ],
+            Regions::Many,
+        ),
+        Command::DeadLetters {
+            action: D::List, ..
+        } => (&[], Regions::One),
+        Command::DeadLetters { .. } => (
+            &[
+                "--account",
+                "--dry-run",
+                "--default-policy",
+                "--topic-arn",
+                "--journal-table",
+                "--security-hub",
+            ],
+            Regions::One,
+        ),
+        Command::Status { .. } => (&["--account"], Regions::One),
+        Command::Recreate { .. } => (&["--dry-run"], Regions::One),
+        Command::Org { view, .. } => (
+            match view {
+                OrgCommand::Jobs => &["--default-policy"],
+                _ => &[],
+            },
+            Regions::Many,
+        ),
+    };
+    let name = cli.command.name();
+    for (option, is_given) in given {
+        if is_given && !uses.contains(&option) {
+            let hint = match (option, &cli.command) {
+                ("--account", Command::Org { .. }) => {
+                    " (the organization view takes --accounts, comma-separated)"
+                }
+                ("--dry-run", _) => " (it changes nothing anyway)",
+                _ => "",
+            };
+            return Err(format!("{option} does nothing with `{name}`{hint}"));
+        }
+    }
+    if regions == Regions::One && cli.region.len() > 1 {
+        return Err(format!(
+            "`{name}` reads one Region and was given {} (--region {}); give --region once (check-export and org read several)",
+            cli.region.len(),
+            cli.region.join(" --region ")
+        ));
+    }
+    Ok(())
+}
+
+/// How many Regions a command reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Regions {
+    One,
+    Many,
 }

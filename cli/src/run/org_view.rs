@@ -9,11 +9,10 @@ use macie_guard::operator::session::caller_account;
 use macie_guard::operator::status::{StackRef, StatusReader};
 use macie_guard::{aws, Error};
 use macie_guard_core::config::Env;
-use macie_guard_core::config::{distinct, expiry_config, export_config, process_env};
+use macie_guard_core::config::{distinct, expiry_config, export_config};
 use macie_guard_core::hub::HubConfig;
 use macie_guard_core::operator::org::{hub_rows, Guarded, Row};
 use macie_guard_core::scope::Scope;
-use macie_guard_core::severity::Severity;
 use macie_guard_core::tell::org as org_tables;
 use macie_guard_core::tell::status as status_text;
 use std::process::ExitCode;
@@ -30,14 +29,14 @@ pub(crate) async fn run_org(
         OrgCommand::Status { .. } => org::STACK_READ_ROLE,
         _ => org::MEMBER_READ_ROLE,
     });
-    let mut config = expiry_config(&process_env())?;
+    let mut config = expiry_config(&cli_env())?;
     if let Some(p) = cli.default_policy {
         config.default_policy = p;
     }
-    let grace = export_config(&process_env())?.results_grace;
+    let grace = export_config(&cli_env())?.results_grace;
     // Bad arguments change nothing and cost nothing: checked before any call.
     let given = org::given_accounts(accounts)?;
-    let sdk = aws::load(cli.region.first().map(String::as_str), aws::Trust::Platform).await;
+    let sdk = sdk(cli, cli.region.first().map(String::as_str)).await?;
     let regions = if cli.region.is_empty() {
         vec![aws::region_of(&sdk)?]
     } else {
@@ -65,8 +64,9 @@ pub(crate) async fn run_org(
             } else {
                 print!("{}", org_tables::jobs_table(&rows, &settings));
             }
-            Ok(exit::attention(
+            Ok(exit::failed_or(
                 macie_guard_core::operator::org::unreachable(&rows) > 0,
+                exit::attention(false),
             ))
         }
         OrgCommand::CheckExport => {
@@ -76,11 +76,12 @@ pub(crate) async fn run_org(
             } else {
                 print!("{}", org_tables::export_table(&rows));
             }
-            // An account-Region that could not be read is at least a warning.
-            let worst = macie_guard_core::operator::org::worst(&rows);
-            let unread = (macie_guard_core::operator::org::unreachable(&rows) > 0)
-                .then_some(Severity::Warning);
-            Ok(exit::of_severity(worst.max(unread)))
+            // An account-Region that could not be read: the check failed there (3), whatever
+            // the others found.
+            Ok(exit::failed_or(
+                macie_guard_core::operator::org::unreachable(&rows) > 0,
+                exit::of_severity(macie_guard_core::operator::org::worst(&rows)),
+            ))
         }
         OrgCommand::Status { hub: Some(hub), .. } => {
             // The hub's guarded Regions, or those of them given with --region.
@@ -91,6 +92,7 @@ pub(crate) async fn run_org(
             } else {
                 print!("{}", status_text::hub_members_table(&rows));
             }
+            // A member the hub could not reach needs attention; nothing here failed.
             Ok(exit::attention(
                 macie_guard_core::operator::org::unreachable(&rows) > 0,
             ))
@@ -106,10 +108,12 @@ pub(crate) async fn run_org(
             }
             let attention = rows.iter().any(|r| match &r.reach {
                 macie_guard_core::operator::org::Reach::Read { result } => result.attention > 0,
-                macie_guard_core::operator::org::Reach::Skipped { .. } => false,
-                macie_guard_core::operator::org::Reach::Unreachable { .. } => true,
+                _ => false,
             });
-            Ok(exit::attention(attention))
+            Ok(exit::failed_or(
+                macie_guard_core::operator::org::unreachable(&rows) > 0,
+                exit::attention(attention),
+            ))
         }
     }
 }

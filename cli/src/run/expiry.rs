@@ -17,6 +17,7 @@ pub(crate) async fn run_expiry(cli: &Cli, e: Env, event: ExpiryEvent) -> Result<
     // and report; a second Ctrl-C quits at once. Every change in flight is in the journal
     // before its first call, so the next run finishes it: the message says which run.
     let stop = guard.stop.clone();
+    let interrupted = guard.stop.clone();
     let after_quit = match guard.journal() {
         AnyJournal::Dynamo(_) => "the changes in flight are in the stack's journal: the journal watch (within minutes) or the next run finishes them once their leases end (within a minute)".to_string(),
         AnyJournal::File(f) => format!(
@@ -32,7 +33,7 @@ pub(crate) async fn run_expiry(cli: &Cli, e: Env, event: ExpiryEvent) -> Result<
             eprintln!("macie-guard: stopping: finishing the jobs in flight, taking no new one (Ctrl-C again to quit at once)");
             if interrupts.recv().await.is_some() {
                 eprintln!("macie-guard: quit; {after_quit}");
-                std::process::exit(130);
+                std::process::exit(exit::Exit::Interrupted as i32);
             }
         }
     });
@@ -46,7 +47,13 @@ pub(crate) async fn run_expiry(cli: &Cli, e: Env, event: ExpiryEvent) -> Result<
     if let Some(f) = summary.failures() {
         eprintln!("macie-guard: {}", safe(&Error::from(f).to_string()));
     }
-    Ok(exit::attention(summary.failures().is_some()))
+    if interrupted.load(std::sync::atomic::Ordering::Relaxed) {
+        return Ok(exit::Exit::Interrupted.into());
+    }
+    Ok(exit::failed_or(
+        summary.failures().is_some(),
+        exit::attention(false),
+    ))
 }
 
 pub(crate) async fn jobs(cli: &Cli, e: Env) -> Result<ExitCode, Error> {

@@ -32,7 +32,7 @@ pub(crate) async fn run_recreate(
         }
         (None, None) => unreachable!("clap requires a job id or --from"),
     };
-    let sdk = aws::load(cli.region.first().map(String::as_str), aws::Trust::Platform).await;
+    let sdk = sdk(cli, cli.region.first().map(String::as_str)).await?;
     // Macie's jobs are Regional: without a Region there is nothing to recreate in.
     aws::region_of(&sdk)?;
     let outcome = recreate(&sdk, source, name, cli.dry_run).await?;

@@ -8,7 +8,6 @@ use macie_guard::operator::org::STACK_READ_ROLE;
 use macie_guard::operator::session::caller_account;
 use macie_guard::operator::status::{StackRef, StatusReader, DEFAULT_STACK};
 use macie_guard::{aws, Error};
-use macie_guard_core::config::process_env;
 use macie_guard_core::operator::status::judge_status;
 use macie_guard_core::tell::status as status_text;
 use std::process::ExitCode;
@@ -16,7 +15,7 @@ use std::process::ExitCode;
 /// `status`: the stack given (or MACIE_GUARD_STACK), else `macie-guard`, else the one holding
 /// the read role of this Region.
 pub(crate) async fn run_status(cli: &Cli, stack: Option<&str>) -> Result<ExitCode, Error> {
-    let sdk = aws::load(cli.region.first().map(String::as_str), aws::Trust::Platform).await;
+    let sdk = sdk(cli, cli.region.first().map(String::as_str)).await?;
     let region = aws::region_of(&sdk)?;
     let account = match given_account(cli)? {
         Some(a) => a,
@@ -24,7 +23,7 @@ pub(crate) async fn run_status(cli: &Cli, stack: Option<&str>) -> Result<ExitCod
     };
     let given = stack
         .map(str::to_string)
-        .or_else(|| process_env().string("MACIE_GUARD_STACK"));
+        .or_else(|| cli_env().string("STACK"));
     let reader = StatusReader {
         sdk,
         region: region.clone(),
