@@ -49,7 +49,7 @@ def packaged_template(version: str, zips: dict[str, str]) -> str:
     return text
 
 
-def sbom(version: str, epoch: int) -> dict:
+def sbom(version: str, epoch: int, out: str) -> dict:
     """The Rust crates the functions and the CLI are built from (normal dependencies of the
     macie-guard package for aarch64 Linux), with their licenses and Cargo.lock checksums."""
     meta = json.loads(
@@ -61,7 +61,8 @@ def sbom(version: str, epoch: int) -> dict:
     packages = {p["id"]: p for p in meta["packages"]}
     nodes = {n["id"]: n for n in meta["resolve"]["nodes"]}
     root = next(p["id"] for p in meta["packages"] if p["name"] == "macie-guard")
-    seen, todo = set(), [root]
+    cli = next(p["id"] for p in meta["packages"] if p["name"] == "macie-guard-cli")
+    seen, todo = set(), [root, cli]
     while todo:
         pid = todo.pop()
         if pid in seen:
@@ -86,8 +87,15 @@ def sbom(version: str, epoch: int) -> dict:
         if sha:
             c["hashes"] = [{"alg": "SHA-256", "content": sha}]
         if p.get("source") is None:
-            c["type"] = "application" if p["name"] == "macie-guard" else "library"
+            c["type"] = "application" if p["name"] == "macie-guard-cli" else "library"
         components.append(c)
+    # The release's binaries, each with its SHA-256 (as in SHA256SUMS).
+    for name in sorted(os.listdir(out)):
+        if name.endswith(".zip") or name.startswith(f"macie-guard-{version}-"):
+            with open(os.path.join(out, name), "rb") as f:
+                sha = hashlib.sha256(f.read()).hexdigest()
+            components.append({"type": "file", "bom-ref": f"file:{name}", "name": name,
+                               "version": version, "hashes": [{"alg": "SHA-256", "content": sha}]})
     dependencies = [
         {
             "ref": ref(packages[pid]),
@@ -125,7 +133,7 @@ def main() -> None:
     with open(os.path.join(out, f"macie-guard-{version}.yaml"), "w", encoding="utf-8") as f:
         f.write(packaged_template(version, zips))
     with open(os.path.join(out, f"sbom-{version}.cdx.json"), "w", encoding="utf-8") as f:
-        json.dump(sbom(version, epoch), f, indent=2, sort_keys=True)
+        json.dump(sbom(version, epoch, out), f, indent=2, sort_keys=True)
         f.write("\n")
 
 

@@ -18,6 +18,7 @@ pub mod journal;
 pub mod logging;
 pub mod operator;
 pub mod outbound;
+pub mod progress;
 pub mod runlog;
 pub mod signed;
 

@@ -4,7 +4,7 @@
 use crate::args::*;
 use macie_guard::expiry::guard::ExpiryGuard;
 use macie_guard::export::guard::ExportGuard;
-use macie_guard::export::sources::AwsSources;
+use macie_guard::export::sources::{AwsSources, Counted};
 use macie_guard::journal::AnyJournal;
 use macie_guard::operator::session::session_account;
 use macie_guard::outbound::securityhub::SecurityHub;
@@ -137,14 +137,21 @@ pub(crate) fn expiry_guard(
     .with_journal(journal))
 }
 
+/// The export guard as the CLI runs it: its sources count the Regions read (`tally`, for the
+/// progress bar).
 pub(crate) fn export_guard(
     cli: &Cli,
     e: Env,
-) -> Result<ExportGuard<AwsSources, Channels<AnyNotifier>>, Error> {
+    tally: std::sync::Arc<macie_guard::progress::Tally>,
+) -> Result<ExportGuard<Counted<AwsSources>, Channels<AnyNotifier>>, Error> {
     let regions = distinct(std::iter::once(e.region.clone()).chain(cli.region.iter().cloned()));
     let grace = export_config(&cli_env())?.results_grace;
+    tally.add_total(regions.len());
     Ok(ExportGuard {
-        sources: AwsSources::new(e.sdk),
+        sources: Counted {
+            inner: AwsSources::new(e.sdk),
+            tally,
+        },
         outbound: e.outbound,
         account: e.account,
         regions,

@@ -1,4 +1,4 @@
-//! The exit statuses: one table for every command (docs/operating.md, "Exit codes"), so that
+//! The exit statuses: one table for every command (docs/operate.md, "Exit codes"), so that
 //! a script tells a finding from a failure.
 
 use macie_guard_core::severity::Severity;

@@ -312,7 +312,11 @@ pub fn open(conf: &aws_config::SdkConfig, table: Option<String>) -> AnyJournal {
             table,
         }),
         None => {
-            tracing::warn!("JOURNAL_TABLE is not set: leases and open changes live in this process only (no protection against overlapping or interrupted runs of other processes)");
+            // Said where it matters: a run that changes jobs (the CLI keeps those in a
+            // journal file of its own; a function always has its table).
+            tracing::info!(
+                "JOURNAL_TABLE is not set: leases and open changes live in this process only"
+            );
             AnyJournal::Memory(MemoryJournal::new())
         }
     }

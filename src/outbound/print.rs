@@ -9,8 +9,13 @@ use macie_guard_core::tell::notification::Notification;
 pub struct PrintNotifier;
 
 impl Outbound for PrintNotifier {
+    /// One line on standard error: the report itself is what the command prints, once; the
+    /// notification would have said the same to the topic's readers.
     async fn publish(&self, n: &Notification) -> Result<()> {
-        eprintln!("\n==== notification: {} ====\n{}", n.subject, n.body());
+        eprintln!(
+            "macie-guard: not sent (no topic: --topic-arn or MACIE_GUARD_NOTIFICATION_TOPIC_ARN): {}",
+            macie_guard_core::text::safe(&n.subject)
+        );
         Ok(())
     }
 }

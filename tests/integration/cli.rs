@@ -70,11 +70,16 @@ fn sweep_dry_run_then_for_real() {
         text.contains("[done") && text.contains("nightly-pii"),
         "{text}"
     );
+    // No topic: each notification is a line saying it was not sent, the report printed once.
     let notes = String::from_utf8_lossy(&out.stderr);
     assert!(
-        notes.contains("==== notification:"),
-        "no topic: notifications are printed: {notes}"
+        notes
+            .lines()
+            .any(|l| l.starts_with("macie-guard: not sent (no topic")
+                && l.contains("Macie paused jobs in")),
+        "{notes}"
     );
+    assert_eq!(notes.lines().count(), 1, "{notes}");
     assert_eq!(macie.calls("UpdateClassificationJob"), 1);
 }
 
@@ -421,4 +426,46 @@ fn a_second_ctrl_c_leaves_a_record_the_next_sweep_finishes() {
             );
         }
     }
+}
+
+/// On a terminal, a sweep draws its progress on standard error and clears it before the
+/// report; on a pipe (every other test here) it draws nothing. The terminal is util-linux's
+/// `script`, which gives the command a pseudo-terminal.
+#[test]
+fn a_sweep_on_a_terminal_draws_its_progress_and_a_pipe_gets_none() {
+    let jobs: Vec<Value> = (0..4)
+        .map(|i| {
+            json!({"jobId": format!("{i:032x}"), "name": format!("slow-{i}"), "jobStatus": "USER_PAUSED",
+                   "pausedDaysAgo": 29.0, "tags": {"macie-guard:on-expiry": "keep-paused"}})
+        })
+        .collect();
+    let macie = LocalMacie::start(Some(&json!({ "jobs": jobs })));
+    // Slow enough for the bar (redrawn every 200 ms) to be drawn at least once.
+    macie.control(
+        "POST",
+        "/_local/latency",
+        Some(&json!({"operation": "UpdateClassificationJob", "ms": 300})),
+    );
+    let command = format!(
+        "{} sweep --account 123456789012",
+        testkit::cli_bin().display()
+    );
+    let out = std::process::Command::new("script")
+        .args(["-q", "-e", "-c", &command, "/dev/null"])
+        .current_dir(testkit::workspace_root())
+        .envs(testkit::endpoint_env(macie.url(), &testkit::moto().url))
+        .env_remove("MACIE_GUARD_NOTIFICATION_TOPIC_ARN")
+        .output()
+        .expect("script runs the CLI on a pseudo-terminal");
+    let seen = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{seen}");
+    assert!(seen.contains("/4 jobs"), "no bar drawn: {seen}");
+    assert!(
+        seen.contains("\r                    "),
+        "the bar is cleared: {seen}"
+    );
+    // The same on a pipe: no bar.
+    let piped = cli(&macie, &["sweep", "--account", "123456789012"]);
+    assert!(!String::from_utf8_lossy(&piped.stderr).contains(" jobs\r"));
+    assert!(!String::from_utf8_lossy(&piped.stderr).contains("/4 jobs"));
 }

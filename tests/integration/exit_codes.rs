@@ -1,4 +1,4 @@
-//! The exit codes (docs/operating.md, "Exit codes"): one table for every command, each code
+//! The exit codes (docs/operate.md, "Exit codes"): one table for every command, each code
 //! run here or named where it is (1 and 2: `export::the_cli_exit_code_says_how_bad_it_is`; 130:
 //! `cli::ctrl_c_finishes_the_jobs_in_flight_and_takes_no_new_one`). A usage error is told
 //! apart from a failure, and a failure from a finding; nothing is done before the command

@@ -63,7 +63,7 @@ const OPERATIONS: [(&str, &str); 35] = [
     ),
     ("get_queue_attributes", "sqs:GetQueueAttributes"),
     // The operator's own calls (dead letters, the account), under the operator's credentials
-    // (docs/operating.md says what each needs).
+    // (docs/deploy.md says what each needs).
     ("receive_message", "sqs:ReceiveMessage"),
     ("delete_message", "sqs:DeleteMessage"),
     ("change_message_visibility", "sqs:ChangeMessageVisibility"),

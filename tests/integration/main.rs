@@ -30,6 +30,7 @@ mod local_runtime;
 mod on_lost;
 mod orchestration;
 mod org;
+mod quickstart;
 mod recreate;
 mod securityhub;
 mod status;

@@ -629,7 +629,7 @@ fn the_template_the_crates_and_the_changelog_share_one_version() {
 /// Which of the stack's resource types the Serverless Application Repository takes, as its
 /// "List of Supported AWS Resources" says (Serverless Application Repository Developer Guide;
 /// awsdocs/aws-serverlessrepo-developer-guide, doc_source/list-supported-resources.md), and
-/// which it does not list: docs/operating.md ("Releases") says what that means. A resource
+/// which it does not list: docs/upgrade.md ("Releases") says what that means. A resource
 /// type added to the template fails here until someone looks it up.
 #[test]
 fn every_resource_type_is_known_to_be_listed_by_the_serverless_application_repository_or_not() {
@@ -670,8 +670,8 @@ fn every_resource_type_is_known_to_be_listed_by_the_serverless_application_repos
             );
         }
     }
-    let ops = std::fs::read_to_string(workspace_root().join("docs/operating.md")).unwrap();
+    let ops = std::fs::read_to_string(workspace_root().join("docs/upgrade.md")).unwrap();
     for ty in NOT_LISTED {
-        assert!(ops.contains(ty), "docs/operating.md does not name {ty}");
+        assert!(ops.contains(ty), "docs/upgrade.md does not name {ty}");
     }
 }

@@ -37,7 +37,9 @@ impl Handler for CliHandler<'_> {
                 })
             }
             Routed::Export(ev) => {
-                let report = export_guard(self.cli, e)?.handle(&ev).await?;
+                let report = export_guard(self.cli, e, Default::default())?
+                    .handle(&ev)
+                    .await?;
                 Ok(match (&report.ignored, report.not_ours) {
                     (Some(why), true) => Handled::NotActed(why.clone()),
                     _ => Handled::Done(export_result(&report)),

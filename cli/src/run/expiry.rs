@@ -37,7 +37,10 @@ pub(crate) async fn run_expiry(cli: &Cli, e: Env, event: ExpiryEvent) -> Result<
             }
         }
     });
-    let summary = Box::pin(guard.handle(&event, Utc::now())).await?;
+    let bar = macie_guard::operator::progress::draw(guard.progress.clone(), "jobs");
+    let summary = Box::pin(guard.handle(&event, Utc::now())).await;
+    bar.done().await;
+    let summary = summary?;
     // Every job's report first, also when some failed; then the failure.
     if cli.json {
         print_json(&summary);

@@ -113,10 +113,15 @@ pub fn export_table(rows: &[Row<RegionReport>]) -> String {
 
 /// The progress bar the CLI draws on a terminal: `[#####.....] 12/40 account-Regions`.
 pub fn progress_line(done: usize, total: usize) -> String {
+    progress_of(done, total, "account-Regions")
+}
+
+/// The same bar for any count: `[#####.....] 12/40 jobs`.
+pub fn progress_of(done: usize, total: usize, what: &str) -> String {
     const WIDTH: usize = 30;
     let filled = WIDTH * done.min(total) / total.max(1);
     format!(
-        "[{}{}] {done}/{total} account-Regions",
+        "[{}{}] {done}/{total} {what}",
         "#".repeat(filled),
         ".".repeat(WIDTH - filled)
     )

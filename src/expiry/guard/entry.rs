@@ -208,13 +208,16 @@ impl<M: MacieJobs, N: Outbound, J: Journal> ExpiryGuard<M, N, J> {
         now: DateTime<Utc>,
     ) -> (Vec<JobReport>, usize) {
         let total = ids.len();
+        self.progress.add_total(total);
         let taken = std::sync::atomic::AtomicUsize::new(0);
         let taken = &taken;
         let mut reports: Vec<JobReport> = stream::iter(ids)
             .take_while(|_| std::future::ready(self.time_left()))
             .map(|id| async move {
                 taken.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                self.process(&id, now).await
+                let report = self.process(&id, now).await;
+                self.progress.one_done();
+                report
             })
             .buffer_unordered(self.config.concurrency.max(1))
             .collect()

@@ -43,6 +43,8 @@ pub struct ExpiryGuard<M, N, J = MemoryJournal> {
     /// Set to stop taking new jobs (the CLI's Ctrl-C): the jobs in flight are finished and
     /// reported.
     pub stop: Arc<AtomicBool>,
+    /// The jobs this run has to do and has done (the CLI's progress bar).
+    pub progress: Arc<crate::progress::Tally>,
 }
 
 /// An owner for a run that has no request id of its own (the CLI): an attempt of a request
@@ -70,6 +72,7 @@ impl<M: MacieJobs, N: Outbound> ExpiryGuard<M, N, MemoryJournal> {
             deadline: None,
             started: Utc::now(),
             stop: Arc::default(),
+            progress: Arc::default(),
         }
     }
 }
@@ -86,6 +89,7 @@ impl<M: MacieJobs, N: Outbound, J: Journal> ExpiryGuard<M, N, J> {
             deadline: self.deadline,
             started: self.started,
             stop: self.stop,
+            progress: self.progress,
         }
     }
 
@@ -100,6 +104,7 @@ impl<M: MacieJobs, N: Outbound, J: Journal> ExpiryGuard<M, N, J> {
             deadline: self.deadline,
             started: self.started,
             stop: self.stop,
+            progress: self.progress,
         }
     }
 

@@ -115,6 +115,65 @@ macro_rules! forward {
 forward!(&T);
 forward!(std::sync::Arc<T>);
 
+/// Sources that count each Region read (its configuration, the first read of a Region's
+/// check) in a tally: the CLI's progress bar over a check's Regions.
+pub struct Counted<S> {
+    pub inner: S,
+    pub tally: std::sync::Arc<crate::progress::Tally>,
+}
+
+impl<S: ExportSources> ExportSources for Counted<S> {
+    async fn configuration(&self, region: &str) -> ConfigFact {
+        let fact = self.inner.configuration(region).await;
+        self.tally.one_done();
+        fact
+    }
+    fn membership(&self, region: &str) -> impl Future<Output = Membership> + Send {
+        self.inner.membership(region)
+    }
+    fn bucket(
+        &self,
+        region: &str,
+        bucket: &str,
+        expected_owner: &str,
+    ) -> impl Future<Output = BucketFact> + Send {
+        self.inner.bucket(region, bucket, expected_owner)
+    }
+    fn bucket_policy(
+        &self,
+        bucket_region: &str,
+        bucket: &str,
+    ) -> impl Future<Output = PolicyFact> + Send {
+        self.inner.bucket_policy(bucket_region, bucket)
+    }
+    fn latest_run(&self, region: &str) -> impl Future<Output = RunFact> + Send {
+        self.inner.latest_run(region)
+    }
+    fn automated_discovery(&self, region: &str) -> impl Future<Output = Option<bool>> + Send {
+        self.inner.automated_discovery(region)
+    }
+    fn results(
+        &self,
+        bucket_region: &str,
+        bucket: &str,
+        prefix: &str,
+        expected_owner: &str,
+    ) -> impl Future<Output = ResultsFact> + Send {
+        self.inner
+            .results(bucket_region, bucket, prefix, expected_owner)
+    }
+    fn key(&self, key_region: &str, key_arn: &str) -> impl Future<Output = KeyFact> + Send {
+        self.inner.key(key_region, key_arn)
+    }
+    fn key_policy(
+        &self,
+        key_region: &str,
+        key_arn: &str,
+    ) -> impl Future<Output = PolicyFact> + Send {
+        self.inner.key_policy(key_region, key_arn)
+    }
+}
+
 pub mod aws;
 pub mod memory;
 

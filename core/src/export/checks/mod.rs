@@ -18,7 +18,7 @@ use crate::severity::Severity;
 /// One problem (or a thing that could not be verified), with its fix.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Finding {
-    /// Stable code, listed in docs/operating.md (Finding codes).
+    /// Stable code, listed in docs/reports.md (Finding codes).
     pub code: &'static str,
     pub severity: Severity,
     /// What it is about: the configuration, the bucket ARN or the key ARN.

@@ -77,7 +77,7 @@ pub fn expiry_sync(s: &Summary, sweep: bool) -> HubSync {
         } else {
             (
                 id,
-                "Resume the job before it expires, or tag it macie-guard:on-expiry=resume, keep-paused or cancel so that macie-guard acts on it (docs/operating.md: Policies).".to_string(),
+                "Resume the job before it expires, or tag it macie-guard:on-expiry=resume, keep-paused or cancel so that macie-guard acts on it (docs/policies.md).".to_string(),
             )
         };
         sync.findings.push(HubFinding {
