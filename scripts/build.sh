@@ -23,4 +23,9 @@ for name, fn in [("expiry-guard", "ExpiryGuardFunction"), ("export-guard", "Expo
     sizes[name] = {"bootstrap_bytes": os.path.getsize(path), "zip_bytes": len(buf.getvalue())}
     print(f"{name}: bootstrap {sizes[name]['bootstrap_bytes']} bytes, zip {sizes[name]['zip_bytes']} bytes")
 json.dump(sizes, open(".aws-sam/sizes.json", "w"), indent=2)
+# The budget (docs/benchmarks.md, "Targets"): a function's zip passing it fails the build.
+BUDGET = 8 * 1024 * 1024
+over = [n for n, s in sizes.items() if s["zip_bytes"] > BUDGET]
+if over:
+    raise SystemExit(f"build.sh: {', '.join(over)} zipped past the budget of {BUDGET} bytes")
 PY

@@ -196,28 +196,41 @@ where
     E: aws_smithy_types::error::metadata::ProvideErrorMetadata + std::error::Error + 'static,
 {
     use aws_smithy_runtime_api::client::result::SdkError;
-    let var = format!(
-        "AWS_ENDPOINT_URL_{}",
-        service.to_ascii_uppercase().replace(' ', "_")
-    );
+    // The SDK's variable for the service's endpoint (its service id, capitals, no spaces).
+    let id = match service.to_ascii_uppercase().replace(' ', "").as_str() {
+        "MACIE" => "MACIE2".to_string(),
+        other => other.to_string(),
+    };
+    let var = format!("AWS_ENDPOINT_URL_{id}");
+    // The endpoint it tried, when a variable named it (else AWS's own, from the Region).
+    let at = std::env::var(&var)
+        .ok()
+        .map(|u| format!("{u} ({var})"))
+        .or_else(|| {
+            std::env::var("AWS_ENDPOINT_URL")
+                .ok()
+                .map(|u| format!("{u} (AWS_ENDPOINT_URL)"))
+        })
+        .filter(|u| !u.starts_with(' '))
+        .unwrap_or_else(|| "its AWS endpoint in the Region".to_string());
     let check = format!("check the Region, {var} if it is set, and the network");
     match e {
         SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) => {
             let chain = describe_sdk_error(e);
             let dns = chain.contains("dns error") || chain.contains("failed to lookup address");
             Some(if dns {
-                format!("no answer from {service}: its host name does not resolve ({chain}); is the Region one that exists? {check}")
+                format!("no answer from {service} at {at}: its host name does not resolve ({chain}); is the Region one that exists? {check}")
             } else {
-                format!("no answer from {service} ({chain}); {check}")
+                format!("no answer from {service} at {at} ({chain}); {check}")
             })
         }
         SdkError::ResponseError(r) => Some(format!(
-            "an answer that is not {service}'s (HTTP {}: {}); {check}",
+            "what answered at {at} is not {service} (HTTP {}: {}); {check}",
             r.raw().status().as_u16(),
             describe_sdk_error(e)
         )),
         SdkError::ServiceError(s) if e.code().is_none() => Some(format!(
-            "an answer that is not {service}'s (HTTP {} with no AWS error in it); {check}",
+            "what answered at {at} is not {service} (HTTP {} with no AWS error in it); {check}",
             s.raw().status().as_u16()
         )),
         _ => None,

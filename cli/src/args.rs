@@ -10,7 +10,11 @@ use std::path::PathBuf;
 /// instance roles); the SDK's AWS_ENDPOINT_URL_<SERVICE> variables point it at local
 /// stand-ins.
 #[derive(Parser)]
-#[command(name = "macie-guard", version)]
+#[command(
+    name = "macie-guard",
+    version,
+    after_help = "Exit codes: 0 done, 1 attention (warnings), 2 critical, 3 failed, 64 usage, 130 interrupted (docs/operate.md, \"Exit codes\")."
+)]
 pub(crate) struct Cli {
     /// AWS Region (default: the SDK's Region chain, e.g. AWS_REGION). check-export takes it
     /// more than once.

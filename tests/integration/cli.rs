@@ -102,10 +102,13 @@ fn handle_routes_event_files_and_rejects_bad_ones() {
 
     let bad = std::env::temp_dir().join(format!("macie-guard-bad-{}.json", std::process::id()));
     std::fs::write(&bad, "{\"detail-type\": ").unwrap();
+    macie.reset_calls();
     let out = cli(&macie, &["handle", bad.to_str().unwrap()]);
     let _ = std::fs::remove_file(&bad);
     assert_eq!(out.status.code(), Some(3));
     assert!(String::from_utf8_lossy(&out.stderr).contains("is not JSON"));
+    // Rejected before any call: Macie counted none (GetMacieSession included).
+    assert_eq!(crate::common::calls(&macie), json!({}), "a call was made");
 
     let out = cli(
         &macie,

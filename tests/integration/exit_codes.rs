@@ -121,4 +121,43 @@ fn three_failed() {
         .env_remove("MACIE_GUARD_NOTIFICATION_TOPIC_ARN");
     let out = cmd.output().unwrap();
     assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    // Said as no answer, with the endpoint it tried and what to check: never IAM advice, never
+    // a finding about the export configuration.
+    let err = stderr(&out);
+    assert!(
+        err.contains(&format!(
+            "no answer from Macie2 at {url} (AWS_ENDPOINT_URL_MACIE2)"
+        )) && err.contains("check the Region, AWS_ENDPOINT_URL_MACIE2"),
+        "{err}"
+    );
+    assert!(
+        !err.contains("Allow the function") && out.stdout.is_empty(),
+        "{err}"
+    );
+    // Something that is not Macie answers: an empty 404 is said with its status.
+    let other = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let other_url = format!("http://{}", other.local_addr().unwrap());
+    std::thread::spawn(move || {
+        use std::io::{Read, Write};
+        for s in other.incoming().flatten() {
+            let mut s = s;
+            let mut buf = [0u8; 4096];
+            let _ = s.read(&mut buf);
+            let _ = s.write_all(
+                b"HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\nconnection: close\r\n\r\n",
+            );
+        }
+    });
+    let mut cmd = std::process::Command::new(testkit::cli_bin());
+    cmd.args(["jobs", "--account", "123456789012"])
+        .envs(testkit::endpoint_env(&other_url, &testkit::moto().url));
+    let out = cmd.output().unwrap();
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains(&format!(
+            "what answered at {other_url} (AWS_ENDPOINT_URL_MACIE2) is not Macie (HTTP 404"
+        )),
+        "{}",
+        stderr(&out)
+    );
 }

@@ -959,3 +959,48 @@ fn only_the_named_principals_may_set_or_remove_the_guards_tags() {
         serde_json::from_str::<Value>(&read("policies/tag-guard-iam.json")).unwrap()
     );
 }
+
+/// The same for the calls made without a generated client (`src/signed.rs` signs them): every
+/// operation named to `send`, `call` or `cfn` anywhere in the library must be one of
+/// RAW_OPERATIONS, with its IAM action, so a new signed call cannot pass unseen either.
+#[test]
+fn every_signed_call_in_the_code_is_one_this_test_knows() {
+    let known: BTreeSet<&str> = RAW_OPERATIONS.iter().map(|(op, _)| *op).collect();
+    let call =
+        regex_lite::Regex::new(r#"\.(?:send|call|cfn)\(\s*(?:&?[\w.]+,\s*)?"([A-Z][A-Za-z]+)""#)
+            .unwrap();
+    let mut found = BTreeSet::new();
+    let mut todo = vec![workspace_root().join("src")];
+    while let Some(dir) = todo.pop() {
+        for e in std::fs::read_dir(&dir).unwrap().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                todo.push(p);
+            } else if p.extension().is_some_and(|x| x == "rs") {
+                let text = std::fs::read_to_string(&p).unwrap();
+                let code = text.split("#[cfg(test)]").next().unwrap_or_default();
+                for c in call.captures_iter(code) {
+                    let op = c[1].to_string();
+                    assert!(
+                        known.contains(op.as_str()),
+                        "{}: the signed call {op} is not in RAW_OPERATIONS: add it with its IAM action (and to the role that makes it)",
+                        p.display()
+                    );
+                    found.insert(op);
+                }
+            }
+        }
+    }
+    for op in [
+        "SendMessageBatch",
+        "ListRules",
+        "GetFindings",
+        "DescribeHub",
+        "GetFunction",
+    ] {
+        assert!(
+            found.contains(op),
+            "{op} not found: the pattern no longer sees the calls ({found:?})"
+        );
+    }
+}

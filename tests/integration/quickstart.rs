@@ -63,6 +63,11 @@ fn the_quick_start_runs_as_written() {
     assert_eq!(codes, want, "{expected:?}\n{text}\n{err}");
     // What the page says one sees.
     assert!(text.contains("nightly-pii-scan"), "{text}");
+    // Each job's ARN, as the README's tag command takes it.
+    assert!(
+        text.contains("job ARN: arn:aws:macie2:us-east-1:123456789012:classification-job/<JOB ID>"),
+        "{text}"
+    );
     assert!(text.contains("dry"), "{text}");
     assert!(
         text.contains("EXPORT_CONFIG_MISSING") && text.contains("Fix:"),

@@ -248,6 +248,8 @@ pub struct Failures {
 pub struct PausedJob {
     #[serde(flatten)]
     pub job: JobSnapshot,
+    /// The job's ARN (what `aws macie2 tag-resource --resource-arn` takes).
+    pub arn: String,
     pub days_left: Option<f64>,
     pub policy: Policy,
     pub policy_source: PolicySource,

@@ -346,5 +346,11 @@ pub fn jobs_table(jobs: &[PausedJob]) -> String {
         ));
     }
     out.push_str(&format!("{} paused job(s)\n", jobs.len()));
+    // Each job's ARN is this with its id (the tag commands take it; --json gives each whole).
+    if let Some(j) = jobs.first() {
+        if let Some(prefix) = j.arn.strip_suffix(&j.job.job_id) {
+            out.push_str(&format!("job ARN: {}<JOB ID>\n", safe(prefix)));
+        }
+    }
     out
 }

@@ -106,21 +106,6 @@ async fn seed(macie: &LocalMacie) -> Seeded {
     }
 }
 
-fn word(outcome: &str) -> &str {
-    match outcome {
-        "done" => "CHANGED",
-        "already-done" => "already so",
-        "dry-run" => "would change",
-        "warned" => "WARNED",
-        "notified" => "TOLD",
-        "nothing" => "left alone",
-        "lost" => "LOST",
-        "not-found" => "not found",
-        "failed" => "FAILED",
-        other => other,
-    }
-}
-
 fn text(v: &Value) -> &str {
     v.as_str().unwrap_or_default()
 }
@@ -136,9 +121,10 @@ fn expiry_story(r: &Value) {
         jobs.len()
     );
     for j in &jobs {
+        // The outcome as the tool words it (`[done        ]`, `[notified    ]`, ...).
         println!(
-            "   - [{}] {}",
-            word(text(&j["outcome"])),
+            "   [{:<12}] {}",
+            safe(text(&j["outcome"])),
             safe(text(&j["message"]))
         );
         if let Some(d) = j.get("definition").filter(|d| d.is_object()) {
@@ -190,13 +176,12 @@ fn export_story(r: &Value) {
                 safe(text(&f["message"]))
             );
             println!("       fix: {}", safe(text(&f["fix"])));
+            // The statement to paste, whole, as `check-export` prints it.
             if let Some(st) = f.get("statement").filter(|s| !s.is_null()) {
-                let first = if st.is_array() { &st[1] } else { st };
-                let line = first.to_string();
-                println!(
-                    "       statement to add: {}...",
-                    &line[..line.len().min(150)]
-                );
+                println!("       statement to add:");
+                for line in serde_json::to_string_pretty(st).unwrap_or_default().lines() {
+                    println!("         {line}");
+                }
             }
         }
     }
@@ -311,6 +296,12 @@ async fn main() {
     hub_story(&seeded).await;
 
     say("Done. Stopping moto, the local Macie and the local runtime.");
+    println!(
+        "\nTry next:\n\
+         - by hand against the same stand-ins: docs/quickstart.md (scripts/local-stack.sh start)\n\
+         - deploy in one account: README.md, \"Deploy in one account\"\n\
+         - what a paused job's tag does: docs/policies.md; every finding code: docs/reports.md"
+    );
 }
 
 /// One job paused `days` ago whose tag asks for `policy`.
