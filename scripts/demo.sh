@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup-venv.sh
 export PATH="$PWD/.venv/bin:$PATH"
-echo "Building macie-guard: about 6 minutes the first time on 2 cores, seconds after (the test command's build is reused where it can)"
+echo "Building macie-guard: about 5 minutes the first time on two cores (also after the test command, whose build selects other features), seconds after"
 cargo build --quiet --locked -p local-macie -p macie-guard --bins
 # The CLI on its own: built with the Lambda binaries, they would take its credential sources.
 cargo build --quiet --locked -p macie-guard-cli

@@ -135,28 +135,11 @@ fn built_bin(name: &str, env: &str, how: &str) -> PathBuf {
 
 /// Path of the `local-macie` binary built next to the running test binary.
 pub fn local_macie_bin() -> PathBuf {
-    if let Some(p) = std::env::var_os("LOCAL_MACIE_BIN") {
-        return PathBuf::from(p);
-    }
-    let exe = std::env::current_exe().expect("current binary");
-    // target/<profile>/deps/<test> or target/<profile>/<bin> -> target/<profile>/local-macie
-    let dir = exe.parent().expect("the binary's directory");
-    let candidates = [
-        dir.join("local-macie"),
-        dir.parent()
-            .map(|d| d.join("local-macie"))
-            .unwrap_or_default(),
-    ];
-    candidates
-        .iter()
-        .find(|p| p.is_file())
-        .cloned()
-        .unwrap_or_else(|| {
-            panic!(
-                "{} is missing: run `cargo build -p local-macie` first (the test command does)",
-                candidates[1].display()
-            )
-        })
+    built_bin(
+        "local-macie",
+        "LOCAL_MACIE_BIN",
+        "cargo build -p local-macie",
+    )
 }
 
 /// A local Macie for one test.
