@@ -31,6 +31,59 @@ pub enum Trust {
     Bundled,
 }
 
+/// Whether the operator asked to see each request (`macie-guard -v`): [`load_profile`] then
+/// gives the clients an HTTP client that logs each request's method and URL and its answer's
+/// status, never a header or a body (SigV4's signature and a session token ride in headers).
+static LOG_REQUESTS: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Log each request of the clients loaded from now on (the CLI's `-v`).
+pub fn log_requests() {
+    LOG_REQUESTS.store(true, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// An HTTP client that logs, at INFO under the target `macie_guard::http`, each request's
+/// method and URL and what answered: its status and how long it took, or why nothing did.
+#[derive(Debug)]
+struct Logged(SharedHttpClient);
+
+impl HttpClient for Logged {
+    fn http_connector(
+        &self,
+        settings: &HttpConnectorSettings,
+        components: &RuntimeComponents,
+    ) -> SharedHttpConnector {
+        SharedHttpConnector::new(LoggedConnector(self.0.http_connector(settings, components)))
+    }
+}
+
+#[derive(Debug)]
+struct LoggedConnector(SharedHttpConnector);
+
+impl aws_smithy_runtime_api::client::http::HttpConnector for LoggedConnector {
+    fn call(
+        &self,
+        request: aws_smithy_runtime_api::client::orchestrator::HttpRequest,
+    ) -> aws_smithy_runtime_api::client::http::HttpConnectorFuture {
+        let method = request.method().to_string();
+        let url = request.uri().to_string();
+        let inner = self.0.clone();
+        aws_smithy_runtime_api::client::http::HttpConnectorFuture::new(async move {
+            let started = std::time::Instant::now();
+            let answer = inner.call(request).await;
+            let ms = started.elapsed().as_millis();
+            match &answer {
+                Ok(r) => {
+                    tracing::info!(target: "macie_guard::http", "{method} {url} -> {} ({ms} ms)", r.status().as_u16())
+                }
+                Err(e) => {
+                    tracing::info!(target: "macie_guard::http", "{method} {url} -> no answer ({ms} ms): {e}")
+                }
+            }
+            answer
+        })
+    }
+}
+
 /// Loads the SDK configuration; `region` overrides the Region chain.
 pub async fn load(region: Option<&str>, trust: Trust) -> SdkConfig {
     load_profile(region, None, trust).await
@@ -45,6 +98,14 @@ pub async fn load_profile(region: Option<&str>, profile: Option<&str>, trust: Tr
     let mut loader = aws_config::defaults(BehaviorVersion::latest());
     if let Some(p) = profile {
         loader = loader.profile_name(p);
+    }
+    if trust == Trust::Platform && LOG_REQUESTS.load(std::sync::atomic::Ordering::Relaxed) {
+        let platform = Builder::new()
+            .tls_provider(tls::Provider::Rustls(
+                tls::rustls_provider::CryptoMode::AwsLc,
+            ))
+            .build_https();
+        loader = loader.http_client(SharedHttpClient::new(Logged(platform)));
     }
     if let Some(r) = region {
         loader = loader.region(Region::new(r.to_string()));

@@ -50,7 +50,7 @@ pub(crate) struct Cli {
     /// [env: MACIE_GUARD_SECURITY_HUB=true].
     #[arg(long, global = true)]
     pub(crate) security_hub: bool,
-    /// Log what happens (RUST_LOG overrides).
+    /// Log what happens, and each AWS request's method, URL and status (RUST_LOG overrides).
     #[arg(long, short, global = true)]
     pub(crate) verbose: bool,
     #[command(subcommand)]

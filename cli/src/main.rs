@@ -36,6 +36,10 @@ async fn main() -> ExitCode {
         return Exit::Usage.into();
     }
     logging::init_cli(cli.verbose);
+    if cli.verbose {
+        // Each request's method, URL and status (never a header or a body).
+        macie_guard::aws::log_requests();
+    }
     let profile = cli
         .profile
         .clone()

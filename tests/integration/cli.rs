@@ -472,3 +472,30 @@ fn a_sweep_on_a_terminal_draws_its_progress_and_a_pipe_gets_none() {
     assert!(!String::from_utf8_lossy(&piped.stderr).contains(" jobs\r"));
     assert!(!String::from_utf8_lossy(&piped.stderr).contains("/4 jobs"));
 }
+
+/// `-v` shows each AWS request: its method, URL and status, and never a header, a key or a
+/// signature.
+#[test]
+fn verbose_shows_each_request_and_no_secret() {
+    let macie = LocalMacie::start(Some(&json!({"jobs": [
+        {"name": "seen", "jobStatus": "USER_PAUSED", "pausedDaysAgo": 3.0}
+    ]})));
+    let out = cli(&macie, &["-v", "jobs", "--account", "123456789012"]);
+    assert_eq!(out.status.code(), Some(0));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(&format!("POST {}/jobs/list -> 200", macie.url())),
+        "{err}"
+    );
+    for secret in [
+        "Authorization",
+        "Signature=",
+        "local-secret",
+        "x-amz-security-token",
+    ] {
+        assert!(!err.contains(secret), "{secret} in: {err}");
+    }
+    // Without -v, none of it.
+    let quiet = cli(&macie, &["jobs", "--account", "123456789012"]);
+    assert!(!String::from_utf8_lossy(&quiet.stderr).contains("/jobs/list"));
+}

@@ -21,8 +21,14 @@ use testkit::{
     ACCOUNT, REGION,
 };
 
+/// One stack is created at a time: moto builds each in a thread of its own, and several
+/// template's worth of resources at once in its one process can leave a stack pending past
+/// the wait below.
+static DEPLOYING: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 /// The stack in `account`: its outputs, and the configuration signed as that account.
 async fn deploy(account: &str, parameters: &[(&str, &str)]) -> (aws_config::SdkConfig, Value) {
+    let _one_at_a_time = DEPLOYING.lock().await;
     let conf = as_account(&stand_in_config(&moto().url).await, account).await;
     let mut template = template_json("template.yaml", true);
     // The functions' code: any zip, in a bucket of this account.
