@@ -129,14 +129,14 @@ pub(crate) enum Command {
 
 #[derive(Subcommand, Clone)]
 pub(crate) enum OrgCommand {
-    /// Paused jobs of every account and Region: days left, policy, plan (exit 1 if any
+    /// Paused jobs of every account and Region: days left, policy, plan (exit 3 if any
     /// account-Region could not be read).
     Jobs,
-    /// The export check of every account and Region (exit 2 critical, 1 warning or any
-    /// account-Region that could not be read, 0 clean).
+    /// The export check of every account and Region (exit 3 if any account-Region could not
+    /// be read, else 2 critical, 1 warning, 0 clean).
     CheckExport,
-    /// `status` in every account and Region, a line each (exit 1 when any needs attention or
-    /// could not be read).
+    /// `status` in every account and Region, a line each (exit 1 when any needs attention, 3
+    /// when one could not be read).
     Status {
         /// The stack's name in every account [default: the stack holding the read role].
         #[arg(long, conflicts_with = "hub")]
@@ -157,7 +157,7 @@ pub(crate) enum DeadLettersCommand {
     List,
     /// Runs each again where it was going (its function, or the bus a rule forwards to),
     /// deletes it only once that was done; keeps and reports the ones that fail again, that no
-    /// function acts on, and what --all could not see (exit 1). Give the stack's
+    /// function acts on, and what --all could not see (exit 3). Give the stack's
     /// --journal-table. With --dry-run: says what would be replayed, handles and deletes
     /// nothing.
     Replay {

@@ -219,7 +219,7 @@ impl Summary {
     }
 
     /// Jobs that failed: how many, and the first one. The Lambda adapter turns this
-    /// into a failed invocation (so Lambda retries); the CLI into exit status 1.
+    /// into a failed invocation (so Lambda retries); the CLI into exit status 3.
     pub fn failures(&self) -> Option<Failures> {
         let failed: Vec<&JobReport> = self
             .jobs

@@ -251,7 +251,7 @@ impl<M: MacieJobs, N: Outbound, J: Journal> ExpiryGuard<M, N, J> {
 
     /// Logs each decision, tells people once, and closes the journal entries whose changes
     /// were reported. Jobs that failed stay in the summary ([`Summary::failures`]): the
-    /// Lambda adapter fails the invocation for them, the CLI exits with status 1.
+    /// Lambda adapter fails the invocation for them, the CLI exits with status 3.
     async fn finish(&self, mut summary: Summary) -> Result<Told<Summary>> {
         summary.stopped = summary.deferred > 0 && self.stop.load(Ordering::Relaxed);
         for j in &summary.jobs {
