@@ -84,9 +84,9 @@ async fn deploy(account: &str, parameters: &[(&str, &str)]) -> (aws_config::SdkC
     // CloudFormation creates a stack after CreateStack answers (CREATE_IN_PROGRESS; moto says
     // CREATE_PENDING first): wait for it, as `aws cloudformation wait stack-create-complete`.
     // moto builds the stack in a thread of its own, which a busy server (every other test
-    // talks to it meanwhile) may take a while to finish: up to three minutes.
+    // talks to it meanwhile) may take a while to finish: up to five minutes.
     let mut described = String::new();
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(180);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(300);
     while std::time::Instant::now() < deadline {
         described = testkit::moto_query(
             &key,
