@@ -52,19 +52,6 @@ def main() -> None:
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     strict_moto.install()
     moto_cfn_types.install()
-    # Every model a stack of macie-guard's templates creates, imported before the first
-    # request: CloudFormation creates a stack's resources in a thread of its own, and a model
-    # first imported there while a request thread imports another can leave the stack
-    # pending (Python's per-module import locks).
-    import importlib
-
-    for service in (
-        "cloudformation.parsing", "awslambda.models", "cloudwatch.models", "dynamodb.models",
-        "events.models", "iam.models", "kms.models", "logs.models", "s3.models",
-        "scheduler.models", "sns.models", "sqs.models", "sts.models", "organizations.models",
-        "securityhub.models",
-    ):
-        importlib.import_module(f"moto.{service}")
     # moto warns that STS's model has no AccessDenied shape; AWS answers that code all the same.
     warnings.filterwarnings("ignore", message=".*does not match an error shape.*")
 

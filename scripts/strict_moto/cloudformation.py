@@ -118,7 +118,18 @@ def stack_sets_as_aws_does() -> None:
             checked(name)
 
     original_create = models.StackInstances.create_instances
-    creating = threading.Lock()
+    # Whether this request thread is creating a stack set's instances, whose stacks get no
+    # resources. Per thread: replacing Stack.create_resources on the class for the duration
+    # left every stack another request created meanwhile CREATE_PENDING for good.
+    instances = threading.local()
+    original_resources = models.Stack.create_resources
+
+    def create_resources(stack) -> None:
+        if getattr(instances, "creating", False):
+            return
+        original_resources(stack)
+
+    models.Stack.create_resources = create_resources
 
     # A delegated administrator's stack set deploys to the organization's OUs: read them from
     # the management account (moto reads the caller's own, empty, Organizations backend).
@@ -131,15 +142,13 @@ def stack_sets_as_aws_does() -> None:
     models.StackInstances.org_backend = property(org_backend)
 
     def create_instances(self, accounts, regions, parameters, deployment_targets, permission_model):
-        with creating:
-            saved = models.Stack.create_resources
-            models.Stack.create_resources = lambda stack: None
-            try:
-                created = original_create(
-                    self, accounts, regions, parameters, deployment_targets, permission_model
-                )
-            finally:
-                models.Stack.create_resources = saved
+        instances.creating = True
+        try:
+            created = original_create(
+                self, accounts, regions, parameters, deployment_targets, permission_model
+            )
+        finally:
+            instances.creating = False
         if permission_model != "SERVICE_MANAGED":
             return created
         mgmt = self.org_backend.account_id

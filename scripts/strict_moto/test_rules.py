@@ -609,6 +609,35 @@ class StackSets(unittest.TestCase):
         with self.assertRaises(ClientError):
             mgmt_cfn.describe_stack_set(StackSetName="own", CallAs="DELEGATED_ADMIN")
 
+    def test_a_stack_created_while_instances_are_made_is_built(self) -> None:
+        """Another request's stack, created while a stack set's instances are (which get no
+        resources here), is built: the skip is the instances' thread's alone. Before, the skip
+        replaced Stack.create_resources for every thread, and such a stack stayed
+        CREATE_PENDING."""
+        from moto.cloudformation import models
+
+        # The flag create_instances sets in its thread, from the wrapper's closure.
+        flag = next(
+            c.cell_contents
+            for c in models.Stack.create_resources.__closure__
+            if isinstance(c.cell_contents, threading.local)
+        )
+        status = {}
+
+        def another_request() -> None:
+            cfn = client("cloudformation")
+            cfn.create_stack(StackName="meanwhile", TemplateBody=self.TEMPLATE)
+            status["meanwhile"] = cfn.describe_stacks(StackName="meanwhile")["Stacks"][0]["StackStatus"]
+
+        flag.creating = True  # this thread is inside create_instances' window
+        try:
+            t = threading.Thread(target=another_request)
+            t.start()
+            t.join(30)
+        finally:
+            flag.creating = False
+        self.assertEqual(status.get("meanwhile"), "CREATE_COMPLETE")
+
     def test_a_change_set_without_changes_is_failed_not_refused(self) -> None:
         cfn = client("cloudformation")
         cfn.create_stack(StackName="same", TemplateBody=self.TEMPLATE)

@@ -21,14 +21,8 @@ use testkit::{
     ACCOUNT, REGION,
 };
 
-/// One stack is created at a time: moto builds each in a thread of its own, and several
-/// template's worth of resources at once in its one process can leave a stack pending past
-/// the wait below.
-static DEPLOYING: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
-
 /// The stack in `account`: its outputs, and the configuration signed as that account.
 async fn deploy(account: &str, parameters: &[(&str, &str)]) -> (aws_config::SdkConfig, Value) {
-    let _one_at_a_time = DEPLOYING.lock().await;
     let conf = as_account(&stand_in_config(&moto().url).await, account).await;
     let mut template = template_json("template.yaml", true);
     // The functions' code: any zip, in a bucket of this account.
@@ -84,9 +78,9 @@ async fn deploy(account: &str, parameters: &[(&str, &str)]) -> (aws_config::SdkC
     // CloudFormation creates a stack after CreateStack answers (CREATE_IN_PROGRESS; moto says
     // CREATE_PENDING first): wait for it, as `aws cloudformation wait stack-create-complete`.
     // moto builds the stack in a thread of its own, which a busy server (every other test
-    // talks to it meanwhile) may take a while to finish: up to five minutes.
+    // talks to it meanwhile) may take a while to finish: up to three minutes.
     let mut described = String::new();
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(300);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(180);
     while std::time::Instant::now() < deadline {
         described = testkit::moto_query(
             &key,
