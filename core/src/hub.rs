@@ -139,6 +139,10 @@ pub struct Account {
     pub name: Option<String>,
     /// `ACTIVE`, `SUSPENDED`, `PENDING_CLOSURE`, `CLOSED`, ...
     pub status: String,
+    /// When it joined the organization (ListAccounts' JoinedTimestamp), when known: a run
+    /// that started before it did not cover it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub joined: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// How the hub reaches an account-Region.
@@ -201,6 +205,7 @@ pub fn units(hub: &Scope, config: &HubConfig, accounts: &[Account]) -> (Vec<Unit
         id: hub.account.clone(),
         name: None,
         status: "ACTIVE".into(),
+        joined: None,
     };
     let mut units = Vec::new();
     let mut left = Vec::new();
@@ -471,6 +476,7 @@ mod tests {
             id: id.into(),
             name: None,
             status: status.into(),
+            joined: None,
         }
     }
 
@@ -613,6 +619,14 @@ pub struct MembersSeen {
     pub unreached: Vec<UnreachedRow>,
     /// Unreached account-Regions beyond the first [`SEEN_ROWS`].
     pub more: usize,
+    /// Account-Regions the run reached but did not finish: `failed` (why), `queued` (handed to
+    /// the work queue), `deferred` (its time ran out). At most [`SEEN_ROWS`]; items written
+    /// before there was this field have none.
+    #[serde(default)]
+    pub not_done: Vec<UnreachedRow>,
+    /// Not-done account-Regions beyond the first [`SEEN_ROWS`].
+    #[serde(default)]
+    pub more_not_done: usize,
 }
 
 /// An account-Region a run could not reach.
@@ -649,12 +663,32 @@ impl HubRun {
                 _ => None,
             })
             .collect();
+        let not_done: Vec<UnreachedRow> = self
+            .units
+            .iter()
+            .filter_map(|u| {
+                let (code, reason) = match &u.result {
+                    UnitResult::Failed { reason } => ("failed", reason.as_str()),
+                    UnitResult::Queued => ("queued", "handed to the work queue"),
+                    UnitResult::Deferred => ("deferred", "not started: the run's time ran out"),
+                    _ => return None,
+                };
+                Some(UnreachedRow {
+                    account: u.scope.account.clone(),
+                    region: u.scope.region.clone(),
+                    code: code.to_string(),
+                    reason: crate::text::safe_short(reason, 400),
+                })
+            })
+            .collect();
         MembersSeen {
             run: run.to_string(),
             at,
             units: self.units.len(),
             more: all.len().saturating_sub(SEEN_ROWS),
             unreached: all.into_iter().take(SEEN_ROWS).collect(),
+            more_not_done: not_done.len().saturating_sub(SEEN_ROWS),
+            not_done: not_done.into_iter().take(SEEN_ROWS).collect(),
         }
     }
 }

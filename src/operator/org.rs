@@ -76,6 +76,7 @@ pub fn given_accounts(ids: &[String]) -> Result<Vec<Account>> {
                     id: id.to_string(),
                     name: None,
                     status: "ACTIVE".into(),
+                    joined: None,
                 })
             } else {
                 Err(Error::config(

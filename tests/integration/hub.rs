@@ -34,6 +34,7 @@ fn account(id: &str, status: &str) -> Account {
         id: id.into(),
         name: Some(format!("acct-{id}")),
         status: status.into(),
+        joined: None,
     }
 }
 
@@ -440,6 +441,17 @@ async fn a_sweep_whose_time_runs_out_queues_the_rest_one_share_per_account() {
     assert!(h.own.macie.updates().is_empty());
     assert!(member_jobs(&h, A, HOME).updates().is_empty());
     assert!(h.members.reached().is_empty(), "no member reached");
+    // The run log says which account-Regions this run handed on, so that `org status --hub`
+    // claims no sweep time for them until their shares are done.
+    let macie_guard::runlog::AnyRunLog::Memory(log) = &h.own.runs else {
+        unreachable!()
+    };
+    let seen = log.members(&format!("{HUB}#{HOME}"));
+    assert_eq!(seen[0].not_done.len(), 6, "{seen:?}");
+    assert!(
+        seen[0].not_done.iter().all(|u| u.code == "queued"),
+        "{seen:?}"
+    );
 }
 
 /// The queue's messages are done as the sweep would have; a share one of whose Regions failed

@@ -37,6 +37,7 @@ fn account(id: &str, status: &str) -> Account {
         id: id.into(),
         name: None,
         status: status.into(),
+        joined: None,
     }
 }
 

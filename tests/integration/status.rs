@@ -461,6 +461,8 @@ async fn a_broken_stack_has_each_broken_part_named() {
                 reason: "cannot assume arn:aws:iam::222222222222:role/macie-guard-member".into(),
             }],
             more: 0,
+            not_done: vec![],
+            more_not_done: 0,
         },
     )
     .await
@@ -621,6 +623,8 @@ async fn org_status_at_the_hub_is_a_row_per_member_account_region() {
                     vec![]
                 },
                 more: 0,
+                not_done: vec![],
+                more_not_done: 0,
             },
         )
         .await
@@ -690,7 +694,7 @@ async fn org_status_at_the_hub_is_a_row_per_member_account_region() {
     assert_eq!(out.status.code(), Some(0));
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(
-        text.contains("3 account-Region(s): 3 guarded, 0 unreachable, 0 not guarded"),
+        text.contains("3 account-Region(s): 3 guarded, 0 not yet, 0 unreachable, 0 not guarded"),
         "{text}"
     );
     assert!(text.contains("guarded: sweep 20"), "{text}");

@@ -99,15 +99,15 @@ pub fn worst(rows: &[Row<RegionReport>]) -> Option<Severity> {
 }
 
 /// What a hub last saw of one member account-Region it guards (`org status --hub`): when its
-/// last sweep and export check ran (each reached it), and what may make that uncertain.
+/// last sweep and export check ran, each only if it did this account-Region, and why not.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Guarded {
-    /// The last sweep's start, if the hub ran one.
+    /// The last sweep's start, if it did this account-Region.
     pub sweep: Option<chrono::DateTime<chrono::Utc>>,
-    /// The last export check's start, if the hub ran one.
+    /// The last export check's start, if it did this account-Region.
     pub export_check: Option<chrono::DateTime<chrono::Utc>>,
-    /// A run that could not reach more account-Regions than it keeps by name: this one may be
-    /// among them (its answer and logs say).
+    /// Why a run's time is missing (the account joined after it, it did not finish here), or
+    /// what makes it uncertain (a run that missed more account-Regions than it names).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
 }
@@ -123,7 +123,6 @@ pub fn hub_rows(
     hub: &crate::hub::HubConfig,
     seen: &[crate::hub::MembersSeen],
 ) -> Vec<Row<Guarded>> {
-    let at = |run: &str| seen.iter().find(|s| s.run == run).map(|s| s.at);
     let when = |t: chrono::DateTime<chrono::Utc>| t.format("%Y-%m-%d %H:%M UTC").to_string();
     let mut rows = Vec::new();
     for account in accounts {
@@ -149,19 +148,44 @@ pub fn hub_rows(
                     reason: crate::hub::unreached_sentence(run, row),
                 }
             } else {
-                let note = seen.iter().find(|s| s.more > 0).map(|s| {
-                    format!(
-                        "the {} at {} could not reach {} account-Region(s) more than it names; this may be one (its answer names them)",
-                        s.run,
-                        when(s.at),
-                        s.more
-                    )
-                });
+                // Each run's time only where that run did this account-Region: not one that
+                // started before the account joined, nor one that left it not done.
+                let mut notes = Vec::new();
+                let mut covered = |run: &str| {
+                    let s = seen.iter().find(|s| s.run == run)?;
+                    if account.joined.is_some_and(|j| j > s.at) {
+                        notes.push(format!("it joined after the {run} at {}", when(s.at)));
+                        return None;
+                    }
+                    if let Some(n) = s
+                        .not_done
+                        .iter()
+                        .find(|u| u.account == account.id && &u.region == region)
+                    {
+                        notes.push(format!(
+                            "the {run} at {} did not finish it ({}: {})",
+                            when(s.at),
+                            n.code,
+                            crate::text::safe(&n.reason)
+                        ));
+                        return None;
+                    }
+                    if s.more > 0 || s.more_not_done > 0 {
+                        notes.push(format!(
+                            "the {run} at {} missed {} account-Region(s) more than it names; this may be one",
+                            when(s.at),
+                            s.more + s.more_not_done
+                        ));
+                    }
+                    Some(s.at)
+                };
+                let sweep = covered("sweep");
+                let export_check = covered("export-check");
                 Reach::Read {
                     result: Guarded {
-                        sweep: at("sweep"),
-                        export_check: at("export-check"),
-                        note,
+                        sweep,
+                        export_check,
+                        note: (!notes.is_empty()).then(|| notes.join("; ")),
                     },
                 }
             };
@@ -201,6 +225,7 @@ mod hub_rows_tests {
             id: id.into(),
             name: None,
             status: status.into(),
+            joined: None,
         }
     }
 
@@ -221,6 +246,8 @@ mod hub_rows_tests {
                     reason: "no role\u{1b}[31m".into(),
                 }],
                 more: 0,
+                not_done: vec![],
+                more_not_done: 0,
             },
             MembersSeen {
                 run: "export-check".into(),
@@ -228,6 +255,8 @@ mod hub_rows_tests {
                 units: 6,
                 unreached: vec![],
                 more: 0,
+                not_done: vec![],
+                more_not_done: 0,
             },
         ];
         let accounts = [
@@ -296,6 +325,33 @@ mod hub_rows_tests {
             }
             other => panic!("{other:?}"),
         }
+        // An account that joined after the export check and before the sweep: no check time
+        // claimed for it, and why; where the sweep handed it to its work queue, no sweep time
+        // claimed either, and why.
+        let mut later = account("666666666666", "ACTIVE");
+        later.joined = Some(t - chrono::Duration::hours(1));
+        let mut queued = seen.clone();
+        queued[0].not_done.push(UnreachedRow {
+            account: "666666666666".into(),
+            region: "us-east-1".into(),
+            code: "queued".into(),
+            reason: "handed to the work queue".into(),
+        });
+        let rows = hub_rows(&[later], &regions, &hub(""), &queued);
+        let of = |r: &str| match &rows.iter().find(|x| x.region == r).unwrap().reach {
+            Reach::Read { result } => result.clone(),
+            other => panic!("{other:?}"),
+        };
+        let us = of("us-east-1");
+        assert_eq!((us.sweep, us.export_check), (None, None), "{us:?}");
+        let note = us.note.unwrap();
+        assert!(
+            note.contains("the sweep at 2026-12-05 10:00 UTC did not finish it (queued: handed to the work queue)")
+                && note.contains("it joined after the export-check at 2026-12-05 06:00 UTC"),
+            "{note}"
+        );
+        let eu = of("eu-west-1");
+        assert_eq!((eu.sweep, eu.export_check), (Some(t), None), "{eu:?}");
         // A hub that never ran: guarded, no run yet.
         let rows = hub_rows(&accounts[..1], &regions, &hub(""), &[]);
         assert!(

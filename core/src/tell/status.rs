@@ -93,7 +93,7 @@ pub fn hub_members_table(rows: &[Row<Guarded>]) -> String {
         })
     };
     let mut out = format!("{:<12}  {:<14}  STATE\n", "ACCOUNT", "REGION");
-    let (mut unreachable, mut skipped) = (0, 0);
+    let (mut guarded, mut not_yet, mut unreachable, mut skipped) = (0, 0, 0, 0);
     for r in rows {
         let head = format!("{:<12}  {:<14}", r.account, safe_short(&r.region, 14));
         let state = match &r.reach {
@@ -106,8 +106,16 @@ pub fn hub_members_table(rows: &[Row<Guarded>]) -> String {
                 format!("not guarded: {}", safe_short(reason, 400))
             }
             Reach::Read { result } => {
+                // "guarded" only where both runs did this account-Region.
+                let label = if result.sweep.is_some() && result.export_check.is_some() {
+                    guarded += 1;
+                    "guarded"
+                } else {
+                    not_yet += 1;
+                    "not yet guarded"
+                };
                 let mut s = format!(
-                    "guarded: sweep {}, export check {}",
+                    "{label}: sweep {}, export check {}",
                     when(result.sweep),
                     when(result.export_check)
                 );
@@ -120,9 +128,8 @@ pub fn hub_members_table(rows: &[Row<Guarded>]) -> String {
         out.push_str(&format!("{head}  {state}\n"));
     }
     out.push_str(&format!(
-        "{} account-Region(s): {} guarded, {unreachable} unreachable, {skipped} not guarded\n",
-        rows.len(),
-        rows.len() - unreachable - skipped
+        "{} account-Region(s): {guarded} guarded, {not_yet} not yet, {unreachable} unreachable, {skipped} not guarded\n",
+        rows.len()
     ));
     out
 }

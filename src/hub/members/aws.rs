@@ -214,6 +214,9 @@ fn account_of(a: &aws_sdk_organizations::types::Account) -> Account {
             .map(|s| s.as_str().to_string())
             .or_else(|| a.status().map(|s| s.as_str().to_string()))
             .unwrap_or_else(|| "ACTIVE".into()),
+        joined: a
+            .joined_timestamp()
+            .and_then(|t| chrono::DateTime::from_timestamp(t.secs(), t.subsec_nanos())),
     }
 }
 

@@ -340,6 +340,8 @@ fn a_hubs_unreached_members_are_lines_of_their_own() {
                 units: 34,
                 unreached: vec![],
                 more: 0,
+                not_done: vec![],
+                more_not_done: 0,
             },
             MembersSeen {
                 run: "sweep".into(),
@@ -347,6 +349,8 @@ fn a_hubs_unreached_members_are_lines_of_their_own() {
                 units: 34,
                 unreached: vec![row("222222222222")],
                 more: 3,
+                not_done: vec![],
+                more_not_done: 0,
             },
         ];
     }
