@@ -524,7 +524,8 @@ fn member_checks(f: &Facts) -> Vec<Check> {
     };
     for seen in &log.members {
         let at = seen.at.format("%Y-%m-%d %H:%M UTC");
-        if seen.unreached.is_empty() {
+        let not_done = seen.not_done.len() + seen.more_not_done;
+        if seen.unreached.is_empty() && not_done == 0 {
             out.push(check(
                 Area::Members,
                 &seen.run,
@@ -535,6 +536,19 @@ fn member_checks(f: &Facts) -> Vec<Check> {
                 ),
             ));
             continue;
+        }
+        if not_done > 0 {
+            // Handed to the work queue, out of time or failed: not done by this run, and not a
+            // fault of the members (the queue's alarm and the run's own record tell the rest).
+            out.push(check(
+                Area::Members,
+                &seen.run,
+                false,
+                format!(
+                    "the {} at {at} did not finish {not_done} of {} member account-Region(s) itself (queued, deferred or failed; org status --hub names them)",
+                    seen.run, seen.units
+                ),
+            ));
         }
         for u in &seen.unreached {
             out.push(check(

@@ -375,4 +375,19 @@ fn a_hubs_unreached_members_are_lines_of_their_own() {
     );
     assert!(members[2].attention && members[2].detail.starts_with("and 3 more"));
     assert_eq!(s.attention, 2);
+    // A run that handed account-Regions to its work queue did not reach every one itself.
+    if let Ok(log) = &mut f.runs {
+        log.members[0].not_done = vec![UnreachedRow {
+            code: "queued".into(),
+            reason: "handed to the work queue".into(),
+            ..row("333333333333")
+        }];
+    }
+    let s = judge_status(&f, now());
+    let first = s.checks.iter().find(|c| c.area == Area::Members).unwrap();
+    assert!(
+        !first.detail.contains("reached every") && first.detail.contains("did not finish 1 of 34"),
+        "{}",
+        first.detail
+    );
 }
