@@ -100,12 +100,8 @@ pub async fn load_profile(region: Option<&str>, profile: Option<&str>, trust: Tr
         loader = loader.profile_name(p);
     }
     if trust == Trust::Platform && LOG_REQUESTS.load(std::sync::atomic::Ordering::Relaxed) {
-        let platform = Builder::new()
-            .tls_provider(tls::Provider::Rustls(
-                tls::rustls_provider::CryptoMode::AwsLc,
-            ))
-            .build_https();
-        loader = loader.http_client(SharedHttpClient::new(Logged(platform)));
+        // The same client the SDK would build (the proxy variables honoured), logged.
+        loader = loader.http_client(SharedHttpClient::new(Logged(https_client(trust))));
     }
     if let Some(r) = region {
         loader = loader.region(Region::new(r.to_string()));
@@ -115,7 +111,7 @@ pub async fn load_profile(region: Option<&str>, profile: Option<&str>, trust: Tr
         // (profiles, SSO, web identity with its STS client, container and instance metadata)
         // would only be built, never asked.
         loader = loader
-            .http_client(bundled_https_client())
+            .http_client(https_client(Trust::Bundled))
             .credentials_provider(
                 aws_config::environment::credentials::EnvironmentVariableCredentialsProvider::new(),
             );
@@ -140,26 +136,27 @@ pub async fn profile_exists(name: &str) -> Result<bool> {
     }
 }
 
-/// The SDK's default HTTPS client (rustls with aws-lc, the proxy variables honoured), trusting
-/// Mozilla's roots instead of the platform store, and building its connector at the first
-/// request rather than once per client at construction.
-fn bundled_https_client() -> SharedHttpClient {
+/// The SDK's default HTTPS client (rustls with aws-lc, the proxy variables honoured), building
+/// its connector at the first request rather than once per client at construction. With
+/// [`Trust::Bundled`] it trusts Mozilla's roots instead of the platform store.
+fn https_client(trust: Trust) -> SharedHttpClient {
     static CONTEXT: OnceLock<tls::TlsContext> = OnceLock::new();
-    let inner = Builder::new().build_with_connector_fn(|settings, components| {
-        let context = CONTEXT.get_or_init(|| {
-            let store = tls::TrustStore::empty()
-                .with_native_roots(false)
-                .with_pem_certificate(mozilla_roots_pem());
-            tls::TlsContext::builder()
-                .with_trust_store(store)
-                .build()
-                .expect("a trust store of certificates alone always builds")
-        });
-        let mut builder = ConnectorBuilder::default()
-            .tls_provider(tls::Provider::Rustls(
-                tls::rustls_provider::CryptoMode::AwsLc,
-            ))
-            .tls_context(context.clone());
+    let inner = Builder::new().build_with_connector_fn(move |settings, components| {
+        let mut builder = ConnectorBuilder::default().tls_provider(tls::Provider::Rustls(
+            tls::rustls_provider::CryptoMode::AwsLc,
+        ));
+        if trust == Trust::Bundled {
+            let context = CONTEXT.get_or_init(|| {
+                let store = tls::TrustStore::empty()
+                    .with_native_roots(false)
+                    .with_pem_certificate(mozilla_roots_pem());
+                tls::TlsContext::builder()
+                    .with_trust_store(store)
+                    .build()
+                    .expect("a trust store of certificates alone always builds")
+            });
+            builder = builder.tls_context(context.clone());
+        }
         builder.set_connector_settings(settings.cloned());
         if let Some(components) = components {
             builder.set_sleep_impl(components.sleep_impl());

@@ -142,16 +142,19 @@ pub async fn as_account(conf: &aws_config::SdkConfig, account: &str) -> aws_conf
         .build()
 }
 
-/// The access key a configuration signs with.
-pub async fn access_key_of(conf: &aws_config::SdkConfig) -> String {
+/// The credentials a configuration signs with.
+pub async fn credentials_of(conf: &aws_config::SdkConfig) -> aws_credential_types::Credentials {
     use aws_credential_types::provider::ProvideCredentials;
     conf.credentials_provider()
         .expect("a credentials provider")
         .provide_credentials()
         .await
         .expect("credentials")
-        .access_key_id()
-        .to_string()
+}
+
+/// The access key a configuration signs with.
+pub async fn access_key_of(conf: &aws_config::SdkConfig) -> String {
+    credentials_of(conf).await.access_key_id().to_string()
 }
 
 /// The SDK's per-service endpoint variables for a process (a Lambda binary, the CLI) that

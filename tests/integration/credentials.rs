@@ -10,7 +10,7 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::{Arc, Mutex};
-use testkit::{access_key_of, as_account, endpoint_env, moto, LocalMacie};
+use testkit::{as_account, credentials_of, endpoint_env, moto, LocalMacie};
 
 const SSO_ACCOUNT: &str = "210000000777";
 const PROCESS_ACCOUNT: &str = "210000000778";
@@ -18,15 +18,7 @@ const TOKEN: &str = "sso-access-token-of-the-operator";
 
 /// Keys of `account` (moto's STS encodes the account in the key, as AWS does).
 async fn keys_of(account: &str) -> (String, String, String) {
-    use aws_credential_types::provider::ProvideCredentials;
-    let conf = as_account(&testkit::sdk_config().await, account).await;
-    let c = conf
-        .credentials_provider()
-        .unwrap()
-        .provide_credentials()
-        .await
-        .unwrap();
-    assert_eq!(access_key_of(&conf).await, c.access_key_id());
+    let c = credentials_of(&as_account(&testkit::sdk_config().await, account).await).await;
     (
         c.access_key_id().to_string(),
         c.secret_access_key().to_string(),

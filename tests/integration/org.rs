@@ -532,13 +532,7 @@ fn deploy_script(
 }
 
 async fn credentials_of(conf: &aws_config::SdkConfig) -> Vec<(String, String)> {
-    use aws_credential_types::provider::ProvideCredentials;
-    let c = conf
-        .credentials_provider()
-        .unwrap()
-        .provide_credentials()
-        .await
-        .unwrap();
+    let c = testkit::credentials_of(conf).await;
     let mut out = vec![
         (
             "AWS_ACCESS_KEY_ID".to_string(),

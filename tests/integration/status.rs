@@ -155,13 +155,7 @@ fn zip_of_bootstrap() -> Vec<u8> {
 
 /// The CLI as `account`'s credentials.
 async fn status_cli(conf: &aws_config::SdkConfig, args: &[&str]) -> Output {
-    use aws_credential_types::provider::ProvideCredentials;
-    let c = conf
-        .credentials_provider()
-        .unwrap()
-        .provide_credentials()
-        .await
-        .unwrap();
+    let c = testkit::credentials_of(conf).await;
     let mut cmd = Command::new(testkit::cli_bin());
     cmd.args(args).current_dir(workspace_root());
     for var in ["AWS_PROFILE", "AWS_ENDPOINT_URL", "MACIE_GUARD_STACK"] {

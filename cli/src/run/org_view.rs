@@ -8,8 +8,7 @@ use macie_guard::operator::org::{self, OrgView};
 use macie_guard::operator::session::caller_account;
 use macie_guard::operator::status::{StackRef, StatusReader};
 use macie_guard::{aws, Error};
-use macie_guard_core::config::Env;
-use macie_guard_core::config::{distinct, expiry_config, export_config};
+use macie_guard_core::config::{distinct, env_of, expiry_config, export_config};
 use macie_guard_core::hub::HubConfig;
 use macie_guard_core::operator::org::{hub_rows, Guarded, Row};
 use macie_guard_core::scope::Scope;
@@ -134,16 +133,11 @@ async fn hub_status(
         account: caller_account(sdk).await?,
     };
     let facts = reader.facts(&StackRef::Name(stack.to_string())).await?;
-    let params = [
-        ("MEMBER_REGIONS", facts.member_regions.join(",")),
-        ("PER_ACCOUNT_STACKS", facts.per_account_stacks.join(",")),
-    ];
-    let env = Env(|k: &str| {
-        params
-            .iter()
-            .find(|(n, v)| *n == k && !v.is_empty())
-            .map(|(_, v)| v.clone())
-    });
+    // The hub's settings as its functions read them, from the stack's parameters.
+    let env = env_of(&[
+        ("MEMBER_REGIONS", &facts.member_regions.join(",")),
+        ("PER_ACCOUNT_STACKS", &facts.per_account_stacks.join(",")),
+    ]);
     let Some(hub) = HubConfig::from_env(&env)? else {
         return Err(Error::NotAHub {
             stack: stack.to_string(),

@@ -207,15 +207,10 @@ mod hub_rows_tests {
     use chrono::TimeZone;
 
     fn hub(per_account: &str) -> crate::hub::HubConfig {
-        let env = [
+        crate::hub::HubConfig::from_env(&crate::config::env_of(&[
             ("MEMBER_REGIONS", "eu-west-1"),
             ("PER_ACCOUNT_STACKS", per_account),
-        ];
-        crate::hub::HubConfig::from_env(&crate::config::Env(|k: &str| {
-            env.iter()
-                .find(|(n, v)| *n == k && !v.is_empty())
-                .map(|(_, v)| v.to_string())
-        }))
+        ]))
         .unwrap()
         .unwrap()
     }
