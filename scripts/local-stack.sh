@@ -4,9 +4,10 @@
 #   scripts/local-stack.sh start [SCENARIO]   start them (SCENARIO: demo/scenario.json), write
 #                                             .local/env, say what to source
 #   scripts/local-stack.sh stop               stop them, remove .local/
+# MACIE_GUARD_LOCAL_DIR names another folder than .local (the quick start's test uses its own).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-dir=.local
+dir=${MACIE_GUARD_LOCAL_DIR:-.local}
 case "${1:-}" in
   start)
     if [ -f "$dir/pids" ]; then
@@ -46,7 +47,7 @@ case "${1:-}" in
         echo "export AWS_ENDPOINT_URL_$s=$moto"
       done
       echo "export AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local AWS_EC2_METADATA_DISABLED=true"
-      echo "export MACIE_GUARD_ACCOUNT_ID=123456789012 MACIE_GUARD_STATE_DIR=$PWD/$dir/state"
+      echo "export MACIE_GUARD_ACCOUNT_ID=123456789012 MACIE_GUARD_STATE_DIR=$(cd "$dir" && pwd)/state"
       echo "unset AWS_PROFILE AWS_SESSION_TOKEN"
     } > "$dir/env"
     echo "moto on $moto, the local Macie on $macie (scenario $scenario)"

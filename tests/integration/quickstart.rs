@@ -16,6 +16,10 @@ fn the_quick_start_runs_as_written() {
         .and_then(|b| b.split("\n```").next())
         .expect("docs/quickstart.md has its block of commands");
     let bin_dir = testkit::cli_bin().parent().unwrap().display().to_string();
+    // A folder of its own for the stand-ins' state, not the operator's .local: the page's
+    // `.local/` is read as it.
+    let dir = std::env::temp_dir().join(format!("macie-guard-quickstart-{}", std::process::id()));
+    let dir_text = dir.display().to_string();
     let mut script =
         String::from("set -u\ntrap 'scripts/local-stack.sh stop > /dev/null 2>&1' EXIT\n");
     let mut expected = Vec::new();
@@ -28,7 +32,7 @@ fn the_quick_start_runs_as_written() {
         let command = if command.starts_with("cargo build") {
             format!("export PATH=\"{bin_dir}:$PATH\"")
         } else {
-            command.to_string()
+            command.replace(".local/", &format!("{dir_text}/"))
         };
         let code: i32 = note
             .split("exit ")
@@ -44,7 +48,9 @@ fn the_quick_start_runs_as_written() {
     }
     assert!(expected.len() >= 6, "{expected:?}");
     let mut cmd = Command::new("bash");
-    cmd.args(["-c", &script]).current_dir(&root);
+    cmd.args(["-c", &script])
+        .current_dir(&root)
+        .env("MACIE_GUARD_LOCAL_DIR", &dir);
     // As on an operator's machine: no stand-in of the tests' own in the environment.
     for (k, _) in std::env::vars() {
         if k.starts_with("AWS_ENDPOINT_URL") || k.starts_with("MACIE_GUARD_") {
@@ -74,5 +80,5 @@ fn the_quick_start_runs_as_written() {
         "{text}"
     );
     assert!(text.contains("stopped"), "{text}");
-    assert!(!root.join(".local").exists(), "stop removes .local");
+    assert!(!dir.exists(), "stop removes its folder");
 }
