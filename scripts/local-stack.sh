@@ -54,9 +54,12 @@ case "${1:-}" in
     echo "Now: . $dir/env        and when done: scripts/local-stack.sh stop"
     ;;
   stop)
-    if [ -f "$dir/pids" ]; then
-      while read -r pid; do kill -- "-$pid" 2> /dev/null || kill "$pid" 2> /dev/null || true; done < "$dir/pids"
+    if [ ! -f "$dir/pids" ]; then
+      rm -rf "$dir"
+      echo "nothing to stop"
+      exit 0
     fi
+    while read -r pid; do kill -- "-$pid" 2> /dev/null || kill "$pid" 2> /dev/null || true; done < "$dir/pids"
     rm -rf "$dir"
     echo "stopped"
     ;;
