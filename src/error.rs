@@ -203,15 +203,12 @@ where
     };
     let var = format!("AWS_ENDPOINT_URL_{id}");
     // The endpoint it tried, when a variable named it (else AWS's own, from the Region).
-    let at = std::env::var(&var)
-        .ok()
-        .map(|u| format!("{u} ({var})"))
-        .or_else(|| {
-            std::env::var("AWS_ENDPOINT_URL")
-                .ok()
-                .map(|u| format!("{u} (AWS_ENDPOINT_URL)"))
+    let at = [var.as_str(), "AWS_ENDPOINT_URL"]
+        .into_iter()
+        .find_map(|v| {
+            let url = std::env::var(v).ok().filter(|u| !u.is_empty())?;
+            Some(format!("{url} ({v})"))
         })
-        .filter(|u| !u.starts_with(' '))
         .unwrap_or_else(|| "its AWS endpoint in the Region".to_string());
     let check = format!("check the Region, {var} if it is set, and the network");
     match e {

@@ -165,16 +165,14 @@ impl<S: ExportSources, N: Outbound> ExportGuard<S, N> {
 
     /// Logs each finding and the report, and tells people once.
     pub async fn finish(&self, report: ExportReport) -> Result<Told<ExportReport>> {
-        // A Region whose configuration got no answer from Macie is not checked: the check
-        // fails, saying why, before anyone is told anything (Lambda tries it again).
-        if let Some((region, reason)) = report.regions.iter().find_map(|r| match &r.configuration {
-            ConfigFact::Unanswered { reason } => Some((r.region.clone(), reason.clone())),
-            _ => None,
-        }) {
+        // A read that got no answer (Macie, S3 or KMS) leaves the check unfinished: it fails,
+        // saying why, before anyone is told anything (Lambda tries it again), and what it
+        // could not read is no finding about the configuration.
+        if let Some(reason) = self.sources.take_no_answer() {
             return Err(Error::aws_answer(
-                "Macie2",
-                "GetClassificationExportConfiguration",
-                Some(&region),
+                "export check",
+                "read",
+                None,
                 "NoAnswer",
                 reason,
             ));

@@ -18,7 +18,7 @@ use std::io::{IsTerminal, Write};
 use crate::error::{describe_sdk_error, Error, Result};
 use crate::expiry::guard::ExpiryGuard;
 use crate::export::guard::ExportGuard;
-use crate::export::sources::AwsSources;
+use crate::export::sources::{AwsSources, ExportSources};
 use crate::outbound::print::PrintNotifier;
 use macie_guard_core::expiry::outcome::PausedJob;
 use macie_guard_core::expiry::settings::ExpiryConfig;
@@ -262,15 +262,16 @@ impl OrgView {
                 deadline: None,
             };
             let mut reports = guard.check().await;
+            // A read that got no answer: not read, rather than findings of what it missed.
+            if let Some(none) = guard.sources.take_no_answer() {
+                return Err(none);
+            }
             let report = reports.pop().expect("one Region asked, one report");
             // A configuration Macie would not give is a reason, not a clean row.
             match &report.configuration {
                 macie_guard_core::export::facts::ConfigFact::Unreadable { reason }
                     if reason.contains("AccessDenied") =>
                 {
-                    Err(reason.clone())
-                }
-                macie_guard_core::export::facts::ConfigFact::Unanswered { reason } => {
                     Err(reason.clone())
                 }
                 _ => Ok(report),

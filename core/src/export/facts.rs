@@ -23,15 +23,7 @@ pub struct Destination {
 pub enum ConfigFact {
     NotSet,
     Set(Destination),
-    Unreadable {
-        reason: String,
-    },
-    /// The read got no answer from Macie (a connection that failed, a timeout, an answer that
-    /// is not Macie's): nothing is known of the Region, and nothing is a finding. The check
-    /// fails there, saying why.
-    Unanswered {
-        reason: String,
-    },
+    Unreadable { reason: String },
 }
 
 /// Who owns the bucket, as HeadBucket with `ExpectedBucketOwner` tells.

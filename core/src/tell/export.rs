@@ -167,11 +167,6 @@ pub fn report_text(r: &ExportReport, delivery: &Delivery) -> String {
                 region.region,
                 safe(reason)
             )),
-            ConfigFact::Unanswered { reason } => out.push_str(&format!(
-                "Export configuration in {}: not checked: {}\n",
-                region.region,
-                safe(reason)
-            )),
         }
         if region.findings.is_empty() {
             out.push_str("  OK: Macie can store its discovery results here.\n");

@@ -37,12 +37,15 @@ pub struct AwsSources {
     macie: PerRegion<aws_sdk_macie2::Client>,
     s3: PerRegion<aws_sdk_s3::Client>,
     kms: PerRegion<aws_sdk_kms::Client>,
+    /// The first read that got no answer (`error::no_answer`): the check fails on it.
+    unanswered: Mutex<Option<String>>,
 }
 
 impl AwsSources {
     pub fn new(sdk: SdkConfig) -> AwsSources {
         AwsSources {
             sdk,
+            unanswered: Mutex::new(None),
             macie: PerRegion::new(|sdk, r| {
                 aws_sdk_macie2::Client::from_conf(
                     aws_sdk_macie2::config::Builder::from(sdk)
@@ -102,7 +105,37 @@ fn why<E: ProvideErrorMetadata>(e: &E, fallback: impl FnOnce() -> String) -> Str
     }
 }
 
+impl AwsSources {
+    /// Why a read failed, as the fact says it; a read that got no answer from `service` is
+    /// also noted, so that the check fails instead of reporting what it could not read.
+    fn why<E>(
+        &self,
+        service: &str,
+        e: &aws_smithy_runtime_api::client::result::SdkError<
+            E,
+            aws_smithy_runtime_api::client::orchestrator::HttpResponse,
+        >,
+    ) -> String
+    where
+        E: ProvideErrorMetadata + std::error::Error + 'static,
+    {
+        if let Some(none) = crate::error::no_answer(service, e) {
+            let mut first = self.unanswered.lock().unwrap_or_else(|p| p.into_inner());
+            first.get_or_insert_with(|| none.clone());
+            return none;
+        }
+        why(e, || describe_sdk_error(e))
+    }
+}
+
 impl ExportSources for AwsSources {
+    fn take_no_answer(&self) -> Option<String> {
+        self.unanswered
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take()
+    }
+
     async fn configuration(&self, region: &str) -> ConfigFact {
         let client = self.macie.get(&self.sdk, region);
         match client
@@ -119,11 +152,8 @@ impl ExportSources for AwsSources {
                     expected_bucket_owner: d.expected_bucket_owner().map(str::to_string),
                 }),
             },
-            Err(e) => match crate::error::no_answer("Macie2", &e) {
-                Some(reason) => ConfigFact::Unanswered { reason },
-                None => ConfigFact::Unreadable {
-                    reason: why(&e, || describe_sdk_error(&e)),
-                },
+            Err(e) => ConfigFact::Unreadable {
+                reason: self.why("Macie2", &e),
             },
         }
     }
@@ -147,7 +177,7 @@ impl ExportSources for AwsSources {
             Ok(out) => out.items().to_vec(),
             Err(e) => {
                 return RunFact::Unverified {
-                    reason: why(&e, || describe_sdk_error(&e)),
+                    reason: self.why("Macie2", &e),
                 }
             }
         };
@@ -158,7 +188,7 @@ impl ExportSources for AwsSources {
                 Ok(j) => j,
                 Err(e) => {
                     return RunFact::Unverified {
-                        reason: why(&e, || describe_sdk_error(&e)),
+                        reason: self.why("Macie2", &e),
                     }
                 }
             };
@@ -200,7 +230,7 @@ impl ExportSources for AwsSources {
         {
             Ok(out) => Some(out.status() == Some(&AutomatedDiscoveryStatus::Enabled)),
             Err(e) => {
-                tracing::warn!(region, error = %why(&e, || describe_sdk_error(&e)), "cannot read the automated discovery configuration");
+                tracing::warn!(region, error = %self.why("Macie2", &e), "cannot read the automated discovery configuration");
                 None
             }
         }
@@ -236,7 +266,7 @@ impl ExportSources for AwsSources {
                 truncated: o.is_truncated().unwrap_or(false),
             },
             Err(e) => ResultsFact::Unverified {
-                reason: why(&e, || describe_sdk_error(&e)),
+                reason: self.why("S3", &e),
             },
         }
     }
@@ -253,7 +283,7 @@ impl ExportSources for AwsSources {
             }),
             Err(e) => {
                 return Membership::Unverified {
-                    reason: why(&e, || describe_sdk_error(&e)),
+                    reason: self.why("Macie2", &e),
                 }
             }
         };
@@ -269,7 +299,7 @@ impl ExportSources for AwsSources {
         {
             Ok(out) => Some(!out.items().is_empty()),
             Err(e) => {
-                tracing::warn!(region, error = %why(&e, || describe_sdk_error(&e)), "cannot list this account's own jobs");
+                tracing::warn!(region, error = %self.why("Macie2", &e), "cannot list this account's own jobs");
                 None
             }
         };
@@ -322,7 +352,7 @@ impl ExportSources for AwsSources {
                         (_, r) => {
                             return BucketFact::Unverified {
                                 region: r,
-                                reason: describe_sdk_error(&e),
+                                reason: self.why("S3", &e),
                             }
                         }
                     }
@@ -360,7 +390,7 @@ impl ExportSources for AwsSources {
             Ok(out) => policy_fact(out.policy()),
             Err(e) if e.code() == Some("NoSuchBucketPolicy") => PolicyFact::None,
             Err(e) => PolicyFact::Unverified {
-                reason: why(&e, || describe_sdk_error(&e)),
+                reason: self.why("S3", &e),
             },
         }
     }
@@ -408,7 +438,7 @@ impl ExportSources for AwsSources {
                 reason: why(&e, || "NotFoundException".into()),
             },
             Err(e) => KeyFact::Unverified {
-                reason: why(&e, || describe_sdk_error(&e)),
+                reason: self.why("KMS", &e),
             },
         }
     }
@@ -425,7 +455,7 @@ impl ExportSources for AwsSources {
         {
             Ok(out) => policy_fact(out.policy()),
             Err(e) => PolicyFact::Unverified {
-                reason: why(&e, || describe_sdk_error(&e)),
+                reason: self.why("KMS", &e),
             },
         }
     }

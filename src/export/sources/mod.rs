@@ -54,6 +54,14 @@ pub trait ExportSources: Send + Sync {
         key_region: &str,
         key_arn: &str,
     ) -> impl Future<Output = PolicyFact> + Send;
+
+    /// Why some read since the last call got no answer at all (a connection that failed, a
+    /// timeout, an answer that is not AWS's), when one did, and forgets it: a check ends by
+    /// taking it, and fails on it rather than report, as findings about the configuration,
+    /// what it could not read (a warm function's next check starts clean). None by default.
+    fn take_no_answer(&self) -> Option<String> {
+        None
+    }
 }
 
 /// A reference or a shared handle reads what the sources it points to read.
@@ -108,6 +116,9 @@ macro_rules! forward {
                 key_arn: &str,
             ) -> impl Future<Output = PolicyFact> + Send {
                 (**self).key_policy(key_region, key_arn)
+            }
+            fn take_no_answer(&self) -> Option<String> {
+                (**self).take_no_answer()
             }
         }
     };
@@ -171,6 +182,9 @@ impl<S: ExportSources> ExportSources for Counted<S> {
         key_arn: &str,
     ) -> impl Future<Output = PolicyFact> + Send {
         self.inner.key_policy(key_region, key_arn)
+    }
+    fn take_no_answer(&self) -> Option<String> {
+        self.inner.take_no_answer()
     }
 }
 

@@ -670,6 +670,31 @@ async fn the_cli_exit_code_says_how_bad_it_is() {
     );
     assert!(String::from_utf8_lossy(&ok.stdout)
         .contains("OK: Macie can store its discovery results here."));
+    // S3 cannot be reached (nobody listens where its endpoint variable says): the check fails
+    // (3), saying which service at which endpoint, instead of reporting the bucket as
+    // unverified with advice to change IAM.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let nowhere = format!("http://{}", closed.local_addr().unwrap());
+    drop(closed);
+    let out = std::process::Command::new(testkit::cli_bin())
+        .args(["check-export", "--json"])
+        .envs(testkit::endpoint_env(s.macie.url(), &testkit::moto().url))
+        .env("AWS_ENDPOINT_URL_S3", &nowhere)
+        .env_remove("MACIE_GUARD_NOTIFICATION_TOPIC_ARN")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{err}");
+    assert!(
+        err.contains(&format!(
+            "no answer from S3 at {nowhere} (AWS_ENDPOINT_URL_S3)"
+        )),
+        "{err}"
+    );
+    assert!(
+        !err.contains("Allow the function") && out.stdout.is_empty(),
+        "{err}"
+    );
     // KMS refuses to show this key's policy: a warning (it cannot be verified), exit 1.
     testkit::strict_fault(json!({"service": "kms", "action": "GetKeyPolicy",
         "match": key_id(&s.key), "code": "AccessDeniedException", "status": 400,
@@ -903,3 +928,44 @@ async fn security_hub_findings_follow_the_configuration() {
 
 mod evidence;
 mod s3_answers_moto_cannot_give;
+
+/// A read with no answer is noted for the check that made it and taken by it: a warm
+/// function's next check, with S3 answering again, starts clean. Over the wire: HeadBucket to
+/// an endpoint nobody listens on, then to moto.
+#[tokio::test]
+async fn a_read_with_no_answer_fails_its_own_check_only() {
+    use macie_guard::export::sources::ExportSources;
+    let s = Setup::healthy("us-east-1").await;
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let nowhere = format!("http://{}", closed.local_addr().unwrap());
+    drop(closed);
+    // The stand-ins' per-service endpoints dropped, so that every client goes nowhere.
+    #[derive(Debug)]
+    struct NoEndpoints;
+    impl aws_types::service_config::LoadServiceConfig for NoEndpoints {
+        fn load_config(
+            &self,
+            _: aws_types::service_config::ServiceConfigKey<'_>,
+        ) -> Option<String> {
+            None
+        }
+    }
+    let mut builder = s.sdk.clone().into_builder().endpoint_url(&nowhere);
+    builder.set_service_config(Some(NoEndpoints));
+    let unreachable = builder.build();
+    let sources = AwsSources::new(unreachable);
+    let fact = sources.bucket("us-east-1", &s.bucket, ACCOUNT).await;
+    assert!(
+        format!("{fact:?}").contains("no answer from S3"),
+        "{fact:?}"
+    );
+    assert!(sources
+        .take_no_answer()
+        .unwrap()
+        .contains("no answer from S3"));
+    assert_eq!(sources.take_no_answer(), None, "taken once");
+    let reachable = AwsSources::new(s.sdk.clone());
+    let found = reachable.bucket("us-east-1", &s.bucket, ACCOUNT).await;
+    assert!(format!("{found:?}").starts_with("Found"), "{found:?}");
+    assert_eq!(reachable.take_no_answer(), None);
+}

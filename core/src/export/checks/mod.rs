@@ -278,9 +278,6 @@ fn check_configuration<'f>(c: &mut Ctx<'_>, f: &'f ExportFacts) -> Option<&'f De
                 "Allow the function macie2:GetClassificationExportConfiguration, and check Macie is enabled in this Region.".into());
             return None;
         }
-        // Nothing is known: not a finding about the configuration (the guard fails there,
-        // saying why), and never advice to change IAM.
-        ConfigFact::Unanswered { .. } => return None,
         ConfigFact::Set(d) => d,
     };
     Some(dest)
