@@ -88,7 +88,13 @@ impl ReadMembers for AwsMembers {
             let text = calls
                 .send(region, "ListRules", request, until)
                 .await
-                .map_err(|e| format!("EventBridge ListRules: {e}"))?;
+                .map_err(|e| match e.code() {
+                    // Refused: the read-only role of an earlier member template has no ListRules.
+                    Some(c) if c.starts_with("AccessDenied") => format!(
+                        "EventBridge ListRules: {e}; update the member stack set (its read-only role may events:ListRules)"
+                    ),
+                    _ => format!("EventBridge ListRules: {e}"),
+                })?;
             let page: Value = serde_json::from_str(&text)
                 .map_err(|e| format!("EventBridge ListRules answered what is not JSON: {e}"))?;
             for rule in page["Rules"].as_array().into_iter().flatten() {
@@ -264,9 +270,7 @@ impl<S: ExportSources, N: Outbound, H: ReadMembers> ExportHub<S, N, H> {
                 };
                 let forwarding = match rules {
                     Ok(rules) => forwarding_verdict(&rules),
-                    Err(why) => Some(format!(
-                        "its forwarding rules could not be listed ({why}); the member stack's read-only role may events:ListRules"
-                    )),
+                    Err(why) => Some(format!("its forwarding rules could not be listed ({why})")),
                 };
                 if let Some(why) = &forwarding {
                     tracing::warn!(account = %unit.scope.account, region = %unit.scope.region, reason = %why, "member does not forward its events");
