@@ -202,32 +202,34 @@ where
         other => other.to_string(),
     };
     let var = format!("AWS_ENDPOINT_URL_{id}");
-    // The endpoint it tried, when a variable named it (else AWS's own, from the Region).
+    // The endpoint it tried, when a variable named it; else none is claimed (AWS's own, or
+    // one the profile's services section or the code set).
     let at = [var.as_str(), "AWS_ENDPOINT_URL"]
         .into_iter()
         .find_map(|v| {
             let url = std::env::var(v).ok().filter(|u| !u.is_empty())?;
-            Some(format!("{url} ({v})"))
+            Some(format!(" at {url} ({v})"))
         })
-        .unwrap_or_else(|| "its AWS endpoint in the Region".to_string());
-    let check = format!("check the Region, {var} if it is set, and the network");
+        .unwrap_or_default();
+    let check =
+        format!("check the Region, {var} or the profile's endpoint if set, and the network");
     match e {
         SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) => {
             let chain = describe_sdk_error(e);
             let dns = chain.contains("dns error") || chain.contains("failed to lookup address");
             Some(if dns {
-                format!("no answer from {service} at {at}: its host name does not resolve ({chain}); is the Region one that exists? {check}")
+                format!("no answer from {service}{at}: its host name does not resolve ({chain}); is the Region one that exists? {check}")
             } else {
-                format!("no answer from {service} at {at} ({chain}); {check}")
+                format!("no answer from {service}{at} ({chain}); {check}")
             })
         }
         SdkError::ResponseError(r) => Some(format!(
-            "what answered at {at} is not {service} (HTTP {}: {}); {check}",
+            "what answered{at} is not {service} (HTTP {}: {}); {check}",
             r.raw().status().as_u16(),
             describe_sdk_error(e)
         )),
         SdkError::ServiceError(s) if e.code().is_none() => Some(format!(
-            "what answered at {at} is not {service} (HTTP {} with no AWS error in it); {check}",
+            "what answered{at} is not {service} (HTTP {} with no AWS error in it); {check}",
             s.raw().status().as_u16()
         )),
         _ => None,
