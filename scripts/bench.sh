@@ -9,7 +9,9 @@
 #     (--hub-accounts N (1000) x --hub-regions N (17)), at a tenth of it and all of it, then
 #     with --hub-latency-ms N (75) on every call; HUB_CONCURRENCY --hub-concurrency N (8);
 #     --hub-steps small,full,latency and --hub-functions expiry-guard,export-guard choose.
-#     Results in bench-results/hub.json.
+#     Results in bench-results/hub.json (each run replaces the entries it measured).
+# Then scripts/bench_docs.py writes docs/benchmarks.md's figures from bench-results/: a run
+# that only prints (--org-only, --cold) leaves them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/build.sh > /dev/null 2>&1 || scripts/build.sh
@@ -17,4 +19,8 @@ cargo build --release --locked --quiet -p macie-guard -p local-macie -p testkit 
 # The CLI on its own: built with the Lambda binaries, they would take its credential sources
 # (aws-config's sso and credentials-process features) and be measured with them.
 cargo build --release --locked --quiet -p macie-guard-cli
-exec target/release/bench "$@"
+target/release/bench "$@"
+case " $* " in
+  *" --org-only "*|*" --cold "*|*" --out "*) ;;
+  *) python3 scripts/bench_docs.py --write ;;
+esac

@@ -11,7 +11,10 @@ For every Markdown file of the project (README.md, docs/, the crates' and folder
   checked;
 - each `macie-guard ...` command shown, in a code block or inline, parses: the CLI is run
   with the command's arguments and `--help`, which it answers (exit 0) only when every
-  argument before it is one the command accepts.
+  argument before it is one the command accepts;
+- the pages an operator reads (README.md and the task pages of docs/, `PLAIN`) are written
+  in short sentences: none over `LONGEST` words, and `MEAN` words or fewer on average
+  (prose only: code, tables and headings are not counted; a code span counts as one word).
 
 Usage: check_docs.py [--cli target/debug/macie-guard]; without --cli, commands are not run.
 Exit 1 with one line per problem, file and line first.
@@ -35,6 +38,18 @@ SKIP_DIRS = GENERATED | {"node_modules", "corpus", "artifacts"}
 LINK = re.compile(r"(?<!!)\[([^\]]*)\]\(([^)\s]+)\)")
 CODE_SPAN = re.compile(r"`([^`\n]+)`")
 HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
+
+
+# The pages an operator reads, held to short sentences. design.md (the code's shape) and
+# aws-behaviour.md (AWS's facts with their sources) are for contributors.
+PLAIN = {
+    "README.md", "docs/quickstart.md", "docs/glossary.md", "docs/deploy.md", "docs/configure.md",
+    "docs/policies.md", "docs/guarantees.md", "docs/reports.md", "docs/operate.md",
+    "docs/upgrade.md", "docs/organization.md", "docs/benchmarks.md", "docs/integrating.md",
+}
+LONGEST = 40
+MEAN = 20.0
+SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z(*`\[\"])")
 
 
 @dataclass(frozen=True)
@@ -246,6 +261,50 @@ def check_commands(md: str, text: str, run: Callable[[list[str]], tuple[int, str
     return problems
 
 
+def sentences(text: str) -> Iterable[tuple[int, str]]:
+    """Each sentence of the prose with its first line: paragraphs and list items split at a
+    full stop, question or exclamation mark followed by a capital; code blocks, tables,
+    headings and HTML comments left out; a code span or a link's target as one word."""
+    para: list[tuple[int, str]] = []
+
+    def flush():
+        if para:
+            first = para[0][0]
+            body = " ".join(t for _, t in para)
+            body = re.sub(r"`[^`]*`", "CODE", body)
+            body = re.sub(r"\]\([^)]*\)", "]", body)
+            for s in SENTENCE_END.split(body):
+                if s.split():
+                    yield first, s
+            para.clear()
+
+    for n, line, fenced in lines_outside_fences(text):
+        stripped = line.strip()
+        if fenced or not stripped or stripped.startswith(("|", "#", "<!--", "```")):
+            yield from flush()
+            continue
+        item = re.match(r"^\s*(?:[-*]|\d+\.)\s+(.*)$", line)
+        if item:
+            yield from flush()
+            para.append((n, item.group(1)))
+        else:
+            para.append((n, stripped))
+    yield from flush()
+
+
+def check_sentences(md: str, text: str) -> list[Problem]:
+    problems = []
+    lengths = []
+    for n, s in sentences(text):
+        words = len(s.split())
+        lengths.append(words)
+        if words > LONGEST:
+            problems.append(Problem(md, n, f"a sentence of {words} words (at most {LONGEST}): {' '.join(s.split()[:8])} ..."))
+    if lengths and sum(lengths) / len(lengths) > MEAN:
+        problems.append(Problem(md, 1, f"sentences average {sum(lengths) / len(lengths):.1f} words (at most {MEAN:.0f})"))
+    return problems
+
+
 def check(root: str, run: Callable[[list[str]], tuple[int, str]] | None) -> list[Problem]:
     problems = []
     for md in markdown_files(root):
@@ -253,6 +312,8 @@ def check(root: str, run: Callable[[list[str]], tuple[int, str]] | None) -> list
             text = f.read()
         problems += check_links(root, md, text)
         problems += check_paths(root, md, text)
+        if md in PLAIN:
+            problems += check_sentences(md, text)
         if run is not None:
             problems += check_commands(md, text, run)
     return problems

@@ -282,9 +282,9 @@ def table(markdown: bool) -> str:
         out.append("")
         out.append(
             f"Beside these, an idle stack (or hub) runs its journal watch {runs:,} times a month "
-            f"(JournalWatchSchedule's default): about ${watch:.3f} a month in requests (Lambda at "
-            f"{WATCH_MS} ms and {int(WATCH_MEMORY_GB * 1024)} MB, a journal Query, {WATCH_LOG_BYTES:,} bytes of logs each; "
-            f"before any free tier); per-account stacks pay it in every account-Region "
+            f"(JournalWatchSchedule's default). That is about ${watch:.3f} a month in requests, before any free tier. "
+            f"Each is Lambda at {WATCH_MS} ms and {int(WATCH_MEMORY_GB * 1024)} MB, a journal Query and "
+            f"{WATCH_LOG_BYTES:,} bytes of logs. Per-account stacks pay it in every account-Region "
             f"(${watch * 17000:,.2f} a month at 1,000 × 17), the hub once."
         )
         return "\n".join(out)

@@ -3,12 +3,12 @@
 # with a realistic account, the real Lambda binaries under cargo-lambda's local runtime on the
 # sample events and a sweep, and what they decided and did. testkit's `demo` binary does the
 # work (testkit/src/bin/demo.rs) and stops everything it started, also on failure.
+# It runs what the test command builds (`cargo test --no-run`, the same features and
+# profile): after scripts/test.sh nothing is built again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup-venv.sh
 export PATH="$PWD/.venv/bin:$PATH"
-echo "Building macie-guard: about 5 minutes the first time on two cores (also after the test command, whose build selects other features), seconds after"
-cargo build --quiet --locked -p local-macie -p macie-guard --bins
-# The CLI on its own: built with the Lambda binaries, they would take its credential sources.
-cargo build --quiet --locked -p macie-guard-cli
-cargo run --quiet --locked -p testkit --bin demo
+echo "The test command's build: about 5 minutes the first time on two cores, nothing to build after scripts/test.sh"
+cargo test --workspace --locked --no-run --quiet 2> >(grep -v -E '^ *(Executable|Finished)' >&2)
+exec target/debug/demo

@@ -8,8 +8,8 @@
 #                                `sam deploy --template-file macie-guard-VERSION.yaml --resolve-s3 --guided`
 #   stacksets/                   the StackSets package (scripts/package.sh)
 #   macie-guard-VERSION-x86_64-linux, macie-guard-VERSION-aarch64-linux
-#                                the operator CLI for Linux (glibc 2.17 or later, nothing else:
-#                                rustls, no OpenSSL), built with cargo-lambda's Zig
+#                                the operator CLI for Linux, static (glibc linked in, rustls,
+#                                no OpenSSL): nothing to install (scripts/build-cli.sh)
 #   sbom-VERSION.cdx.json        the Rust dependencies of the functions and the CLI, and each
 #                                binary's and zip's SHA-256 (CycloneDX 1.5)
 #   LICENSE, CHANGELOG.md, SHA256SUMS
@@ -31,21 +31,15 @@ for pair in "Cargo.toml:$cargo_version" "template.yaml:$template_version" "CHANG
 done
 scripts/build.sh > /dev/null
 # The CLI, on its own (built with the functions it would give them its credential sources),
-# for each Linux architecture of RELEASE_CLI_ARCHS (default both), linked by Zig against glibc
-# 2.17 (Amazon Linux 2, RHEL 7 and every later distribution). Not static: this toolchain has
-# no musl standard library. Each takes about six minutes on two cores, so the test command
-# makes its releases without them (RELEASE_CLI_ARCHS=none).
+# one static executable for each Linux architecture of RELEASE_CLI_ARCHS (default both):
+# scripts/build-cli.sh. Each takes about five minutes on two cores, so the test command makes
+# its releases without them (RELEASE_CLI_ARCHS=none).
 archs=${RELEASE_CLI_ARCHS:-x86_64 aarch64}
 [ "$archs" = none ] && archs=""
 export PATH="$PWD/.venv/bin:$PATH"
 cli_dir=$(mktemp -d)
 for arch in $archs; do
-  log=$(mktemp)
-  cargo lambda build --release --locked -p macie-guard-cli --target "$arch-unknown-linux-gnu.2.17" > "$log" 2>&1 \
-    || { cat "$log" >&2; exit 1; }
-  rm -f "$log"
-  # cargo-lambda leaves each binary as target/lambda/<name>/bootstrap: taken before the next.
-  install -m 0755 target/lambda/macie-guard/bootstrap "$cli_dir/macie-guard-$version-$arch-linux"
+  scripts/build-cli.sh "$arch" "$cli_dir/macie-guard-$version-$arch-linux"
 done
 rm -rf "$out"
 mkdir -p "$out"

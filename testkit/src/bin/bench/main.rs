@@ -513,6 +513,27 @@ fn sizes() -> Value {
         .unwrap_or(Value::Null)
 }
 
+/// When and where a run measured: the UTC day, the processor, its cores and architecture.
+fn provenance() -> Value {
+    let day = Command::new("date")
+        .args(["-u", "+%Y-%m-%d"])
+        .output()
+        .ok()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+        .unwrap_or_default();
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|t| {
+            t.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split(':').nth(1))
+                .map(|m| m.trim().to_string())
+        })
+        .unwrap_or_else(|| "an unnamed processor".to_string());
+    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+    json!({"when": day, "machine": format!("{cores} cores of {cpu} ({})", std::env::consts::ARCH)})
+}
+
 /// `bench --cold BIN...`: only the cold start of the given binaries (median of 21 interleaved
 /// rounds).
 fn cold_only(bins: &[String]) {
@@ -537,12 +558,37 @@ async fn main() {
     let a = args();
     if a.hub_only {
         let figures = hub::hub(&a.hub).await;
-        let text = serde_json::to_string_pretty(&figures).unwrap();
-        println!("{text}");
+        println!("{}", serde_json::to_string_pretty(&figures).unwrap());
         if let Some(dir) = a.out.parent() {
             std::fs::create_dir_all(dir).expect("results directory");
         }
-        std::fs::write(a.out.with_file_name("hub.json"), text).expect("write results");
+        // Each run replaces the entries of the same function, size and latency and keeps the
+        // others, each with the day it was measured: the page shows what was measured, when.
+        let path = a.out.with_file_name("hub.json");
+        let kept: Vec<Value> = std::fs::read_to_string(&path)
+            .ok()
+            .and_then(|t| serde_json::from_str::<Vec<Value>>(&t).ok())
+            .unwrap_or_default();
+        let key = |e: &Value| {
+            let f = &e["figures"];
+            (
+                e["function"].clone(),
+                f["account_regions"].clone(),
+                f["latency_ms"].clone(),
+            )
+        };
+        let when = provenance()["when"].clone();
+        let mut new: Vec<Value> = figures.as_array().cloned().unwrap_or_default();
+        for e in &mut new {
+            e["when"] = when.clone();
+            e["machine"] = provenance()["machine"].clone();
+        }
+        let mut all: Vec<Value> = kept
+            .into_iter()
+            .filter(|k| !new.iter().any(|n| key(n) == key(k)))
+            .collect();
+        all.extend(new);
+        std::fs::write(&path, serde_json::to_string_pretty(&all).unwrap()).expect("write results");
         return;
     }
     if a.org_only {
@@ -615,7 +661,8 @@ async fn main() {
         format!("{hc}"),
     );
 
-    let report = json!({"runs": a.runs, "cold_start": cold, "health_event": health, "sweep": sweep, "sweep_with_journal_table": sweep_journal,
+    let p = provenance();
+    let report = json!({"when": p["when"], "machine": p["machine"], "version": env!("CARGO_PKG_VERSION"), "runs": a.runs, "cold_start": cold, "health_event": health, "sweep": sweep, "sweep_with_journal_table": sweep_journal,
                         "export_check_healthy": healthy, "export_check_broken": broken, "org_view": org, "artifacts": sizes, "targets": targets});
     println!(
         "\nmacie-guard benchmark (medians of {} runs; sweep {} runs)\n",
