@@ -211,10 +211,32 @@ mod tests {
         }
     }
 
-    fn dir(name: &str) -> PathBuf {
+    /// A folder of the test's own, removed when the test ends (passed or failed).
+    struct TempDir(PathBuf);
+
+    impl std::ops::Deref for TempDir {
+        type Target = PathBuf;
+        fn deref(&self) -> &PathBuf {
+            &self.0
+        }
+    }
+
+    impl AsRef<std::path::Path> for TempDir {
+        fn as_ref(&self) -> &std::path::Path {
+            &self.0
+        }
+    }
+
+    impl Drop for TempDir {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+
+    fn dir(name: &str) -> TempDir {
         let d = std::env::temp_dir().join(format!("mg-file-journal-{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&d);
-        d
+        TempDir(d)
     }
 
     /// What a run claimed survives it, is due at once for the next run, and one run at a time

@@ -28,6 +28,8 @@ pub struct Watch {
     child: Child,
     /// The functions [`start_functions`] started (in the watch's process group).
     functions: Vec<Child>,
+    /// The log files of the watch and its functions, removed with it.
+    logs: Vec<std::path::PathBuf>,
     pub port: u16,
 }
 
@@ -41,6 +43,10 @@ impl Drop for Watch {
         let _ = self.child.wait();
         for f in &mut self.functions {
             let _ = f.wait();
+        }
+        for log in &self.logs {
+            let _ = std::fs::remove_file(log);
+            let _ = std::fs::remove_file(log.with_extension("err"));
         }
     }
 }
@@ -81,6 +87,7 @@ pub fn start_functions(env: Vec<(String, String)>, functions: &[(&str, &Path)]) 
             .spawn()
             .unwrap_or_else(|e| panic!("start {}: {e}", binary.display()));
         watch.functions.push(child);
+        watch.logs.push(log);
     }
     watch
 }
@@ -110,6 +117,7 @@ fn watch_with(env: Vec<(String, String)>, extra: &[&str]) -> Watch {
             .spawn()
             .expect("start cargo lambda watch (scripts/setup-venv.sh installs cargo-lambda)"),
         functions: Vec::new(),
+        logs: vec![log.clone()],
         port,
     };
     // Ready when the invoke port accepts connections (Drop stops it if it never does).

@@ -250,6 +250,7 @@ async fn what_cannot_be_recreated_as_it_was_is_refused_and_nothing_is_created() 
     std::fs::write(&file, r#"{"jobs": []}"#).unwrap();
     let out = cli(&macie, &["recreate", "--from", file.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(3));
+    let _ = std::fs::remove_dir_all(&dir);
     assert!(String::from_utf8_lossy(&out.stderr).contains("no lost job's definition"));
     assert_eq!(job_count(&macie).await, 2);
 }
@@ -290,6 +291,7 @@ async fn from_a_lost_jobs_report() {
             "brought back",
         ],
     ));
+    let _ = std::fs::remove_dir_all(&dir);
     assert_eq!(made["outcome"], "created");
     assert_eq!(
         describe(&macie, made["jobId"].as_str().unwrap()).await["name"],
