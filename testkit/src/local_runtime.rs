@@ -1,9 +1,8 @@
 //! cargo-lambda's local runtime: `cargo lambda watch` in its own process group (stopped with
 //! everything it started), and `cargo lambda invoke --data-file`. The Lambda binaries run as
-//! deployed; the tests and the demo drive them through these. The demo lets `cargo lambda
-//! watch` build and start the functions ([`start_watch`]); the tests start the binaries
-//! `cargo test` already built against its Runtime API alone ([`start_functions`]), so that no
-//! second build of the workspace is needed.
+//! deployed; the tests and the demo drive them through these. Both start the binaries `cargo
+//! test` already built against its Runtime API alone ([`start_functions`]), so that no second
+//! build of the workspace is needed.
 
 use serde_json::Value;
 use std::os::unix::process::CommandExt;
@@ -59,15 +58,11 @@ pub fn free_port() -> u16 {
         .port()
 }
 
-pub fn start_watch(env: Vec<(String, String)>) -> Watch {
-    watch_with(env, &[])
-}
-
 /// cargo-lambda's Runtime API alone (`--only-lambda-apis`), with each `(name, binary)` started
 /// against it as Lambda starts a function (`AWS_LAMBDA_RUNTIME_API` at `/.rt/NAME`, with
 /// `env`), in the watch's process group: `invoke(watch, NAME, ...)` reaches it.
 pub fn start_functions(env: Vec<(String, String)>, functions: &[(&str, &Path)]) -> Watch {
-    let mut watch = watch_with(Vec::new(), &["--only-lambda-apis"]);
+    let mut watch = watch_with(&["--only-lambda-apis"]);
     for (name, binary) in functions {
         let log =
             std::env::temp_dir().join(format!("macie-guard-{name}-{}.log", std::process::id()));
@@ -98,7 +93,7 @@ pub fn function_log(name: &str) -> std::path::PathBuf {
     std::env::temp_dir().join(format!("macie-guard-{name}-{}.log", std::process::id()))
 }
 
-fn watch_with(env: Vec<(String, String)>, extra: &[&str]) -> Watch {
+fn watch_with(extra: &[&str]) -> Watch {
     let port = free_port();
     let log = std::env::temp_dir().join(format!("macie-guard-watch-{}.log", std::process::id()));
     let mut cmd = Command::new("cargo");
@@ -107,7 +102,6 @@ fn watch_with(env: Vec<(String, String)>, extra: &[&str]) -> Watch {
         .args(["-A", "127.0.0.1", "-P", &port.to_string()])
         .current_dir(workspace_root())
         .env("PATH", path_with_venv())
-        .envs(env)
         .stdin(Stdio::null())
         .stdout(std::fs::File::create(&log).unwrap())
         .stderr(std::fs::File::create(log.with_extension("err")).unwrap())

@@ -10,7 +10,7 @@ use macie_guard_core::text::safe;
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use testkit::local_runtime::{invoke, start_watch, Watch};
+use testkit::local_runtime::{invoke, start_functions, Watch};
 use testkit::{
     endpoint_env, journal_table, kms_client, macie_client, moto, s3_client, sns_messages, topic,
     workspace_root, LocalMacie, ACCOUNT, REGION,
@@ -223,7 +223,15 @@ async fn main() {
     ] {
         env.push((k.to_string(), v.to_string()));
     }
-    let watch = start_watch(env.clone());
+    // The binaries the test command built (scripts/demo.sh builds them the same way), started
+    // against cargo-lambda's Runtime API as Lambda starts a function: nothing built twice.
+    let watch = start_functions(
+        env.clone(),
+        &[
+            ("expiry-guard", &root.join("target/debug/expiry-guard")),
+            ("export-guard", &root.join("target/debug/export-guard")),
+        ],
+    );
     let event = |name: &str| root.join("events").join(name);
 
     say("1. The account's paused jobs (macie-guard jobs)");
