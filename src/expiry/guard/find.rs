@@ -68,15 +68,8 @@ impl<M: MacieJobs, N: Outbound, J: Journal> ExpiryGuard<M, N, J> {
             let Some(job) = d? else { continue };
             let (policy, source) = self.config.policy_for(&job.snapshot);
             let plan = decide(&job.snapshot, policy, self.config.windows, now);
-            let arn = format!(
-                "arn:{}:macie2:{}:{}:classification-job/{}",
-                macie_guard_core::scope::partition_of(&self.scope.region),
-                self.scope.region,
-                self.scope.account,
-                job.snapshot.job_id
-            );
             out.push(PausedJob {
-                arn,
+                arn: self.scope.job_arn(&job.snapshot.job_id),
                 days_left: job.snapshot.expires_at.map(|e| days_left(e, now)),
                 job: job.snapshot,
                 policy,
