@@ -11,4 +11,4 @@ scripts/setup-venv.sh
 export PATH="$PWD/.venv/bin:$PATH"
 echo "The test command's build: about 5 minutes the first time on two cores, nothing to build after scripts/test.sh"
 cargo test --workspace --locked --no-run --quiet 2> >(grep -v -E '^ *(Executable|Finished)' >&2)
-exec target/debug/demo
+exec "${CARGO_TARGET_DIR:-target}/debug/demo"

@@ -98,6 +98,16 @@ pub fn cli_bin() -> PathBuf {
     )
 }
 
+/// A Lambda function's binary (`expiry-guard`, `export-guard`) built next to the running
+/// binary (`cargo test` builds them for the root package's integration tests).
+pub fn function_bin(name: &str) -> PathBuf {
+    built_bin(
+        name,
+        &format!("{}_BIN", name.to_ascii_uppercase().replace('-', "_")),
+        &format!("cargo build -p macie-guard --bin {name}"),
+    )
+}
+
 /// The functions' settings among `env` (JOURNAL_TABLE, NOTIFICATION_TOPIC_ARN, ...) as the CLI
 /// reads them: prefixed MACIE_GUARD_ (the SDK's AWS_ variables, RUST_LOG and those already
 /// prefixed are left as they are).

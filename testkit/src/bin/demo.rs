@@ -188,13 +188,13 @@ fn export_story(r: &Value) {
 }
 
 fn run_cli(env: &[(String, String)], args: &[&str]) {
-    let status = Command::new(workspace_root().join("target/debug/macie-guard"))
+    let status = Command::new(testkit::cli_bin())
         .args(args)
         .envs(env.iter().cloned())
         // The CLI reads its own settings prefixed (MACIE_GUARD_JOURNAL_TABLE, ...).
         .envs(testkit::cli_settings(env))
         .status()
-        .expect("run target/debug/macie-guard (scripts/demo.sh builds it)");
+        .expect("run macie-guard (scripts/demo.sh builds it)");
     assert!(status.success(), "macie-guard {args:?}: {status}");
 }
 
@@ -228,8 +228,8 @@ async fn main() {
     let watch = start_functions(
         env.clone(),
         &[
-            ("expiry-guard", &root.join("target/debug/expiry-guard")),
-            ("export-guard", &root.join("target/debug/export-guard")),
+            ("expiry-guard", &testkit::function_bin("expiry-guard")),
+            ("export-guard", &testkit::function_bin("export-guard")),
         ],
     );
     let event = |name: &str| root.join("events").join(name);
@@ -390,10 +390,7 @@ async fn hub_story(seeded: &Seeded) {
     }
     let hub = testkit::local_runtime::start_functions(
         env,
-        &[(
-            "expiry-guard",
-            &workspace_root().join("target/debug/expiry-guard"),
-        )],
+        &[("expiry-guard", &testkit::function_bin("expiry-guard"))],
     );
     let run = step(
         &hub,

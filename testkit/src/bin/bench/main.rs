@@ -577,11 +577,11 @@ async fn main() {
                 f["latency_ms"].clone(),
             )
         };
-        let when = provenance()["when"].clone();
+        let p = provenance();
         let mut new: Vec<Value> = figures.as_array().cloned().unwrap_or_default();
         for e in &mut new {
-            e["when"] = when.clone();
-            e["machine"] = provenance()["machine"].clone();
+            e["when"] = p["when"].clone();
+            e["machine"] = p["machine"].clone();
         }
         let mut all: Vec<Value> = kept
             .into_iter()
